@@ -1,0 +1,79 @@
+# TrainHub: `make run` serves the demo, `make test` runs every test (SQLite, PostgreSQL, browser).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+PYTEST := $(BIN)/python -m pytest
+SYSTEM_PACKAGES := postgresql chromium fonts-dejavu-core
+PG_URL := postgresql+psycopg://postgres@127.0.0.1:5433/trainhub_test
+
+.PHONY: run test test-sqlite test-postgres test-e2e install install-test system-packages \
+        translations lint bench demo clean
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) demo
+	@echo "TrainHub on http://127.0.0.1:5000 (Ctrl+C stops it)"
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+demo: install
+	$(FLASK) db upgrade
+	$(FLASK) demo
+
+test: install-test system-packages
+	$(MAKE) test-sqlite
+	$(MAKE) test-postgres
+	$(MAKE) test-e2e
+
+test-sqlite:
+	$(PYTEST) -m "not e2e" -q
+
+test-postgres:
+	bash tests/throwaway_postgres.sh $(PYTEST) -m "not e2e" -q
+
+test-e2e:
+	$(PYTEST) -m e2e -q
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip setuptools wheel
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install -q -e .
+	@touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(BIN)/pip install -q -e ".[test]"
+	@touch $@
+
+install: $(VENV)/.installed translations
+
+install-test: $(VENV)/.installed-test translations
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile -q -d trainhub/translations
+
+# Debian packages the tests need; installed only when missing, and only when we are root.
+system-packages:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  else echo "missing Debian packages:$$missing (run as root or install them)"; exit 1; fi; \
+	fi
+
+# Translations: extract the strings, merge them into the catalogues, compile.
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o trainhub/translations/messages.pot .
+	$(BIN)/pybabel update -q -i trainhub/translations/messages.pot -d trainhub/translations --no-fuzzy-matching
+
+lint: install-test
+	$(BIN)/ruff check trainhub tests config.py wsgi.py
+
+bench: install-test system-packages
+	$(BIN)/python -m tests.bench
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

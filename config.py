@@ -1,0 +1,143 @@
+"""Configuration classes for TrainHub; every setting comes from an environment variable."""
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("TRAINHUB_INSTANCE", BASE_DIR / "instance"))
+
+
+class ConfigError(RuntimeError):
+    """Raised when the configuration is missing or malformed; the app refuses to start."""
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if value.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be a boolean (true/false), got {value!r}")
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {value!r}") from None
+
+
+def _persistent_secret_key() -> str:
+    """A development secret key, generated once and kept in the instance folder."""
+    key_file = INSTANCE_DIR / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+class DefaultConfig:
+    """Settings shared by every environment, read from the environment when instantiated."""
+
+    BABEL_DEFAULT_LOCALE = "ro"
+    LANGUAGES = ("ro", "en")
+    BOOTSTRAP_SERVE_LOCAL = True
+    RATELIMIT_HEADERS_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None
+    PAGE_SIZE = 25
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    def __init__(self) -> None:
+        env = os.environ.get
+        self.SECRET_KEY = env("SECRET_KEY")
+        self.SQLALCHEMY_DATABASE_URI = env(
+            "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'trainhub.db'}"
+        )
+        self.UPLOAD_DIR = env("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+        self.UPLOAD_MAX_BYTES = _int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+        # The request limit sits above the per-file limit so an oversized file gets the
+        # friendly per-file message; anything larger is cut off with the 413 page.
+        self.MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 50 * 1024 * 1024)
+        self.MAIL_SERVER = env("MAIL_SERVER", "localhost")
+        self.MAIL_PORT = _int("MAIL_PORT", 25)
+        self.MAIL_FROM = env("MAIL_FROM", "trainhub@localhost")
+        self.SCHEDULER_ENABLED = _bool("SCHEDULER_ENABLED", False)
+        self.RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", "memory://")
+        self.LOGIN_RATE_LIMIT = env("LOGIN_RATE_LIMIT", "10 per minute")
+
+    def validate(self) -> None:
+        """Check the settings that must be right before the app serves anything."""
+
+
+class DevelopmentConfig(DefaultConfig):
+    """Local development: SQLite in instance/, a secret key generated once and kept there."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.SECRET_KEY = self.SECRET_KEY or _persistent_secret_key()
+
+
+class TestingConfig(DefaultConfig):
+    """The test suite: throw-away database, CSRF on (tests post real tokens), no SMTP."""
+
+    TESTING = True
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast in tests; production keeps the default
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.SECRET_KEY = "testing-secret-key"
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+        self.SCHEDULER_ENABLED = False
+        self.MAIL_SERVER = "127.0.0.1"
+        self.MAIL_PORT = 1  # nothing listens there unless a test starts an SMTP server
+
+
+class ProductionConfig(DefaultConfig):
+    """Production: everything secret or site-specific must be given explicitly."""
+
+    SESSION_COOKIE_SECURE = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+
+    def validate(self) -> None:
+        problems = []
+        if not self.SECRET_KEY or len(self.SECRET_KEY) < 16:
+            problems.append("SECRET_KEY must be set to a random string of at least 16 characters")
+        url = self.SQLALCHEMY_DATABASE_URI
+        if not url:
+            problems.append("DATABASE_URL must be set (e.g. postgresql+psycopg://user@host/db)")
+        elif "://" not in url:
+            problems.append(f"DATABASE_URL is not a database URL: {url!r}")
+        if problems:
+            raise ConfigError("TrainHub refuses to start: " + "; ".join(problems))
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env() -> DefaultConfig:
+    """The config named by TRAINHUB_ENV (development by default), read from the environment."""
+    name = os.environ.get("TRAINHUB_ENV", "development")
+    try:
+        return CONFIGS[name]()
+    except KeyError:
+        raise ConfigError(
+            f"TRAINHUB_ENV must be one of {', '.join(CONFIGS)}, got {name!r}"
+        ) from None

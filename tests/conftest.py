@@ -1,0 +1,122 @@
+"""Shared fixtures: the app on SQLite or PostgreSQL (TEST_DATABASE_URL), clients, query counter."""
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import event, text
+
+from config import TestingConfig
+from trainhub import create_app
+from trainhub.extensions import db
+
+ON_POSTGRES = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
+PASSWORD = "correct-horse-9"
+
+
+def _empty_database() -> None:
+    tables = [table.name for table in reversed(db.metadata.sorted_tables)]
+    if ON_POSTGRES:
+        db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(text(f"DELETE FROM {table}"))
+    db.session.commit()
+
+
+def make_app(**overrides) -> Flask:
+    config = TestingConfig()
+    for key, value in overrides.items():
+        setattr(config, key, value)
+    return create_app(config)
+
+
+@pytest.fixture
+def app(tmp_path) -> Iterator[Flask]:
+    app = make_app(UPLOAD_DIR=str(tmp_path / "uploads"))
+    with app.app_context():
+        db.create_all()
+        try:
+            yield app
+        finally:
+            db.session.rollback()
+            _empty_database()
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def client(app) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
+class Auth:
+    """Logs a test client in and out through the real login form."""
+
+    def __init__(self, client: FlaskClient):
+        self.client = client
+
+    def csrf_token(self, url: str = "/login") -> str:
+        return csrf_token_from(self.client.get(url).get_data(as_text=True))
+
+    def login(self, email: str, password: str = PASSWORD):
+        token = self.csrf_token("/login")
+        return self.client.post("/login", data={"email": email, "password": password,
+                                                "csrf_token": token})
+
+    def logout(self):
+        token = self.csrf_token("/")
+        return self.client.post("/logout", data={"csrf_token": token})
+
+    def post(self, url: str, data: dict | None = None, **kwargs):
+        """POST with a CSRF token taken from the dashboard page."""
+        payload = {"csrf_token": self.csrf_token("/")} | (data or {})
+        return self.client.post(url, data=payload, **kwargs)
+
+
+@pytest.fixture
+def auth(client) -> Auth:
+    return Auth(client)
+
+
+class QueryCounter:
+    def __init__(self):
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app):
+    """`with count_queries() as counter:` counts the SQL statements run inside the block."""
+
+    @contextmanager
+    def counting() -> Iterator[QueryCounter]:
+        counter = QueryCounter()
+
+        def listener(_conn, _cursor, statement, *_args):
+            counter.statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            yield counter
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+
+    return counting

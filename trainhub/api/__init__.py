@@ -1,0 +1,1 @@
+"""REST API for the managing authority (flask-smorest + OpenAPI)."""

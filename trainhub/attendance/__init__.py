@@ -1,0 +1,1 @@
+"""Attendance marks, sign-in sheets, completion and certificates."""

@@ -1,0 +1,1 @@
+"""Audit trail: generic recording of changes and an admin page to browse them."""

@@ -1,0 +1,114 @@
+"""The audit trail: every ORM change to a domain model is recorded with the acting user."""
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import date, datetime, time
+from decimal import Decimal
+
+from sqlalchemy import event, inspect, insert
+from sqlalchemy.orm import Session
+
+from trainhub.audit.models import AuditEvent
+from trainhub.core.models import utcnow
+
+#: columns never written to the trail (secrets and bookkeeping)
+_IGNORED_COLUMNS = {"password_hash", "created_at", "updated_at"}
+
+_acting_user_id: ContextVar[int | None] = ContextVar("acting_user_id", default=None)
+
+
+@contextmanager
+def acting_as(user_id: int | None) -> Iterator[None]:
+    """Attribute the changes made inside the block to `user_id` (CLI, jobs, tests)."""
+    token = _acting_user_id.set(user_id)
+    try:
+        yield
+    finally:
+        _acting_user_id.reset(token)
+
+
+def set_acting_user(user_id: int | None) -> None:
+    """Attribute the rest of the current context (one request) to `user_id`."""
+    _acting_user_id.set(user_id)
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _entity_type(obj: object) -> str:
+    return obj.__class__.__tablename__
+
+
+def _changes_of(obj: object, kind: str) -> dict:
+    state = inspect(obj)
+    changes = {}
+    for attr in state.mapper.column_attrs:
+        key = attr.key
+        if key in _IGNORED_COLUMNS:
+            continue
+        history = state.attrs[key].history
+        if kind == "create":
+            changes[key] = [None, _plain(getattr(obj, key))]
+        elif kind == "delete":
+            changes[key] = [_plain(state.committed_state.get(key, getattr(obj, key))), None]
+        elif history.has_changes():
+            before = history.deleted[0] if history.deleted else None
+            after = history.added[0] if history.added else None
+            if before != after:
+                changes[key] = [_plain(before), _plain(after)]
+    return changes
+
+
+def record(session: Session, action: str, entity: object, details: dict | None = None,
+           user_id: int | None = None) -> None:
+    """Record a domain action (e.g. `eligibility.decide`) that is more than a row change."""
+    session.add(AuditEvent(
+        at=utcnow(),
+        user_id=user_id if user_id is not None else _acting_user_id.get(),
+        action=action,
+        entity_type=_entity_type(entity),
+        entity_id=getattr(entity, "id", None),
+        changes=details or {},
+    ))
+
+
+_pending_key = "trainhub_audit_pending"
+
+
+@event.listens_for(Session, "before_flush")
+def _collect_changes(session: Session, _flush_context, _instances) -> None:
+    pending = session.info.setdefault(_pending_key, [])
+    for kind, objects in (("create", session.new), ("update", session.dirty),
+                          ("delete", session.deleted)):
+        for obj in objects:
+            if isinstance(obj, AuditEvent) or not hasattr(obj, "__tablename__"):
+                continue
+            if kind == "update" and not session.is_modified(obj, include_collections=False):
+                continue
+            changes = _changes_of(obj, kind)
+            if kind == "update" and not changes:
+                continue
+            pending.append((kind, obj, changes))
+
+
+@event.listens_for(Session, "after_flush")
+def _write_changes(session: Session, _flush_context) -> None:
+    pending = session.info.pop(_pending_key, [])
+    if not pending:
+        return
+    user_id = _acting_user_id.get()
+    now = utcnow()
+    rows = []
+    for kind, obj, changes in pending:
+        if kind == "create":  # ids and defaults exist only now
+            changes = _changes_of(obj, "create")
+        rows.append({
+            "at": now, "user_id": user_id, "action": kind, "entity_type": _entity_type(obj),
+            "entity_id": getattr(obj, "id", None), "changes": changes,
+        })
+    session.connection().execute(insert(AuditEvent.__table__), rows)

@@ -1,0 +1,1 @@
+"""Users, roles, login/logout and the permission mechanism every view uses."""

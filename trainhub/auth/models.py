@@ -1,0 +1,76 @@
+"""Users of TrainHub and their roles."""
+from datetime import datetime
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from trainhub.core.models import TimestampMixin, one_of
+from trainhub.extensions import db
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    TRAINER = "trainer"
+    SME = "sme"
+    AUTHORITY = "authority"
+
+
+class Locale(StrEnum):
+    RO = "ro"
+    EN = "en"
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    """A person who logs in; what they may see and do follows from `role`."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        one_of("role", Role),
+        one_of("locale", Locale),
+        CheckConstraint("role <> 'sme' OR enterprise_id IS NOT NULL", name="sme_has_enterprise"),
+        CheckConstraint("email = lower(email)", name="email_lowercase"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: login name, stored lower-case so uniqueness is case-insensitive
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(20))
+    #: the SME an `sme` user belongs to; it sees nothing of any other enterprise
+    enterprise_id: Mapped[int | None] = mapped_column(
+        ForeignKey("enterprises.id", ondelete="RESTRICT"), index=True
+    )
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    locale: Mapped[str] = mapped_column(String(2), default=Locale.RO.value)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    enterprise = relationship("Enterprise", foreign_keys=[enterprise_id])
+
+    @validates("email")
+    def _normalise_email(self, _key: str, value: str) -> str:
+        return value.strip().lower()
+
+    def set_password(self, password: str, method: str | None = None) -> None:
+        self.password_hash = (
+            generate_password_hash(password, method=method)
+            if method
+            else generate_password_hash(password)
+        )
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def has_role(self, *roles: str) -> bool:
+        return self.role in roles
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"

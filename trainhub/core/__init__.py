@@ -1,0 +1,1 @@
+"""Small helpers shared by every area: model column helpers, time, pagination, masking."""

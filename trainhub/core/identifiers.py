@@ -1,0 +1,73 @@
+"""Romanian personal (CNP) and fiscal (CUI) codes: validation, derived facts, masking."""
+from datetime import date
+
+from stdnum.exceptions import ValidationError
+from stdnum.ro import cnp as stdnum_cnp
+from stdnum.ro import cui as stdnum_cui
+
+
+class InvalidIdentifier(ValueError):
+    """A CNP or CUI that fails its format, date or check-digit test; str() says why."""
+
+
+def _as_text(value: object) -> str:
+    # Spreadsheets hand numbers over as int or float (1850101123456.0).
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def normalise_cnp(value: object, *, today: date | None = None) -> str:
+    """The 13-digit CNP, or InvalidIdentifier with the reason."""
+    text = _as_text(value)
+    try:
+        cnp = stdnum_cnp.validate(text)
+    except stdnum_cnp.InvalidLength:
+        raise InvalidIdentifier("CNP must have 13 digits") from None
+    except stdnum_cnp.InvalidFormat:
+        raise InvalidIdentifier("CNP must contain digits only") from None
+    except stdnum_cnp.InvalidChecksum:
+        raise InvalidIdentifier("CNP check digit is wrong") from None
+    except ValidationError:
+        raise InvalidIdentifier("CNP has an impossible birth date or county") from None
+    if cnp_birth_date(cnp) > (today or date.today()):
+        raise InvalidIdentifier("CNP birth date is in the future")
+    return cnp
+
+
+def cnp_birth_date(cnp: str) -> date:
+    return stdnum_cnp.get_birth_date(cnp)
+
+
+def cnp_sex(cnp: str) -> str:
+    """'M' or 'F': odd first digit is a man, even a woman (9 = foreigner, unknown → 'M')."""
+    return "F" if int(cnp[0]) % 2 == 0 else "M"
+
+
+def cnp_check_digit(first_twelve: str) -> str:
+    return stdnum_cnp.calc_check_digit(first_twelve)
+
+
+def mask_cnp(cnp: str | None) -> str:
+    """`1******123456`: first digit and last six, as shown to those without full rights."""
+    if not cnp:
+        return ""
+    return cnp[0] + "*" * (len(cnp) - 7) + cnp[-6:]
+
+
+def normalise_cui(value: object) -> str:
+    """The CUI digits without `RO` and spaces, or InvalidIdentifier with the reason."""
+    text = _as_text(value).upper().replace(" ", "")
+    try:
+        return stdnum_cui.validate(text.removeprefix("RO"))
+    except stdnum_cui.InvalidLength:
+        raise InvalidIdentifier("CUI must have 2 to 10 digits") from None
+    except stdnum_cui.InvalidChecksum:
+        raise InvalidIdentifier("CUI check digit is wrong") from None
+    except ValidationError:
+        raise InvalidIdentifier("CUI must contain digits only") from None
+
+
+def age_on(birth_date: date, when: date) -> int:
+    """Full years between birth and `when` (someone born on 29 Feb turns a year older on 1 Mar)."""
+    return when.year - birth_date.year - ((when.month, when.day) < (birth_date.month, birth_date.day))

@@ -1,0 +1,36 @@
+"""Column and constraint helpers used by the models of every area."""
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, DateTime
+from sqlalchemy.orm import Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+def one_of(column: str, choices: type[StrEnum], *, nullable: bool = False) -> CheckConstraint:
+    """A check constraint that keeps `column` within the values of a StrEnum."""
+    values = ", ".join(f"'{choice.value}'" for choice in choices)
+    condition = f"{column} IN ({values})"
+    if nullable:
+        condition = f"{column} IS NULL OR {condition}"
+    return CheckConstraint(condition, name=f"{column}_valid")
+
+
+def non_negative(column: str) -> CheckConstraint:
+    """A check constraint that refuses negative numbers in `column`."""
+    return CheckConstraint(f"{column} IS NULL OR {column} >= 0", name=f"{column}_non_negative")
+
+
+class TimestampMixin:
+    """Adds created_at / updated_at maintained by the ORM."""
+
+    #: when the row was created (UTC)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: when the row last changed (UTC)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )

@@ -1,0 +1,1 @@
+"""Course catalogue, cohorts, sessions and enrollment."""

@@ -1,0 +1,1 @@
+"""Document checklists, uploads, review, completeness and reminders."""

@@ -1,0 +1,1 @@
+"""SMEs: registry, size class, de minimis aids."""

@@ -1,0 +1,1 @@
+"""The XLSX/CSV import pipeline shared by every area."""

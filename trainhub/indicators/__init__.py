@@ -1,0 +1,1 @@
+"""Monitoring indicators: computation, snapshots, exports, dashboard."""

@@ -1,0 +1,1 @@
+"""Participants (people, CNP), target-group membership and eligibility."""

@@ -1,0 +1,1 @@
+"""Calls, projects, targets and reporting periods."""

@@ -1,0 +1,65 @@
+"""Wires the blueprints, the home dashboard, error pages and per-request context."""
+from flask import Blueprint, Flask, render_template, request
+from flask_babel import get_locale
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from trainhub.audit.services import set_acting_user
+from trainhub.auth.forms import LanguageForm
+from trainhub.auth.permissions import can, permission_required
+from trainhub.programme.services import overview_for
+
+bp = Blueprint("main", __name__)
+
+#: (endpoint, label, permission) of the navigation bar; areas add their entries in register()
+NAV_ITEMS: list[tuple[str, str, str]] = []
+
+
+@bp.route("/")
+@permission_required("dashboard.read")
+def dashboard():
+    return render_template("dashboard.html", overview=overview_for(current_user))
+
+
+def _error_page(code: int, title: str, message: str):
+    def handler(_error):
+        return render_template("error.html", code=code, title=title, message=message), code
+
+    return handler
+
+
+def register(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from trainhub.audit.views import bp as audit_bp
+    from trainhub.auth.views import bp as auth_bp
+
+    for blueprint in (bp, auth_bp, audit_bp):
+        app.register_blueprint(blueprint)
+
+    @app.before_request
+    def _remember_acting_user() -> None:
+        set_acting_user(current_user.id if current_user.is_authenticated else None)
+
+    @app.context_processor
+    def _template_helpers() -> dict:
+        return {"can": lambda permission: can(current_user, permission),
+                "language_form": LanguageForm(), "nav_items": NAV_ITEMS,
+                "get_locale": get_locale,
+                "request_path": request.full_path.rstrip("?")}
+
+    for code, title, message in (
+        (400, _l("Bad request"), _l("The request could not be understood.")),
+        (403, _l("Not allowed"), _l("You do not have permission to do this.")),
+        (404, _l("Not found"), _l("The page or record does not exist, or you cannot see it.")),
+        (405, _l("Not allowed"), _l("This action is not available here.")),
+        (413, _l("File too large"), _l("The upload is larger than the allowed size.")),
+        (429, _l("Too many attempts"), _l("Too many attempts. Wait a minute and try again.")),
+        (500, _l("Something went wrong"), _l("The error was logged. Please try again later.")),
+        (503, _l("Service unavailable"), _l("The service is temporarily unavailable.")),
+    ):
+        app.register_error_handler(code, _error_page(code, title, message))
+    app.register_error_handler(
+        CSRFError,
+        _error_page(400, _l("Form expired"), _l("The form was too old or incomplete. Reload the page and try again.")),
+    )
