@@ -51,7 +51,7 @@ install: $(VENV)/.installed translations
 install-test: $(VENV)/.installed-test translations
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile -q -d trainhub/translations
+	$(BIN)/pybabel compile -d trainhub/translations
 
 # Debian packages the tests need; installed only when missing, and only when we are root.
 system-packages:
@@ -66,8 +66,8 @@ system-packages:
 
 # Translations: extract the strings, merge them into the catalogues, compile.
 messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o trainhub/translations/messages.pot .
-	$(BIN)/pybabel update -q -i trainhub/translations/messages.pot -d trainhub/translations --no-fuzzy-matching
+	$(BIN)/pybabel extract --ignore-dirs=".*" -F babel.cfg -k _l -k lazy_gettext -o trainhub/translations/messages.pot .
+	$(BIN)/pybabel update -i trainhub/translations/messages.pot -d trainhub/translations --no-fuzzy-matching
 
 lint: install-test
 	$(BIN)/ruff check trainhub tests config.py wsgi.py

@@ -34,9 +34,25 @@ def make_app(**overrides) -> Flask:
     return create_app(config)
 
 
+class FreshContextClient(FlaskClient):
+    """Runs each request in its own app context, as a real server does.
+
+    The test itself holds an app context for its database work; without this, requests would
+    share its `g` (cached user, CSRF token) and its session. After each request the test's
+    session forgets what it had loaded, so it sees what the request wrote.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()
+        return response
+
+
 @pytest.fixture
 def app(tmp_path) -> Iterator[Flask]:
     app = make_app(UPLOAD_DIR=str(tmp_path / "uploads"))
+    app.test_client_class = FreshContextClient
     with app.app_context():
         db.create_all()
         try:

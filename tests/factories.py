@@ -81,6 +81,7 @@ class UserFactory(_Base):
     email = factory.Sequence(lambda n: f"user{n}@example.org")
     full_name = "Test User"
     role = "coordinator"
+    locale = "en"  # assertions read English; the Romanian tests ask for "ro"
     active = True
     password_hash = ""
 

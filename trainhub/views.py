@@ -4,7 +4,6 @@ from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from trainhub.audit.services import set_acting_user
 from trainhub.auth.forms import LanguageForm
 from trainhub.auth.permissions import can, permission_required
 from trainhub.programme.services import overview_for
@@ -36,10 +35,6 @@ def register(app: Flask) -> None:
 
     for blueprint in (bp, auth_bp, audit_bp):
         app.register_blueprint(blueprint)
-
-    @app.before_request
-    def _remember_acting_user() -> None:
-        set_acting_user(current_user.id if current_user.is_authenticated else None)
 
     @app.context_processor
     def _template_helpers() -> dict:

@@ -5,7 +5,8 @@ from contextvars import ContextVar
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from sqlalchemy import event, inspect, insert
+from flask import g, has_request_context
+from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session
 
 from trainhub.audit.models import AuditEvent
@@ -27,9 +28,13 @@ def acting_as(user_id: int | None) -> Iterator[None]:
         _acting_user_id.reset(token)
 
 
-def set_acting_user(user_id: int | None) -> None:
-    """Attribute the rest of the current context (one request) to `user_id`."""
-    _acting_user_id.set(user_id)
+def acting_user_id() -> int | None:
+    """Who the current change is by: the logged-in user of the request, else `acting_as`."""
+    if has_request_context():
+        user = g.get("_login_user")  # Flask-Login's cache; never triggers a query mid-flush
+        if user is not None and user.is_authenticated:
+            return user.id
+    return _acting_user_id.get()
 
 
 def _plain(value: object) -> object:
@@ -69,7 +74,7 @@ def record(session: Session, action: str, entity: object, details: dict | None =
     """Record a domain action (e.g. `eligibility.decide`) that is more than a row change."""
     session.add(AuditEvent(
         at=utcnow(),
-        user_id=user_id if user_id is not None else _acting_user_id.get(),
+        user_id=user_id if user_id is not None else acting_user_id(),
         action=action,
         entity_type=_entity_type(entity),
         entity_id=getattr(entity, "id", None),
@@ -101,7 +106,7 @@ def _write_changes(session: Session, _flush_context) -> None:
     pending = session.info.pop(_pending_key, [])
     if not pending:
         return
-    user_id = _acting_user_id.get()
+    user_id = acting_user_id()
     now = utcnow()
     rows = []
     for kind, obj, changes in pending:

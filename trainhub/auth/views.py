@@ -55,8 +55,10 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    locale = current_user.locale
     logout_user()
     session.clear()
+    session["locale"] = locale  # the login page stays in the language the user reads
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
 

@@ -1,0 +1,146 @@
+"""Every endpoint × every role gives the outcome DESIGN §11 expects, from one table.
+
+A new route without a row here fails `test_every_endpoint_has_a_row`: add its row when you
+add the route. Object URLs point at records of enterprise A; `sme` belongs to A, `sme_other`
+to B, so scoped pages must answer 404 to `sme_other`.
+"""
+import re
+from dataclasses import dataclass
+
+import pytest
+
+from tests.conftest import PASSWORD
+from tests.factories import EnterpriseFactory, UserFactory
+from trainhub.extensions import db
+
+ROLES = ("anonymous", "admin", "coordinator", "trainer", "sme", "sme_other", "authority")
+OK, LOGIN, FORBIDDEN, NOT_FOUND = "ok", "login", "forbidden", "not found"
+IGNORED_ENDPOINTS = {"static", "bootstrap.static"}
+
+
+def public() -> dict[str, str]:
+    return dict.fromkeys(ROLES, OK)
+
+
+def logged_in() -> dict[str, str]:
+    return dict.fromkeys(ROLES, OK) | {"anonymous": LOGIN}
+
+
+def only(*roles: str, other_sme: str = FORBIDDEN) -> dict[str, str]:
+    """Allowed to `roles`; other users 403; anonymous to the login page."""
+    outcome = {role: (OK if role in roles else FORBIDDEN) for role in ROLES}
+    outcome["anonymous"] = LOGIN
+    if "sme" in roles:
+        outcome["sme_other"] = other_sme
+    return outcome
+
+
+#: (method, endpoint) -> role -> expected outcome
+ACCESS = {
+    ("GET", "main.dashboard"): logged_in(),
+    ("GET", "auth.login"): public(),
+    ("POST", "auth.login"): public(),
+    ("POST", "auth.logout"): logged_in(),
+    ("POST", "auth.set_language"): public(),
+    ("GET", "auth.users"): only("admin", "coordinator"),
+    ("GET", "auth.user_new"): only("admin"),
+    ("POST", "auth.user_new"): only("admin"),
+    ("POST", "auth.user_set_active"): only("admin"),
+    ("GET", "audit.events"): only("admin"),
+}
+
+
+@dataclass
+class World:
+    """One record of each kind, so every URL can be built; `_a` records belong to SME A."""
+
+    users: dict
+    target_user_id: int
+
+
+#: how to fill each URL parameter from the world
+URL_ARGS = {
+    "user_id": lambda world: world.target_user_id,
+}
+
+
+def build_world() -> World:
+    firm_a, firm_b = EnterpriseFactory(), EnterpriseFactory()
+    users = {
+        "admin": UserFactory(role="admin"),
+        "coordinator": UserFactory(role="coordinator"),
+        "trainer": UserFactory(role="trainer"),
+        "sme": UserFactory(role="sme", enterprise=firm_a),
+        "sme_other": UserFactory(role="sme", enterprise=firm_b),
+        "authority": UserFactory(role="authority"),
+    }
+    target = UserFactory(role="trainer")
+    db.session.commit()
+    return World(users={role: user.email for role, user in users.items()},
+                 target_user_id=target.id)
+
+
+def _routes(app) -> set[tuple[str, str]]:
+    routes = set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in IGNORED_ENDPOINTS:
+            continue
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            routes.add((method, rule.endpoint))
+    return routes
+
+
+def test_every_endpoint_has_a_row(app):
+    routes = _routes(app)
+    missing = sorted(routes - set(ACCESS))
+    stale = sorted(set(ACCESS) - routes)
+    assert not missing, f"add these routes to ACCESS: {missing}"
+    assert not stale, f"these ACCESS rows have no route any more: {stale}"
+
+
+def test_every_view_declares_its_permission(app):
+    undeclared = sorted(
+        endpoint for endpoint, view in app.view_functions.items()
+        if endpoint not in IGNORED_ENDPOINTS and not hasattr(view, "permission")
+    )
+    assert not undeclared, f"decorate with @permission_required/@public/@login_required: {undeclared}"
+
+
+def _url(app, endpoint: str, world: World) -> str:
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(endpoint, **{arg: URL_ARGS[arg](world) for arg in rule.arguments})
+
+
+def _outcome(response) -> str:
+    assert response.status_code < 500, f"server error {response.status_code}"
+    if response.status_code == 302 and "/login?next=" in response.location:
+        return LOGIN
+    if response.status_code == 403:
+        return FORBIDDEN
+    if response.status_code == 404:
+        return NOT_FOUND
+    assert response.status_code < 400, f"unexpected {response.status_code}"
+    return OK
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("method, endpoint", sorted(ACCESS))
+def test_access(app, client, method, endpoint, role):
+    world = build_world()
+    if role != "anonymous":
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"',
+                          client.get("/login").get_data(as_text=True)).group(1)
+        response = client.post("/login", data={"email": world.users[role],
+                                                "password": PASSWORD, "csrf_token": token})
+        assert response.status_code == 302, f"{role} could not log in"
+    url = _url(app, endpoint, world)
+    if method == "GET":
+        response = client.get(url)
+    else:
+        page = client.get("/" if role != "anonymous" else "/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        response = client.open(url, method=method, data={"csrf_token": token})
+    assert _outcome(response) == ACCESS[(method, endpoint)][role]
