@@ -6,7 +6,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from flask import g, has_request_context
-from sqlalchemy import event, insert, inspect
+from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from trainhub.audit.models import AuditEvent
@@ -49,24 +49,36 @@ def _entity_type(obj: object) -> str:
     return obj.__class__.__tablename__
 
 
-def _changes_of(obj: object, kind: str) -> dict:
+def _changes_of(session: Session, obj: object, kind: str) -> dict:
     state = inspect(obj)
-    changes = {}
-    for attr in state.mapper.column_attrs:
-        key = attr.key
-        if key in _IGNORED_COLUMNS:
+    columns = [attr for attr in state.mapper.column_attrs if attr.key not in _IGNORED_COLUMNS]
+    if kind == "create":
+        return {attr.key: [None, _plain(getattr(obj, attr.key))] for attr in columns}
+    if kind == "delete":
+        return {attr.key: [_plain(getattr(obj, attr.key)), None] for attr in columns}
+    changes, unknown_before = {}, []
+    for attr in columns:
+        history = state.attrs[attr.key].history
+        if not history.added:
             continue
-        history = state.attrs[key].history
-        if kind == "create":
-            changes[key] = [None, _plain(getattr(obj, key))]
-        elif kind == "delete":
-            changes[key] = [_plain(state.committed_state.get(key, getattr(obj, key))), None]
-        elif history.has_changes():
-            before = history.deleted[0] if history.deleted else None
-            after = history.added[0] if history.added else None
-            if before != after:
-                changes[key] = [_plain(before), _plain(after)]
-    return changes
+        if history.deleted:
+            before = history.deleted[0]
+        else:  # the old value was never loaded (e.g. expired by a commit): read it
+            unknown_before.append(attr)
+            before = None
+        changes[attr.key] = [before, history.added[0]]
+    if unknown_before:
+        table_columns = [attr.columns[0] for attr in unknown_before]
+        row = session.connection().execute(
+            select(*table_columns).where(*(
+                column == value for column, value in
+                zip(state.mapper.primary_key, state.mapper.primary_key_from_instance(obj))
+            ))
+        ).one_or_none()
+        for attr, value in zip(unknown_before, row or [None] * len(unknown_before)):
+            changes[attr.key][0] = value
+    return {key: [_plain(before), _plain(after)] for key, (before, after) in changes.items()
+            if before != after}
 
 
 def record(session: Session, action: str, entity: object, details: dict | None = None,
@@ -95,7 +107,7 @@ def _collect_changes(session: Session, _flush_context, _instances) -> None:
                 continue
             if kind == "update" and not session.is_modified(obj, include_collections=False):
                 continue
-            changes = _changes_of(obj, kind)
+            changes = _changes_of(session, obj, kind)
             if kind == "update" and not changes:
                 continue
             pending.append((kind, obj, changes))
@@ -111,7 +123,7 @@ def _write_changes(session: Session, _flush_context) -> None:
     rows = []
     for kind, obj, changes in pending:
         if kind == "create":  # ids and defaults exist only now
-            changes = _changes_of(obj, "create")
+            changes = _changes_of(session, obj, "create")
         rows.append({
             "at": now, "user_id": user_id, "action": kind, "entity_type": _entity_type(obj),
             "entity_id": getattr(obj, "id", None), "changes": changes,

@@ -1,0 +1,45 @@
+"""The `flask` commands of the foundation: create-user."""
+from sqlalchemy import select
+
+from tests.factories import EnterpriseFactory
+from trainhub.auth.models import User
+from trainhub.extensions import db
+
+
+def test_create_user_with_password_option(app, runner):
+    result = runner.invoke(args=["create-user", "Ana@Example.org", "--role", "coordinator",
+                                 "--password", "long-enough-1"])
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.email == "ana@example.org"))
+    assert user.role == "coordinator" and user.check_password("long-enough-1")
+
+
+def test_create_user_prompts_for_the_password(app, runner):
+    result = runner.invoke(args=["create-user", "b@example.org", "--role", "admin"],
+                           input="long-enough-1\nlong-enough-1\n")
+    assert result.exit_code == 0, result.output
+
+
+def test_sme_user_needs_an_existing_enterprise(app, runner):
+    result = runner.invoke(args=["create-user", "s@example.org", "--role", "sme",
+                                 "--password", "long-enough-1"])
+    assert result.exit_code == 1 and "needs --enterprise" in result.output
+    result = runner.invoke(args=["create-user", "s@example.org", "--role", "sme",
+                                 "--enterprise", "RO 18547290", "--password", "long-enough-1"])
+    assert result.exit_code == 1 and "no enterprise with CUI 18547290" in result.output
+    firm = EnterpriseFactory()
+    db.session.commit()
+    result = runner.invoke(args=["create-user", "s@example.org", "--role", "sme",
+                                 "--enterprise", f"RO{firm.cui}", "--password", "long-enough-1"])
+    assert result.exit_code == 0, result.output
+
+
+def test_bad_input_gives_a_readable_message_and_exit_code_1(app, runner):
+    runner.invoke(args=["create-user", "a@example.org", "--role", "admin", "--password", "long-enough-1"])
+    duplicate = runner.invoke(args=["create-user", "A@example.org", "--role", "admin",
+                                    "--password", "long-enough-1"])
+    assert duplicate.exit_code == 1 and "already exists" in duplicate.output
+    short = runner.invoke(args=["create-user", "c@example.org", "--role", "admin", "--password", "x"])
+    assert short.exit_code == 1 and "at least 8" in short.output
+    bad_role = runner.invoke(args=["create-user", "d@example.org", "--role", "king", "--password", "long-enough-1"])
+    assert bad_role.exit_code != 0 and "king" in bad_role.output

@@ -1,0 +1,46 @@
+"""The Alembic history builds the schema the models describe, and tears it down again."""
+import os
+import uuid
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from tests.conftest import ON_POSTGRES, make_app
+from trainhub.extensions import db
+
+
+@pytest.fixture
+def empty_database_url(tmp_path):
+    """A database of its own, apart from the one the other tests use."""
+    if not ON_POSTGRES:
+        yield f"sqlite:///{tmp_path / 'migrations.db'}"
+        return
+    base = make_url(os.environ["TEST_DATABASE_URL"])
+    name = f"trainhub_migrations_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"CREATE DATABASE {name}"))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+def test_upgrade_matches_the_models_and_downgrade_removes_everything(empty_database_url):
+    app = make_app(SQLALCHEMY_DATABASE_URI=empty_database_url)
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as connection:
+            differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
+        assert differences == [], f"models and migrations differ: {differences}"
+        assert set(db.metadata.tables) <= set(inspect(db.engine).get_table_names())
+        downgrade(revision="base")
+        assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        upgrade()  # and back up again, so a downgrade leaves nothing behind that blocks it
+        db.engine.dispose()
