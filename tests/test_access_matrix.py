@@ -144,3 +144,14 @@ def test_access(app, client, method, endpoint, role):
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
         response = client.open(url, method=method, data={"csrf_token": token})
     assert _outcome(response) == ACCESS[(method, endpoint)][role]
+
+
+@pytest.mark.parametrize("endpoint", sorted(e for m, e in ACCESS if m == "POST"))
+def test_every_post_is_refused_without_csrf_token(app, client, endpoint):
+    world = build_world()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"',
+                      client.get("/login").get_data(as_text=True)).group(1)
+    client.post("/login", data={"email": world.users["admin"], "password": PASSWORD,
+                                "csrf_token": token})
+    response = client.post(_url(app, endpoint, world), data={})
+    assert response.status_code == 400
