@@ -1,8 +1,7 @@
 """Database constraints reject bad data loudly (IntegrityError), never silently."""
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
-
-from contextlib import contextmanager
 
 import pytest
 from sqlalchemy.exc import IntegrityError

@@ -1,5 +1,7 @@
 """SME users see only their own enterprise's rows; trainers only their cohorts' people."""
+import pytest
 from sqlalchemy import select
+from werkzeug.exceptions import NotFound
 
 from tests.factories import (
     CohortFactory,
@@ -16,9 +18,6 @@ from trainhub.documents.models import Document
 from trainhub.enterprises.models import Enterprise
 from trainhub.extensions import db
 from trainhub.participants.models import Participant
-
-import pytest
-from werkzeug.exceptions import NotFound
 
 
 @pytest.fixture

@@ -69,13 +69,14 @@ def _changes_of(session: Session, obj: object, kind: str) -> dict:
         changes[attr.key] = [before, history.added[0]]
     if unknown_before:
         table_columns = [attr.columns[0] for attr in unknown_before]
+        key_columns = state.mapper.primary_key
+        key_values = state.mapper.primary_key_from_instance(obj)
         row = session.connection().execute(
-            select(*table_columns).where(*(
-                column == value for column, value in
-                zip(state.mapper.primary_key, state.mapper.primary_key_from_instance(obj))
-            ))
+            select(*table_columns).where(
+                *(column == value for column, value in zip(key_columns, key_values, strict=True))
+            )
         ).one_or_none()
-        for attr, value in zip(unknown_before, row or [None] * len(unknown_before)):
+        for attr, value in zip(unknown_before, row or [None] * len(unknown_before), strict=True):
             changes[attr.key][0] = value
     return {key: [_plain(before), _plain(after)] for key, (before, after) in changes.items()
             if before != after}

@@ -1,9 +1,19 @@
 """Login, logout, language choice and the admin's user pages."""
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
-from urllib.parse import urlsplit
 
 from trainhub.auth.forms import LanguageForm, LoginForm, UserActiveForm, UserForm
 from trainhub.auth.models import User
