@@ -67,3 +67,18 @@ def test_static_bootstrap_is_served_locally(client):
     assert "cdn" not in html.lower()
     css = client.get("/bootstrap/static/css/bootstrap.min.css")
     assert css.status_code == 200
+
+
+def test_unexpected_error_shows_the_500_page_in_the_layout():
+    from tests.conftest import make_app
+
+    app = make_app(PROPAGATE_EXCEPTIONS=False)
+
+    @app.route("/boom")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    response = app.test_client().get("/boom")
+    assert response.status_code == 500
+    html = response.get_data(as_text=True)
+    assert "TrainHub" in html and "secret internals" not in html

@@ -140,13 +140,12 @@ def test_admin_disables_a_user_who_then_cannot_log_in(app, auth, client, english
 
 def test_users_list_runs_a_constant_number_of_queries(app, auth, client, count_queries):
     UserFactory(email="admin@example.org", role="admin")
-    firm = EnterpriseFactory()
     db.session.commit()
     auth.login("admin@example.org")
 
     def queries_with(total_users: int) -> int:
         while db.session.query(User).count() < total_users:
-            UserFactory(role="sme", enterprise=firm)
+            UserFactory(role="sme", enterprise=EnterpriseFactory())
         db.session.commit()
         with count_queries() as counter:
             assert client.get("/admin/users?page=1").status_code == 200

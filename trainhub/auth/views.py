@@ -14,6 +14,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from trainhub.auth.forms import LanguageForm, LoginForm, UserActiveForm, UserForm
 from trainhub.auth.models import User
@@ -88,7 +89,7 @@ def set_language():
 @bp.route("/admin/users")
 @permission_required("users.read")
 def users():
-    page = paginate(select(User).order_by(User.email))
+    page = paginate(select(User).options(joinedload(User.enterprise)).order_by(User.email))
     return render_template("auth/users.html", page=page, active_form=UserActiveForm())
 
 
