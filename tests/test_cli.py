@@ -43,3 +43,29 @@ def test_bad_input_gives_a_readable_message_and_exit_code_1(app, runner):
     assert short.exit_code == 1 and "at least 8" in short.output
     bad_role = runner.invoke(args=["create-user", "d@example.org", "--role", "king", "--password", "long-enough-1"])
     assert bad_role.exit_code != 0 and "king" in bad_role.output
+
+
+def test_demo_prints_a_login_per_account_and_every_account_logs_in(app, runner, auth, client):
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    logins = [line.split() for line in result.output.splitlines() if line.startswith("login: ")]
+    roles = {role for _, role, _email, _password in logins}
+    assert roles == {"admin", "coordinator", "trainer", "sme", "authority"}
+    assert sum(role == "sme" for _, role, _e, _p in logins) == 2
+    for _, _role, email, password in logins:
+        assert auth.login(email, password).status_code == 302, email
+        assert client.get("/").status_code == 200
+        auth.logout()
+    again = runner.invoke(args=["demo"])  # `make run` calls it every time: nothing duplicated
+    assert again.exit_code == 0 and "already loaded" in again.output
+    assert again.output.count("login: ") == len(logins)
+
+
+def test_readme_shows_the_demo_logins_the_demo_creates():
+    from pathlib import Path
+
+    from trainhub.demo import demo_logins
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    for role, email, password in demo_logins():
+        assert f"login: {role} {email} {password}" in readme
