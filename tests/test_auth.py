@@ -152,3 +152,5 @@ def test_users_list_runs_a_constant_number_of_queries(app, auth, client, count_q
         return counter.count
 
     assert queries_with(10) == queries_with(100)
+    html = client.get("/admin/users?page=2").get_data(as_text=True)
+    assert "page=3" in html and "page=1" in html and "100 records" in html
