@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.factories import EnterpriseFactory, UserFactory
+from tests.factories import CourseFactory, EnterpriseFactory, UserFactory
 from trainhub.extensions import db
 
 ROLES = ("anonymous", "admin", "coordinator", "trainer", "sme", "sme_other", "authority")
@@ -47,6 +47,14 @@ ACCESS = {
     ("POST", "auth.user_new"): only("admin"),
     ("POST", "auth.user_set_active"): only("admin"),
     ("GET", "audit.events"): only("admin"),
+    ("GET", "courses.catalogue_page"): only("admin", "coordinator", "trainer", "sme", "authority",
+                                            other_sme=OK),
+    ("GET", "courses.detail"): only("admin", "coordinator", "trainer", "sme", "authority",
+                                    other_sme=OK),
+    ("GET", "courses.create"): only("admin", "coordinator"),
+    ("POST", "courses.create"): only("admin", "coordinator"),
+    ("GET", "courses.edit"): only("admin", "coordinator"),
+    ("POST", "courses.edit"): only("admin", "coordinator"),
 }
 
 
@@ -56,11 +64,13 @@ class World:
 
     users: dict
     target_user_id: int
+    course_id: int
 
 
 #: how to fill each URL parameter from the world
 URL_ARGS = {
     "user_id": lambda world: world.target_user_id,
+    "course_id": lambda world: world.course_id,
 }
 
 
@@ -75,9 +85,10 @@ def build_world() -> World:
         "authority": UserFactory(role="authority"),
     }
     target = UserFactory(role="trainer")
+    course = CourseFactory()
     db.session.commit()
     return World(users={role: user.email for role, user in users.items()},
-                 target_user_id=target.id)
+                 target_user_id=target.id, course_id=course.id)
 
 
 def _routes(app) -> set[tuple[str, str]]:

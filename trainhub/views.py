@@ -32,9 +32,13 @@ def register(app: Flask) -> None:
 
     from trainhub.audit.views import bp as audit_bp
     from trainhub.auth.views import bp as auth_bp
+    from trainhub.courses.views import bp as courses_bp
 
-    for blueprint in (bp, auth_bp, audit_bp):
+    for blueprint in (bp, auth_bp, audit_bp, courses_bp):
         app.register_blueprint(blueprint)
+    NAV_ITEMS[:] = [
+        ("courses.catalogue_page", _l("Courses"), "courses.read"),
+    ]
 
     @app.context_processor
     def _template_helpers() -> dict:
