@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.factories import CourseFactory, EnterpriseFactory, UserFactory
+from tests.factories import CohortFactory, CourseFactory, EnterpriseFactory, UserFactory
 from trainhub.extensions import db
 
 ROLES = ("anonymous", "admin", "coordinator", "trainer", "sme", "sme_other", "authority")
@@ -55,6 +55,12 @@ ACCESS = {
     ("POST", "courses.create"): only("admin", "coordinator"),
     ("GET", "courses.edit"): only("admin", "coordinator"),
     ("POST", "courses.edit"): only("admin", "coordinator"),
+    ("GET", "courses.cohorts"): only("admin", "coordinator", "trainer", "sme", "authority",
+                                     other_sme=OK),
+    ("GET", "courses.cohort"): only("admin", "coordinator", "trainer", "sme", "authority",
+                                    other_sme=OK),
+    ("GET", "courses.cohort_new"): only("admin", "coordinator"),
+    ("POST", "courses.cohort_new"): only("admin", "coordinator"),
 }
 
 
@@ -65,12 +71,14 @@ class World:
     users: dict
     target_user_id: int
     course_id: int
+    cohort_id: int
 
 
 #: how to fill each URL parameter from the world
 URL_ARGS = {
     "user_id": lambda world: world.target_user_id,
     "course_id": lambda world: world.course_id,
+    "cohort_id": lambda world: world.cohort_id,
 }
 
 
@@ -86,9 +94,10 @@ def build_world() -> World:
     }
     target = UserFactory(role="trainer")
     course = CourseFactory()
+    cohort = CohortFactory(course=course, trainer=users["trainer"])  # the trainer's own cohort
     db.session.commit()
     return World(users={role: user.email for role, user in users.items()},
-                 target_user_id=target.id, course_id=course.id)
+                 target_user_id=target.id, course_id=course.id, cohort_id=cohort.id)
 
 
 def _routes(app) -> set[tuple[str, str]]:

@@ -38,6 +38,7 @@ def register(app: Flask) -> None:
         app.register_blueprint(blueprint)
     NAV_ITEMS[:] = [
         ("courses.catalogue_page", _l("Courses"), "courses.read"),
+        ("courses.cohorts", _l("Cohorts"), "courses.read"),
     ]
 
     @app.context_processor

@@ -1,8 +1,18 @@
 """Forms of the courses area."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from trainhub.courses.models import Modality
 from trainhub.courses.services import CATEGORY_LABELS
@@ -28,3 +38,28 @@ class CourseForm(FlaskForm):
                            choices=[(m.value, label) for m, label in MODALITY_LABELS.items()])
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
     competences = TextAreaField(_l("Competences gained"), validators=[Length(max=5000)])
+
+
+WEEKDAYS = [(0, _l("Monday")), (1, _l("Tuesday")), (2, _l("Wednesday")), (3, _l("Thursday")),
+            (4, _l("Friday")), (5, _l("Saturday")), (6, _l("Sunday"))]
+
+
+class CohortForm(FlaskForm):
+    """A new cohort and the rule that generates its sessions."""
+
+    project_id = SelectField(_l("Project"), coerce=int)
+    course_id = SelectField(_l("Course"), coerce=int)
+    code = StringField(_l("Code"), validators=[
+        DataRequired(), Length(max=40),
+        Regexp(r"^[A-Za-z0-9._-]+$", message=_l("Letters, digits, dot, dash or underscore only.")),
+    ])
+    trainer_id = SelectField(_l("Trainer"), coerce=int)
+    capacity = IntegerField(_l("Seats"), default=20,
+                            validators=[InputRequired(), NumberRange(min=1, max=500)])
+    location = StringField(_l("Location (address or online link)"), validators=[Length(max=300)])
+    first_day = DateField(_l("First day"), validators=[InputRequired()])
+    weekdays = SelectMultipleField(_l("Weekdays"), coerce=int, choices=WEEKDAYS,
+                                   default=[1, 3], widget=ListWidget(prefix_label=False),
+                                   option_widget=CheckboxInput())
+    start_time = TimeField(_l("Start time"), validators=[InputRequired()])
+    end_time = TimeField(_l("End time"), validators=[InputRequired()])

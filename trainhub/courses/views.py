@@ -1,19 +1,28 @@
-"""Course catalogue pages: list with category filter, detail, create and edit."""
+"""Course catalogue and cohort pages: catalogue, course and cohort forms, cohort sessions."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
+from trainhub.auth.models import Role, User
 from trainhub.auth.permissions import permission_required
+from trainhub.auth.scoping import get_visible_or_404, scoped
 from trainhub.core.pagination import paginate
-from trainhub.courses.forms import MODALITY_LABELS, CourseForm
-from trainhub.courses.models import Course
+from trainhub.courses.forms import MODALITY_LABELS, CohortForm, CourseForm
+from trainhub.courses.models import Cohort, Course
 from trainhub.courses.services import (
     CATEGORY_LABELS,
     CourseError,
     catalogue,
     cohort_counts,
+    create_cohort,
+    plan_sessions,
     save_course,
+    trainer_overlaps,
 )
 from trainhub.extensions import db
+from trainhub.programme.models import Project
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")
 
@@ -66,3 +75,56 @@ def create():
 @permission_required("courses.write")
 def edit(course_id: int):
     return _save(db.get_or_404(Course, course_id))
+
+
+@bp.route("/cohorts")
+@permission_required("courses.read")
+def cohorts():
+    stmt = scoped(
+        select(Cohort).options(joinedload(Cohort.course), joinedload(Cohort.trainer))
+        .order_by(Cohort.start_date.desc(), Cohort.code),
+        Cohort, current_user,
+    )
+    return render_template("courses/cohorts.html", page=paginate(stmt))
+
+
+@bp.route("/cohorts/<int:cohort_id>")
+@permission_required("courses.read")
+def cohort(cohort_id: int):
+    return render_template("courses/cohort.html",
+                           cohort=get_visible_or_404(Cohort, cohort_id, current_user))
+
+
+@bp.route("/cohorts/new", methods=["GET", "POST"])
+@permission_required("courses.write")
+def cohort_new():
+    form = CohortForm()
+    form.project_id.choices = [(p.id, f"{p.code} · {p.title}") for p in
+                               db.session.scalars(select(Project).order_by(Project.code))]
+    form.course_id.choices = [(c.id, f"{c.code} · {c.title}") for c in
+                              db.session.scalars(select(Course).order_by(Course.code))]
+    form.trainer_id.choices = [(0, "—")] + [
+        (u.id, u.full_name or u.email) for u in db.session.scalars(
+            select(User).where(User.role == Role.TRAINER, User.active).order_by(User.email))
+    ]
+    if form.validate_on_submit():
+        course = db.session.get(Course, form.course_id.data)
+        trainer = db.session.get(User, form.trainer_id.data) if form.trainer_id.data else None
+        try:
+            slots = plan_sessions(form.first_day.data, set(form.weekdays.data),
+                                  form.start_time.data, form.end_time.data, course.planned_hours)
+            overlaps = trainer_overlaps(db.session, trainer, slots)
+            cohort = create_cohort(
+                db.session, project=db.session.get(Project, form.project_id.data),
+                course=course, code=form.code.data, capacity=form.capacity.data,
+                location=form.location.data or "", trainer=trainer, slots=slots)
+        except CourseError as error:
+            form[error.field].errors.append(str(error))
+        else:
+            flash(_("Cohort %(code)s created with %(n)s sessions.", code=cohort.code,
+                    n=len(slots)), "success")
+            for day, other_code in overlaps:
+                flash(_("Warning: the trainer also teaches %(code)s on %(day)s at an "
+                        "overlapping time.", code=other_code, day=day.isoformat()), "warning")
+            return redirect(url_for("courses.cohort", cohort_id=cohort.id))
+    return render_template("courses/cohort_form.html", form=form)

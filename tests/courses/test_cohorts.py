@@ -1,0 +1,118 @@
+"""Cohorts: sessions generated until the planned hours, trainer overlaps, scoped views."""
+from datetime import date, time
+from decimal import Decimal
+
+import pytest
+
+from tests.factories import (
+    CohortFactory,
+    CourseFactory,
+    ProjectFactory,
+    TrainingSessionFactory,
+    UserFactory,
+)
+from trainhub.courses.models import Cohort, TrainingSession
+from trainhub.courses.services import CourseError, plan_sessions
+from trainhub.extensions import db
+
+
+def test_sessions_are_planned_on_the_weekdays_until_the_hours_are_reached():
+    slots = plan_sessions(date(2026, 3, 2), {1, 3}, time(16), time(20), Decimal(40))
+    assert len(slots) == 10
+    assert {day.weekday() for day, _s, _e in slots} == {1, 3}
+    assert slots[0][0] == date(2026, 3, 3) and slots[-1][0] == date(2026, 4, 2)
+
+
+def test_last_session_covers_the_remaining_hours():
+    slots = plan_sessions(date(2026, 3, 2), {0}, time(9), time(12), Decimal(10))
+    assert len(slots) == 4  # 3 + 3 + 3 + 3 >= 10
+
+
+@pytest.mark.parametrize("weekdays, start, end, field", [
+    (set(), time(9), time(12), "weekdays"),
+    ({0}, time(12), time(9), "end_time"),
+])
+def test_impossible_plans_are_refused_on_the_field(weekdays, start, end, field):
+    with pytest.raises(CourseError) as error:
+        plan_sessions(date(2026, 3, 2), weekdays, start, end, Decimal(10))
+    assert error.value.field == field
+
+
+@pytest.fixture
+def coordinator(app, auth):
+    UserFactory(email="coord@example.org", role="coordinator")
+    db.session.commit()
+    auth.login("coord@example.org")
+
+
+def _form(project, course, trainer=None, **changes):
+    data = {"project_id": project.id, "course_id": course.id, "code": "g-cyb-1",
+            "trainer_id": trainer.id if trainer else 0, "capacity": "20",
+            "location": "Cluj-Napoca, str. Memorandumului 28", "first_day": "2026-03-02",
+            "weekdays": ["1", "3"], "start_time": "16:00", "end_time": "20:00"}
+    return data | changes
+
+
+def test_coordinator_creates_a_cohort_with_generated_sessions(app, auth, client, coordinator):
+    project, course = ProjectFactory(), CourseFactory(planned_hours=Decimal(40))
+    trainer = UserFactory(role="trainer")
+    db.session.commit()
+    response = auth.post("/courses/cohorts/new", _form(project, course, trainer))
+    assert response.status_code == 302
+    cohort = db.session.query(Cohort).filter_by(code="G-CYB-1").one()
+    assert (cohort.trainer_id, cohort.start_date, cohort.end_date) == (
+        trainer.id, date(2026, 3, 3), date(2026, 4, 2))
+    assert db.session.query(TrainingSession).filter_by(cohort_id=cohort.id).count() == 10
+    html = client.get(response.location).get_data(as_text=True)
+    assert "2026-04-02" in html and "16:00–20:00" in html
+
+
+def test_overlapping_trainer_sessions_give_a_warning(app, auth, client, coordinator):
+    trainer = UserFactory(role="trainer")
+    busy = CohortFactory(trainer=trainer, code="G-BUSY")
+    TrainingSessionFactory(cohort=busy, date=date(2026, 3, 5), start_time=time(18),
+                           end_time=time(21), hours=Decimal(3))
+    project, course = ProjectFactory(), CourseFactory(planned_hours=Decimal(8))
+    db.session.commit()
+    response = auth.post("/courses/cohorts/new", _form(project, course, trainer), follow_redirects=True)
+    assert "also teaches G-BUSY on 2026-03-05" in response.get_data(as_text=True)
+
+
+def test_bad_cohort_input_writes_nothing(app, auth, coordinator):
+    project, course = ProjectFactory(), CourseFactory()
+    CohortFactory(code="G-TAKEN")
+    db.session.commit()
+    for changes, message in (
+        ({"code": "g-taken"}, "Another cohort already has the code G-TAKEN."),
+        ({"weekdays": []}, "Choose at least one weekday."),
+        ({"end_time": "15:00"}, "The session must end after it starts."),
+        ({"capacity": "0"}, "Number must be between 1 and 500."),
+        ({"first_day": "2026-02-30"}, "Not a valid date value."),
+    ):
+        response = auth.post("/courses/cohorts/new", _form(project, course, **changes))
+        assert response.status_code == 200
+        assert message in response.get_data(as_text=True)
+    assert db.session.query(Cohort).count() == 1
+
+
+def test_trainer_sees_only_own_cohorts(app, auth, client):
+    trainer = UserFactory(email="trainer@example.org", role="trainer")
+    own, other = CohortFactory(trainer=trainer, code="G-OWN"), CohortFactory(code="G-OTHER")
+    db.session.commit()
+    auth.login("trainer@example.org")
+    html = client.get("/courses/cohorts").get_data(as_text=True)
+    assert "G-OWN" in html and "G-OTHER" not in html
+    assert client.get(f"/courses/cohorts/{own.id}").status_code == 200
+    assert client.get(f"/courses/cohorts/{other.id}").status_code == 404
+
+
+def test_cohort_list_runs_a_constant_number_of_queries(app, client, coordinator, count_queries):
+    def queries_with(total: int) -> int:
+        while db.session.query(Cohort).count() < total:
+            CohortFactory(trainer=UserFactory(role="trainer"))
+        db.session.commit()
+        with count_queries() as counter:
+            assert client.get("/courses/cohorts").status_code == 200
+        return counter.count
+
+    assert queries_with(10) == queries_with(100)
