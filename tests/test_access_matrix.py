@@ -61,6 +61,9 @@ ACCESS = {
                                     other_sme=OK),
     ("GET", "courses.cohort_new"): only("admin", "coordinator"),
     ("POST", "courses.cohort_new"): only("admin", "coordinator"),
+    ("GET", "attendance.grid"): only("admin", "coordinator", "trainer", "sme", "authority",
+                                     other_sme=OK),  # the rows are the SME's own employees
+    ("POST", "attendance.save"): only("admin", "coordinator", "trainer"),
 }
 
 

@@ -1,0 +1,146 @@
+"""The attendance grid: defaults, validation all-or-nothing, not expected, scoping, queries."""
+from datetime import date, time
+from decimal import Decimal
+
+import pytest
+
+from tests.factories import (
+    AttendanceMarkFactory,
+    CohortFactory,
+    EnrollmentFactory,
+    EnterpriseFactory,
+    MembershipFactory,
+    ParticipantFactory,
+    TrainingSessionFactory,
+    UserFactory,
+)
+from trainhub.attendance.models import AttendanceMark
+from trainhub.extensions import db
+
+
+@pytest.fixture
+def cohort_world(app):
+    trainer = UserFactory(email="trainer@example.org", role="trainer")
+    cohort = CohortFactory(trainer=trainer)
+    sessions = [TrainingSessionFactory(cohort=cohort, date=date(2026, 3, day),
+                                       start_time=time(16), end_time=time(20), hours=Decimal(4))
+                for day in (3, 5, 10)]
+    firm = EnterpriseFactory()
+    early = EnrollmentFactory(cohort=cohort, enrolled_on=date(2026, 3, 1), membership=MembershipFactory(
+        project=cohort.project, participant=ParticipantFactory(last_name="Ionescu", enterprise=firm)))
+    late = EnrollmentFactory(cohort=cohort, enrolled_on=date(2026, 3, 5), membership=MembershipFactory(
+        project=cohort.project, participant=ParticipantFactory(last_name="Popa")))
+    db.session.commit()
+    return cohort, sessions, early, late, firm
+
+
+def _marks() -> dict:
+    return {(m.session_id, m.enrollment_id): (m.status, m.hours, m.marked_by_id)
+            for m in db.session.query(AttendanceMark)}
+
+
+def test_trainer_saves_a_full_grid_with_default_hours(cohort_world, auth):
+    cohort, (s1, s2, s3), early, late, _firm = cohort_world
+    auth.login("trainer@example.org")
+    response = auth.post(f"/attendance/cohorts/{cohort.id}", {
+        f"status-{s1.id}-{early.id}": "present",
+        f"status-{s2.id}-{early.id}": "late", f"hours-{s2.id}-{early.id}": "3,5",
+        f"status-{s3.id}-{early.id}": "absent",
+        f"status-{s2.id}-{late.id}": "excused",
+    })
+    assert response.status_code == 302
+    marks = _marks()
+    assert marks[(s1.id, early.id)][:2] == ("present", Decimal(4))
+    assert marks[(s2.id, early.id)][:2] == ("late", Decimal("3.5"))
+    assert marks[(s3.id, early.id)][:2] == ("absent", Decimal(0))
+    assert marks[(s2.id, late.id)][:2] == ("excused", Decimal(0))
+    assert len(marks) == 4
+
+
+@pytest.mark.parametrize("cell, message", [
+    ({"status": "present", "hours": "5"}, "hours must be between 0 and 4"),
+    ({"status": "absent", "hours": "2"}, "excused or absent means 0 hours"),
+    ({"status": "present", "hours": "lots"}, "hours must be a number"),
+    ({"status": "asleep", "hours": ""}, "unknown status asleep"),
+])
+def test_one_bad_cell_saves_nothing_and_says_why(cohort_world, auth, cell, message):
+    cohort, (s1, s2, _s3), early, _late, _firm = cohort_world
+    auth.login("trainer@example.org")
+    response = auth.post(f"/attendance/cohorts/{cohort.id}", {
+        f"status-{s1.id}-{early.id}": "present",
+        f"status-{s2.id}-{early.id}": cell["status"], f"hours-{s2.id}-{early.id}": cell["hours"],
+    })
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert _marks() == {}
+
+
+def test_sessions_before_enrollment_are_not_expected(cohort_world, auth, client):
+    cohort, (s1, _s2, _s3), _early, late, _firm = cohort_world
+    auth.login("trainer@example.org")
+    response = auth.post(f"/attendance/cohorts/{cohort.id}", {f"status-{s1.id}-{late.id}": "absent"})
+    assert "before the enrollment date" in response.get_data(as_text=True)
+    assert _marks() == {}
+    assert 'title="not expected"' in client.get(f"/attendance/cohorts/{cohort.id}").get_data(as_text=True)
+
+
+def test_marks_for_a_session_of_another_cohort_are_refused(cohort_world, auth):
+    cohort, _sessions, early, _late, _firm = cohort_world
+    foreign = TrainingSessionFactory()
+    db.session.commit()
+    auth.login("trainer@example.org")
+    response = auth.post(f"/attendance/cohorts/{cohort.id}", {f"status-{foreign.id}-{early.id}": "present"})
+    assert response.status_code == 422 and _marks() == {}
+
+
+def test_mark_all_present_marks_only_expected_unmarked_people(cohort_world, auth):
+    cohort, (s1, _s2, _s3), early, late, _firm = cohort_world
+    auth.login("trainer@example.org")
+    auth.post(f"/attendance/cohorts/{cohort.id}", {"all_present": str(s1.id)})
+    assert _marks() == {(s1.id, early.id): ("present", Decimal(4), _marks()[(s1.id, early.id)][2])}
+
+
+def test_attended_hours_and_rate_are_shown(cohort_world, auth, client):
+    cohort, (s1, s2, _s3), early, _late, _firm = cohort_world
+    AttendanceMarkFactory(session=s1, enrollment=early, status="present", hours=Decimal(4))
+    AttendanceMarkFactory(session=s2, enrollment=early, status="absent", hours=Decimal(0))
+    db.session.commit()
+    auth.login("trainer@example.org")
+    html = client.get(f"/attendance/cohorts/{cohort.id}").get_data(as_text=True)
+    # all three sessions are in the past: 4 attended of 12 held hours since enrollment
+    assert ">4</td>" in html and ">33%</td>" in html
+
+
+def test_other_trainer_gets_404_and_sme_sees_only_own_employees(cohort_world, auth, client):
+    cohort, _sessions, _early, _late, firm = cohort_world
+    UserFactory(email="other@example.org", role="trainer")
+    UserFactory(email="sme@example.org", role="sme", enterprise=firm)
+    db.session.commit()
+    auth.login("other@example.org")
+    assert client.get(f"/attendance/cohorts/{cohort.id}").status_code == 404
+    assert auth.post(f"/attendance/cohorts/{cohort.id}", {}).status_code == 404
+    auth.logout()
+    auth.login("sme@example.org")
+    html = client.get(f"/attendance/cohorts/{cohort.id}").get_data(as_text=True)
+    assert "Ionescu" in html and "Popa" not in html and "<select" not in html
+
+
+def test_grid_runs_a_constant_number_of_queries(app, auth, client, count_queries):
+    UserFactory(email="coord@example.org", role="coordinator")
+    cohort = CohortFactory()
+    sessions = [TrainingSessionFactory(cohort=cohort) for _ in range(4)]
+    db.session.commit()
+    auth.login("coord@example.org")
+
+    def queries_with(people: int) -> int:
+        while len(cohort.enrollments) < people:
+            enrollment = EnrollmentFactory(cohort=cohort, membership=MembershipFactory(project=cohort.project))
+            for session in sessions:
+                AttendanceMarkFactory(session=session, enrollment=enrollment)
+            db.session.commit()
+            db.session.refresh(cohort)
+        with count_queries() as counter:
+            assert client.get(f"/attendance/cohorts/{cohort.id}").status_code == 200
+        return counter.count
+
+    assert queries_with(3) == queries_with(30)

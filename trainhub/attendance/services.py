@@ -1,0 +1,136 @@
+"""Attendance rules: default hours, the grid of marks, validation, attended hours and rate."""
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from trainhub.attendance.models import ATTENDED_STATUSES, AttendanceMark, MarkSource, MarkStatus
+from trainhub.core.models import utcnow
+from trainhub.courses.models import Cohort, Enrollment, EnrollmentStatus, TrainingSession
+from trainhub.participants.models import Membership
+
+
+def default_hours(status: str, session: TrainingSession) -> Decimal:
+    """DESIGN §7: the session's hours when present or late, else 0."""
+    return session.hours if status in ATTENDED_STATUSES else Decimal(0)
+
+
+def is_expected(session: TrainingSession, enrollment: Enrollment) -> bool:
+    """Sessions before a person enrolled are 'not expected', never absences."""
+    return session.date >= enrollment.enrolled_on
+
+
+@dataclass
+class Grid:
+    """A cohort's sessions × enrollments with the existing marks, loaded in fixed queries."""
+
+    cohort: Cohort
+    sessions: list[TrainingSession]
+    enrollments: list[Enrollment]
+    marks: dict[tuple[int, int], AttendanceMark] = field(default_factory=dict)
+
+    def attended_hours(self, enrollment: Enrollment) -> Decimal:
+        return sum((mark.hours for (_s, e), mark in self.marks.items()
+                    if e == enrollment.id and mark.status in ATTENDED_STATUSES), Decimal(0))
+
+    def attendance_rate(self, enrollment: Enrollment, today: date) -> float | None:
+        """Attended hours ÷ hours of held sessions since enrollment (None before any)."""
+        held = sum((s.hours for s in self.sessions
+                    if s.date <= today and is_expected(s, enrollment)), Decimal(0))
+        return float(self.attended_hours(enrollment) / held) if held else None
+
+
+def load_grid(db_session: Session, cohort: Cohort, enrollment_filter=None) -> Grid:
+    """The grid of `cohort`; `enrollment_filter` (a WHERE condition) narrows the rows."""
+    sessions = list(db_session.scalars(
+        select(TrainingSession).where(TrainingSession.cohort_id == cohort.id)
+        .order_by(TrainingSession.date, TrainingSession.start_time)))
+    stmt = (select(Enrollment)
+            .options(joinedload(Enrollment.membership).joinedload(Membership.participant))
+            .where(Enrollment.cohort_id == cohort.id,
+                   Enrollment.status != EnrollmentStatus.WAITING))
+    if enrollment_filter is not None:
+        stmt = stmt.where(enrollment_filter)
+    enrollments = sorted(db_session.scalars(stmt).unique(),
+                         key=lambda e: e.membership.participant.full_name)
+    marks = {(m.session_id, m.enrollment_id): m for m in db_session.scalars(
+        select(AttendanceMark).where(AttendanceMark.enrollment_id.in_([e.id for e in enrollments])))}
+    return Grid(cohort, sessions, enrollments, marks)
+
+
+class AttendanceError(ValueError):
+    """Marks that cannot be saved; `problems` lists every one, nothing is written."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def save_grid(db_session: Session, grid: Grid, entries: dict[tuple[int, int], tuple[str, str]],
+              user_id: int | None, source: str = MarkSource.MANUAL) -> int:
+    """Save (status, hours text) per (session id, enrollment id); all or nothing.
+
+    An empty status removes nothing and adds nothing; an empty hours text takes the default.
+    Returns how many marks were created or changed.
+    """
+    sessions = {s.id: s for s in grid.sessions}
+    enrollments = {e.id: e for e in grid.enrollments}
+    statuses = {status.value for status in MarkStatus}
+    problems, changes = [], []
+    for (session_id, enrollment_id), (status, hours_text) in sorted(entries.items()):
+        if not status:
+            continue
+        session, enrollment = sessions.get(session_id), enrollments.get(enrollment_id)
+        if session is None or enrollment is None:
+            problems.append(_l("A mark names a session or person that is not in this cohort."))
+            continue
+        who = f"{enrollment.membership.participant.full_name}, {session.date.isoformat()}"
+        if status not in statuses:
+            problems.append(_l("%(who)s: unknown status %(status)s.", who=who, status=status))
+            continue
+        if not is_expected(session, enrollment):
+            problems.append(_l("%(who)s: the session is before the enrollment date.", who=who))
+            continue
+        try:
+            hours = Decimal(hours_text.replace(",", ".")) if hours_text.strip() else default_hours(status, session)
+        except InvalidOperation:
+            problems.append(_l("%(who)s: hours must be a number.", who=who))
+            continue
+        if hours < 0 or hours > session.hours:
+            problems.append(_l("%(who)s: hours must be between 0 and %(max)s.", who=who,
+                               max=f"{session.hours:g}"))
+            continue
+        if status not in ATTENDED_STATUSES and hours:
+            problems.append(_l("%(who)s: excused or absent means 0 hours.", who=who))
+            continue
+        changes.append((session, enrollment, status, hours))
+    if problems:
+        raise AttendanceError(problems)
+    changed = 0
+    for session, enrollment, status, hours in changes:
+        mark = grid.marks.get((session.id, enrollment.id))
+        if mark is None:
+            mark = AttendanceMark(session_id=session.id, enrollment_id=enrollment.id)
+            db_session.add(mark)
+            grid.marks[(session.id, enrollment.id)] = mark
+        elif (mark.status, mark.hours) == (status, hours):
+            continue
+        mark.status, mark.hours, mark.source = status, hours, source
+        mark.marked_by_id, mark.marked_at = user_id, utcnow()
+        changed += 1
+    db_session.commit()
+    return changed
+
+
+def mark_all_present(db_session: Session, grid: Grid, session_id: int, user_id: int | None) -> int:
+    """Mark every expected, not yet marked person present at one session of the grid."""
+    entries = {
+        (session_id, enrollment.id): (MarkStatus.PRESENT.value, "")
+        for enrollment in grid.enrollments
+        if (session_id, enrollment.id) not in grid.marks
+        and any(s.id == session_id and is_expected(s, enrollment) for s in grid.sessions)
+    }
+    return save_grid(db_session, grid, entries, user_id)
