@@ -6,11 +6,22 @@ to B, so scoped pages must answer 404 to `sme_other`.
 """
 import re
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.factories import CohortFactory, CourseFactory, EnterpriseFactory, UserFactory
+from tests.factories import (
+    CohortFactory,
+    CourseFactory,
+    EnrollmentFactory,
+    EnterpriseFactory,
+    MembershipFactory,
+    ParticipantFactory,
+    TrainingSessionFactory,
+    UserFactory,
+)
+from trainhub.attendance.models import Certificate
 from trainhub.extensions import db
 
 ROLES = ("anonymous", "admin", "coordinator", "trainer", "sme", "sme_other", "authority")
@@ -64,6 +75,13 @@ ACCESS = {
     ("GET", "attendance.grid"): only("admin", "coordinator", "trainer", "sme", "authority",
                                      other_sme=OK),  # the rows are the SME's own employees
     ("POST", "attendance.save"): only("admin", "coordinator", "trainer"),
+    ("GET", "attendance.sign_in_sheet_pdf"): only("admin", "coordinator", "trainer", "sme",
+                                                  "authority", other_sme=OK),
+    ("POST", "attendance.close"): only("admin", "coordinator"),
+    ("POST", "attendance.certificates_zip"): only("admin", "coordinator"),
+    ("GET", "attendance.certificate_pdf"): only("admin", "coordinator", "trainer", "sme",
+                                                "authority", other_sme=NOT_FOUND),
+    ("GET", "verification.verify"): public(),
 }
 
 
@@ -75,6 +93,9 @@ class World:
     target_user_id: int
     course_id: int
     cohort_id: int
+    session_id: int
+    certificate_id: int
+    token: str
 
 
 #: how to fill each URL parameter from the world
@@ -82,6 +103,9 @@ URL_ARGS = {
     "user_id": lambda world: world.target_user_id,
     "course_id": lambda world: world.course_id,
     "cohort_id": lambda world: world.cohort_id,
+    "session_id": lambda world: world.session_id,
+    "certificate_id": lambda world: world.certificate_id,
+    "token": lambda world: world.token,
 }
 
 
@@ -98,9 +122,17 @@ def build_world() -> World:
     target = UserFactory(role="trainer")
     course = CourseFactory()
     cohort = CohortFactory(course=course, trainer=users["trainer"])  # the trainer's own cohort
+    session = TrainingSessionFactory(cohort=cohort)
+    employee_a = ParticipantFactory(enterprise=firm_a)
+    enrollment = EnrollmentFactory(cohort=cohort, status="completed", membership=MembershipFactory(
+        project=cohort.project, participant=employee_a))
+    certificate = Certificate(enrollment=enrollment, serial="TH-1", issued_on=date(2026, 5, 1),
+                              token="world-token")
+    db.session.add(certificate)
     db.session.commit()
     return World(users={role: user.email for role, user in users.items()},
-                 target_user_id=target.id, course_id=course.id, cohort_id=cohort.id)
+                 target_user_id=target.id, course_id=course.id, cohort_id=cohort.id,
+                 session_id=session.id, certificate_id=certificate.id, token="world-token")
 
 
 def _routes(app) -> set[tuple[str, str]]:

@@ -31,11 +31,12 @@ def register(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
     from trainhub.attendance.views import bp as attendance_bp
+    from trainhub.attendance.views import verification_bp
     from trainhub.audit.views import bp as audit_bp
     from trainhub.auth.views import bp as auth_bp
     from trainhub.courses.views import bp as courses_bp
 
-    for blueprint in (bp, auth_bp, audit_bp, courses_bp, attendance_bp):
+    for blueprint in (bp, auth_bp, audit_bp, courses_bp, attendance_bp, verification_bp):
         app.register_blueprint(blueprint)
     NAV_ITEMS[:] = [
         ("courses.catalogue_page", _l("Courses"), "courses.read"),

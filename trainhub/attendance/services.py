@@ -1,13 +1,21 @@
-"""Attendance rules: default hours, the grid of marks, validation, attended hours and rate."""
+"""Attendance rules: default hours, the grid of marks, completion and certificates."""
+import secrets
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
-from trainhub.attendance.models import ATTENDED_STATUSES, AttendanceMark, MarkSource, MarkStatus
+from trainhub.attendance.models import (
+    ATTENDED_STATUSES,
+    AttendanceMark,
+    Certificate,
+    MarkSource,
+    MarkStatus,
+)
+from trainhub.audit.services import record
 from trainhub.core.models import utcnow
 from trainhub.courses.models import Cohort, Enrollment, EnrollmentStatus, TrainingSession
 from trainhub.participants.models import Membership
@@ -134,3 +142,55 @@ def mark_all_present(db_session: Session, grid: Grid, session_id: int, user_id: 
         and any(s.id == session_id and is_expected(s, enrollment) for s in grid.sessions)
     }
     return save_grid(db_session, grid, entries, user_id)
+
+
+def attended_hours_by_enrollment(db_session: Session, cohort: Cohort) -> dict[int, Decimal]:
+    """Σ hours of present/late marks per enrollment of the cohort, in one query."""
+    rows = db_session.execute(
+        select(AttendanceMark.enrollment_id, func.sum(AttendanceMark.hours))
+        .join(Enrollment)
+        .where(Enrollment.cohort_id == cohort.id, AttendanceMark.status.in_(ATTENDED_STATUSES))
+        .group_by(AttendanceMark.enrollment_id)
+    )
+    return {enrollment_id: Decimal(total) for enrollment_id, total in rows}
+
+
+def close_cohort(db_session: Session, cohort: Cohort) -> dict[str, int]:
+    """Decide completion of every enrolled person (DESIGN §7) and close the cohort.
+
+    Completed when attended hours ≥ the project's threshold × the course's planned hours.
+    """
+    if cohort.closed_at is not None:
+        raise AttendanceError([_l("The cohort is already closed.")])
+    needed = Decimal(cohort.project.completion_threshold) * cohort.course.planned_hours
+    attended = attended_hours_by_enrollment(db_session, cohort)
+    outcome = {EnrollmentStatus.COMPLETED.value: 0, EnrollmentStatus.NOT_COMPLETED.value: 0}
+    for enrollment in cohort.enrollments:
+        if enrollment.status != EnrollmentStatus.ENROLLED:
+            continue
+        done = attended.get(enrollment.id, Decimal(0)) >= needed
+        enrollment.status = (EnrollmentStatus.COMPLETED if done else EnrollmentStatus.NOT_COMPLETED).value
+        outcome[enrollment.status] += 1
+    cohort.closed_at = utcnow()
+    record(db_session, "cohort.close", cohort, {"needed_hours": str(needed), **outcome})
+    db_session.commit()
+    return outcome
+
+
+def issue_certificates(db_session: Session, cohort: Cohort, today: date) -> list[Certificate]:
+    """A certificate for every completed enrollment of the cohort that has none yet."""
+    issued = []
+    for enrollment in cohort.enrollments:
+        if enrollment.status == EnrollmentStatus.COMPLETED and enrollment.certificate is None:
+            certificate = Certificate(enrollment=enrollment, issued_on=today,
+                                      serial=f"TH-{today.year}-{enrollment.id:06d}",
+                                      token=secrets.token_urlsafe(24))
+            db_session.add(certificate)
+            issued.append(certificate)
+    db_session.commit()
+    return issued
+
+
+def initials(first_name: str, last_name: str) -> str:
+    """`I. Ș.`: all the public verification page shows of a name."""
+    return " ".join(f"{part[0]}." for part in (first_name, last_name) if part)

@@ -1,25 +1,45 @@
 """The attendance grid of a cohort: read for everyone allowed, marked by trainers and coordinators."""
 import re
+import zipfile
 from datetime import date
+from decimal import Decimal
+from io import BytesIO
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
-from trainhub.attendance.models import MarkStatus
+from trainhub.attendance import pdf
+from trainhub.attendance.models import Certificate, MarkStatus
 from trainhub.attendance.services import (
     AttendanceError,
+    attended_hours_by_enrollment,
+    close_cohort,
+    initials,
     is_expected,
+    issue_certificates,
     load_grid,
     mark_all_present,
     save_grid,
 )
-from trainhub.auth.permissions import can, permission_required
+from trainhub.auth.permissions import can, permission_required, public
 from trainhub.auth.scoping import get_visible_or_404, visible_condition
-from trainhub.courses.models import Cohort, Enrollment
+from trainhub.courses.models import Cohort, Enrollment, TrainingSession
 from trainhub.extensions import db
 
 bp = Blueprint("attendance", __name__, url_prefix="/attendance")
+#: the public certificate check, at the short address printed in the QR code
+verification_bp = Blueprint("verification", __name__)
 
 _CELL = re.compile(r"^status-(\d+)-(\d+)$")
 
@@ -64,3 +84,86 @@ def save(cohort_id: int):
                                submitted=request.form), 422
     flash(_("%(n)s marks saved.", n=changed), "success")
     return redirect(url_for("attendance.grid", cohort_id=cohort_id))
+
+
+@bp.route("/sessions/<int:session_id>/sign-in-sheet.pdf")
+@permission_required("attendance.read")
+def sign_in_sheet_pdf(session_id: int):
+    session = get_visible_or_404(TrainingSession, session_id, current_user)
+    cohort = session.cohort
+    grid = load_grid(db.session, cohort, visible_condition(Enrollment, current_user))
+    names = [e.membership.participant.full_name for e in grid.enrollments
+             if is_expected(session, e)]
+    trainer = cohort.trainer.full_name or cohort.trainer.email if cohort.trainer else ""
+    content = pdf.sign_in_sheet(
+        project=cohort.project.code, course=cohort.course.title, cohort=cohort.code,
+        trainer=trainer, day=session.date, names=names,
+        times=f"{session.start_time:%H:%M}–{session.end_time:%H:%M}")
+    return _download(content, f"prezenta-{cohort.code}-{session.date.isoformat()}.pdf")
+
+
+@bp.route("/cohorts/<int:cohort_id>/close", methods=["POST"])
+@permission_required("courses.write")
+def close(cohort_id: int):
+    cohort = db.get_or_404(Cohort, cohort_id)
+    try:
+        outcome = close_cohort(db.session, cohort)
+    except AttendanceError as error:
+        flash(str(error), "danger")
+    else:
+        flash(_("Cohort closed: %(completed)s completed, %(not_completed)s not completed.",
+                **outcome), "success")
+    return redirect(url_for("attendance.grid", cohort_id=cohort_id))
+
+
+@bp.route("/cohorts/<int:cohort_id>/certificates.zip", methods=["POST"])
+@permission_required("courses.write")
+def certificates_zip(cohort_id: int):
+    """Issue the missing certificates and download every certificate of the cohort."""
+    cohort = db.get_or_404(Cohort, cohort_id)
+    issue_certificates(db.session, cohort, date.today())
+    buffer = BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for enrollment in cohort.enrollments:
+            if enrollment.certificate is not None:
+                archive.writestr(f"{enrollment.certificate.serial}.pdf",
+                                 _certificate_pdf(enrollment.certificate))
+    return _download(buffer.getvalue(), f"certificate-{cohort.code}.zip", "application/zip")
+
+
+@bp.route("/certificates/<int:certificate_id>.pdf")
+@permission_required("attendance.read")
+def certificate_pdf(certificate_id: int):
+    certificate = db.get_or_404(Certificate, certificate_id)
+    get_visible_or_404(Enrollment, certificate.enrollment_id, current_user)
+    return _download(_certificate_pdf(certificate), f"{certificate.serial}.pdf")
+
+
+@verification_bp.route("/verify/<token>")
+@public
+def verify(token: str):
+    certificate = db.session.scalar(select(Certificate).where(Certificate.token == token))
+    if certificate is None:
+        abort(404)
+    person = certificate.enrollment.membership.participant
+    return render_template("attendance/verify.html", certificate=certificate,
+                           initials=initials(person.first_name, person.last_name),
+                           course=certificate.enrollment.cohort.course)
+
+
+def _certificate_pdf(certificate: Certificate) -> bytes:
+    enrollment = certificate.enrollment
+    cohort, person = enrollment.cohort, enrollment.membership.participant
+    hours = attended_hours_by_enrollment(db.session, cohort).get(enrollment.id, Decimal(0))
+    return pdf.certificate(
+        name=f"{person.first_name} {person.last_name}", course=cohort.course.title, hours=hours,
+        start=cohort.start_date, end=cohort.end_date, serial=certificate.serial,
+        issued_on=certificate.issued_on,
+        verify_url=url_for("verification.verify", token=certificate.token, _external=True))
+
+
+def _download(content: bytes, filename: str, mimetype: str = "application/pdf"):
+    response = send_file(BytesIO(content), mimetype=mimetype, as_attachment=True,
+                         download_name=filename)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
