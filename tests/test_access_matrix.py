@@ -72,6 +72,8 @@ ACCESS = {
                                     other_sme=OK),
     ("GET", "courses.cohort_new"): only("admin", "coordinator"),
     ("POST", "courses.cohort_new"): only("admin", "coordinator"),
+    ("POST", "courses.enroll_members"): only("admin", "coordinator"),
+    ("POST", "courses.withdraw_enrollment"): only("admin", "coordinator"),
     ("GET", "attendance.grid"): only("admin", "coordinator", "trainer", "sme", "authority",
                                      other_sme=OK),  # the rows are the SME's own employees
     ("POST", "attendance.save"): only("admin", "coordinator", "trainer"),
@@ -96,6 +98,7 @@ class World:
     session_id: int
     certificate_id: int
     token: str
+    enrollment_id: int
 
 
 #: how to fill each URL parameter from the world
@@ -106,6 +109,7 @@ URL_ARGS = {
     "session_id": lambda world: world.session_id,
     "certificate_id": lambda world: world.certificate_id,
     "token": lambda world: world.token,
+    "enrollment_id": lambda world: world.enrollment_id,
 }
 
 
@@ -132,7 +136,8 @@ def build_world() -> World:
     db.session.commit()
     return World(users={role: user.email for role, user in users.items()},
                  target_user_id=target.id, course_id=course.id, cohort_id=cohort.id,
-                 session_id=session.id, certificate_id=certificate.id, token="world-token")
+                 session_id=session.id, certificate_id=certificate.id, token="world-token",
+                 enrollment_id=enrollment.id)
 
 
 def _routes(app) -> set[tuple[str, str]]:

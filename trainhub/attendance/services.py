@@ -16,6 +16,7 @@ from trainhub.attendance.models import (
     MarkStatus,
 )
 from trainhub.audit.services import record
+from trainhub.core.errors import Problems
 from trainhub.core.models import utcnow
 from trainhub.courses.models import Cohort, Enrollment, EnrollmentStatus, TrainingSession
 from trainhub.participants.models import Membership
@@ -69,12 +70,8 @@ def load_grid(db_session: Session, cohort: Cohort, enrollment_filter=None) -> Gr
     return Grid(cohort, sessions, enrollments, marks)
 
 
-class AttendanceError(ValueError):
+class AttendanceError(Problems):
     """Marks that cannot be saved; `problems` lists every one, nothing is written."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("; ".join(str(p) for p in problems))
-        self.problems = problems
 
 
 def save_grid(db_session: Session, grid: Grid, entries: dict[tuple[int, int], tuple[str, str]],

@@ -1,5 +1,5 @@
 """Authentication and user management rules, independent of the request."""
-from flask import current_app, session
+from flask import current_app, has_request_context, session
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -19,7 +19,13 @@ def load_user(user_id: str) -> User | None:
 
 
 def select_locale() -> str:
-    """The user's remembered language, else the one chosen this session, else Romanian."""
+    """The user's remembered language, else the one chosen this session, else Romanian.
+
+    Outside a request (CLI, scheduled jobs, tests of services) messages stay in English, the
+    source language; a job writing to a person uses flask_babel.force_locale.
+    """
+    if not has_request_context():
+        return "en"
     if current_user and current_user.is_authenticated and current_user.locale:
         return current_user.locale
     return session.get("locale") or current_app.config["BABEL_DEFAULT_LOCALE"]

@@ -1,4 +1,4 @@
-"""Catalogue and cohort rules: category names, unique codes, planning a cohort's sessions."""
+"""Catalogue, cohort and enrollment rules: codes, session planning, the enrollment gate."""
 from datetime import date, time, timedelta
 from decimal import Decimal
 
@@ -6,8 +6,20 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from trainhub.audit.services import record
 from trainhub.auth.models import User
-from trainhub.courses.models import Cohort, Course, CourseCategory, TrainingSession, session_hours
+from trainhub.core.errors import Problems
+from trainhub.courses.models import (
+    OPEN_ENROLLMENT_STATUSES,
+    Cohort,
+    Course,
+    CourseCategory,
+    Enrollment,
+    EnrollmentStatus,
+    TrainingSession,
+    session_hours,
+)
+from trainhub.participants.models import Eligibility, Membership
 from trainhub.programme.models import Project
 
 #: display names of the eleven POCU 3.12 categories (DESIGN §4)
@@ -136,3 +148,108 @@ def trainer_overlaps(session: Session, trainer: User | None,
         (day, code) for day, start, end, code in rows
         if any(start < other_end and other_start < end for other_start, other_end in by_day[day])
     })
+
+
+class EnrollmentRefused(Problems):
+    """The person cannot be enrolled; `problems` says everything that is missing."""
+
+
+def missing_documents(db_session: Session, membership: Membership) -> list:
+    """What keeps the participant's and the employer's checklists from being complete.
+
+    The documents area owns completeness; until its service is wired in, nothing is missing.
+    """
+    return []
+
+
+def enrollment_gate(db_session: Session, cohort: Cohort, membership: Membership,
+                    *, override_documents: bool = False) -> list:
+    """Every reason the member cannot take a seat in the cohort (empty: the gate is open).
+
+    The seat itself is not checked here: a full cohort puts the person on the waiting list.
+    """
+    problems = []
+    if membership.project_id != cohort.project_id:
+        problems.append(_l("The person is not a member of this cohort's project."))
+    if membership.eligibility_status != Eligibility.ELIGIBLE:
+        problems.append(_l("Eligibility is %(status)s, not eligible.",
+                           status=membership.eligibility_status))
+    if not override_documents:
+        problems.extend(missing_documents(db_session, membership))
+    active_elsewhere = db_session.scalar(
+        select(Cohort.code).join(Enrollment)
+        .where(Enrollment.membership_id == membership.id, Cohort.course_id == cohort.course_id,
+               Enrollment.status.in_(OPEN_ENROLLMENT_STATUSES))
+    )
+    if active_elsewhere:
+        problems.append(_l("Already enrolled in this course (cohort %(code)s).",
+                           code=active_elsewhere))
+    return problems
+
+
+def _seats_taken(db_session: Session, cohort: Cohort) -> int:
+    return db_session.scalar(select(func.count(Enrollment.id)).where(
+        Enrollment.cohort_id == cohort.id, Enrollment.status == EnrollmentStatus.ENROLLED))
+
+
+def enroll(db_session: Session, cohort: Cohort, membership: Membership, today: date,
+           *, override_reason: str = "", user_id: int | None = None) -> Enrollment:
+    """Enroll when the gate is open (waiting list when only the seat is missing).
+
+    A coordinator may override the document check with a reason (audited). The cohort row
+    is locked while seats are counted, so two requests never take the last seat twice.
+    """
+    problems = enrollment_gate(db_session, cohort, membership,
+                               override_documents=bool(override_reason.strip()))
+    if problems:
+        raise EnrollmentRefused(problems)
+    db_session.execute(select(Cohort.id).where(Cohort.id == cohort.id).with_for_update())
+    status = (EnrollmentStatus.ENROLLED if _seats_taken(db_session, cohort) < cohort.capacity
+              else EnrollmentStatus.WAITING)
+    enrollment = db_session.scalar(select(Enrollment).where(
+        Enrollment.cohort_id == cohort.id, Enrollment.membership_id == membership.id))
+    if enrollment is None:
+        enrollment = Enrollment(cohort=cohort, membership=membership)
+        db_session.add(enrollment)
+    enrollment.status, enrollment.enrolled_on, enrollment.withdrawn_on = status.value, today, None
+    if override_reason.strip():
+        enrollment.override_reason, enrollment.override_by_id = override_reason.strip(), user_id
+        db_session.flush()
+        record(db_session, "enrollment.override_documents", enrollment,
+               {"reason": override_reason.strip()}, user_id=user_id)
+    db_session.commit()
+    return enrollment
+
+
+def withdraw(db_session: Session, enrollment: Enrollment, today: date) -> Enrollment | None:
+    """Withdraw; the freed seat goes to the first person waiting, who is returned."""
+    if enrollment.status not in OPEN_ENROLLMENT_STATUSES:
+        raise EnrollmentRefused([_l("Only an open enrollment can be withdrawn.")])
+    freed_seat = enrollment.status == EnrollmentStatus.ENROLLED
+    enrollment.status = EnrollmentStatus.WITHDRAWN.value
+    enrollment.withdrawn_on = max(today, enrollment.enrolled_on)
+    promoted = None
+    if freed_seat:
+        promoted = db_session.scalar(
+            select(Enrollment).where(Enrollment.cohort_id == enrollment.cohort_id,
+                                     Enrollment.status == EnrollmentStatus.WAITING)
+            .order_by(Enrollment.enrolled_on, Enrollment.id).limit(1))
+        if promoted is not None:
+            promoted.status, promoted.enrolled_on = EnrollmentStatus.ENROLLED.value, today
+    db_session.commit()
+    return promoted
+
+
+def enroll_many(db_session: Session, cohort: Cohort, memberships: list[Membership], today: date,
+                user_id: int | None = None) -> list[tuple[Membership, str, list]]:
+    """Enroll each member in turn: (membership, 'enrolled' | 'waiting' | 'refused', problems)."""
+    results = []
+    for membership in memberships:
+        try:
+            enrollment = enroll(db_session, cohort, membership, today, user_id=user_id)
+        except EnrollmentRefused as refused:
+            db_session.rollback()
+            results.append((membership, "refused", refused.problems))
+        else:
+            results.append((membership, enrollment.status, []))
+    return results

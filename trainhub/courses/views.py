@@ -1,4 +1,6 @@
 """Course catalogue and cohort pages: catalogue, course and cohort forms, cohort sessions."""
+from datetime import date
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -6,22 +8,27 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from trainhub.auth.models import Role, User
-from trainhub.auth.permissions import permission_required
+from trainhub.auth.permissions import can, permission_required
 from trainhub.auth.scoping import get_visible_or_404, scoped
 from trainhub.core.pagination import paginate
 from trainhub.courses.forms import MODALITY_LABELS, CohortForm, CourseForm
-from trainhub.courses.models import Cohort, Course
+from trainhub.courses.models import OPEN_ENROLLMENT_STATUSES, Cohort, Course, Enrollment
 from trainhub.courses.services import (
     CATEGORY_LABELS,
     CourseError,
+    EnrollmentRefused,
     catalogue,
     cohort_counts,
     create_cohort,
+    enroll,
+    enroll_many,
     plan_sessions,
     save_course,
     trainer_overlaps,
+    withdraw,
 )
 from trainhub.extensions import db
+from trainhub.participants.models import Membership, Participant
 from trainhub.programme.models import Project
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")
@@ -91,8 +98,23 @@ def cohorts():
 @bp.route("/cohorts/<int:cohort_id>")
 @permission_required("courses.read")
 def cohort(cohort_id: int):
-    return render_template("courses/cohort.html",
-                           cohort=get_visible_or_404(Cohort, cohort_id, current_user))
+    cohort = get_visible_or_404(Cohort, cohort_id, current_user)
+    enrollments = db.session.scalars(scoped(
+        select(Enrollment).options(joinedload(Enrollment.membership).joinedload(Membership.participant))
+        .where(Enrollment.cohort_id == cohort.id).order_by(Enrollment.status, Enrollment.id),
+        Enrollment, current_user)).all()
+    candidates = []
+    if can(current_user, "courses.write"):
+        candidates = db.session.scalars(
+            select(Membership).join(Participant).options(joinedload(Membership.participant))
+            .where(Membership.project_id == cohort.project_id,
+                   ~Membership.id.in_(select(Enrollment.membership_id).where(
+                       Enrollment.cohort_id == cohort.id,
+                       Enrollment.status.in_(OPEN_ENROLLMENT_STATUSES))))
+            .order_by(Membership.eligibility_status, Participant.last_name, Participant.first_name)
+            .limit(500)).all()
+    return render_template("courses/cohort.html", cohort=cohort, enrollments=enrollments,
+                           candidates=candidates)
 
 
 @bp.route("/cohorts/new", methods=["GET", "POST"])
@@ -128,3 +150,50 @@ def cohort_new():
                         "overlapping time.", code=other_code, day=day.isoformat()), "warning")
             return redirect(url_for("courses.cohort", cohort_id=cohort.id))
     return render_template("courses/cohort_form.html", form=form)
+
+
+@bp.route("/cohorts/<int:cohort_id>/enroll", methods=["POST"])
+@permission_required("courses.write")
+def enroll_members(cohort_id: int):
+    cohort = db.get_or_404(Cohort, cohort_id)
+    ids = [int(value) for value in request.form.getlist("membership_ids") if value.isdigit()]
+    memberships = db.session.scalars(select(Membership).options(
+        joinedload(Membership.participant)).where(Membership.id.in_(ids))).all()
+    if not memberships:
+        flash(_("Choose at least one person to enroll."), "warning")
+    override = request.form.get("override_reason", "").strip()
+    if override and len(memberships) == 1:
+        try:
+            enrollment = enroll(db.session, cohort, memberships[0], date.today(),
+                                override_reason=override, user_id=current_user.id)
+            results = [(memberships[0], enrollment.status, [])]
+        except EnrollmentRefused as refused:
+            results = [(memberships[0], "refused", refused.problems)]
+    else:
+        results = enroll_many(db.session, cohort, memberships, date.today(), current_user.id)
+    for membership, outcome, problems in results:
+        name = membership.participant.full_name
+        if outcome == "refused":
+            flash(_("%(name)s was not enrolled: %(problems)s", name=name,
+                    problems="; ".join(str(p) for p in problems)), "danger")
+        elif outcome == "waiting":
+            flash(_("%(name)s is on the waiting list: the cohort is full.", name=name), "warning")
+        else:
+            flash(_("%(name)s enrolled.", name=name), "success")
+    return redirect(url_for("courses.cohort", cohort_id=cohort_id))
+
+
+@bp.route("/enrollments/<int:enrollment_id>/withdraw", methods=["POST"])
+@permission_required("courses.write")
+def withdraw_enrollment(enrollment_id: int):
+    enrollment = db.get_or_404(Enrollment, enrollment_id)
+    try:
+        promoted = withdraw(db.session, enrollment, date.today())
+    except EnrollmentRefused as refused:
+        flash(str(refused), "danger")
+    else:
+        flash(_("Withdrawn."), "success")
+        if promoted is not None:
+            flash(_("%(name)s moved from the waiting list into the freed seat.",
+                    name=promoted.membership.participant.full_name), "info")
+    return redirect(url_for("courses.cohort", cohort_id=enrollment.cohort_id))

@@ -1,0 +1,118 @@
+"""The enrollment gate, the waiting list, withdrawal with promotion, bulk enrollment."""
+import threading
+from datetime import date
+
+import pytest
+from sqlalchemy.orm import Session
+
+from tests.conftest import ON_POSTGRES
+from tests.factories import CohortFactory, EnrollmentFactory, MembershipFactory, UserFactory
+from trainhub.audit.models import AuditEvent
+from trainhub.courses.models import Cohort, Enrollment
+from trainhub.courses.services import EnrollmentRefused, enroll, withdraw
+from trainhub.extensions import db
+from trainhub.participants.models import Membership
+
+TODAY = date(2026, 3, 1)
+
+
+def _member(cohort, status="eligible"):
+    return MembershipFactory(project=cohort.project, eligibility_status=status)
+
+
+def test_ineligible_person_is_refused_with_the_reason(app):
+    cohort = CohortFactory()
+    with pytest.raises(EnrollmentRefused) as refused:
+        enroll(db.session, cohort, _member(cohort, "ineligible"), TODAY)
+    assert "Eligibility is ineligible" in str(refused.value)
+    assert db.session.query(Enrollment).count() == 0
+
+
+def test_member_of_another_project_is_refused(app):
+    cohort = CohortFactory()
+    with pytest.raises(EnrollmentRefused, match="not a member of this cohort's project"):
+        enroll(db.session, cohort, MembershipFactory(), TODAY)
+
+
+def test_one_active_enrollment_per_course(app):
+    cohort = CohortFactory(code="G-A")
+    twin = CohortFactory(code="G-B", course=cohort.course, project=cohort.project)
+    member = _member(cohort)
+    enroll(db.session, cohort, member, TODAY)
+    with pytest.raises(EnrollmentRefused, match=r"cohort G-A"):
+        enroll(db.session, twin, member, TODAY)
+
+
+def test_full_cohort_puts_people_on_the_waiting_list_and_withdrawal_promotes(app):
+    cohort = CohortFactory(capacity=1)
+    first, second, third = (_member(cohort) for _ in range(3))
+    seat = enroll(db.session, cohort, first, TODAY)
+    waiting = enroll(db.session, cohort, second, TODAY)
+    later = enroll(db.session, cohort, third, TODAY)
+    assert (seat.status, waiting.status, later.status) == ("enrolled", "waiting", "waiting")
+    promoted = withdraw(db.session, seat, date(2026, 3, 10))
+    assert promoted.id == waiting.id and promoted.status == "enrolled"
+    assert (seat.status, seat.withdrawn_on) == ("withdrawn", date(2026, 3, 10))
+    assert later.status == "waiting"
+
+
+def test_document_override_is_recorded_with_its_reason(app):
+    cohort = CohortFactory()
+    coordinator = UserFactory(role="coordinator")
+    enrollment = enroll(db.session, cohort, _member(cohort), TODAY,
+                        override_reason="Adeverința vine mâine", user_id=coordinator.id)
+    assert enrollment.override_reason == "Adeverința vine mâine"
+    event = db.session.query(AuditEvent).filter_by(action="enrollment.override_documents").one()
+    assert (event.user_id, event.changes) == (coordinator.id, {"reason": "Adeverința vine mâine"})
+
+
+def test_bulk_enrollment_reports_each_person(app, auth, client):
+    UserFactory(email="coord@example.org", role="coordinator")
+    cohort = CohortFactory(capacity=1)
+    good, waiting, bad = _member(cohort), _member(cohort), _member(cohort, "pending")
+    db.session.commit()
+    auth.login("coord@example.org")
+    response = auth.post(f"/courses/cohorts/{cohort.id}/enroll",
+                         {"membership_ids": [str(good.id), str(waiting.id), str(bad.id)]},
+                         follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert f"{good.participant.full_name} enrolled." in html
+    assert "waiting list: the cohort is full" in html
+    assert "was not enrolled: Eligibility is pending" in html
+    statuses = {e.membership_id: e.status for e in db.session.query(Enrollment)}
+    assert statuses == {good.id: "enrolled", waiting.id: "waiting"}
+
+
+def test_withdraw_twice_is_refused(app):
+    cohort = CohortFactory()
+    enrollment = EnrollmentFactory(cohort=cohort, membership=_member(cohort), status="withdrawn",
+                                   withdrawn_on=TODAY, enrolled_on=TODAY)
+    with pytest.raises(EnrollmentRefused):
+        withdraw(db.session, enrollment, TODAY)
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="row locks are a PostgreSQL matter; SQLite serialises writes")
+def test_two_requests_for_the_last_seat_take_it_once(app):
+    cohort = CohortFactory(capacity=1)
+    first, second = _member(cohort), _member(cohort)
+    db.session.commit()
+    start = threading.Barrier(2)
+    errors = []
+
+    def take_seat(membership_id: int) -> None:
+        try:
+            with app.app_context(), Session(db.engine) as session:
+                own_cohort = session.get(Cohort, cohort.id)
+                membership = session.get(Membership, membership_id)
+                start.wait(timeout=10)
+                enroll(session, own_cohort, membership, TODAY)
+        except Exception as error:  # reported below; a thread cannot fail the test itself
+            errors.append(error)
+
+    threads = [threading.Thread(target=take_seat, args=(m.id,)) for m in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    assert sorted(e.status for e in db.session.query(Enrollment)) == ["enrolled", "waiting"]
