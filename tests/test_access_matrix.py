@@ -84,6 +84,9 @@ ACCESS = {
     ("GET", "attendance.certificate_pdf"): only("admin", "coordinator", "trainer", "sme",
                                                 "authority", other_sme=NOT_FOUND),
     ("GET", "verification.verify"): public(),
+    ("GET", "attendance.session_qr"): only("admin", "coordinator", "trainer"),
+    ("GET", "verification.check_in_page"): public(),
+    ("POST", "verification.check_in_page"): {role: "refused" for role in ROLES},
 }
 
 
@@ -110,6 +113,7 @@ URL_ARGS = {
     "certificate_id": lambda world: world.certificate_id,
     "token": lambda world: world.token,
     "enrollment_id": lambda world: world.enrollment_id,
+    "code": lambda world: "wrong-code",
 }
 
 
@@ -182,6 +186,8 @@ def _outcome(response) -> str:
         return FORBIDDEN
     if response.status_code == 404:
         return NOT_FOUND
+    if response.status_code == 422:
+        return "refused"  # open to all, the input (here a wrong check-in code) was refused
     assert response.status_code < 400, f"unexpected {response.status_code}"
     return OK
 

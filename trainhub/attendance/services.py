@@ -1,4 +1,6 @@
 """Attendance rules: default hours, the grid of marks, completion and certificates."""
+import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass, field
 from datetime import date
@@ -191,3 +193,36 @@ def issue_certificates(db_session: Session, cohort: Cohort, today: date) -> list
 def initials(first_name: str, last_name: str) -> str:
     """`I. Ș.`: all the public verification page shows of a name."""
     return " ".join(f"{part[0]}." for part in (first_name, last_name) if part)
+
+
+def check_in_code(secret_key: str, session: TrainingSession) -> str:
+    """The code printed in a session's QR: tied to the session and its day, unguessable."""
+    message = f"check-in:{session.id}:{session.date.isoformat()}".encode()
+    return hmac.new(secret_key.encode(), message, hashlib.sha256).hexdigest()[:20]
+
+
+def check_in(db_session: Session, session: TrainingSession, code: str, cnp_tail: str,
+             secret_key: str, today: date) -> str:
+    """Mark the person whose CNP ends in `cnp_tail` present (source qr); returns their name.
+
+    Refused (Problems) for a wrong code, another day, or nobody expected with those digits.
+    Checking in twice changes nothing.
+    """
+    if not hmac.compare_digest(code, check_in_code(secret_key, session)):
+        raise AttendanceError([_l("This check-in code is not valid.")])
+    if session.date != today:
+        raise AttendanceError([_l("This check-in code is valid only on %(day)s.",
+                                  day=session.date.isoformat())])
+    cnp_tail = cnp_tail.strip()
+    if len(cnp_tail) != 6 or not cnp_tail.isdigit():
+        raise AttendanceError([_l("Enter the last 6 digits of your CNP.")])
+    grid = load_grid(db_session, session.cohort)
+    matches = [e for e in grid.enrollments if e.membership.participant.cnp.endswith(cnp_tail)
+               and e.status == EnrollmentStatus.ENROLLED and is_expected(session, e)]
+    if len(matches) != 1:
+        raise AttendanceError([_l("Nobody expected at this session has those digits.")])
+    enrollment = matches[0]
+    if (session.id, enrollment.id) not in grid.marks:
+        save_grid(db_session, grid, {(session.id, enrollment.id): (MarkStatus.PRESENT.value, "")},
+                  user_id=None, source=MarkSource.QR)
+    return enrollment.membership.participant.first_name

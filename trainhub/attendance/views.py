@@ -5,9 +5,11 @@ from datetime import date
 from decimal import Decimal
 from io import BytesIO
 
+import segno
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -24,6 +26,8 @@ from trainhub.attendance.models import Certificate, MarkStatus
 from trainhub.attendance.services import (
     AttendanceError,
     attended_hours_by_enrollment,
+    check_in,
+    check_in_code,
     close_cohort,
     initials,
     is_expected,
@@ -35,7 +39,7 @@ from trainhub.attendance.services import (
 from trainhub.auth.permissions import can, permission_required, public
 from trainhub.auth.scoping import get_visible_or_404, visible_condition
 from trainhub.courses.models import Cohort, Enrollment, TrainingSession
-from trainhub.extensions import db
+from trainhub.extensions import db, limiter
 
 bp = Blueprint("attendance", __name__, url_prefix="/attendance")
 #: the public certificate check, at the short address printed in the QR code
@@ -167,3 +171,30 @@ def _download(content: bytes, filename: str, mimetype: str = "application/pdf"):
                          download_name=filename)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@bp.route("/sessions/<int:session_id>/qr")
+@permission_required("attendance.write")
+def session_qr(session_id: int):
+    session = get_visible_or_404(TrainingSession, session_id, current_user)
+    url = url_for("verification.check_in_page", session_id=session.id, _external=True,
+                  code=check_in_code(current_app.config["SECRET_KEY"], session))
+    qr_svg = segno.make(url, error="m").svg_inline(scale=8)
+    return render_template("attendance/qr.html", session=session, url=url, qr_svg=qr_svg)
+
+
+@verification_bp.route("/check-in/<int:session_id>/<code>", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+@public
+def check_in_page(session_id: int, code: str):
+    session = db.get_or_404(TrainingSession, session_id)
+    problems, checked_in = [], None
+    if request.method == "POST":
+        try:
+            checked_in = check_in(db.session, session, code, request.form.get("cnp_tail", ""),
+                                  current_app.config["SECRET_KEY"], date.today())
+        except AttendanceError as error:
+            db.session.rollback()
+            problems = error.problems
+    return render_template("attendance/check_in.html", session=session, problems=problems,
+                           checked_in=checked_in), 422 if problems else 200
