@@ -74,6 +74,7 @@ ACCESS = {
     ("POST", "courses.cohort_new"): only("admin", "coordinator"),
     ("POST", "courses.enroll_members"): only("admin", "coordinator"),
     ("POST", "courses.withdraw_enrollment"): only("admin", "coordinator"),
+    ("POST", "courses.session_delete"): only("admin", "coordinator"),
     ("GET", "attendance.grid"): only("admin", "coordinator", "trainer", "sme", "authority",
                                      other_sme=OK),  # the rows are the SME's own employees
     ("POST", "attendance.save"): only("admin", "coordinator", "trainer"),

@@ -116,3 +116,15 @@ def test_cohort_list_runs_a_constant_number_of_queries(app, client, coordinator,
         return counter.count
 
     assert queries_with(10) == queries_with(100)
+
+
+def test_session_with_marks_cannot_be_deleted(app, auth, client, coordinator):
+    from tests.factories import AttendanceMarkFactory
+
+    marked = AttendanceMarkFactory().session
+    empty = TrainingSessionFactory(cohort=marked.cohort)
+    db.session.commit()
+    response = auth.post(f"/courses/sessions/{marked.id}/delete", follow_redirects=True)
+    assert "has 1 attendance marks; it cannot be deleted" in response.get_data(as_text=True)
+    auth.post(f"/courses/sessions/{empty.id}/delete")
+    assert {s.id for s in db.session.query(TrainingSession)} == {marked.id}

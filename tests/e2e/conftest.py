@@ -28,6 +28,11 @@ def browser_type_launch_args():
 
 
 @pytest.fixture
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "accept_downloads": True}
+
+
+@pytest.fixture
 def live_app(tmp_path):
     """The app on a file SQLite database (threads need a real file), schema created."""
     app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'e2e.db'}",

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from trainhub.attendance.models import AttendanceMark
 from trainhub.audit.services import record
 from trainhub.auth.models import User
 from trainhub.core.errors import Problems
@@ -253,3 +254,14 @@ def enroll_many(db_session: Session, cohort: Cohort, memberships: list[Membershi
         else:
             results.append((membership, enrollment.status, []))
     return results
+
+
+def delete_session(db_session: Session, training_session: TrainingSession) -> None:
+    """Remove a planned session; refused once anybody has a mark for it."""
+    marked = db_session.scalar(select(func.count(AttendanceMark.id))
+                               .where(AttendanceMark.session_id == training_session.id))
+    if marked:
+        raise EnrollmentRefused([_l("The session has %(n)s attendance marks; it cannot be deleted.",
+                                    n=marked)])
+    db_session.delete(training_session)
+    db_session.commit()

@@ -12,7 +12,13 @@ from trainhub.auth.permissions import can, permission_required
 from trainhub.auth.scoping import get_visible_or_404, scoped
 from trainhub.core.pagination import paginate
 from trainhub.courses.forms import MODALITY_LABELS, CohortForm, CourseForm
-from trainhub.courses.models import OPEN_ENROLLMENT_STATUSES, Cohort, Course, Enrollment
+from trainhub.courses.models import (
+    OPEN_ENROLLMENT_STATUSES,
+    Cohort,
+    Course,
+    Enrollment,
+    TrainingSession,
+)
 from trainhub.courses.services import (
     CATEGORY_LABELS,
     CourseError,
@@ -20,6 +26,7 @@ from trainhub.courses.services import (
     catalogue,
     cohort_counts,
     create_cohort,
+    delete_session,
     enroll,
     enroll_many,
     plan_sessions,
@@ -197,3 +204,17 @@ def withdraw_enrollment(enrollment_id: int):
             flash(_("%(name)s moved from the waiting list into the freed seat.",
                     name=promoted.membership.participant.full_name), "info")
     return redirect(url_for("courses.cohort", cohort_id=enrollment.cohort_id))
+
+
+@bp.route("/sessions/<int:session_id>/delete", methods=["POST"])
+@permission_required("courses.write")
+def session_delete(session_id: int):
+    training_session = db.get_or_404(TrainingSession, session_id)
+    cohort_id = training_session.cohort_id
+    try:
+        delete_session(db.session, training_session)
+    except EnrollmentRefused as refused:
+        flash(str(refused), "danger")
+    else:
+        flash(_("Session deleted."), "success")
+    return redirect(url_for("courses.cohort", cohort_id=cohort_id))
