@@ -56,13 +56,13 @@ def test_yesterdays_code_is_refused(app, client, today_session):
     db.session.commit()
     response = _check_in(app, client, yesterday, person.cnp[-6:])
     assert response.status_code == 422
-    assert "valid only on" in response.get_data(as_text=True)
+    assert "valabil doar pe" in response.get_data(as_text=True)  # trainees see Romanian
     assert db.session.query(AttendanceMark).count() == 0
 
 
 @pytest.mark.parametrize("digits, message", [
-    ("000000", "Nobody expected at this session has those digits."),
-    ("12ab", "Enter the last 6 digits of your CNP."),
+    ("000000", "Nicio persoană așteptată la această sesiune nu are aceste cifre."),
+    ("12ab", "Introduceți ultimele 6 cifre ale CNP-ului."),
 ])
 def test_wrong_digits_are_refused(app, client, today_session, digits, message):
     session, _person = today_session

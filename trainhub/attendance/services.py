@@ -19,9 +19,20 @@ from trainhub.attendance.models import (
 )
 from trainhub.audit.services import record
 from trainhub.core.errors import Problems
+from trainhub.core.identifiers import InvalidIdentifier, normalise_cnp
 from trainhub.core.models import utcnow
 from trainhub.courses.models import Cohort, Enrollment, EnrollmentStatus, TrainingSession
+from trainhub.imports.services import (
+    CellError,
+    ImportReport,
+    RowError,
+    Table,
+    parse_date,
+    require_columns,
+    text,
+)
 from trainhub.participants.models import Membership
+from trainhub.programme.models import Project
 
 
 def default_hours(status: str, session: TrainingSession) -> Decimal:
@@ -72,6 +83,33 @@ def load_grid(db_session: Session, cohort: Cohort, enrollment_filter=None) -> Gr
     return Grid(cohort, sessions, enrollments, marks)
 
 
+class MarkRefused(ValueError):
+    """One mark breaks a rule; `reason` says which (a lazy, translatable string)."""
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def resolve_mark(session: TrainingSession, enrollment: Enrollment, status: str,
+                 hours_text: object) -> Decimal:
+    """The hours of a mark after the DESIGN §7 rules, or MarkRefused with the reason."""
+    if status not in {choice.value for choice in MarkStatus}:
+        raise MarkRefused(_l("unknown status %(status)s.", status=status))
+    if not is_expected(session, enrollment):
+        raise MarkRefused(_l("the session is before the enrollment date."))
+    raw = "" if hours_text is None else str(hours_text).strip().replace(",", ".")
+    try:
+        hours = Decimal(raw) if raw else default_hours(status, session)
+    except InvalidOperation:
+        raise MarkRefused(_l("hours must be a number.")) from None
+    if not hours.is_finite() or hours < 0 or hours > session.hours:
+        raise MarkRefused(_l("hours must be between 0 and %(max)s.", max=f"{session.hours:g}"))
+    if status not in ATTENDED_STATUSES and hours:
+        raise MarkRefused(_l("excused or absent means 0 hours."))
+    return hours
+
+
 class AttendanceError(Problems):
     """Marks that cannot be saved; `problems` lists every one, nothing is written."""
 
@@ -85,7 +123,6 @@ def save_grid(db_session: Session, grid: Grid, entries: dict[tuple[int, int], tu
     """
     sessions = {s.id: s for s in grid.sessions}
     enrollments = {e.id: e for e in grid.enrollments}
-    statuses = {status.value for status in MarkStatus}
     problems, changes = [], []
     for (session_id, enrollment_id), (status, hours_text) in sorted(entries.items()):
         if not status:
@@ -94,42 +131,37 @@ def save_grid(db_session: Session, grid: Grid, entries: dict[tuple[int, int], tu
         if session is None or enrollment is None:
             problems.append(_l("A mark names a session or person that is not in this cohort."))
             continue
-        who = f"{enrollment.membership.participant.full_name}, {session.date.isoformat()}"
-        if status not in statuses:
-            problems.append(_l("%(who)s: unknown status %(status)s.", who=who, status=status))
-            continue
-        if not is_expected(session, enrollment):
-            problems.append(_l("%(who)s: the session is before the enrollment date.", who=who))
-            continue
         try:
-            hours = Decimal(hours_text.replace(",", ".")) if hours_text.strip() else default_hours(status, session)
-        except InvalidOperation:
-            problems.append(_l("%(who)s: hours must be a number.", who=who))
-            continue
-        if hours < 0 or hours > session.hours:
-            problems.append(_l("%(who)s: hours must be between 0 and %(max)s.", who=who,
-                               max=f"{session.hours:g}"))
-            continue
-        if status not in ATTENDED_STATUSES and hours:
-            problems.append(_l("%(who)s: excused or absent means 0 hours.", who=who))
+            hours = resolve_mark(session, enrollment, status, hours_text)
+        except MarkRefused as refused:
+            who = f"{enrollment.membership.participant.full_name}, {session.date.isoformat()}"
+            problems.append(_l("%(who)s: %(problem)s", who=who, problem=refused.reason))
             continue
         changes.append((session, enrollment, status, hours))
     if problems:
         raise AttendanceError(problems)
-    changed = 0
-    for session, enrollment, status, hours in changes:
-        mark = grid.marks.get((session.id, enrollment.id))
-        if mark is None:
-            mark = AttendanceMark(session_id=session.id, enrollment_id=enrollment.id)
-            db_session.add(mark)
-            grid.marks[(session.id, enrollment.id)] = mark
-        elif (mark.status, mark.hours) == (status, hours):
-            continue
-        mark.status, mark.hours, mark.source = status, hours, source
-        mark.marked_by_id, mark.marked_at = user_id, utcnow()
-        changed += 1
+    outcomes = [store_mark(db_session, grid.marks, session, enrollment, status, hours, user_id,
+                           source) for session, enrollment, status, hours in changes]
     db_session.commit()
-    return changed
+    return sum(outcome != "unchanged" for outcome in outcomes)
+
+
+def store_mark(db_session: Session, marks: dict[tuple[int, int], AttendanceMark],
+               session: TrainingSession, enrollment: Enrollment, status: str, hours: Decimal,
+               user_id: int | None, source: str) -> str:
+    """Create or update the one mark of (session, enrollment): 'created', 'updated', 'unchanged'."""
+    mark = marks.get((session.id, enrollment.id))
+    if mark is not None and (mark.status, mark.hours) == (status, hours):
+        return "unchanged"
+    outcome = "updated"
+    if mark is None:
+        mark = AttendanceMark(session_id=session.id, enrollment_id=enrollment.id)
+        db_session.add(mark)
+        marks[(session.id, enrollment.id)] = mark
+        outcome = "created"
+    mark.status, mark.hours, mark.source = status, hours, source
+    mark.marked_by_id, mark.marked_at = user_id, utcnow()
+    return outcome
 
 
 def mark_all_present(db_session: Session, grid: Grid, session_id: int, user_id: int | None) -> int:
@@ -226,3 +258,85 @@ def check_in(db_session: Session, session: TrainingSession, code: str, cnp_tail:
         save_grid(db_session, grid, {(session.id, enrollment.id): (MarkStatus.PRESENT.value, "")},
                   user_id=None, source=MarkSource.QR)
     return enrollment.membership.participant.first_name
+
+
+ATTENDANCE_COLUMNS = ["cohort_code", "date", "cnp", "status", "hours"]
+ATTENDANCE_ALIASES = {"grupa": "cohort_code", "cod_grupa": "cohort_code", "data": "date",
+                      "stare": "status", "ore": "hours"}
+
+
+def import_attendance(db_session: Session, project: Project, table: Table, *, user_id: int | None,
+                      partial: bool = False, dry_run: bool = False) -> ImportReport:
+    """Marks from a `cohort_code, date, cnp, status, hours` table (DESIGN §9), all or nothing."""
+    require_columns(table, ATTENDANCE_COLUMNS[:4])
+    cohorts = {c.code: c for c in db_session.scalars(
+        select(Cohort).where(Cohort.project_id == project.id))}
+    sessions: dict[tuple[int, date], list[TrainingSession]] = {}
+    for session in db_session.scalars(select(TrainingSession).where(
+            TrainingSession.cohort_id.in_([c.id for c in cohorts.values()]))):
+        sessions.setdefault((session.cohort_id, session.date), []).append(session)
+    enrollments = {(e.cohort_id, e.membership.participant.cnp): e for e in db_session.scalars(
+        select(Enrollment).options(joinedload(Enrollment.membership).joinedload(Membership.participant))
+        .where(Enrollment.cohort_id.in_([c.id for c in cohorts.values()]))).unique()}
+    marks = {(m.session_id, m.enrollment_id): m for m in db_session.scalars(
+        select(AttendanceMark).where(AttendanceMark.enrollment_id.in_(
+            [e.id for e in enrollments.values()])))}
+    report, changes, seen = ImportReport(), [], {}
+    for number, row in table.rows:
+        def error(column: str, message: object, number=number) -> None:
+            report.errors.append(RowError(table.sheet, number, column, str(message)))
+
+        errors_before = len(report.errors)
+        cohort = cohorts.get(text(row.get("cohort_code")))
+        if cohort is None:
+            error("cohort_code", f"no cohort {text(row.get('cohort_code'))!r} in project {project.code}")
+        try:
+            day = parse_date(row.get("date"))
+        except CellError as problem:
+            error("date", problem)
+            day = None
+        try:
+            cnp = normalise_cnp(row.get("cnp"))
+        except InvalidIdentifier as problem:
+            error("cnp", problem)
+            cnp = None
+        status = text(row.get("status")).lower()
+        if len(report.errors) > errors_before:
+            continue
+        day_sessions = sessions.get((cohort.id, day), [])
+        enrollment = enrollments.get((cohort.id, cnp))
+        if len(day_sessions) != 1:
+            error("date", f"cohort {cohort.code} has {len(day_sessions)} sessions on {day.isoformat()}"
+                  if day_sessions else f"cohort {cohort.code} has no session on {day.isoformat()}")
+            continue
+        if enrollment is None:
+            error("cnp", f"not enrolled in cohort {cohort.code}")
+            continue
+        key = (day_sessions[0].id, enrollment.id)
+        if key in seen:
+            error("cnp", f"same person and date as row {seen[key]}")
+            continue
+        seen[key] = number
+        try:
+            hours = resolve_mark(day_sessions[0], enrollment, status, row.get("hours"))
+        except MarkRefused as refused:
+            error("hours" if "hours" in str(refused.reason) else "status", refused.reason)
+            continue
+        changes.append((day_sessions[0], enrollment, status, hours))
+    if (report.errors and not partial) or dry_run:
+        for session, enrollment, status, hours in changes:
+            mark = marks.get((session.id, enrollment.id))
+            if mark is None:
+                report.created += 1
+            elif (mark.status, mark.hours) == (status, hours):
+                report.unchanged += 1
+            else:
+                report.updated += 1
+        return report
+    for session, enrollment, status, hours in changes:
+        outcome = store_mark(db_session, marks, session, enrollment, status, hours, user_id,
+                             MarkSource.CSV)
+        setattr(report, outcome, getattr(report, outcome) + 1)
+    db_session.commit()
+    report.written = True
+    return report
