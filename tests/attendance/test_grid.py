@@ -1,9 +1,12 @@
 """The attendance grid: defaults, validation all-or-nothing, not expected, scoping, queries."""
+import threading
 from datetime import date, time
 from decimal import Decimal
 
 import pytest
+from sqlalchemy.orm import Session
 
+from tests.conftest import ON_POSTGRES
 from tests.factories import (
     AttendanceMarkFactory,
     CohortFactory,
@@ -15,6 +18,8 @@ from tests.factories import (
     UserFactory,
 )
 from trainhub.attendance.models import AttendanceMark
+from trainhub.attendance.services import load_grid, save_grid
+from trainhub.courses.models import Cohort
 from trainhub.extensions import db
 
 
@@ -144,3 +149,28 @@ def test_grid_runs_a_constant_number_of_queries(app, auth, client, count_queries
         return counter.count
 
     assert queries_with(3) == queries_with(30)
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="concurrent writers need PostgreSQL")
+def test_same_cell_saved_twice_at_once_gives_one_mark(app, cohort_world):
+    cohort, (s1, _s2, _s3), early, _late, _firm = cohort_world
+    start = threading.Barrier(2)
+    errors = []
+
+    def save(status: str) -> None:
+        try:
+            with app.app_context(), Session(db.engine) as session:
+                grid = load_grid(session, session.get(Cohort, cohort.id))
+                start.wait(timeout=10)
+                save_grid(session, grid, {(s1.id, early.id): (status, "")}, user_id=None)
+        except Exception as error:  # reported below; a thread cannot fail the test itself
+            errors.append(error)
+
+    threads = [threading.Thread(target=save, args=(status,)) for status in ("present", "late")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    (mark,) = db.session.query(AttendanceMark).all()
+    assert mark.status in {"present", "late"}

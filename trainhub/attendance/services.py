@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from trainhub.attendance.models import (
@@ -78,9 +79,12 @@ def load_grid(db_session: Session, cohort: Cohort, enrollment_filter=None) -> Gr
         stmt = stmt.where(enrollment_filter)
     enrollments = sorted(db_session.scalars(stmt).unique(),
                          key=lambda e: e.membership.participant.full_name)
-    marks = {(m.session_id, m.enrollment_id): m for m in db_session.scalars(
+    return Grid(cohort, sessions, enrollments, _marks_of(db_session, enrollments))
+
+
+def _marks_of(db_session: Session, enrollments) -> dict[tuple[int, int], AttendanceMark]:
+    return {(m.session_id, m.enrollment_id): m for m in db_session.scalars(
         select(AttendanceMark).where(AttendanceMark.enrollment_id.in_([e.id for e in enrollments])))}
-    return Grid(cohort, sessions, enrollments, marks)
 
 
 class MarkRefused(ValueError):
@@ -140,10 +144,19 @@ def save_grid(db_session: Session, grid: Grid, entries: dict[tuple[int, int], tu
         changes.append((session, enrollment, status, hours))
     if problems:
         raise AttendanceError(problems)
-    outcomes = [store_mark(db_session, grid.marks, session, enrollment, status, hours, user_id,
-                           source) for session, enrollment, status, hours in changes]
-    db_session.commit()
-    return sum(outcome != "unchanged" for outcome in outcomes)
+    for attempt in (1, 2):
+        outcomes = [store_mark(db_session, grid.marks, session, enrollment, status, hours,
+                               user_id, source) for session, enrollment, status, hours in changes]
+        try:
+            db_session.commit()
+            return sum(outcome != "unchanged" for outcome in outcomes)
+        except IntegrityError:
+            # Another request created one of these marks meanwhile: build on it, once.
+            db_session.rollback()
+            if attempt == 2:
+                raise
+            grid.marks = _marks_of(db_session, grid.enrollments)
+    raise AssertionError("unreachable")
 
 
 def store_mark(db_session: Session, marks: dict[tuple[int, int], AttendanceMark],
