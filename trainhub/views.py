@@ -41,6 +41,7 @@ def register(app: Flask) -> None:
     NAV_ITEMS[:] = [
         ("courses.catalogue_page", _l("Courses"), "courses.read"),
         ("courses.cohorts", _l("Cohorts"), "courses.read"),
+        ("courses.calendar", _l("Calendar"), "courses.read"),
     ]
 
     @app.context_processor

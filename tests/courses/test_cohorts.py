@@ -128,3 +128,24 @@ def test_session_with_marks_cannot_be_deleted(app, auth, client, coordinator):
     assert "has 1 attendance marks; it cannot be deleted" in response.get_data(as_text=True)
     auth.post(f"/courses/sessions/{empty.id}/delete")
     assert {s.id for s in db.session.query(TrainingSession)} == {marked.id}
+
+
+def test_trainer_calendar_lists_own_sessions_by_day(app, auth, client, count_queries):
+    trainer = UserFactory(email="trainer@example.org", role="trainer")
+    own = CohortFactory(trainer=trainer, code="G-MINE")
+    TrainingSessionFactory(cohort=own, date=date(2026, 12, 1))
+    TrainingSessionFactory(cohort=own, date=date(2025, 1, 1))  # before the chosen day
+    TrainingSessionFactory(cohort=CohortFactory(code="G-THEIRS"), date=date(2026, 12, 1))
+    db.session.commit()
+    auth.login("trainer@example.org")
+    html = client.get("/courses/sessions?from=2026-11-01").get_data(as_text=True)
+    assert "2026-12-01" in html and "G-MINE" in html
+    assert "G-THEIRS" not in html and "2025-01-01" not in html
+    with count_queries() as few:
+        client.get("/courses/sessions?from=2020-01-01")
+    for _ in range(20):
+        TrainingSessionFactory(cohort=CohortFactory(trainer=trainer), date=date(2026, 12, 2))
+    db.session.commit()
+    with count_queries() as many:
+        client.get("/courses/sessions?from=2020-01-01")
+    assert few.count == many.count

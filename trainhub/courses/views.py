@@ -218,3 +218,21 @@ def session_delete(session_id: int):
     else:
         flash(_("Session deleted."), "success")
     return redirect(url_for("courses.cohort", cohort_id=cohort_id))
+
+
+@bp.route("/sessions")
+@permission_required("courses.read")
+def calendar():
+    """Sessions from today on (or from ?from=YYYY-MM-DD), by day: a trainer sees their own."""
+    try:
+        start = date.fromisoformat(request.args.get("from", ""))
+    except ValueError:
+        start = date.today()
+    stmt = scoped(
+        select(TrainingSession).join(Cohort)
+        .options(joinedload(TrainingSession.cohort).joinedload(Cohort.course),
+                 joinedload(TrainingSession.cohort).joinedload(Cohort.trainer))
+        .where(TrainingSession.date >= start)
+        .order_by(TrainingSession.date, TrainingSession.start_time, Cohort.code),
+        TrainingSession, current_user)
+    return render_template("courses/calendar.html", page=paginate(stmt, per_page=50), start=start)
