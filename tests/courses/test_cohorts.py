@@ -139,8 +139,8 @@ def test_trainer_calendar_lists_own_sessions_by_day(app, auth, client, count_que
     db.session.commit()
     auth.login("trainer@example.org")
     html = client.get("/courses/sessions?from=2026-11-01").get_data(as_text=True)
-    assert "2026-12-01" in html and "G-MINE" in html
-    assert "G-THEIRS" not in html and "2025-01-01" not in html
+    assert "Tuesday, 1 December 2026" in html and "G-MINE" in html
+    assert "G-THEIRS" not in html and "January 2025" not in html
     with count_queries() as few:
         client.get("/courses/sessions?from=2020-01-01")
     for _ in range(20):
