@@ -30,7 +30,8 @@ def create_app(config: DefaultConfig | dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    for noisy in ("alembic.runtime.plugins", "fontTools"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
     from trainhub import models  # noqa: F401  (every model registered before anything runs)
     from trainhub.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
