@@ -102,7 +102,8 @@ def test_trainer_sees_only_own_cohorts(app, auth, client):
     auth.login("trainer@example.org")
     html = client.get("/courses/cohorts").get_data(as_text=True)
     assert "G-OWN" in html and "G-OTHER" not in html
-    assert client.get(f"/courses/cohorts/{own.id}").status_code == 200
+    page = client.get(f"/courses/cohorts/{own.id}").get_data(as_text=True)
+    assert "<title>G-OWN · TrainHub</title>" in page
     assert client.get(f"/courses/cohorts/{other.id}").status_code == 404
 
 
