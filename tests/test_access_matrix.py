@@ -75,6 +75,8 @@ ACCESS = {
     ("POST", "courses.enroll_members"): only("admin", "coordinator"),
     ("POST", "courses.withdraw_enrollment"): only("admin", "coordinator"),
     ("POST", "courses.session_delete"): only("admin", "coordinator"),
+    ("GET", "courses.session_edit"): only("admin", "coordinator"),
+    ("POST", "courses.session_edit"): only("admin", "coordinator"),
     ("GET", "courses.calendar"): only("admin", "coordinator", "trainer", "sme", "authority",
                                       other_sme=OK),
     ("GET", "attendance.grid"): only("admin", "coordinator", "trainer", "sme", "authority",

@@ -150,3 +150,26 @@ def test_trainer_calendar_lists_own_sessions_by_day(app, auth, client, count_que
     with count_queries() as many:
         client.get("/courses/sessions?from=2020-01-01")
     assert few.count == many.count
+
+
+def test_session_is_moved_and_its_hours_follow_the_times(app, auth, coordinator):
+    session = TrainingSessionFactory(date=date(2026, 3, 3))
+    db.session.commit()
+    response = auth.post(f"/courses/sessions/{session.id}/edit", {
+        "date": "2026-03-04", "start_time": "09:00", "end_time": "12:30", "topic": "Parole"})
+    assert response.status_code == 302
+    db.session.refresh(session)
+    assert (session.date, session.hours, session.topic) == (date(2026, 3, 4), Decimal("3.50"), "Parole")
+
+
+def test_marked_session_keeps_its_day(app, auth, coordinator):
+    from tests.factories import AttendanceMarkFactory
+
+    session = AttendanceMarkFactory().session
+    day = session.date
+    db.session.commit()
+    response = auth.post(f"/courses/sessions/{session.id}/edit", {
+        "date": "2030-01-01", "start_time": "09:00", "end_time": "12:00", "topic": ""})
+    assert "its day cannot change" in response.get_data(as_text=True)
+    db.session.refresh(session)
+    assert session.date == day

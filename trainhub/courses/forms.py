@@ -63,3 +63,12 @@ class CohortForm(FlaskForm):
                                    option_widget=CheckboxInput())
     start_time = TimeField(_l("Start time"), validators=[InputRequired()])
     end_time = TimeField(_l("End time"), validators=[InputRequired()])
+
+
+class SessionForm(FlaskForm):
+    """One session's day, times and topic."""
+
+    date = DateField(_l("Date"), validators=[InputRequired()])
+    start_time = TimeField(_l("Start time"), validators=[InputRequired()])
+    end_time = TimeField(_l("End time"), validators=[InputRequired()])
+    topic = StringField(_l("Topic"), validators=[Length(max=300)])

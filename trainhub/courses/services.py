@@ -265,3 +265,25 @@ def delete_session(db_session: Session, training_session: TrainingSession) -> No
                                     n=marked)])
     db_session.delete(training_session)
     db_session.commit()
+
+
+def update_session(db_session: Session, training_session: TrainingSession, *, day: date,
+                   start: time, end: time, topic: str) -> list[tuple[date, str]]:
+    """Move or retitle a session; returns the trainer's overlapping sessions (a warning).
+
+    A session that already has marks keeps its day: the marks were given for that day.
+    """
+    if end <= start:
+        raise CourseError("end_time", _l("The session must end after it starts."))
+    if day != training_session.date and db_session.scalar(
+            select(func.count(AttendanceMark.id))
+            .where(AttendanceMark.session_id == training_session.id)):
+        raise CourseError("date", _l("The session has attendance marks; its day cannot change."))
+    training_session.date, training_session.start_time, training_session.end_time = day, start, end
+    training_session.hours = session_hours(start, end)
+    training_session.topic = topic.strip()
+    overlaps = [(d, code) for d, code in trainer_overlaps(
+        db_session, training_session.cohort.trainer, [(day, start, end)])
+        if code != training_session.cohort.code]
+    db_session.commit()
+    return overlaps

@@ -11,7 +11,7 @@ from trainhub.auth.models import Role, User
 from trainhub.auth.permissions import can, permission_required
 from trainhub.auth.scoping import get_visible_or_404, scoped
 from trainhub.core.pagination import paginate
-from trainhub.courses.forms import MODALITY_LABELS, CohortForm, CourseForm
+from trainhub.courses.forms import MODALITY_LABELS, CohortForm, CourseForm, SessionForm
 from trainhub.courses.models import (
     OPEN_ENROLLMENT_STATUSES,
     Cohort,
@@ -32,6 +32,7 @@ from trainhub.courses.services import (
     plan_sessions,
     save_course,
     trainer_overlaps,
+    update_session,
     withdraw,
 )
 from trainhub.extensions import db
@@ -236,3 +237,25 @@ def calendar():
         .order_by(TrainingSession.date, TrainingSession.start_time, Cohort.code),
         TrainingSession, current_user)
     return render_template("courses/calendar.html", page=paginate(stmt, per_page=50), start=start)
+
+
+@bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+@permission_required("courses.write")
+def session_edit(session_id: int):
+    training_session = db.get_or_404(TrainingSession, session_id)
+    form = SessionForm(obj=training_session)
+    if form.validate_on_submit():
+        try:
+            overlaps = update_session(db.session, training_session, day=form.date.data,
+                                      start=form.start_time.data, end=form.end_time.data,
+                                      topic=form.topic.data or "")
+        except CourseError as error:
+            db.session.rollback()
+            form[error.field].errors.append(str(error))
+        else:
+            flash(_("Session saved."), "success")
+            for day, other_code in overlaps:
+                flash(_("Warning: the trainer also teaches %(code)s on %(day)s at an "
+                        "overlapping time.", code=other_code, day=day.isoformat()), "warning")
+            return redirect(url_for("courses.cohort", cohort_id=training_session.cohort_id))
+    return render_template("courses/session_form.html", form=form, session=training_session)
