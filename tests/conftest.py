@@ -136,3 +136,18 @@ def count_queries(app):
             event.remove(db.engine, "before_cursor_execute", listener)
 
     return counting
+
+
+@pytest.fixture
+def page_queries(client, count_queries):
+    """`page_queries(url)`: how many SQL statements a successful GET of `url` runs.
+
+    List pages must give the same number for 10 and 100 rows (DESIGN §12).
+    """
+
+    def measure(url: str) -> int:
+        with count_queries() as counter:
+            assert client.get(url).status_code == 200
+        return counter.count
+
+    return measure

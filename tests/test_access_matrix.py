@@ -4,13 +4,11 @@ A new route without a row here fails `test_every_endpoint_has_a_row`: add its ro
 add the route. Object URLs point at records of enterprise A; `sme` belongs to A, `sme_other`
 to B, so scoped pages must answer 404 to `sme_other`.
 """
-import re
 from dataclasses import dataclass
 from datetime import date
 
 import pytest
 
-from tests.conftest import PASSWORD
 from tests.factories import (
     CohortFactory,
     CourseFactory,
@@ -199,30 +197,22 @@ def _outcome(response) -> str:
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("method, endpoint", sorted(ACCESS))
-def test_access(app, client, method, endpoint, role):
+def test_access(app, client, auth, method, endpoint, role):
     world = build_world()
     if role != "anonymous":
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"',
-                          client.get("/login").get_data(as_text=True)).group(1)
-        response = client.post("/login", data={"email": world.users[role],
-                                                "password": PASSWORD, "csrf_token": token})
-        assert response.status_code == 302, f"{role} could not log in"
+        assert auth.login(world.users[role]).status_code == 302, f"{role} could not log in"
     url = _url(app, endpoint, world)
     if method == "GET":
         response = client.get(url)
     else:
-        page = client.get("/" if role != "anonymous" else "/login").get_data(as_text=True)
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        token = auth.csrf_token("/" if role != "anonymous" else "/login")
         response = client.open(url, method=method, data={"csrf_token": token})
     assert _outcome(response) == ACCESS[(method, endpoint)][role]
 
 
 @pytest.mark.parametrize("endpoint", sorted(e for m, e in ACCESS if m == "POST"))
-def test_every_post_is_refused_without_csrf_token(app, client, endpoint):
+def test_every_post_is_refused_without_csrf_token(app, client, auth, endpoint):
     world = build_world()
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"',
-                      client.get("/login").get_data(as_text=True)).group(1)
-    client.post("/login", data={"email": world.users["admin"], "password": PASSWORD,
-                                "csrf_token": token})
+    auth.login(world.users["admin"])
     response = client.post(_url(app, endpoint, world), data={})
     assert response.status_code == 400

@@ -67,7 +67,7 @@ def test_admin_browses_and_filters_the_trail(app, auth, client):
     assert "Nothing recorded yet." in client.get("/admin/audit/?entity_type=none").get_data(as_text=True)
 
 
-def test_audit_page_runs_a_constant_number_of_queries(app, auth, client, count_queries):
+def test_audit_page_runs_a_constant_number_of_queries(app, auth, client, page_queries):
     UserFactory(email="admin@example.org", role="admin")
     db.session.commit()
     auth.login("admin@example.org")
@@ -76,8 +76,6 @@ def test_audit_page_runs_a_constant_number_of_queries(app, auth, client, count_q
         while db.session.query(AuditEvent).count() < total:
             EnterpriseFactory()
             db.session.commit()
-        with count_queries() as counter:
-            assert client.get("/admin/audit/").status_code == 200
-        return counter.count
+        return page_queries("/admin/audit/")
 
     assert queries_with(10) == queries_with(100)

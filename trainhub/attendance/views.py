@@ -56,9 +56,14 @@ def _grid_for(cohort_id: int):
 @bp.route("/cohorts/<int:cohort_id>")
 @permission_required("attendance.read")
 def grid(cohort_id: int):
+    return _render_grid(cohort_id)
+
+
+def _render_grid(cohort_id: int, errors: list | None = None, submitted=None):
     return render_template("attendance/grid.html", grid=_grid_for(cohort_id), today=date.today(),
                            statuses=[s.value for s in MarkStatus], is_expected=is_expected,
-                           errors=[], editable=can(current_user, "attendance.write"))
+                           errors=errors or [], editable=can(current_user, "attendance.write"),
+                           submitted=submitted)
 
 
 @bp.route("/cohorts/<int:cohort_id>", methods=["POST"])
@@ -82,10 +87,7 @@ def save(cohort_id: int):
             changed = save_grid(db.session, grid, entries, current_user.id)
     except AttendanceError as error:
         db.session.rollback()
-        return render_template("attendance/grid.html", grid=_grid_for(cohort_id),
-                               today=date.today(), statuses=[s.value for s in MarkStatus],
-                               is_expected=is_expected, errors=error.problems, editable=True,
-                               submitted=request.form), 422
+        return _render_grid(cohort_id, error.problems, request.form), 422
     flash(_("%(n)s marks saved.", n=changed), "success")
     return redirect(url_for("attendance.grid", cohort_id=cohort_id))
 
