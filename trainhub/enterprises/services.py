@@ -1,0 +1,201 @@
+"""Enterprise rules: cleaning and saving an SME, its size class explained, de minimis totals."""
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from trainhub.core import cleaning
+from trainhub.core.cleaning import Cleaned, bounded_text, email_address, whole_number
+from trainhub.core.errors import Problems
+from trainhub.core.geography import region_of
+from trainhub.enterprises.models import DeMinimisAid, Enterprise, SizeClass
+from trainhub.imports.services import CellError, parse_decimal, text
+from trainhub.participants.models import Eligibility, Membership, Participant
+
+#: the columns of an enterprise, as in the import file (DESIGN §9) and the form
+ENTERPRISE_COLUMNS = ["cui", "name", "caen", "county", "locality", "employees", "turnover_eur",
+                      "balance_eur", "contact_name", "contact_email", "contact_phone"]
+ENTERPRISE_ALIASES = {
+    "cod_fiscal": "cui", "cif": "cui", "denumire": "name", "nume": "name", "firma": "name",
+    "cod_caen": "caen", "judet": "county", "localitate": "locality",
+    "numar_angajati": "employees", "nr_angajati": "employees", "angajati": "employees",
+    "cifra_de_afaceri": "turnover_eur", "cifra_afaceri_eur": "turnover_eur",
+    "active_totale": "balance_eur", "bilant_eur": "balance_eur",
+    "persoana_contact": "contact_name", "email_contact": "contact_email",
+    "telefon_contact": "contact_phone",
+}
+
+
+class FieldProblems(Problems):
+    """A record refused field by field: {field: message}."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__([f"{name}: {message}" for name, message in errors.items()])
+        self.errors = errors
+
+
+
+
+def _caen(value: object) -> str:
+    raw = text(value)
+    if raw.isdigit() and len(raw) == 3:
+        raw = "0" + raw  # spreadsheets drop the leading zero of 0111
+    if not (raw.isdigit() and len(raw) == 4):
+        raise CellError(f"{raw!r} is not a 4-digit CAEN code")
+    return raw
+
+
+
+
+def _money(value: object) -> Decimal:
+    amount = parse_decimal(value)
+    if amount < 0:
+        raise CellError("must not be negative")
+    return amount.quantize(Decimal("0.01"))
+
+
+def clean_enterprise(raw: dict) -> Cleaned:
+    """Clean values of an enterprise from raw form or file values, with per-column errors."""
+    cleaned = Cleaned()
+    cleaned.take(raw, "cui", cleaning.cui, required=True)
+    cleaned.take(raw, "name", bounded_text(300), required=True)
+    cleaned.take(raw, "caen", _caen, required=True)
+    cleaned.take(raw, "county", cleaning.county, required=True)
+    cleaned.take(raw, "locality", bounded_text(120), default="")
+    cleaned.take(raw, "employees", whole_number(0, 1_000_000))
+    cleaned.take(raw, "turnover_eur", _money)
+    cleaned.take(raw, "balance_eur", _money)
+    cleaned.take(raw, "contact_name", bounded_text(200), default="")
+    cleaned.take(raw, "contact_email", email_address, default="")
+    cleaned.take(raw, "contact_phone", bounded_text(40), default="")
+    return cleaned
+
+
+def apply_values(obj, values: dict) -> bool:
+    """Set the attributes that differ; True when anything changed."""
+    changed = False
+    for name, value in values.items():
+        if getattr(obj, name) != value:
+            setattr(obj, name, value)
+            changed = True
+    return changed
+
+
+def save_enterprise(db_session: Session, enterprise: Enterprise | None, raw: dict,
+                    today: date | None = None) -> Enterprise:
+    """Create or update an enterprise from raw values; FieldProblems lists every bad field."""
+    cleaned = clean_enterprise(raw)
+    if "cui" not in cleaned.errors:
+        clash = db_session.scalar(select(Enterprise.id).where(
+            Enterprise.cui == cleaned.values["cui"]))
+        if clash is not None and (enterprise is None or clash != enterprise.id):
+            cleaned.errors["cui"] = "another enterprise already has this CUI"
+    if cleaned.errors:
+        raise FieldProblems(cleaned.errors)
+    if enterprise is None:
+        enterprise = Enterprise(**cleaned.values)
+        db_session.add(enterprise)
+        db_session.flush()
+    elif apply_values(enterprise, cleaned.values):
+        db_session.flush()
+        refresh_employees(db_session, [enterprise.id], today)
+    return enterprise
+
+
+def refresh_employees(db_session: Session, enterprise_ids: list[int],
+                      today: date | None = None) -> int:
+    """Re-evaluate the memberships of these enterprises' employees (their employer changed)."""
+    from trainhub.participants.eligibility import refresh
+
+    memberships = db_session.scalars(
+        select(Membership).join(Participant)
+        .where(Participant.enterprise_id.in_(enterprise_ids))).all()
+    return refresh(db_session, list(memberships), today)
+
+
+def add_aid(db_session: Session, enterprise: Enterprise, granted_on: date, amount_eur: Decimal,
+            source: str, today: date | None = None) -> DeMinimisAid:
+    """Record a de minimis aid; the employees' eligibility is re-evaluated."""
+    today = today or date.today()
+    problems = []
+    if granted_on > today:
+        problems.append("the aid cannot be granted in the future")
+    if amount_eur is None or amount_eur <= 0:
+        problems.append("the amount must be above zero")
+    if problems:
+        raise Problems(problems)
+    aid = DeMinimisAid(enterprise=enterprise, granted_on=granted_on, amount_eur=amount_eur,
+                       source=source.strip())
+    db_session.add(aid)
+    db_session.flush()
+    refresh_employees(db_session, [enterprise.id], today)
+    return aid
+
+
+def de_minimis_total(enterprise: Enterprise, when: date, years: int = 3) -> Decimal:
+    """Aid granted in the `years` years up to `when` (the rolling window of the ceiling)."""
+    from trainhub.participants.eligibility import years_before
+
+    since = years_before(when, years)
+    return sum((aid.amount_eur for aid in enterprise.aids if since < aid.granted_on <= when),
+               Decimal(0))
+
+
+def size_reason(enterprise: Enterprise) -> str:
+    """Why the enterprise has its size class, in the words of Recommendation 2003/361/EC."""
+    if enterprise.size_class == SizeClass.UNKNOWN:
+        return "headcount and turnover or balance sheet are needed (Recommendation 2003/361/EC)"
+    limits = {SizeClass.MICRO: (10, 2, 2), SizeClass.SMALL: (50, 10, 10),
+              SizeClass.MEDIUM: (250, 50, 43)}
+    figures = (f"{enterprise.employees} employees, turnover "
+               f"{_millions(enterprise.turnover_eur)}, balance sheet "
+               f"{_millions(enterprise.balance_eur)}")
+    if enterprise.size_class == SizeClass.LARGE:
+        return figures + ": above the medium-sized limits (< 250 and ≤ €50M or ≤ €43M)"
+    headcount, turnover, balance = limits[SizeClass(enterprise.size_class)]
+    return figures + f": < {headcount} employees and turnover ≤ €{turnover}M or balance ≤ €{balance}M"
+
+
+def _millions(amount: Decimal | None) -> str:
+    return "n/a" if amount is None else f"€{Decimal(amount) / Decimal(1_000_000):.2f}M"
+
+
+def enterprise_list(search: str = "", county: str | None = None, size: str | None = None,
+                    eligibility: str | None = None) -> Select:
+    """Enterprises matching the list page's search and filters, by name."""
+    stmt = select(Enterprise).order_by(Enterprise.name, Enterprise.id)
+    search = search.strip()
+    if search:
+        digits = search.upper().removeprefix("RO").strip()
+        stmt = stmt.where(or_(Enterprise.name.ilike(f"%{search}%"),
+                              Enterprise.cui.startswith(digits) if digits.isdigit() else False))
+    if county:
+        stmt = stmt.where(Enterprise.county == county)
+    if size:
+        stmt = stmt.where(Enterprise.size_class == size)
+    if eligibility in set(Eligibility):
+        stmt = stmt.where(Enterprise.id.in_(
+            select(Participant.enterprise_id).join(Membership)
+            .where(Membership.eligibility_status == eligibility)))
+    return stmt
+
+
+def employee_counts(db_session: Session, enterprise_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Employees and their memberships' eligibility per enterprise, in one query."""
+    rows = db_session.execute(
+        select(Participant.enterprise_id, func.count(func.distinct(Participant.id)),
+               *[func.count(case((Membership.eligibility_status == status, Membership.id)))
+                 for status in Eligibility])
+        .outerjoin(Membership, Membership.participant_id == Participant.id)
+        .where(Participant.enterprise_id.in_(enterprise_ids))
+        .group_by(Participant.enterprise_id)).all()
+    return {row[0]: {"employees": row[1]} | {status.value: count for status, count
+                                             in zip(Eligibility, row[2:], strict=True)}
+            for row in rows}
+
+
+def region_name(enterprise: Enterprise) -> str:
+    from trainhub.core.geography import NUTS2_REGIONS
+
+    return NUTS2_REGIONS.get(region_of(enterprise.county) or "", "")

@@ -1,0 +1,343 @@
+"""The eligibility engine of DESIGN §5: a call's rules (data) evaluated to one outcome per rule.
+
+Facts are gathered for many memberships at once (a fixed number of queries), rules are
+evaluated by pure functions, and only a person records a decision; a later change of the facts
+marks that decision stale instead of rewriting it.
+"""
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, tuple_
+from sqlalchemy.orm import Session, joinedload
+
+from trainhub.audit.services import record
+from trainhub.core.errors import Problems
+from trainhub.core.models import utcnow
+from trainhub.enterprises.models import DeMinimisAid, SizeClass
+from trainhub.participants.models import Eligibility, Membership, Participant
+from trainhub.programme.models import Project
+
+BLOCKING, WARNING = "blocking", "warning"
+SEVERITIES = (BLOCKING, WARNING)
+#: chunk size of IN (...) lists, well below every database's parameter limit
+CHUNK = 500
+
+#: the rule kinds the engine knows, with the parameters each takes (DESIGN §5.1)
+RULE_KINDS: dict[str, tuple[str, ...]] = {
+    "employment_status_in": ("values",),
+    "age_between": ("min", "max"),
+    "employer_required": (),
+    "employer_size_in": ("values",),
+    "employer_region_in": ("from_project", "values"),
+    "employer_caen_not_in": ("values",),
+    "de_minimis_ceiling": ("ceiling_eur", "years", "this_aid_eur"),
+    "not_in_other_project_of_call": (),
+    "field_complete": ("fields",),
+}
+#: participant fields a `field_complete` rule may require
+COMPLETABLE_FIELDS = ("cnp", "last_name", "first_name", "email", "phone", "county",
+                      "environment", "isced", "employment_status", "enterprise_id", "job_title")
+POSSIBLE_DUPLICATE = "possible_duplicate"
+
+
+@dataclass
+class Outcome:
+    """One rule's verdict on one person; `detail` names the fact that decided it."""
+
+    code: str
+    kind: str
+    passed: bool
+    severity: str
+    message_ro: str
+    message_en: str
+    detail: str = ""
+
+    def message(self, locale: str) -> str:
+        return self.message_en if locale == "en" else self.message_ro
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @property
+    def blocks(self) -> bool:
+        return not self.passed and self.severity == BLOCKING
+
+
+@dataclass
+class Facts:
+    """What the rules look at for one membership, gathered in bulk by `gather_facts`."""
+
+    participant: Participant
+    project: Project
+    aids_eur: Decimal = Decimal(0)
+    other_projects: list[str] = field(default_factory=list)
+    namesakes: list[str] = field(default_factory=list)
+
+    def snapshot(self, when: date) -> dict:
+        """The facts as plain JSON, frozen into a decision's evidence."""
+        person, employer = self.participant, self.participant.enterprise
+        return {
+            "on": when.isoformat(),
+            "participant": {name: _plain(getattr(person, name)) for name in (
+                "cnp", "last_name", "first_name", "sex", "birth_date", "county", "environment",
+                "isced", "employment_status", "disability", "minority_or_migrant", "job_title")},
+            "age": person.age_on(when),
+            "employer": None if employer is None else {name: _plain(getattr(employer, name)) for name in (
+                "cui", "name", "caen", "county", "nuts2", "employees", "turnover_eur",
+                "balance_eur", "size_class")},
+            "de_minimis_eur": str(self.aids_eur),
+            "other_projects_of_call": self.other_projects,
+        }
+
+
+def years_before(when: date, years: int) -> date:
+    """The same day `years` earlier (28 February for a 29 February)."""
+    try:
+        return when.replace(year=when.year - years)
+    except ValueError:
+        return when.replace(year=when.year - years, day=28)
+
+
+def _plain(value):
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _chunks(values: list, size: int = CHUNK) -> Iterable[list]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def _aid_years(rules: list[dict]) -> int:
+    years = [rule["params"].get("years", 3) for rule in rules
+             if rule.get("kind") == "de_minimis_ceiling"]
+    return max(years, default=3)
+
+
+def gather_facts(db_session: Session, memberships: list[Membership], when: date) -> list[Facts]:
+    """Facts for every membership, in a fixed number of queries whatever their number."""
+    if not memberships:
+        return []
+    participants: dict[int, Participant] = {}
+    for chunk in _chunks(list({m.participant_id for m in memberships})):
+        participants.update((p.id, p) for p in db_session.scalars(
+            select(Participant).options(joinedload(Participant.enterprise))
+            .where(Participant.id.in_(chunk))))
+    project_ids = {m.project_id for m in memberships}
+    projects = {p.id: p for p in db_session.scalars(
+        select(Project).options(joinedload(Project.call)).where(Project.id.in_(project_ids)))}
+    years = max(_aid_years(project.call.rules) for project in projects.values())
+    since = years_before(when, years)
+    employer_ids = list({p.enterprise_id for p in participants.values() if p.enterprise_id})
+    aids: dict[int, Decimal] = {}
+    for chunk in _chunks(employer_ids):
+        aids.update(db_session.execute(
+            select(DeMinimisAid.enterprise_id, func.sum(DeMinimisAid.amount_eur))
+            .where(DeMinimisAid.enterprise_id.in_(chunk), DeMinimisAid.granted_on > since,
+                   DeMinimisAid.granted_on <= when)
+            .group_by(DeMinimisAid.enterprise_id)).all())
+    others: dict[tuple[int, int], list[str]] = defaultdict(list)
+    call_of = {project.id: project.call_id for project in projects.values()}
+    ids = list(participants)
+    for chunk in _chunks(ids):
+        for participant_id, project_id, call_id, code in db_session.execute(
+                select(Membership.participant_id, Project.id, Project.call_id, Project.code)
+                .join(Project).where(Membership.participant_id.in_(chunk))):
+            for own_project_id, own_call_id in call_of.items():
+                if call_id == own_call_id and project_id != own_project_id:
+                    others[(participant_id, own_project_id)].append(code)
+    namesakes: dict[tuple[str, date], list[tuple[int, str]]] = defaultdict(list)
+    keys = list({(p.last_name.strip().lower(), p.birth_date) for p in participants.values()})
+    for chunk in _chunks(keys):
+        for person_id, last_name, birth_date, cnp in db_session.execute(
+                select(Participant.id, Participant.last_name, Participant.birth_date,
+                       Participant.cnp)
+                .where(tuple_(func.lower(Participant.last_name), Participant.birth_date)
+                       .in_(chunk))):
+            namesakes[(last_name.strip().lower(), birth_date)].append((person_id, cnp))
+    facts = []
+    for membership in memberships:
+        person = participants[membership.participant_id]
+        twins = namesakes.get((person.last_name.strip().lower(), person.birth_date), [])
+        facts.append(Facts(
+            participant=person, project=projects[membership.project_id],
+            aids_eur=Decimal(aids.get(person.enterprise_id, 0) or 0),
+            other_projects=sorted(others.get((person.id, membership.project_id), [])),
+            namesakes=[cnp for person_id, cnp in twins if person_id != person.id],
+        ))
+    return facts
+
+
+# --- rule kinds: each returns (passed, detail) ------------------------------------------
+
+def _employment_status_in(params: dict, facts: Facts, when: date) -> tuple[bool, str]:
+    status = facts.participant.employment_status
+    return status in params.get("values", []), f"employment status: {status or 'missing'}"
+
+
+def _age_between(params: dict, facts: Facts, when: date) -> tuple[bool, str]:
+    age = facts.participant.age_on(when)
+    return params.get("min", 0) <= age <= params.get("max", 200), f"age {age} on {when.isoformat()}"
+
+
+def _employer_required(params: dict, facts: Facts, when: date) -> tuple[bool, str]:
+    employer = facts.participant.enterprise
+    return employer is not None, (employer.name if employer else "no employer")
+
+
+def _employer_size_in(params: dict, facts: Facts, when: date) -> tuple[bool, str]:
+    employer = facts.participant.enterprise
+    if employer is None:
+        return False, "no employer"
+    if employer.size_class == SizeClass.UNKNOWN:
+        return False, "size unknown: headcount, turnover or balance sheet missing"
+    return employer.size_class in params.get("values", []), f"size class: {employer.size_class}"
+
+
+def _employer_region_in(params: dict, facts: Facts, when: date) -> tuple[bool, str]:
+    employer = facts.participant.enterprise
+    regions = facts.project.regions if params.get("from_project") else params.get("values", [])
+    if employer is None:
+        return False, "no employer"
+    return employer.nuts2 in regions, f"region {employer.nuts2 or 'unknown'} ({employer.county})"
+
+
+def _employer_caen_not_in(params: dict, facts: Facts, when: date) -> tuple[bool, str]:
+    employer = facts.participant.enterprise
+    if employer is None:
+        return False, "no employer"
+    return employer.caen not in params.get("values", []), f"CAEN {employer.caen}"
+
+
+def _de_minimis_ceiling(params: dict, facts: Facts, when: date) -> tuple[bool, str]:
+    total = facts.aids_eur + Decimal(str(params.get("this_aid_eur", 0)))
+    ceiling = Decimal(str(params.get("ceiling_eur", 200000)))
+    return total <= ceiling, f"EUR {total:,.2f} of {ceiling:,.0f} over {params.get('years', 3)} years"
+
+
+def _not_in_other_project_of_call(params: dict, facts: Facts, when: date) -> tuple[bool, str]:
+    if facts.other_projects:
+        return False, "member of " + ", ".join(facts.other_projects)
+    return True, ""
+
+
+def _field_complete(params: dict, facts: Facts, when: date) -> tuple[bool, str]:
+    missing = [name for name in params.get("fields", [])
+               if getattr(facts.participant, name, None) in (None, "")]
+    return not missing, ("missing: " + ", ".join(missing)) if missing else ""
+
+
+EVALUATORS: dict[str, Callable[[dict, Facts, date], tuple[bool, str]]] = {
+    "employment_status_in": _employment_status_in,
+    "age_between": _age_between,
+    "employer_required": _employer_required,
+    "employer_size_in": _employer_size_in,
+    "employer_region_in": _employer_region_in,
+    "employer_caen_not_in": _employer_caen_not_in,
+    "de_minimis_ceiling": _de_minimis_ceiling,
+    "not_in_other_project_of_call": _not_in_other_project_of_call,
+    "field_complete": _field_complete,
+}
+
+
+def evaluate(rules: list[dict], facts: Facts, when: date) -> list[Outcome]:
+    """Every rule's outcome for one person, then a warning for a possible duplicate."""
+    outcomes = []
+    for rule in rules:
+        evaluator = EVALUATORS.get(rule.get("kind"))
+        if evaluator is None:
+            passed, detail = False, f"unknown rule kind {rule.get('kind')!r}"
+        else:
+            passed, detail = evaluator(rule.get("params") or {}, facts, when)
+        outcomes.append(Outcome(rule["code"], rule.get("kind", ""), passed,
+                                rule.get("severity", BLOCKING), rule.get("message_ro", ""),
+                                rule.get("message_en", ""), detail))
+    if facts.namesakes:
+        outcomes.append(Outcome(
+            POSSIBLE_DUPLICATE, POSSIBLE_DUPLICATE, False, WARNING,
+            "Posibil duplicat: o altă persoană are același nume și aceeași dată a nașterii.",
+            "Possible duplicate: another person has the same last name and birth date.",
+            "CNP " + ", ".join(facts.namesakes)))
+    return outcomes
+
+
+def evaluate_memberships(db_session: Session, memberships: list[Membership],
+                         when: date) -> dict[int, list[Outcome]]:
+    """Outcomes per membership id, for any number of memberships in a fixed number of queries."""
+    facts = gather_facts(db_session, memberships, when)
+    return {membership.id: evaluate(each.project.call.rules, each, when)
+            for membership, each in zip(memberships, facts, strict=True)}
+
+
+def _verdict(outcomes: list[Outcome]) -> list[tuple[str, bool]]:
+    return sorted((outcome.code, outcome.passed) for outcome in outcomes
+                  if outcome.code != POSSIBLE_DUPLICATE)
+
+
+def refresh(db_session: Session, memberships: list[Membership], when: date | None = None) -> int:
+    """Re-evaluate after a change of data: pending members get the current failures as reasons,
+    decided ones are marked stale when the verdict differs from the one decided on.
+
+    Returns how many decisions became stale. The decision itself is never changed here.
+    """
+    when = when or date.today()
+    newly_stale = 0
+    for membership, facts in zip(memberships, gather_facts(db_session, memberships, when),
+                                 strict=True):
+        outcomes = evaluate(facts.project.call.rules, facts, when)
+        if membership.eligibility_status == Eligibility.PENDING:
+            reasons = [o.as_dict() for o in outcomes if not o.passed]
+            if membership.reasons != reasons:
+                membership.reasons = reasons
+            continue
+        decided = [(o["code"], o["passed"]) for o in membership.evidence.get("outcomes", [])
+                   if o["code"] != POSSIBLE_DUPLICATE]
+        if decided and sorted(decided) != _verdict(outcomes) and not membership.decision_stale:
+            membership.decision_stale = True
+            newly_stale += 1
+    return newly_stale
+
+
+def decide(db_session: Session, membership: Membership, status: str, *, user_id: int | None,
+           note: str = "", when: date | None = None, documents: list[dict] | None = None,
+           source: str = "manual") -> list[Outcome]:
+    """Record a person's decision with the evidence it used; refused when it contradicts a
+    blocking rule (eligible) or has no reason at all (ineligible)."""
+    when = when or date.today()
+    if status not in (Eligibility.ELIGIBLE, Eligibility.INELIGIBLE):
+        raise Problems([_l("Choose eligible or ineligible.")])
+    facts = gather_facts(db_session, [membership], when)[0]
+    outcomes = evaluate(facts.project.call.rules, facts, when)
+    blocking = [o for o in outcomes if o.blocks]
+    if status == Eligibility.ELIGIBLE and blocking:
+        raise Problems([_l("Cannot be declared eligible while a blocking rule fails: %(codes)s.",
+                           codes=", ".join(o.code for o in blocking))])
+    if status == Eligibility.INELIGIBLE and not blocking and not note.strip():
+        raise Problems([_l("Every rule passes: say why the person is ineligible.")])
+    reasons = [o.as_dict() for o in outcomes if not o.passed]
+    if note.strip():
+        reasons.append(Outcome("coordinator_note", "note", False, BLOCKING, note.strip(),
+                               note.strip()).as_dict())
+    membership.eligibility_status = status
+    membership.reasons = reasons
+    membership.evidence = {
+        "source": source,
+        "facts": facts.snapshot(when),
+        "outcomes": [o.as_dict() for o in outcomes],
+        "documents": documents or [],
+        "rules": facts.project.call.rules,
+    }
+    membership.decision_stale = False
+    membership.decided_at = utcnow()
+    membership.decided_by_id = user_id
+    record(db_session, "eligibility.decide", membership, {"status": status, "note": note.strip()},
+           user_id=user_id)
+    return outcomes
+
