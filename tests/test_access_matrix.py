@@ -86,6 +86,36 @@ ACCESS = {
     ("POST", "attendance.certificates_zip"): only("admin", "coordinator"),
     ("GET", "attendance.certificate_pdf"): only("admin", "coordinator", "trainer", "sme",
                                                 "authority", other_sme=NOT_FOUND),
+    ("GET", "enterprises.index"): only("admin", "coordinator", "trainer", "sme", "authority",
+                                       other_sme=OK),
+    ("GET", "enterprises.detail"): only("admin", "coordinator", "trainer", "sme", "authority",
+                                        other_sme=NOT_FOUND),
+    ("GET", "enterprises.create"): only("admin", "coordinator"),
+    ("POST", "enterprises.create"): only("admin", "coordinator"),
+    ("GET", "enterprises.edit"): only("admin", "coordinator", "sme", other_sme=NOT_FOUND),
+    ("POST", "enterprises.edit"): only("admin", "coordinator", "sme", other_sme=NOT_FOUND),
+    # SMEs may not record their own aids; another company's is not even found
+    ("POST", "enterprises.aid"): only("admin", "coordinator") | {"sme_other": NOT_FOUND},
+    ("GET", "participants.index"): only("admin", "coordinator", "trainer", "sme", "authority",
+                                        other_sme=OK),
+    ("GET", "participants.detail"): only("admin", "coordinator", "trainer", "sme", "authority",
+                                         other_sme=NOT_FOUND),
+    ("GET", "participants.create"): only("admin", "coordinator", "sme", other_sme=OK),
+    ("POST", "participants.create"): only("admin", "coordinator", "sme", other_sme=OK),
+    ("GET", "participants.edit"): only("admin", "coordinator", "sme", other_sme=NOT_FOUND),
+    ("POST", "participants.edit"): only("admin", "coordinator", "sme", other_sme=NOT_FOUND),
+    ("POST", "participants.decide_membership"): only("admin", "coordinator"),
+    ("GET", "participants.register_export"): only("admin", "coordinator", "authority"),
+    ("GET", "imports.upload"): only("admin", "coordinator"),
+    ("POST", "imports.upload"): only("admin", "coordinator"),
+    # a token that is not the user's own staged upload is not found
+    ("GET", "imports.preview"): only("admin", "coordinator") | {"admin": NOT_FOUND,
+                                                                "coordinator": NOT_FOUND},
+    ("POST", "imports.confirm"): only("admin", "coordinator") | {"admin": NOT_FOUND,
+                                                                 "coordinator": NOT_FOUND},
+    ("GET", "programme.calls"): only("admin", "coordinator"),
+    ("GET", "programme.rules"): only("admin", "coordinator"),
+    ("POST", "programme.save_rules"): only("admin"),
     ("GET", "verification.verify"): public(),
     ("GET", "attendance.session_qr"): only("admin", "coordinator", "trainer"),
     ("GET", "verification.check_in_page"): public(),
@@ -105,6 +135,10 @@ class World:
     certificate_id: int
     token: str
     enrollment_id: int
+    enterprise_id: int
+    participant_id: int
+    membership_id: int
+    call_id: int
 
 
 #: how to fill each URL parameter from the world
@@ -116,6 +150,10 @@ URL_ARGS = {
     "certificate_id": lambda world: world.certificate_id,
     "token": lambda world: world.token,
     "enrollment_id": lambda world: world.enrollment_id,
+    "enterprise_id": lambda world: world.enterprise_id,
+    "participant_id": lambda world: world.participant_id,
+    "membership_id": lambda world: world.membership_id,
+    "call_id": lambda world: world.call_id,
     "code": lambda world: "wrong-code",
 }
 
@@ -144,7 +182,9 @@ def build_world() -> World:
     return World(users={role: user.email for role, user in users.items()},
                  target_user_id=target.id, course_id=course.id, cohort_id=cohort.id,
                  session_id=session.id, certificate_id=certificate.id, token="world-token",
-                 enrollment_id=enrollment.id)
+                 enrollment_id=enrollment.id, enterprise_id=firm_a.id,
+                 participant_id=employee_a.id, membership_id=enrollment.membership_id,
+                 call_id=cohort.project.call_id)
 
 
 def _routes(app) -> set[tuple[str, str]]:

@@ -55,44 +55,37 @@ def demo_command(scale):
         click.echo(f"login: {role} {email} {password}")
 
 
-def _importers() -> dict:
-    """Kind of file -> (import function, column aliases); areas add theirs here."""
-    from trainhub.attendance.services import ATTENDANCE_ALIASES, import_attendance
-
-    return {"attendance": (import_attendance, ATTENDANCE_ALIASES)}
-
-
 @click.command("import")
-@click.argument("kind", type=click.Choice(["attendance"]))
+@click.argument("kind", type=click.Choice(["enterprises", "participants", "attendance", "workbook"]))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--project", "project_code", required=True, help="Project code, e.g. SMIS-130512.")
+@click.option("--call", "call_code", default="POCU/3.12", show_default=True,
+              help="Call of a project the workbook import creates.")
 @click.option("--sheet", default=None, help="Sheet of an XLSX workbook (default: the first).")
 @click.option("--partial", is_flag=True, help="Import the valid rows even when others are bad.")
 @click.option("--dry-run", is_flag=True, help="Check the file and report; write nothing.")
 @with_appcontext
-def import_command(kind, file, project_code, sheet, partial, dry_run):
+def import_command(kind, file, project_code, call_code, sheet, partial, dry_run):
     """Import a CSV/XLSX file (DESIGN §9): every bad row is reported as sheet:row: column."""
     from pathlib import Path
 
-    from sqlalchemy import select
+    from trainhub.imports.importers import run_import
+    from trainhub.imports.services import ImportFailed
+    from trainhub.programme.services import project_for_import
 
-    from trainhub.imports.services import ImportFailed, read_table
-    from trainhub.programme.models import Project
-
-    run, aliases = _importers()[kind]
-    project = db.session.scalar(select(Project).where(Project.code == project_code))
+    project = project_for_import(db.session, project_code, call_code,
+                                 create=kind == "workbook")
     if project is None:
         raise click.ClickException(f"no project with code {project_code}")
     try:
-        table = read_table(Path(file).read_bytes(), sheet=sheet, aliases=aliases)
         with acting_as(None):
-            report = run(db.session, project, table, user_id=None, partial=partial,
-                         dry_run=dry_run)
+            report = run_import(db.session, kind, Path(file).read_bytes(), project, user_id=None,
+                                sheet=sheet, partial=partial, dry_run=dry_run)
     except ImportFailed as failure:
         raise click.ClickException(str(failure)) from None
     for error in report.errors:
         click.echo(str(error), err=True)
-    summary = (f"{len(table.rows)} rows: {report.created} new, {report.updated} updated, "
+    summary = (f"{report.rows} rows: {report.created} new, {report.updated} updated, "
                f"{report.unchanged} unchanged, {len(report.errors)} with errors")
     click.echo(summary + ("" if report.written else " - nothing was written"))
     if report.errors and not partial:

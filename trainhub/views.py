@@ -34,11 +34,19 @@ def register(app: Flask) -> None:
     from trainhub.attendance.views import verification_bp
     from trainhub.audit.views import bp as audit_bp
     from trainhub.auth.views import bp as auth_bp
+    from trainhub.core.labels import ELIGIBILITY_LABELS, FLAG_LABELS, SEX_LABELS, SIZE_LABELS
     from trainhub.courses.views import bp as courses_bp
+    from trainhub.enterprises.views import bp as enterprises_bp
+    from trainhub.imports.views import bp as imports_bp
+    from trainhub.participants.views import bp as participants_bp
+    from trainhub.programme.views import bp as programme_bp
 
-    for blueprint in (bp, auth_bp, audit_bp, courses_bp, attendance_bp, verification_bp):
+    for blueprint in (bp, auth_bp, audit_bp, courses_bp, attendance_bp, verification_bp,
+                      enterprises_bp, participants_bp, imports_bp, programme_bp):
         app.register_blueprint(blueprint)
     NAV_ITEMS[:] = [
+        ("enterprises.index", _l("Enterprises"), "enterprises.read"),
+        ("participants.index", _l("Participants"), "participants.read"),
         ("courses.catalogue_page", _l("Courses"), "courses.read"),
         ("courses.cohorts", _l("Cohorts"), "courses.read"),
         ("courses.calendar", _l("Calendar"), "courses.read"),
@@ -49,7 +57,9 @@ def register(app: Flask) -> None:
         return {"can": lambda permission: can(current_user, permission),
                 "language_form": LanguageForm(), "nav_items": NAV_ITEMS,
                 "get_locale": get_locale,
-                "request_path": request.full_path.rstrip("?")}
+                "request_path": request.full_path.rstrip("?"),
+                "size_labels": SIZE_LABELS, "eligibility_labels": ELIGIBILITY_LABELS,
+                "flag_labels": FLAG_LABELS, "sex_labels": SEX_LABELS}
 
     for code, title, message in (
         (400, _l("Bad request"), _l("The request could not be understood.")),

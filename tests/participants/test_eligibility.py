@@ -19,8 +19,8 @@ from trainhub.core.errors import Problems
 from trainhub.demo import DEFAULT_RULES
 from trainhub.enterprises.models import DeMinimisAid
 from trainhub.extensions import db
-from trainhub.participants.models import Membership
 from trainhub.participants.eligibility import decide, evaluate_memberships, refresh
+from trainhub.participants.models import Membership
 
 TODAY = date(2026, 11, 25)
 

@@ -279,7 +279,8 @@ ATTENDANCE_ALIASES = {"grupa": "cohort_code", "cod_grupa": "cohort_code", "data"
 
 
 def import_attendance(db_session: Session, project: Project, table: Table, *, user_id: int | None,
-                      partial: bool = False, dry_run: bool = False) -> ImportReport:
+                      partial: bool = False, dry_run: bool = False,
+                      commit: bool = True) -> ImportReport:
     """Marks from a `cohort_code, date, cnp, status, hours` table (DESIGN §9), all or nothing."""
     require_columns(table, ATTENDANCE_COLUMNS[:4])
     cohorts = {c.code: c for c in db_session.scalars(
@@ -350,6 +351,9 @@ def import_attendance(db_session: Session, project: Project, table: Table, *, us
         outcome = store_mark(db_session, marks, session, enrollment, status, hours, user_id,
                              MarkSource.CSV)
         setattr(report, outcome, getattr(report, outcome) + 1)
-    db_session.commit()
+    if commit:
+        db_session.commit()
+    else:
+        db_session.flush()
     report.written = True
     return report

@@ -21,15 +21,16 @@ READ_ALL = {
 PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset(READ_ALL | {
         "users.read", "users.write", "calls.read", "calls.write", "audit.read",
-        "enterprises.write", "participants.write", "participants.decide", "documents.upload",
+        "enterprises.write", "enterprises.create", "participants.write", "participants.decide",
+        "participants.export_full", "documents.upload",
         "documents.review", "courses.write", "attendance.write", "indicators.export",
-        "indicators.lock", "imports.run", "dashboard.read",
+        "indicators.lock", "imports.run", "dashboard.read", "participants.export",
     }),
     Role.COORDINATOR: frozenset(READ_ALL | {
-        "users.read", "calls.read", "enterprises.write", "participants.write",
-        "participants.decide", "documents.upload", "documents.review", "courses.write",
-        "attendance.write", "indicators.export", "indicators.lock", "imports.run",
-        "dashboard.read",
+        "users.read", "calls.read", "enterprises.write", "enterprises.create",
+        "participants.write", "participants.decide", "participants.export_full",
+        "documents.upload", "documents.review", "courses.write", "attendance.write", "indicators.export", "indicators.lock", "imports.run",
+        "dashboard.read", "participants.export",
     }),
     Role.TRAINER: frozenset({
         "enterprises.read", "participants.read", "courses.read", "attendance.read",
@@ -40,7 +41,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "documents.read", "documents.upload", "courses.read", "attendance.read",
         "dashboard.read",
     }),
-    Role.AUTHORITY: frozenset(READ_ALL | {"indicators.export", "dashboard.read"}),
+    Role.AUTHORITY: frozenset(READ_ALL | {"indicators.export", "participants.export",
+                                          "dashboard.read"}),
 }
 
 ALL_PERMISSIONS = frozenset().union(*PERMISSIONS.values())

@@ -116,6 +116,26 @@ def read_table(content: bytes, *, sheet: str | None = None,
     return _rows_to_table(sheet or "csv", iter(csv.reader(io.StringIO(text), dialect)), aliases)
 
 
+def read_workbook(content: bytes, sheets: dict[str, dict[str, str]]) -> dict[str, Table]:
+    """The named sheets of an XLSX workbook (those present), read in one pass of the file."""
+    if content[:4] != b"PK\x03\x04":
+        raise ImportFailed(["a workbook import needs an XLSX file"])
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+        raise ImportFailed(["the file is not a readable XLSX workbook"]) from None
+    try:
+        names = {normalise_column(name): name for name in workbook.sheetnames}
+        tables = {sheet: _rows_to_table(sheet, workbook[names[sheet]].iter_rows(values_only=True),
+                                        aliases)
+                  for sheet, aliases in sheets.items() if sheet in names}
+    finally:
+        workbook.close()
+    if not tables:
+        raise ImportFailed([f"the workbook has none of the sheets {', '.join(sheets)}"])
+    return tables
+
+
 def require_columns(table: Table, required: list[str]) -> None:
     missing = [column for column in required if column not in table.columns]
     if missing:
@@ -195,6 +215,10 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     written: bool = False
+    #: what each valid row does (importers.Change), for the preview page
+    changes: list = field(default_factory=list)
+    #: rows read from the file(s)
+    rows: int = 0
 
     @property
     def ok(self) -> bool:

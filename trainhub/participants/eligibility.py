@@ -7,7 +7,7 @@ marks that decision stale instead of rewriting it.
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -341,3 +341,28 @@ def decide(db_session: Session, membership: Membership, status: str, *, user_id:
            user_id=user_id)
     return outcomes
 
+
+
+def record_imported_decision(db_session: Session,
+                             decided: list[tuple[Membership, str, date | None]], *,
+                             user_id: int | None) -> None:
+    """Decisions a project made before TrainHub, recorded as given by the importing user.
+
+    The evidence is marked "imported"; a decision the rules contradict is marked stale so
+    someone looks at it, but it is not changed.
+    """
+    memberships = [membership for membership, _, _ in decided]
+    facts = gather_facts(db_session, memberships, date.today())
+    for (membership, status, decided_on), each in zip(decided, facts, strict=True):
+        when = decided_on or date.today()
+        outcomes = evaluate(each.project.call.rules, each, when)
+        membership.eligibility_status = status
+        membership.reasons = [o.as_dict() for o in outcomes if not o.passed]
+        membership.evidence = {"source": "imported", "facts": each.snapshot(when),
+                               "outcomes": [o.as_dict() for o in outcomes], "documents": []}
+        membership.decision_stale = status == Eligibility.ELIGIBLE and any(o.blocks for o in outcomes)
+        membership.decided_at = (datetime.combine(decided_on, time(12), tzinfo=UTC)
+                                 if decided_on else utcnow())
+        membership.decided_by_id = user_id
+        record(db_session, "eligibility.import", membership,
+               {"status": status, "decided_on": when.isoformat()}, user_id=user_id)

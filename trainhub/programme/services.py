@@ -1,10 +1,11 @@
-"""Programme-wide figures: the home dashboard's numbers for each role."""
+"""Programme-wide services: the dashboard figures of each role and the call rule editor."""
 from datetime import date
 
 from sqlalchemy import func, select
 
 from trainhub.auth.models import Role
 from trainhub.auth.scoping import visible_condition
+from trainhub.core.errors import Problems
 from trainhub.courses.models import Cohort, TrainingSession
 from trainhub.documents.models import Document, DocumentStatus
 from trainhub.enterprises.models import Enterprise
@@ -47,3 +48,107 @@ def overview_for(user, today: date | None = None) -> dict:
         )
     counts["projects"] = db.session.scalars(select(Project).order_by(Project.code)).all()
     return counts
+
+
+def _number(value: str, label: str, problems: list, low: float = 0) -> float | int | None:
+    try:
+        number = float(str(value).replace(",", "."))
+    except ValueError:
+        problems.append(f"{label}: {value!r} is not a number")
+        return None
+    if number < low:
+        problems.append(f"{label}: must be at least {low:g}")
+        return None
+    return int(number) if number.is_integer() else number
+
+
+def _codes(value: str) -> list[str]:
+    return [part.strip() for part in str(value).replace(";", ",").split(",") if part.strip()]
+
+
+def rules_from_form(rules: list[dict], form: dict) -> list[dict]:
+    """The call's rules with the parameters and severities posted by the admin page.
+
+    Every value is checked; Problems lists each bad one and nothing is changed.
+    """
+    from trainhub.core.geography import NUTS2_REGIONS
+    from trainhub.enterprises.models import SizeClass
+    from trainhub.participants.eligibility import COMPLETABLE_FIELDS, SEVERITIES
+    from trainhub.participants.models import EmploymentStatus
+
+    problems: list[str] = []
+    updated = []
+    for rule in rules:
+        code, kind = rule["code"], rule.get("kind")
+        params = dict(rule.get("params") or {})
+        field = f"{code}-"
+        severity = form.get(field + "severity", rule.get("severity"))
+        if severity not in SEVERITIES:
+            problems.append(f"{code}: severity must be blocking or warning")
+        if kind == "age_between":
+            low = _number(form.get(field + "min", params.get("min")), f"{code}: minimum age", problems)
+            high = _number(form.get(field + "max", params.get("max")), f"{code}: maximum age", problems)
+            if low is not None and high is not None:
+                if high < low:
+                    problems.append(f"{code}: the maximum age is below the minimum")
+                params.update(min=int(low), max=int(high))
+        elif kind in ("employment_status_in", "employer_size_in", "employer_caen_not_in",
+                      "field_complete", "employer_region_in"):
+            values = _codes(form.get(field + "values", ",".join(
+                params.get("fields" if kind == "field_complete" else "values", []))))
+            allowed = {
+                "employment_status_in": {s.value for s in EmploymentStatus},
+                "employer_size_in": {SizeClass.MICRO, SizeClass.SMALL, SizeClass.MEDIUM},
+                "field_complete": set(COMPLETABLE_FIELDS),
+                "employer_region_in": set(NUTS2_REGIONS),
+            }.get(kind)
+            bad = [v for v in values if (allowed is not None and v not in allowed)
+                   or (kind == "employer_caen_not_in" and not (v.isdigit() and len(v) == 4))]
+            if bad:
+                problems.append(f"{code}: not allowed: {', '.join(bad)}")
+            if kind == "field_complete":
+                params["fields"] = values
+            elif kind == "employer_region_in":
+                params["from_project"] = bool(form.get(field + "from_project"))
+                params["values"] = values
+                if not params["from_project"] and not values:
+                    problems.append(f"{code}: name the regions or take them from the project")
+            else:
+                if not values and kind != "employer_caen_not_in":
+                    problems.append(f"{code}: at least one value is needed")
+                params["values"] = values
+        elif kind == "de_minimis_ceiling":
+            ceiling = _number(form.get(field + "ceiling_eur", params.get("ceiling_eur")),
+                              f"{code}: ceiling", problems, low=1)
+            years = _number(form.get(field + "years", params.get("years", 3)),
+                            f"{code}: years", problems, low=1)
+            if ceiling is not None and years is not None:
+                params.update(ceiling_eur=ceiling, years=int(years))
+        updated.append(rule | {"params": params, "severity": severity})
+    if problems:
+        raise Problems(problems)
+    return updated
+
+
+def project_for_import(db_session, code: str, call_code: str, *, create: bool) -> Project | None:
+    """The project of that code; with `create`, a new one (and its call, seeded) when missing.
+
+    A created project is only flushed: it is committed with the import, or not at all.
+    """
+    from trainhub.core.geography import NUTS2_REGIONS
+    from trainhub.demo import seed_call
+    from trainhub.programme.models import Call
+
+    project = db_session.scalar(select(Project).where(Project.code == code))
+    if project is not None or not create:
+        return project
+    call = db_session.scalar(select(Call).where(Call.code == call_code)) or seed_call(
+        db_session, call_code)
+    today = date.today()
+    project = Project(call=call, code=code, title=code, start_date=today,
+                      end_date=today.replace(year=today.year + 2),
+                      # POCU's less developed regions: all but București-Ilfov
+                      regions=[code for code in NUTS2_REGIONS if code != "RO32"])
+    db_session.add(project)
+    db_session.flush()
+    return project

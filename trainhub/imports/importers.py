@@ -1,0 +1,252 @@
+"""The importers of DESIGN §9 (enterprises, participants, workbook) on the shared pipeline.
+
+Each importer checks every row first and lists the changes it would make; it writes only when
+every row is valid (or the caller asked for a partial import), and never on a dry run.
+Existing rows are matched by CUI / CNP and updated, never duplicated.
+"""
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from trainhub.enterprises.models import Enterprise
+from trainhub.enterprises.services import (
+    ENTERPRISE_ALIASES,
+    apply_values,
+    clean_enterprise,
+    refresh_employees,
+)
+from trainhub.imports.services import (
+    CellError,
+    ImportFailed,
+    ImportReport,
+    RowError,
+    Table,
+    parse_date,
+    read_table,
+    require_columns,
+    text,
+)
+from trainhub.participants.eligibility import record_imported_decision, refresh
+from trainhub.participants.models import Eligibility, Membership, Participant
+from trainhub.participants.services import PARTICIPANT_ALIASES, clean_participant
+from trainhub.programme.models import Project
+
+CHUNK = 500
+NEW, UPDATED, UNCHANGED = "new", "updated", "unchanged"
+
+
+@dataclass
+class Change:
+    """What one valid row would do: create or update a record, or leave it as it is."""
+
+    sheet: str
+    row: int
+    key: str
+    action: str
+
+
+def _changed(obj, values: dict) -> bool:
+    return any(getattr(obj, name) != value for name, value in values.items())
+
+
+def _load_by(db_session: Session, column, keys: list[str]) -> dict:
+    found = {}
+    for start in range(0, len(keys), CHUNK):
+        for obj in db_session.scalars(select(column.class_).where(column.in_(keys[start:start + CHUNK]))):
+            found[getattr(obj, column.key)] = obj
+    return found
+
+
+_COUNTERS = {NEW: "created", UPDATED: "updated", UNCHANGED: "unchanged"}
+
+
+def count_changes(report: ImportReport, changes: list[Change]) -> None:
+    for change in changes:
+        counter = _COUNTERS[change.action]
+        setattr(report, counter, getattr(report, counter) + 1)
+    report.changes.extend(changes)
+
+
+def duplicate_key(report: ImportReport, seen: dict, key: str, table: Table, number: int,
+                   column: str) -> bool:
+    if key in seen:
+        report.errors.append(RowError(table.sheet, number, column,
+                                      f"same {column.upper()} as row {seen[key]}"))
+        return True
+    seen[key] = number
+    return False
+
+
+def import_enterprises(db_session: Session, project: Project, table: Table, *,
+                       user_id: int | None, partial: bool = False, dry_run: bool = False,
+                       commit: bool = True) -> ImportReport:
+    """Enterprises by CUI (DESIGN §9): new ones created, known ones updated."""
+    require_columns(table, ["cui", "name", "caen", "county"])
+    report, valid, seen = ImportReport(), [], {}
+    for number, row in table.rows:
+        cleaned = clean_enterprise(row)
+        for column, message in cleaned.errors.items():
+            report.errors.append(RowError(table.sheet, number, column, message))
+        if cleaned.errors or duplicate_key(report, seen, cleaned.values["cui"], table, number, "cui"):
+            continue
+        valid.append((number, cleaned.values))
+    existing = _load_by(db_session, Enterprise.cui, [values["cui"] for _, values in valid])
+    changes = []
+    for number, values in valid:
+        current = existing.get(values["cui"])
+        action = NEW if current is None else (UPDATED if _changed(current, values) else UNCHANGED)
+        changes.append(Change(table.sheet, number, values["cui"], action))
+    count_changes(report, changes)
+    if (report.errors and not partial) or dry_run:
+        return report
+    updated_ids = []
+    for (_, values), change in zip(valid, changes, strict=True):
+        if change.action == NEW:
+            db_session.add(Enterprise(**values))
+        elif change.action == UPDATED:
+            apply_values(existing[values["cui"]], values)
+            updated_ids.append(existing[values["cui"]].id)
+    db_session.flush()
+    if updated_ids:
+        refresh_employees(db_session, updated_ids)
+    _finish(db_session, report, commit)
+    return report
+
+
+def _finish(db_session: Session, report: ImportReport, commit: bool) -> None:
+    if commit:
+        db_session.commit()
+    else:
+        db_session.flush()
+    report.written = True
+
+
+def _decision(row: dict, errors: dict) -> tuple[str | None, date | None]:
+    """The legacy decision a workbook row carries: (status, decided_on), blank = pending."""
+    status = text(row.get("eligibility")).lower() or Eligibility.PENDING.value
+    if status not in set(Eligibility):
+        errors["eligibility"] = f"{status!r} is not eligible, ineligible or pending"
+        return None, None
+    decided_on = None
+    if text(row.get("decided_on")):
+        try:
+            decided_on = parse_date(row.get("decided_on"))
+        except CellError as problem:
+            errors["decided_on"] = str(problem)
+    return status, decided_on
+
+
+def import_participants(db_session: Session, project: Project, table: Table, *,
+                        user_id: int | None, partial: bool = False, dry_run: bool = False,
+                        commit: bool = True, decisions: bool = False) -> ImportReport:
+    """People by CNP (DESIGN §9), made members of `project` and evaluated against its rules.
+
+    With `decisions` (the workbook), the `eligibility` and `decided_on` columns are recorded
+    as decisions the project already made.
+    """
+    require_columns(table, ["cnp", "last_name", "first_name"])
+    report, valid, seen = ImportReport(), [], {}
+    cuis = {text(row.get("enterprise_cui")).upper().removeprefix("RO").strip()
+            for _, row in table.rows if text(row.get("enterprise_cui"))}
+    employers = {cui: e.id for cui, e in _load_by(db_session, Enterprise.cui, sorted(cuis)).items()}
+    for number, row in table.rows:
+        cleaned = clean_participant(row)
+        cui = cleaned.values.pop("enterprise_cui", None)
+        if cui is not None:
+            if cui in employers:
+                cleaned.values["enterprise_id"] = employers[cui]
+            else:
+                cleaned.errors["enterprise_cui"] = f"no enterprise with CUI {cui} is registered"
+        elif "enterprise_cui" not in cleaned.errors:
+            cleaned.values["enterprise_id"] = None
+        decision = _decision(row, cleaned.errors) if decisions else (None, None)
+        for column, message in cleaned.errors.items():
+            report.errors.append(RowError(table.sheet, number, column, message))
+        if cleaned.errors or duplicate_key(report, seen, cleaned.values["cnp"], table, number, "cnp"):
+            continue
+        valid.append((number, cleaned.values, decision))
+    existing = _load_by(db_session, Participant.cnp, [values["cnp"] for _, values, _ in valid])
+    members = {}
+    person_ids = [p.id for p in existing.values()]
+    for start in range(0, len(person_ids), CHUNK):
+        members.update((m.participant_id, m) for m in db_session.scalars(select(Membership).where(
+            Membership.project_id == project.id,
+            Membership.participant_id.in_(person_ids[start:start + CHUNK]))))
+    changes = []
+    for number, values, (status, _) in valid:
+        current = existing.get(values["cnp"])
+        membership = members.get(current.id) if current else None
+        differs = current is None or _changed(current, values) or membership is None or (
+            status not in (None, Eligibility.PENDING) and membership.eligibility_status != status)
+        action = NEW if current is None else (UPDATED if differs else UNCHANGED)
+        changes.append(Change(table.sheet, number, values["cnp"], action))
+    count_changes(report, changes)
+    if (report.errors and not partial) or dry_run:
+        return report
+    touched = []
+    for (_, values, (status, decided_on)), change in zip(valid, changes, strict=True):
+        if change.action == UNCHANGED:
+            continue
+        person = existing.get(values["cnp"])
+        if person is None:
+            person = Participant(**values)
+            db_session.add(person)
+        else:
+            apply_values(person, values)
+        membership = members.get(person.id) if person.id else None
+        if membership is None:
+            membership = Membership(project_id=project.id, participant=person, reasons=[],
+                                    evidence={})
+            db_session.add(membership)
+        touched.append((membership, status, decided_on))
+    db_session.flush()
+    refresh(db_session, [membership for membership, _, _ in touched])
+    decided = [(m, status, on) for m, status, on in touched
+               if status not in (None, Eligibility.PENDING)]
+    if decided:
+        record_imported_decision(db_session, decided, user_id=user_id)
+    _finish(db_session, report, commit)
+    return report
+
+
+@dataclass(frozen=True)
+class Importer:
+    """A kind of file `flask import` and the web upload accept."""
+
+    run: Callable
+    aliases: dict
+    workbook: bool = False
+
+
+def importers() -> dict[str, Importer]:
+    from trainhub.attendance.services import ATTENDANCE_ALIASES, import_attendance
+    from trainhub.imports.workbook import import_workbook
+
+    return {
+        "enterprises": Importer(import_enterprises, ENTERPRISE_ALIASES),
+        "participants": Importer(import_participants, PARTICIPANT_ALIASES),
+        "attendance": Importer(import_attendance, ATTENDANCE_ALIASES),
+        "workbook": Importer(import_workbook, {}, workbook=True),
+    }
+
+
+def run_import(db_session: Session, kind: str, content: bytes, project: Project, *,
+               user_id: int | None, sheet: str | None = None, partial: bool = False,
+               dry_run: bool = False) -> ImportReport:
+    """Read `content` and run the importer of `kind`: the one entry of the CLI and the web."""
+    importer = importers()[kind]
+    if importer.workbook:
+        report = importer.run(db_session, project, content, user_id=user_id, partial=partial,
+                              dry_run=dry_run)
+    else:
+        table = read_table(content, sheet=sheet, aliases=importer.aliases)
+        report = importer.run(db_session, project, table, user_id=user_id, partial=partial,
+                              dry_run=dry_run)
+        report.rows = len(table.rows)
+    return report
+
+
+__all__ = ["ImportFailed", "importers", "run_import"]

@@ -1,0 +1,272 @@
+"""The workbook import (DESIGN §9): a whole project's records from one XLSX, in one transaction.
+
+Sheets are imported in dependency order inside one transaction, each one seeing the rows the
+earlier sheets wrote; if any row of any sheet is bad (and the import is not partial), or on a
+dry run, the whole transaction is rolled back, so the database is left as it was.
+"""
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from trainhub.attendance.services import ATTENDANCE_ALIASES, import_attendance
+from trainhub.auth.models import Role, User
+from trainhub.core import cleaning
+from trainhub.core.cleaning import Cleaned, bounded_text, whole_number
+from trainhub.courses.models import (
+    Cohort,
+    Course,
+    CourseCategory,
+    Enrollment,
+    EnrollmentStatus,
+    TrainingSession,
+    session_hours,
+)
+from trainhub.enterprises.services import ENTERPRISE_ALIASES
+from trainhub.imports.importers import (
+    NEW,
+    UNCHANGED,
+    UPDATED,
+    Change,
+    count_changes,
+    duplicate_key,
+    import_enterprises,
+    import_participants,
+)
+from trainhub.imports.services import (
+    CellError,
+    ImportReport,
+    RowError,
+    Table,
+    parse_choice,
+    parse_date,
+    parse_decimal,
+    parse_time,
+    read_workbook,
+    require_columns,
+    text,
+)
+from trainhub.participants.models import Membership, Participant
+from trainhub.participants.services import PARTICIPANT_ALIASES
+from trainhub.programme.models import Project
+
+SHEETS = {
+    "enterprises": ENTERPRISE_ALIASES, "participants": PARTICIPANT_ALIASES, "courses": {},
+    "cohorts": {}, "sessions": {}, "enrollments": {}, "attendance": ATTENDANCE_ALIASES,
+}
+
+
+def _hours(value: object) -> Decimal:
+    hours = parse_decimal(value)
+    if not 1 <= hours <= 1000:
+        raise CellError("planned hours must be between 1 and 1000")
+    return hours
+
+
+def _errors(report: ImportReport, table: Table, number: int, cleaned: Cleaned) -> bool:
+    for column, message in cleaned.errors.items():
+        report.errors.append(RowError(table.sheet, number, column, message))
+    return bool(cleaned.errors)
+
+
+def _courses(db_session: Session, table: Table, report: ImportReport) -> None:
+    require_columns(table, ["code", "category", "title", "planned_hours"])
+    existing = {c.code: c for c in db_session.scalars(select(Course))}
+    seen: dict = {}
+    for number, row in table.rows:
+        cleaned = Cleaned()
+        cleaned.take(row, "code", lambda v: bounded_text(40)(v).upper(), required=True)
+        cleaned.take(row, "category", parse_choice({c.value for c in CourseCategory}), required=True)
+        cleaned.take(row, "title", bounded_text(300), required=True)
+        cleaned.take(row, "planned_hours", _hours, required=True)
+        if _errors(report, table, number, cleaned) or duplicate_key(
+                report, seen, cleaned.values["code"], table, number, "code"):
+            continue
+        values, course = cleaned.values, existing.get(cleaned.values["code"])
+        if course is None:
+            db_session.add(Course(**values))
+            action = NEW
+        elif any(getattr(course, k) != v for k, v in values.items()):
+            for key, value in values.items():
+                setattr(course, key, value)
+            action = UPDATED
+        else:
+            action = UNCHANGED
+        count_changes(report, [Change(table.sheet, number, values["code"], action)])
+    db_session.flush()
+
+
+def _cohorts(db_session: Session, project: Project, table: Table, report: ImportReport) -> None:
+    require_columns(table, ["code", "course_code"])
+    courses = {c.code: c for c in db_session.scalars(select(Course))}
+    trainers = {u.email: u for u in db_session.scalars(select(User).where(User.role == Role.TRAINER))}
+    existing = {c.code: c for c in db_session.scalars(select(Cohort))}
+    seen: dict = {}
+    for number, row in table.rows:
+        cleaned = Cleaned()
+        cleaned.take(row, "code", bounded_text(40), required=True)
+        cleaned.take(row, "course_code", lambda v: text(v).upper(), required=True)
+        cleaned.take(row, "capacity", whole_number(1, 500), default=25)
+        cleaned.take(row, "trainer_email", lambda v: text(v).lower())
+        course = courses.get(cleaned.values.get("course_code"))
+        if "course_code" not in cleaned.errors and course is None:
+            cleaned.errors["course_code"] = f"no course {cleaned.values['course_code']!r}"
+        trainer_email = cleaned.values.get("trainer_email")
+        if trainer_email and trainer_email not in trainers:
+            cleaned.errors["trainer_email"] = f"no trainer account {trainer_email!r}"
+        cohort = existing.get(cleaned.values.get("code"))
+        if cohort is not None and cohort.project_id != project.id:
+            cleaned.errors["code"] = "this cohort code belongs to another project"
+        if _errors(report, table, number, cleaned) or duplicate_key(
+                report, seen, cleaned.values["code"], table, number, "code"):
+            continue
+        values = {"course_id": course.id, "capacity": cleaned.values["capacity"],
+                  "trainer_id": trainers[trainer_email].id if trainer_email else None}
+        if cohort is None:
+            db_session.add(Cohort(project_id=project.id, code=cleaned.values["code"], **values))
+            action = NEW
+        elif any(getattr(cohort, k) != v for k, v in values.items()):
+            for key, value in values.items():
+                setattr(cohort, key, value)
+            action = UPDATED
+        else:
+            action = UNCHANGED
+        count_changes(report, [Change(table.sheet, number, cleaned.values["code"], action)])
+    db_session.flush()
+
+
+def _project_cohorts(db_session: Session, project: Project) -> dict[str, Cohort]:
+    return {c.code: c for c in db_session.scalars(select(Cohort).where(Cohort.project_id == project.id))}
+
+
+def _sessions(db_session: Session, project: Project, table: Table, report: ImportReport) -> None:
+    require_columns(table, ["cohort_code", "date", "start", "end"])
+    cohorts = _project_cohorts(db_session, project)
+    existing = {(s.cohort_id, s.date, s.start_time): s for s in db_session.scalars(
+        select(TrainingSession).where(TrainingSession.cohort_id.in_([c.id for c in cohorts.values()])))}
+    for number, row in table.rows:
+        cleaned = Cleaned()
+        cleaned.take(row, "cohort_code", text, required=True)
+        cleaned.take(row, "date", parse_date, required=True)
+        cleaned.take(row, "start", parse_time, required=True)
+        cleaned.take(row, "end", parse_time, required=True)
+        cohort = cohorts.get(cleaned.values.get("cohort_code"))
+        if "cohort_code" not in cleaned.errors and cohort is None:
+            cleaned.errors["cohort_code"] = f"no cohort {cleaned.values['cohort_code']!r} in project {project.code}"
+        start, end = cleaned.values.get("start"), cleaned.values.get("end")
+        if start and end and end <= start:
+            cleaned.errors["end"] = "the session must end after it starts"
+        if _errors(report, table, number, cleaned):
+            continue
+        key = (cohort.id, cleaned.values["date"], start)
+        session = existing.get(key)
+        if session is None:
+            session = TrainingSession(cohort_id=cohort.id, date=key[1], start_time=start,
+                                      end_time=end, hours=session_hours(start, end))
+            db_session.add(session)
+            existing[key] = session
+            action = NEW
+        elif session.end_time != end:
+            session.end_time, session.hours = end, session_hours(start, end)
+            action = UPDATED
+        else:
+            action = UNCHANGED
+        count_changes(report, [Change(table.sheet, number, f"{cohort.code} {key[1]} {start:%H:%M}", action)])
+    db_session.flush()
+    for cohort in cohorts.values():
+        first, last = db_session.execute(select(func.min(TrainingSession.date),
+                                                func.max(TrainingSession.date))
+                                         .where(TrainingSession.cohort_id == cohort.id)).one()
+        cohort.start_date, cohort.end_date = first or cohort.start_date, last or cohort.end_date
+
+
+def _enrollments(db_session: Session, project: Project, table: Table, report: ImportReport) -> None:
+    require_columns(table, ["cohort_code", "cnp", "enrolled_on", "status"])
+    cohorts = _project_cohorts(db_session, project)
+    members = {cnp: m for cnp, m in db_session.execute(
+        select(Participant.cnp, Membership).join(Membership.participant)
+        .where(Membership.project_id == project.id))}
+    existing = {(e.cohort_id, e.membership_id): e for e in db_session.scalars(
+        select(Enrollment).where(Enrollment.cohort_id.in_([c.id for c in cohorts.values()])))}
+    seen: dict = {}
+    for number, row in table.rows:
+        cleaned = Cleaned()
+        cleaned.take(row, "cohort_code", text, required=True)
+        cleaned.take(row, "cnp", cleaning.cnp, required=True)
+        cleaned.take(row, "enrolled_on", parse_date, required=True)
+        cleaned.take(row, "status", parse_choice({s.value for s in EnrollmentStatus}), required=True)
+        cleaned.take(row, "withdrawn_on", parse_date)
+        cohort = cohorts.get(cleaned.values.get("cohort_code"))
+        if "cohort_code" not in cleaned.errors and cohort is None:
+            cleaned.errors["cohort_code"] = f"no cohort {cleaned.values['cohort_code']!r} in project {project.code}"
+        membership = members.get(cleaned.values.get("cnp"))
+        if "cnp" not in cleaned.errors and membership is None:
+            cleaned.errors["cnp"] = f"not a member of project {project.code}"
+        withdrawn_on, enrolled_on = cleaned.values.get("withdrawn_on"), cleaned.values.get("enrolled_on")
+        if withdrawn_on and enrolled_on and withdrawn_on < enrolled_on:
+            cleaned.errors["withdrawn_on"] = "before the enrollment date"
+        if _errors(report, table, number, cleaned) or duplicate_key(
+                report, seen, f"{cohort.code}/{membership.id}", table, number, "cnp"):
+            continue
+        values = {"status": cleaned.values["status"], "enrolled_on": enrolled_on,
+                  "withdrawn_on": withdrawn_on}
+        enrollment = existing.get((cohort.id, membership.id))
+        if enrollment is None:
+            db_session.add(Enrollment(cohort_id=cohort.id, membership_id=membership.id, **values))
+            action = NEW
+        elif any(getattr(enrollment, k) != v for k, v in values.items()):
+            for key, value in values.items():
+                setattr(enrollment, key, value)
+            action = UPDATED
+        else:
+            action = UNCHANGED
+        count_changes(report, [Change(table.sheet, number, f"{cohort.code} {cleaned.values['cnp']}", action)])
+    db_session.flush()
+
+
+
+def _merge(total: ImportReport, part: ImportReport) -> None:
+    total.errors.extend(part.errors)
+    total.changes.extend(part.changes)
+    total.created += part.created
+    total.updated += part.updated
+    total.unchanged += part.unchanged
+
+
+def import_workbook(db_session: Session, project: Project, content: bytes, *,
+                    user_id: int | None, partial: bool = False,
+                    dry_run: bool = False) -> ImportReport:
+    """Every sheet of a project workbook, all or nothing (valid rows only with `partial`)."""
+    tables = read_workbook(content, SHEETS)
+    report = ImportReport(rows=sum(len(table.rows) for table in tables.values()))
+    steps = [
+        ("enterprises", lambda t: import_enterprises(db_session, project, t, user_id=user_id,
+                                                     partial=True, commit=False)),
+        ("participants", lambda t: import_participants(db_session, project, t, user_id=user_id,
+                                                       partial=True, commit=False, decisions=True)),
+        ("courses", lambda t: _sub(lambda r: _courses(db_session, t, r))),
+        ("cohorts", lambda t: _sub(lambda r: _cohorts(db_session, project, t, r))),
+        ("sessions", lambda t: _sub(lambda r: _sessions(db_session, project, t, r))),
+        ("enrollments", lambda t: _sub(lambda r: _enrollments(db_session, project, t, r))),
+        ("attendance", lambda t: import_attendance(db_session, project, t, user_id=user_id,
+                                                   partial=True, commit=False)),
+    ]
+    try:
+        for sheet, step in steps:
+            if sheet in tables:
+                _merge(report, step(tables[sheet]))
+    except Exception:
+        db_session.rollback()
+        raise
+    if (report.errors and not partial) or dry_run:
+        db_session.rollback()
+        return report
+    db_session.commit()
+    report.written = True
+    return report
+
+
+def _sub(run) -> ImportReport:
+    part = ImportReport()
+    run(part)
+    return part

@@ -1,0 +1,57 @@
+"""Forms of the participants area; the values are checked by participants.services."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import Length
+
+from trainhub.core.geography import county_choices
+from trainhub.participants.models import EmploymentStatus, Environment
+
+EMPLOYMENT_LABELS = {
+    EmploymentStatus.EMPLOYED: _l("Employed"),
+    EmploymentStatus.SELF_EMPLOYED: _l("Self-employed"),
+    EmploymentStatus.UNEMPLOYED: _l("Unemployed"),
+    EmploymentStatus.LONG_TERM_UNEMPLOYED: _l("Long-term unemployed"),
+    EmploymentStatus.INACTIVE: _l("Inactive"),
+}
+ENVIRONMENT_LABELS = {Environment.URBAN: _l("Urban"), Environment.RURAL: _l("Rural")}
+ISCED_LABELS = {
+    0: _l("0 — early childhood"), 1: _l("1 — primary"), 2: _l("2 — lower secondary"),
+    3: _l("3 — upper secondary"), 4: _l("4 — post-secondary"), 5: _l("5 — short tertiary"),
+    6: _l("6 — bachelor"), 7: _l("7 — master"), 8: _l("8 — doctorate"),
+}
+
+
+class ParticipantForm(FlaskForm):
+    """A person; sex and birth date come from the CNP and are never typed."""
+
+    cnp = StringField(_l("CNP"), description=_l("Sex and birth date are read from it."))
+    last_name = StringField(_l("Last name"))
+    first_name = StringField(_l("First name"))
+    enterprise_id = SelectField(_l("Employer"), coerce=int)
+    project_id = SelectField(_l("Project"), coerce=int)
+    job_title = StringField(_l("Job title"))
+    email = StringField(_l("E-mail"))
+    phone = StringField(_l("Phone"))
+    county = SelectField(_l("County of residence"))
+    environment = SelectField(_l("Environment"))
+    isced = SelectField(_l("Education (ISCED)"))
+    employment_status = SelectField(_l("Employment status"))
+    disability = BooleanField(_l("Has a disability"))
+    minority_or_migrant = BooleanField(_l("Minority or migrant (incl. Roma)"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        blank = [("", "—")]
+        self.county.choices = blank + county_choices()
+        self.environment.choices = blank + [(e.value, label) for e, label in ENVIRONMENT_LABELS.items()]
+        self.isced.choices = blank + [(str(level), label) for level, label in ISCED_LABELS.items()]
+        self.employment_status.choices = blank + [(s.value, label)
+                                                  for s, label in EMPLOYMENT_LABELS.items()]
+
+
+class DecisionForm(FlaskForm):
+    status = SelectField(_l("Decision"), choices=[("eligible", _l("Eligible")),
+                                                  ("ineligible", _l("Ineligible"))])
+    note = TextAreaField(_l("Note"), validators=[Length(max=1000)],
+                         description=_l("Required when declaring ineligible although every rule passes."))

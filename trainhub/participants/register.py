@@ -1,0 +1,65 @@
+"""The target-group register: one XLSX row per member of a project, written as a stream."""
+import io
+import tempfile
+from datetime import date
+
+from openpyxl import Workbook
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from trainhub.core.identifiers import mask_cnp
+from trainhub.participants.models import Membership, Participant
+from trainhub.programme.models import Project
+
+FLAGS = ("age_55_64", "woman", "rural", "isced_low", "disability", "minority_or_migrant")
+HEADER = ["project", "cnp", "last_name", "first_name", "sex", "birth_date", "age", "county",
+          "environment", "isced", "employment_status", "disability", "minority_or_migrant",
+          "email", "phone", "job_title", "enterprise_cui", "enterprise_name", "enterprise_county",
+          "region", "size_class", *FLAGS, "eligibility", "decision_stale", "decided_at",
+          "reasons", "entry_date", "exit_date", "exit_reason"]
+
+
+def _yes_no(value: bool | None) -> str:
+    return "" if value is None else ("yes" if value else "no")
+
+
+def register_rows(db_session: Session, project: Project, *, full_cnp: bool, today: date):
+    """The header, then one row per member of `project`, read in batches."""
+    yield HEADER
+    stmt = (select(Membership)
+            .options(joinedload(Membership.participant).joinedload(Participant.enterprise))
+            .join(Participant).where(Membership.project_id == project.id)
+            .order_by(Participant.last_name, Participant.first_name, Membership.id)
+            .execution_options(yield_per=1000))
+    for membership in db_session.scalars(stmt):
+        person, employer = membership.participant, membership.participant.enterprise
+        flags = person.flags(today)
+        yield [
+            project.code, person.cnp if full_cnp else mask_cnp(person.cnp), person.last_name,
+            person.first_name, person.sex, person.birth_date, person.age_on(today),
+            person.county or "", person.environment or "", person.isced,
+            person.employment_status or "", _yes_no(person.disability),
+            _yes_no(person.minority_or_migrant), person.email, person.phone, person.job_title,
+            employer.cui if employer else "", employer.name if employer else "",
+            employer.county if employer else "", employer.nuts2 if employer else "",
+            employer.size_class if employer else "",
+            *[_yes_no(flags[name]) for name in FLAGS],
+            membership.eligibility_status, _yes_no(membership.decision_stale),
+            membership.decided_at.replace(tzinfo=None) if membership.decided_at else None,
+            "; ".join(f"{r['code']}: {r.get('message_en') or r.get('message', '')}"
+                      for r in membership.reasons if not r.get("passed", False)),
+            membership.entry_date, membership.exit_date, membership.exit_reason,
+        ]
+
+
+def register_workbook(db_session: Session, project: Project, *, full_cnp: bool,
+                      today: date) -> io.BytesIO:
+    """The register as an XLSX file in memory (written row by row, write-only mode)."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("register")
+    for row in register_rows(db_session, project, full_cnp=full_cnp, today=today):
+        sheet.append(row)
+    with tempfile.TemporaryFile() as spool:
+        workbook.save(spool)
+        spool.seek(0)
+        return io.BytesIO(spool.read())
