@@ -11,7 +11,7 @@ class EnterpriseForm(FlaskForm):
     cui = StringField(_l("CUI (fiscal code)"), description=_l("With or without RO."))
     name = StringField(_l("Name"))
     caen = StringField(_l("Main CAEN code"), description=_l("Four digits, CAEN rev. 2."))
-    county = SelectField(_l("County"))
+    county = SelectField(_l("County"), validate_choice=False)
     locality = StringField(_l("Locality"))
     employees = StringField(_l("Employees (annual average)"))
     turnover_eur = StringField(_l("Annual turnover (EUR)"))

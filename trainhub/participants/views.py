@@ -82,10 +82,7 @@ def detail(participant_id: int):
 
 
 def _form_choices(form: ParticipantForm) -> None:
-    if current_user.role == Role.SME:
-        enterprise = db.session.get(Enterprise, current_user.enterprise_id)
-        form.enterprise_id.choices = [(enterprise.id, enterprise.name)]
-    else:
+    if current_user.role != Role.SME:
         form.enterprise_id.choices = [(0, "—")] + [tuple(row) for row in db.session.execute(
             select(Enterprise.id, Enterprise.name).order_by(Enterprise.name))]
     form.project_id.choices = [tuple(row) for row in db.session.execute(
@@ -96,17 +93,20 @@ def _save(participant: Participant | None):
     form = ParticipantForm(obj=participant)
     _form_choices(form)
     if request.method == "GET":
-        if participant is None:
+        if participant is None and current_user.role != Role.SME:
             form.enterprise_id.data = request.args.get("enterprise_id", type=int) or 0
             project = default_project(db.session)
             form.project_id.data = project.id if project else None
         form.isced.data = "" if form.isced.data is None else str(form.isced.data)
+    if current_user.role == Role.SME:
+        del form.enterprise_id  # an SME registers its own employees only
     if current_user.role == Role.SME or participant is not None:
         del form.project_id  # SMEs' employees join the current project; members stay members
     if form.validate_on_submit():
         raw = {name: form[name].data for name in PARTICIPANT_COLUMNS
                if name in form and name != "enterprise_cui"}
-        employer = db.session.get(Enterprise, form.enterprise_id.data or 0)
+        employer = db.session.get(Enterprise, form.enterprise_id.data or 0) \
+            if "enterprise_id" in form else None
         raw["enterprise_cui"] = employer.cui if employer else None
         project = (db.session.get(Project, form.project_id.data) if "project_id" in form
                    else (None if participant else default_project(db.session)))

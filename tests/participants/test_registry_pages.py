@@ -1,0 +1,210 @@
+"""Registry pages: lists with filters and constant queries, forms, decisions, web import, export."""
+import copy
+import io
+from datetime import date
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from tests.conftest import PASSWORD
+from tests.data.make_workbook import WORKBOOK
+from tests.factories import (
+    CallFactory,
+    EnterpriseFactory,
+    MembershipFactory,
+    ParticipantFactory,
+    ProjectFactory,
+    UserFactory,
+    valid_cnp,
+    valid_cui,
+)
+from trainhub.audit.models import AuditEvent
+from trainhub.demo import DEFAULT_RULES
+from trainhub.enterprises.models import Enterprise
+from trainhub.extensions import db
+from trainhub.participants.models import Membership, Participant
+
+
+@pytest.fixture
+def project(app):
+    call = CallFactory(code="POCU/3.12", rules=copy.deepcopy(DEFAULT_RULES))
+    project = ProjectFactory(call=call, code="SMIS-1", regions=["RO11", "RO12"])
+    db.session.commit()
+    return project
+
+
+@pytest.fixture
+def coordinator(auth, project):
+    user = UserFactory(role="coordinator")
+    db.session.commit()
+    auth.login(user.email)
+    return user
+
+
+def _members(project, n, firm=None):
+    firm = firm or EnterpriseFactory()
+    for index in range(n):
+        MembershipFactory(project=project, participant=ParticipantFactory(
+            enterprise=firm, last_name=f"Nume{index}", birth=date(1970, 1, 1 + index % 28)))
+    db.session.commit()
+
+
+@pytest.mark.parametrize("url", ["/participants/", "/enterprises/"])
+def test_list_pages_run_the_same_queries_for_10_or_100_rows(coordinator, project, page_queries, url):
+    _members(project, 10)
+    few = page_queries(url + "?page=1")
+    for _ in range(9):
+        _members(project, 10)
+    assert page_queries(url + "?page=1") == few
+
+
+def test_participant_filters(coordinator, project, client):
+    woman = ParticipantFactory(sex="F", birth=date(1965, 1, 1), last_name="Vulpe", environment="rural")
+    ParticipantFactory(last_name="Lupu")
+    MembershipFactory(project=project, participant=woman, eligibility_status="pending")
+    db.session.commit()
+    for query in ("q=vulp", "sex=F", "age=55_64", "age_55_64=1&woman=1&rural=1",
+                  "eligibility=pending", f"q={woman.cnp[:7]}"):
+        page = client.get(f"/participants/?{query}").get_data(as_text=True)
+        assert "Vulpe" in page and "Lupu" not in page, query
+
+
+def test_enterprise_form_refuses_bad_cui_and_caen_with_field_errors(coordinator, client, auth):
+    response = auth.post("/enterprises/new", {"cui": "RO 12345678", "name": "X SRL", "caen": "62",
+                                              "county": "RO-CJ", "employees": "ten"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "CUI check digit is wrong" in page and "not a 4-digit CAEN code" in page
+    assert "&#39;ten&#39; is not a whole number" in page
+    assert db.session.scalar(select(func.count()).select_from(Enterprise)) == 0
+    response = auth.post("/enterprises/new", {"cui": f"RO {valid_cui(7)}", "name": "Bun SRL",
+                                              "caen": "6201", "county": "RO-BV", "employees": "9",
+                                              "turnover_eur": "1000000"})
+    assert response.status_code == 302
+    firm = db.session.scalar(select(Enterprise))
+    assert (firm.cui, firm.nuts2, firm.size_class) == (valid_cui(7), "RO12", "micro")
+    detail = client.get(f"/enterprises/{firm.id}").get_data(as_text=True)
+    assert "&lt; 10 employees" in detail
+
+
+def test_sme_user_registers_only_its_own_employees(client, auth, project):
+    own, other = EnterpriseFactory(), EnterpriseFactory()
+    sme = UserFactory(role="sme", enterprise=own)
+    db.session.commit()
+    auth.login(sme.email)
+    response = auth.post("/participants/new", {
+        "cnp": valid_cnp("F", date(1966, 2, 2)), "last_name": "Nou", "first_name": "Ana",
+        "enterprise_id": str(other.id), "employment_status": "employed", "isced": "3",
+        "county": "RO-CJ", "environment": "urban"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    person = db.session.scalar(select(Participant).where(Participant.last_name == "Nou"))
+    assert person.enterprise_id == own.id and person.sex == "F"
+    assert [m.project_id for m in person.memberships] == [project.id]
+    assert auth.post(f"/participants/memberships/{person.memberships[0].id}/decide",
+                     {"status": "eligible"}).status_code == 403
+
+
+def test_same_cnp_is_the_same_person(coordinator, auth, project):
+    existing = ParticipantFactory()
+    db.session.commit()
+    response = auth.post("/participants/new", {"cnp": existing.cnp, "last_name": "Alt",
+                                               "first_name": "Om", "enterprise_id": "0",
+                                               "project_id": str(project.id)})
+    assert "already registered" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Participant)) == 1
+
+
+def test_detail_shows_every_rule_and_the_decision_is_recorded(coordinator, auth, client, project):
+    membership = MembershipFactory(project=project, eligibility_status="pending",
+                                   participant__employment_status="unemployed")
+    db.session.commit()
+    page = client.get(f"/participants/{membership.participant_id}").get_data(as_text=True)
+    assert page.count("✔") == len(DEFAULT_RULES) - 1 and "employment status: unemployed" in page
+    response = auth.post(f"/participants/memberships/{membership.id}/decide", {"status": "eligible"})
+    assert response.status_code == 302
+    assert db.session.get(Membership, membership.id).eligibility_status == "pending"
+    auth.post(f"/participants/memberships/{membership.id}/decide", {"status": "ineligible"})
+    decided = db.session.get(Membership, membership.id)
+    assert decided.eligibility_status == "ineligible" and decided.decided_by_id == coordinator.id
+
+
+def test_register_export_masks_cnp_unless_full_data_is_asked_and_audited(coordinator, client, project):
+    membership = MembershipFactory(project=project)
+    db.session.commit()
+    cnp = membership.participant.cnp
+
+    def cells(url):
+        response = client.get(url)
+        assert response.status_code == 200
+        sheet = load_workbook(io.BytesIO(response.data)).active
+        rows = list(sheet.values)
+        return dict(zip(rows[0], rows[1], strict=True))
+
+    assert cells("/participants/register.xlsx")["cnp"] == cnp[0] + "******" + cnp[-6:]
+    full = cells("/participants/register.xlsx?full=1")
+    assert full["cnp"] == cnp and full["eligibility"] == "eligible"
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "register.export_full")) == 1
+
+
+def test_authority_gets_a_masked_register_even_when_asking_for_full(client, auth, project):
+    membership = MembershipFactory(project=project)
+    authority = UserFactory(role="authority")
+    db.session.commit()
+    auth.login(authority.email)
+    response = client.get("/participants/register.xlsx?full=1")
+    row = list(load_workbook(io.BytesIO(response.data)).active.values)[1]
+    assert membership.participant.cnp not in row
+
+
+def test_web_import_previews_then_writes_and_gives_the_cli_errors(coordinator, auth, client,
+                                                                  project, runner, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("cui,name,caen,county\n12345678,X,62,Atlantis\n")
+    response = auth.post("/imports/", {"kind": "enterprises", "project_id": str(project.id),
+                                       "file": (io.BytesIO(bad.read_bytes()), "bad.csv")},
+                         content_type="multipart/form-data")
+    preview = client.get(response.location).get_data(as_text=True)
+    cli = runner.invoke(args=["import", "enterprises", str(bad), "--project", "SMIS-1"])
+    assert cli.exit_code == 1
+    cli_errors = [line for line in cli.output.splitlines() if line.startswith("csv:")]
+    assert len(cli_errors) == 3 and all(error.replace("'", "&#39;") in preview for error in cli_errors)
+    assert "Nothing will be written" in preview
+    response = auth.post("/imports/", {"kind": "workbook", "project_id": str(project.id),
+                                       "file": (io.BytesIO(WORKBOOK.read_bytes()), "wb.xlsx")},
+                         content_type="multipart/form-data")
+    token_url = response.location
+    preview = client.get(token_url).get_data(as_text=True)
+    assert "16 new" in preview and db.session.scalar(select(func.count()).select_from(Participant)) == 0
+    confirmed = auth.post(token_url + "/confirm")
+    assert confirmed.status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(Participant)) == 4
+    assert client.get(token_url).status_code == 404  # the staged file is gone
+
+
+def test_another_users_staged_import_is_not_found(coordinator, auth, client, project):
+    response = auth.post("/imports/", {"kind": "workbook", "project_id": str(project.id),
+                                       "file": (io.BytesIO(WORKBOOK.read_bytes()), "wb.xlsx")},
+                         content_type="multipart/form-data")
+    other = UserFactory(role="coordinator")
+    db.session.commit()
+    auth.logout()
+    auth.login(other.email, PASSWORD)
+    assert client.get(response.location).status_code == 404
+
+
+def test_admin_edits_rule_parameters_with_validation(client, auth, project):
+    admin = UserFactory(role="admin")
+    db.session.commit()
+    auth.login(admin.email)
+    url = f"/admin/calls/{project.call_id}/rules"
+    response = auth.post(url, {"age-min": "70", "age-max": "64", "employer_caen-values": "01, 6201"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "maximum age is below the minimum" in page and "not allowed: 01" in page
+    assert auth.post(url, {"age-min": "18", "age-max": "60", "age-severity": "blocking",
+                           "employer_region-from_project": "1"}).status_code == 302
+    db.session.expire_all()
+    rules = {rule["code"]: rule for rule in project.call.rules}
+    assert rules["age"]["params"] == {"min": 18, "max": 60}
