@@ -21,6 +21,7 @@ from tests.factories import (
 )
 from trainhub.attendance.models import Certificate
 from trainhub.extensions import db
+from trainhub.programme.models import ReportingPeriod
 
 ROLES = ("anonymous", "admin", "coordinator", "trainer", "sme", "sme_other", "authority")
 OK, LOGIN, FORBIDDEN, NOT_FOUND = "ok", "login", "forbidden", "not found"
@@ -116,6 +117,12 @@ ACCESS = {
     ("GET", "programme.calls"): only("admin", "coordinator"),
     ("GET", "programme.rules"): only("admin", "coordinator"),
     ("POST", "programme.save_rules"): only("admin"),
+    ("GET", "indicators.dashboard"): only("admin", "coordinator", "authority"),
+    ("GET", "indicators.cell"): only("admin", "coordinator", "authority"),
+    ("GET", "indicators.download"): only("admin", "coordinator", "authority"),
+    ("POST", "indicators.period_new"): only("admin", "coordinator"),
+    ("GET", "indicators.period"): only("admin", "coordinator", "authority"),
+    ("POST", "indicators.period_lock"): only("admin", "coordinator"),
     ("GET", "verification.verify"): public(),
     ("GET", "attendance.session_qr"): only("admin", "coordinator", "trainer"),
     ("GET", "verification.check_in_page"): public(),
@@ -139,6 +146,7 @@ class World:
     participant_id: int
     membership_id: int
     call_id: int
+    period_id: int
 
 
 #: how to fill each URL parameter from the world
@@ -154,6 +162,7 @@ URL_ARGS = {
     "participant_id": lambda world: world.participant_id,
     "membership_id": lambda world: world.membership_id,
     "call_id": lambda world: world.call_id,
+    "period_id": lambda world: world.period_id,
     "code": lambda world: "wrong-code",
 }
 
@@ -178,13 +187,16 @@ def build_world() -> World:
     certificate = Certificate(enrollment=enrollment, serial="TH-1", issued_on=date(2026, 5, 1),
                               token="world-token")
     db.session.add(certificate)
+    period = ReportingPeriod(project=cohort.project, label="Q1", start_date=date(2026, 1, 1),
+                             end_date=date(2026, 3, 31))
+    db.session.add(period)
     db.session.commit()
     return World(users={role: user.email for role, user in users.items()},
                  target_user_id=target.id, course_id=course.id, cohort_id=cohort.id,
                  session_id=session.id, certificate_id=certificate.id, token="world-token",
                  enrollment_id=enrollment.id, enterprise_id=firm_a.id,
                  participant_id=employee_a.id, membership_id=enrollment.membership_id,
-                 call_id=cohort.project.call_id)
+                 call_id=cohort.project.call_id, period_id=period.id)
 
 
 def _routes(app) -> set[tuple[str, str]]:

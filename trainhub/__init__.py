@@ -35,6 +35,7 @@ def create_app(config: DefaultConfig | dict | None = None) -> Flask:
 
     from trainhub import models  # noqa: F401  (every model registered before anything runs)
     from trainhub.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+    from trainhub.participants import entry_exit  # noqa: F401  (its session hooks keep entry/exit dates)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=bundled_dir("migrations"))

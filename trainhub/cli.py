@@ -92,6 +92,52 @@ def import_command(kind, file, project_code, call_code, sheet, partial, dry_run)
         raise SystemExit(1)
 
 
+@click.group("indicators")
+def indicators_group():
+    """Monitoring indicators (DESIGN §8)."""
+
+
+@indicators_group.command("export")
+@click.option("--project", "project_code", required=True, help="Project code.")
+@click.option("--from", "start", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="First day of the period (YYYY-MM-DD).")
+@click.option("--to", "end", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="Last day of the period (YYYY-MM-DD).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json"]), default="csv",
+              show_default=True)
+@click.option("--output", default="-", show_default=True, help="File to write; - is stdout.")
+@click.option("--full-cnp", is_flag=True, help="Unmasked CNPs in the XLSX participant lists.")
+@with_appcontext
+def indicators_export_command(project_code, start, end, fmt, output, full_cnp):
+    """Write the indicator table of a project for a period (csv, xlsx or json)."""
+    import sys
+
+    from sqlalchemy import select
+
+    from trainhub.audit.services import record
+    from trainhub.indicators.exports import export
+    from trainhub.programme.models import Project
+
+    project = db.session.scalar(select(Project).where(Project.code == project_code))
+    if project is None:
+        raise click.ClickException(f"no project with code {project_code}")
+    if end < start:
+        raise click.ClickException("--to is before --from")
+    content = export(db.session, project, start.date(), end.date(), fmt, full_cnp=full_cnp)
+    if full_cnp:
+        record(db.session, "indicators.export_full", project, {"format": fmt, "output": output},
+               user_id=None)
+        db.session.commit()
+    if output == "-":
+        if fmt == "xlsx" and sys.stdout.isatty():
+            raise click.ClickException("an XLSX file is binary: give --output FILE")
+        click.echo(content, nl=False)  # bytes go to the binary stream untouched
+    else:
+        with open(output, "wb") as stream:
+            stream.write(content)
+        click.echo(f"wrote {output}", err=True)
+
+
 def register_cli(app: Flask) -> None:
-    for command in (create_user_command, demo_command, import_command):
+    for command in (create_user_command, demo_command, import_command, indicators_group):
         app.cli.add_command(command)

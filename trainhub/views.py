@@ -38,11 +38,12 @@ def register(app: Flask) -> None:
     from trainhub.courses.views import bp as courses_bp
     from trainhub.enterprises.views import bp as enterprises_bp
     from trainhub.imports.views import bp as imports_bp
+    from trainhub.indicators.views import bp as indicators_bp
     from trainhub.participants.views import bp as participants_bp
     from trainhub.programme.views import bp as programme_bp
 
     for blueprint in (bp, auth_bp, audit_bp, courses_bp, attendance_bp, verification_bp,
-                      enterprises_bp, participants_bp, imports_bp, programme_bp):
+                      enterprises_bp, participants_bp, imports_bp, programme_bp, indicators_bp):
         app.register_blueprint(blueprint)
     NAV_ITEMS[:] = [
         ("enterprises.index", _l("Enterprises"), "enterprises.read"),
@@ -50,6 +51,7 @@ def register(app: Flask) -> None:
         ("courses.catalogue_page", _l("Courses"), "courses.read"),
         ("courses.cohorts", _l("Cohorts"), "courses.read"),
         ("courses.calendar", _l("Calendar"), "courses.read"),
+        ("indicators.dashboard", _l("Indicators"), "indicators.read"),
     ]
 
     @app.context_processor

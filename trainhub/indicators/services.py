@@ -1,0 +1,280 @@
+"""The monitoring indicators of DESIGN §8, computed in the database, and locked snapshots.
+
+One subquery lists the counted participants of a project with the facts the indicators need
+(sex, age at entry, status, ISCED, flags, employer, entry and exit); the table is one aggregate
+query over it, each cell a SUM(CASE ...). The same conditions select the people behind a cell.
+"""
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import String, and_, case, cast, exists, extract, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from trainhub.audit.services import record
+from trainhub.core.errors import Problems
+from trainhub.courses.models import Cohort, Course, Enrollment, EnrollmentStatus
+from trainhub.enterprises.models import Enterprise
+from trainhub.indicators.models import IndicatorSnapshot
+from trainhub.participants.models import Eligibility, Membership, Participant
+from trainhub.programme.models import Project, ReportingPeriod
+
+SEXES = (("men", "M"), ("women", "F"))
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    label: str
+    #: the condition on the counted-participants subquery `c`
+    condition: Callable
+    #: which date puts a person in a period: entry (output) or exit (result indicators)
+    basis: str = "entry"
+    total_only: bool = False
+
+
+def _age_at_entry(birth, entry):
+    """Full years between birth and entry, in SQL that SQLite and PostgreSQL both run."""
+    years = extract("year", entry) - extract("year", birth)
+    before_birthday = (extract("month", entry) * 100 + extract("day", entry)
+                       < extract("month", birth) * 100 + extract("day", birth))
+    return years - case((before_birthday, 1), else_=0)
+
+
+def counted_subquery(project_id: int):
+    """Counted participants of a project (DESIGN §8) with the facts every indicator uses."""
+    completed = exists().where(Enrollment.membership_id == Membership.id,
+                               Enrollment.status == EnrollmentStatus.COMPLETED)
+    return (
+        select(Membership.id.label("membership_id"), Participant.id.label("participant_id"),
+               Participant.sex.label("sex"),
+               _age_at_entry(Participant.birth_date, Membership.entry_date).label("age"),
+               Participant.employment_status.label("status"), Participant.isced.label("isced"),
+               Participant.minority_or_migrant.label("minority"),
+               Participant.disability.label("disability"),
+               Participant.environment.label("environment"),
+               Participant.county.label("county"), Participant.enterprise_id.label("enterprise_id"),
+               Membership.entry_date.label("entry_date"), Membership.exit_date.label("exit_date"),
+               completed.label("completed"))
+        .join(Participant, Participant.id == Membership.participant_id)
+        .where(Membership.project_id == project_id,
+               Membership.eligibility_status == Eligibility.ELIGIBLE,
+               Membership.entry_date.is_not(None),
+               Participant.employment_status.is_not(None), Participant.isced.is_not(None))
+        .subquery("c")
+    )
+
+
+INDICATORS: list[Indicator] = [
+    Indicator("TOTAL", "All participants", lambda c: literal(True)),
+    Indicator("CO01", "Unemployed, including long-term unemployed",
+              lambda c: c.c.status.in_(["unemployed", "long_term_unemployed"])),
+    Indicator("CO02", "Long-term unemployed", lambda c: c.c.status == "long_term_unemployed"),
+    Indicator("CO03", "Inactive", lambda c: c.c.status == "inactive"),
+    Indicator("CO05", "Employed, including self-employed",
+              lambda c: c.c.status.in_(["employed", "self_employed"])),
+    Indicator("CO06", "Below 25 years of age", lambda c: c.c.age < 25),
+    Indicator("CO07", "Participants above 54 years of age", lambda c: c.c.age > 54),
+    Indicator("AGE55_64", "Participants aged 55 to 64", lambda c: c.c.age.between(55, 64)),
+    Indicator("CO09", "With primary (ISCED 1) or lower secondary education (ISCED 2)",
+              lambda c: c.c.isced.in_([1, 2])),
+    Indicator("CO10", "With upper secondary (ISCED 3) or post-secondary education (ISCED 4)",
+              lambda c: c.c.isced.in_([3, 4])),
+    Indicator("CO11", "With tertiary education (ISCED 5 to 8)", lambda c: c.c.isced.between(5, 8)),
+    Indicator("CO15", "Migrants, participants with a foreign background, minorities "
+              "(including marginalised communities such as the Roma)",
+              lambda c: c.c.minority.is_(True)),
+    Indicator("CO16", "Participants with disabilities", lambda c: c.c.disability.is_(True)),
+    Indicator("CO19", "Participants from rural areas", lambda c: c.c.environment == "rural"),
+    Indicator("CO23", "Number of supported micro, small and medium-sized enterprises",
+              lambda c: literal(True), total_only=True),
+    Indicator("CR03", "Participants gaining a qualification upon leaving",
+              lambda c: c.c.completed.is_(True), basis="exit"),
+]
+BY_CODE = {indicator.code: indicator for indicator in INDICATORS}
+
+
+def _in_period(c, indicator: Indicator, start: date, end: date):
+    day = c.c.exit_date if indicator.basis == "exit" else c.c.entry_date
+    return day.between(start, end)
+
+
+def compute(db_session: Session, project: Project, start: date, end: date) -> dict[str, dict]:
+    """{code: {"men", "women", "total"}} for the period, in two aggregate queries."""
+    c = counted_subquery(project.id)
+    columns = []
+    for indicator in INDICATORS:
+        if indicator.total_only:
+            continue
+        condition = and_(indicator.condition(c), _in_period(c, indicator, start, end))
+        for key, sex in SEXES:
+            columns.append(func.coalesce(func.sum(case((and_(condition, c.c.sex == sex), 1),
+                                                       else_=0)), 0).label(f"{indicator.code}_{key}"))
+    row = db_session.execute(select(*columns).select_from(c)).one()._mapping
+    values = {}
+    for indicator in INDICATORS:
+        if indicator.total_only:
+            continue
+        men, women = int(row[f"{indicator.code}_men"]), int(row[f"{indicator.code}_women"])
+        values[indicator.code] = {"men": men, "women": women, "total": men + women}
+    values["CO23"] = {"men": None, "women": None,
+                      "total": db_session.scalar(select(func.count()).select_from(
+                          _new_employers(c, start, end)))}
+    return {indicator.code: values[indicator.code] for indicator in INDICATORS}
+
+
+def _new_employers(c, start: date, end: date):
+    """Employers whose first counted participant entered within the period (CO23)."""
+    return (select(c.c.enterprise_id).where(c.c.enterprise_id.is_not(None))
+            .group_by(c.c.enterprise_id)
+            .having(func.min(c.c.entry_date).between(start, end)).subquery())
+
+
+def members_behind(db_session: Session, project: Project, start: date, end: date,
+                   code: str, sex: str | None = None) -> list[int]:
+    """Membership ids behind one cell (CO23: the first counted participant of each employer)."""
+    indicator = BY_CODE[code]
+    c = counted_subquery(project.id)
+    if indicator.total_only:
+        employers = _new_employers(c, start, end)
+        stmt = (select(c.c.membership_id).where(c.c.enterprise_id.in_(select(employers.c.enterprise_id)),
+                                                 c.c.entry_date.between(start, end)))
+    else:
+        stmt = select(c.c.membership_id).where(indicator.condition(c),
+                                               _in_period(c, indicator, start, end))
+    if sex:
+        stmt = stmt.where(c.c.sex == sex)
+    return sorted(db_session.scalars(stmt.order_by(c.c.membership_id)))
+
+
+def all_members(db_session: Session, project: Project, start: date, end: date) -> dict[str, dict]:
+    """{code: {"men": [ids], "women": [ids]}} for a snapshot (CO23: {"total": [ids]})."""
+    result = {}
+    for indicator in INDICATORS:
+        if indicator.total_only:
+            result[indicator.code] = {"total": members_behind(db_session, project, start, end,
+                                                              indicator.code)}
+        else:
+            result[indicator.code] = {key: members_behind(db_session, project, start, end,
+                                                          indicator.code, sex)
+                                      for key, sex in SEXES}
+    return result
+
+
+def not_counted(db_session: Session, project: Project, start: date, end: date) -> list[dict]:
+    """People who took part in the period (entry in it) but are not counted, with the reasons."""
+    rows = db_session.execute(
+        select(Membership.id, Participant.id, Participant.last_name, Participant.first_name,
+               Membership.eligibility_status, Participant.employment_status, Participant.isced,
+               Membership.entry_date)
+        .join(Participant, Participant.id == Membership.participant_id)
+        .where(Membership.project_id == project.id, Membership.entry_date.between(start, end),
+               or_(Membership.eligibility_status != Eligibility.ELIGIBLE,
+                   Participant.employment_status.is_(None), Participant.isced.is_(None)))
+        .order_by(Participant.last_name, Participant.first_name)).all()
+    result = []
+    for membership_id, participant_id, last, first, status, employment, isced, entry in rows:
+        reasons = []
+        if status != Eligibility.ELIGIBLE:
+            reasons.append(f"eligibility is {status}")
+        if employment is None:
+            reasons.append("employment status missing")
+        if isced is None:
+            reasons.append("education level (ISCED) missing")
+        result.append({"membership_id": membership_id, "participant_id": participant_id,
+                       "name": f"{last} {first}", "entry_date": entry, "reasons": reasons})
+    return result
+
+
+AGE_BANDS = (("< 25", 0, 24), ("25–54", 25, 54), ("55–64", 55, 64), ("65+", 65, 200))
+
+
+def breakdowns(db_session: Session, project: Project, start: date, end: date) -> dict[str, list]:
+    """TOTAL split by county, course category, SME size class, age band and sex (GROUP BY)."""
+    c = counted_subquery(project.id)
+    in_period = c.c.entry_date.between(start, end)
+
+    def grouped(key, *joins):
+        stmt = select(key.label("key"), func.count(func.distinct(c.c.membership_id))).select_from(c)
+        for target, on in joins:
+            stmt = stmt.join(target, on)
+        return [(k if k is not None else "—", n) for k, n in db_session.execute(
+            stmt.where(in_period).group_by(key).order_by(key))]
+
+    band = case(*[(c.c.age.between(low, high), label) for label, low, high in AGE_BANDS])
+    return {
+        "county": grouped(c.c.county),
+        "course_category": grouped(Course.category,
+                                   (Enrollment, Enrollment.membership_id == c.c.membership_id),
+                                   (Cohort, Cohort.id == Enrollment.cohort_id),
+                                   (Course, Course.id == Cohort.course_id)),
+        "size_class": grouped(Enterprise.size_class, (Enterprise, Enterprise.id == c.c.enterprise_id)),
+        "age_band": grouped(band),
+        "sex": grouped(c.c.sex),
+    }
+
+
+def monthly_entries(db_session: Session, project: Project, start: date, end: date) -> list[tuple]:
+    """(YYYY-MM, counted participants entering that month) for the trend chart."""
+    c = counted_subquery(project.id)
+    month = func.substr(cast(c.c.entry_date, String), 1, 7)
+    return [tuple(row) for row in db_session.execute(
+        select(month, func.count()).where(c.c.entry_date.between(start, end))
+        .group_by(month).order_by(month))]
+
+
+# --- reporting periods and snapshots ---------------------------------------------------
+
+def create_period(db_session: Session, project: Project, label: str, start: date,
+                  end: date) -> ReportingPeriod:
+    problems = []
+    if not label.strip():
+        problems.append("the period needs a label")
+    if end < start:
+        problems.append("the period ends before it starts")
+    if db_session.scalar(select(ReportingPeriod.id).where(
+            ReportingPeriod.project_id == project.id, ReportingPeriod.label == label.strip())):
+        problems.append(f"the project already has a period {label.strip()!r}")
+    if problems:
+        raise Problems(problems)
+    period = ReportingPeriod(project=project, label=label.strip(), start_date=start, end_date=end)
+    db_session.add(period)
+    db_session.flush()
+    return period
+
+
+def lock_period(db_session: Session, period: ReportingPeriod, *, user_id: int | None,
+                note: str = "") -> IndicatorSnapshot:
+    """Freeze the period's values and the people behind them as the next version.
+
+    Version 1 locks the period; a later version is a correction and needs a note.
+    """
+    version = 1 + max((s.version for s in period.snapshots), default=0)
+    if version > 1 and not note.strip():
+        raise Problems(["a correction needs a note saying why"])
+    project = period.project
+    snapshot = IndicatorSnapshot(
+        period=period, version=version, locked_by_id=user_id, note=note.strip(),
+        values=compute(db_session, project, period.start_date, period.end_date),
+        members=all_members(db_session, project, period.start_date, period.end_date))
+    db_session.add(snapshot)
+    db_session.flush()
+    record(db_session, "indicators.lock" if version == 1 else "indicators.correct", snapshot,
+           {"period": period.label, "version": version}, user_id=user_id)
+    return snapshot
+
+
+def snapshot_diff(old: IndicatorSnapshot, new: IndicatorSnapshot) -> list[dict]:
+    """The cells that changed between two versions, with the people who moved in or out."""
+    changes = []
+    for indicator in INDICATORS:
+        for key in ("total",) if indicator.total_only else ("men", "women"):
+            before = old.values.get(indicator.code, {}).get(key)
+            after = new.values.get(indicator.code, {}).get(key)
+            old_ids = set(old.members.get(indicator.code, {}).get(key, []))
+            new_ids = set(new.members.get(indicator.code, {}).get(key, []))
+            if before != after or old_ids != new_ids:
+                changes.append({"code": indicator.code, "cell": key, "before": before,
+                                "after": after, "added": sorted(new_ids - old_ids),
+                                "removed": sorted(old_ids - new_ids)})
+    return changes

@@ -1,0 +1,159 @@
+"""Indicator pages: the table with drill-down, targets, breakdowns, exports, locked periods."""
+from datetime import date
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from trainhub.audit.services import record
+from trainhub.auth.permissions import can, permission_required
+from trainhub.core.errors import Problems
+from trainhub.core.identifiers import mask_cnp
+from trainhub.core.pagination import paginate
+from trainhub.extensions import db
+from trainhub.indicators.exports import FORMATS, export
+from trainhub.indicators.services import (
+    BY_CODE,
+    INDICATORS,
+    breakdowns,
+    compute,
+    create_period,
+    lock_period,
+    members_behind,
+    monthly_entries,
+    not_counted,
+    snapshot_diff,
+)
+from trainhub.participants.models import Membership, Participant
+from trainhub.programme.models import Project, ReportingPeriod
+
+bp = Blueprint("indicators", __name__, url_prefix="/indicators")
+MIME = {"csv": "text/csv; charset=utf-8", "json": "application/json",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def _selection() -> tuple[Project, date, date]:
+    """The project and period named by the query string (defaults: latest project, whole span)."""
+    project_id = request.args.get("project", type=int)
+    project = (db.session.get(Project, project_id) if project_id else
+               db.session.scalar(select(Project).order_by(Project.start_date.desc())))
+    if project is None:
+        abort(404)
+    try:
+        start = date.fromisoformat(request.args.get("from") or project.start_date.isoformat())
+        end = date.fromisoformat(request.args.get("to") or project.end_date.isoformat())
+    except ValueError:
+        abort(400)
+    return project, start, end
+
+
+@bp.route("/")
+@permission_required("indicators.read")
+def dashboard():
+    project, start, end = _selection()
+    values = compute(db.session, project, start, end)
+    targets = {t.indicator_code: t.value for t in project.targets}
+    months = monthly_entries(db.session, project, start, end)
+    periods = db.session.scalars(select(ReportingPeriod).options(
+        joinedload(ReportingPeriod.snapshots)).where(ReportingPeriod.project_id == project.id)
+        .order_by(ReportingPeriod.start_date)).unique().all()
+    return render_template(
+        "indicators/dashboard.html", project=project, start=start, end=end, values=values,
+        indicators=INDICATORS, targets=targets, months=months,
+        month_max=max((n for _, n in months), default=0),
+        breakdowns=breakdowns(db.session, project, start, end),
+        not_counted=not_counted(db.session, project, start, end), periods=periods,
+        projects=db.session.scalars(select(Project).order_by(Project.code)).all(),
+        formats=FORMATS)
+
+
+@bp.route("/cell")
+@permission_required("indicators.read")
+def cell():
+    project, start, end = _selection()
+    code = request.args.get("code") or "TOTAL"
+    if code not in BY_CODE:
+        abort(404)
+    sex = request.args.get("sex") if request.args.get("sex") in ("M", "F") else None
+    ids = members_behind(db.session, project, start, end, code, sex)
+    page = paginate(select(Membership).options(joinedload(Membership.participant)
+                                               .joinedload(Participant.enterprise))
+                    .join(Participant).where(Membership.id.in_(ids))
+                    .order_by(Participant.last_name, Participant.first_name))
+    show_full = can(current_user, "participants.export_full")
+    return render_template("indicators/cell.html", project=project, start=start, end=end,
+                           indicator=BY_CODE[code], sex=sex, page=page,
+                           cnp_shown=(lambda cnp: cnp) if show_full else mask_cnp)
+
+
+@bp.route("/export")
+@permission_required("indicators.export")
+def download():
+    project, start, end = _selection()
+    fmt = request.args.get("format", "csv")
+    if fmt not in FORMATS:
+        abort(404)
+    full = bool(request.args.get("full")) and can(current_user, "participants.export_full")
+    content = export(db.session, project, start, end, fmt, full_cnp=full)
+    record(db.session, "indicators.export", project,
+           {"format": fmt, "from": start.isoformat(), "to": end.isoformat(), "full_cnp": full})
+    db.session.commit()
+    name = f"indicators-{project.code}-{start}-{end}.{fmt}"
+    return Response(content, mimetype=MIME[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.route("/periods", methods=["POST"])
+@permission_required("indicators.lock")
+def period_new():
+    project = db.session.get(Project, request.form.get("project", type=int) or 0)
+    if project is None:
+        flash(_("Choose the project of the period."), "danger")
+        return redirect(url_for("indicators.dashboard"))
+    try:
+        start = date.fromisoformat(request.form.get("start", ""))
+        end = date.fromisoformat(request.form.get("end", ""))
+        create_period(db.session, project, request.form.get("label", ""), start, end)
+    except ValueError:
+        flash(_("Give the period's first and last day."), "danger")
+    except Problems as problems:
+        db.session.rollback()
+        flash(str(problems), "danger")
+    else:
+        db.session.commit()
+        flash(_("Period created."), "success")
+    return redirect(url_for("indicators.dashboard", project=project.id))
+
+
+@bp.route("/periods/<int:period_id>")
+@permission_required("indicators.read")
+def period(period_id: int):
+    period = db.get_or_404(ReportingPeriod, period_id)
+    snapshots = list(period.snapshots)
+    diff = snapshot_diff(snapshots[-2], snapshots[-1]) if len(snapshots) > 1 else []
+    live = compute(db.session, period.project, period.start_date, period.end_date)
+    return render_template("indicators/period.html", period=period, snapshots=snapshots,
+                           latest=snapshots[-1] if snapshots else None, diff=diff, live=live,
+                           indicators=INDICATORS)
+
+
+@bp.route("/periods/<int:period_id>/lock", methods=["POST"])
+@permission_required("indicators.lock")
+def period_lock(period_id: int):
+    period = db.get_or_404(ReportingPeriod, period_id)
+    try:
+        snapshot = lock_period(db.session, period, user_id=current_user.id,
+                               note=request.form.get("note", ""))
+    except Problems as problems:
+        db.session.rollback()
+        flash(str(problems), "danger")
+    else:
+        db.session.commit()
+        flash(_("Version %(version)s of %(label)s is locked.", version=snapshot.version,
+                label=period.label), "success")
+    return redirect(url_for("indicators.period", period_id=period.id))
+
+
+
