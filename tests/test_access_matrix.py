@@ -12,6 +12,7 @@ import pytest
 from tests.factories import (
     CohortFactory,
     CourseFactory,
+    DocumentRequirementFactory,
     EnrollmentFactory,
     EnterpriseFactory,
     MembershipFactory,
@@ -20,6 +21,7 @@ from tests.factories import (
     UserFactory,
 )
 from trainhub.attendance.models import Certificate
+from trainhub.documents.services import upload_document
 from trainhub.extensions import db
 
 ROLES = ("anonymous", "admin", "coordinator", "trainer", "sme", "sme_other", "authority")
@@ -90,6 +92,32 @@ ACCESS = {
     ("GET", "attendance.session_qr"): only("admin", "coordinator", "trainer"),
     ("GET", "verification.check_in_page"): public(),
     ("POST", "verification.check_in_page"): {role: "refused" for role in ROLES},
+    ("GET", "documents.index"): only("admin", "coordinator", "sme", "authority", other_sme=OK),
+    ("GET", "documents.portal"): only("admin", "coordinator", "sme", "authority",
+                                      other_sme=NOT_FOUND),
+    ("POST", "documents.upload_enterprise"): only("admin", "coordinator", "sme",
+                                                  other_sme=NOT_FOUND),
+    ("POST", "documents.upload_participant"): only("admin", "coordinator", "sme",
+                                                   other_sme=NOT_FOUND),
+    ("GET", "documents.detail"): only("admin", "coordinator", "sme", "authority",
+                                      other_sme=NOT_FOUND),
+    ("GET", "documents.download"): only("admin", "coordinator", "sme", "authority",
+                                        other_sme=NOT_FOUND),
+    ("GET", "documents.preview"): only("admin", "coordinator", "sme", "authority",
+                                       other_sme=NOT_FOUND),
+    ("GET", "documents.review"): only("admin", "coordinator"),
+    ("POST", "documents.accept"): only("admin", "coordinator"),
+    ("POST", "documents.reject"): only("admin", "coordinator"),
+    ("POST", "documents.bulk_accept"): only("admin", "coordinator"),
+    ("GET", "documents.board"): only("admin", "coordinator", "sme", "authority",
+                                     other_sme=OK),  # an SME's board holds its own rows
+    ("GET", "documents.board_export"): only("admin", "coordinator", "sme", "authority",
+                                            other_sme=OK),
+    ("GET", "documents.checklists"): only("admin", "coordinator"),
+    ("GET", "documents.requirement_new"): only("admin"),
+    ("POST", "documents.requirement_new"): only("admin"),
+    ("GET", "documents.requirement_edit"): only("admin"),
+    ("POST", "documents.requirement_edit"): only("admin"),
 }
 
 
@@ -105,6 +133,11 @@ class World:
     certificate_id: int
     token: str
     enrollment_id: int
+    enterprise_id: int
+    participant_id: int
+    document_id: int
+    requirement_id: int
+    call_id: int
 
 
 #: how to fill each URL parameter from the world
@@ -117,6 +150,11 @@ URL_ARGS = {
     "token": lambda world: world.token,
     "enrollment_id": lambda world: world.enrollment_id,
     "code": lambda world: "wrong-code",
+    "enterprise_id": lambda world: world.enterprise_id,
+    "participant_id": lambda world: world.participant_id,
+    "document_id": lambda world: world.document_id,
+    "requirement_id": lambda world: world.requirement_id,
+    "call_id": lambda world: world.call_id,
 }
 
 
@@ -140,11 +178,16 @@ def build_world() -> World:
     certificate = Certificate(enrollment=enrollment, serial="TH-1", issued_on=date(2026, 5, 1),
                               token="world-token")
     db.session.add(certificate)
+    requirement = DocumentRequirementFactory(call=cohort.project.call)
     db.session.commit()
+    document = upload_document(db.session, requirement, employee_a, b"%PDF-1.4\n%%EOF\n",
+                               "act.pdf", users["sme"].id)
     return World(users={role: user.email for role, user in users.items()},
                  target_user_id=target.id, course_id=course.id, cohort_id=cohort.id,
                  session_id=session.id, certificate_id=certificate.id, token="world-token",
-                 enrollment_id=enrollment.id)
+                 enrollment_id=enrollment.id, enterprise_id=firm_a.id,
+                 participant_id=employee_a.id, document_id=document.id,
+                 requirement_id=requirement.id, call_id=cohort.project.call_id)
 
 
 def _routes(app) -> set[tuple[str, str]]:

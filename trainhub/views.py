@@ -35,19 +35,25 @@ def register(app: Flask) -> None:
     from trainhub.audit.views import bp as audit_bp
     from trainhub.auth.views import bp as auth_bp
     from trainhub.courses.views import bp as courses_bp
+    from trainhub.documents.views import bp as documents_bp
 
-    for blueprint in (bp, auth_bp, audit_bp, courses_bp, attendance_bp, verification_bp):
+    for blueprint in (bp, auth_bp, audit_bp, courses_bp, attendance_bp, verification_bp,
+                      documents_bp):
         app.register_blueprint(blueprint)
     NAV_ITEMS[:] = [
         ("courses.catalogue_page", _l("Courses"), "courses.read"),
         ("courses.cohorts", _l("Cohorts"), "courses.read"),
         ("courses.calendar", _l("Calendar"), "courses.read"),
+        ("documents.index", _l("Documents"), "documents.read"),
+        ("documents.review", _l("Review"), "documents.review"),
+        ("documents.checklists", _l("Checklists"), "calls.read"),
     ]
 
     @app.context_processor
     def _template_helpers() -> dict:
         return {"can": lambda permission: can(current_user, permission),
-                "language_form": LanguageForm(), "nav_items": NAV_ITEMS,
+                # formdata=None: error pages (413) must render without reading the request body
+                "language_form": LanguageForm(formdata=None), "nav_items": NAV_ITEMS,
                 "get_locale": get_locale,
                 "request_path": request.full_path.rstrip("?")}
 

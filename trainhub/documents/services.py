@@ -178,45 +178,51 @@ def requirement_applies(requirement: DocumentRequirement, flags: dict[str, bool]
     return bool(flags and flags.get(requirement.condition))
 
 
+#: ids per IN list: one query per this many owners keeps big jobs under driver limits
+CHUNK = 1000
+
+
+def _chunks(ids: list[int]) -> Iterable[list[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start:start + CHUNK]
+
+
 def _calls_of(session: Session, enterprises: list[Enterprise],
               participants: list[Participant]) -> dict[tuple[str, int], set[int]]:
     """The calls each owner takes part in, through the projects of its (employees') memberships."""
     calls: dict[tuple[str, int], set[int]] = defaultdict(set)
-    if participants:
+    for ids in _chunks([p.id for p in participants]):
         for participant_id, call_id in session.execute(
                 select(Membership.participant_id, Project.call_id).join(Project)
-                .where(Membership.participant_id.in_([p.id for p in participants]))):
+                .where(Membership.participant_id.in_(ids))):
             calls[(RequirementLevel.PARTICIPANT.value, participant_id)].add(call_id)
-    if enterprises:
+    for ids in _chunks([e.id for e in enterprises]):
         for enterprise_id, call_id in session.execute(
                 select(Participant.enterprise_id, Project.call_id).distinct()
                 .join(Membership, Membership.participant_id == Participant.id)
                 .join(Project, Project.id == Membership.project_id)
-                .where(Participant.enterprise_id.in_([e.id for e in enterprises]))):
+                .where(Participant.enterprise_id.in_(ids))):
             calls[(RequirementLevel.ENTERPRISE.value, enterprise_id)].add(call_id)
     return calls
 
 
 def latest_documents(session: Session, enterprise_ids: Iterable[int],
                      participant_ids: Iterable[int]) -> list[Document]:
-    """The latest version of every line of the given owners, in one query."""
-    enterprise_ids, participant_ids = list(enterprise_ids), list(participant_ids)
-    owners = []
-    if enterprise_ids:
-        owners.append(Document.enterprise_id.in_(enterprise_ids))
-    if participant_ids:
-        owners.append(Document.participant_id.in_(participant_ids))
-    if not owners:
-        return []
-    ranked = (
-        select(Document.id, func.row_number().over(
-            partition_by=(Document.requirement_id, Document.enterprise_id,
-                          Document.participant_id),
-            order_by=Document.version.desc()).label("rank"))
-        .where(or_(*owners)).subquery()
-    )
-    return list(session.scalars(
-        select(Document).join(ranked, ranked.c.id == Document.id).where(ranked.c.rank == 1)))
+    """The latest version of every line of the given owners (one query per CHUNK owners)."""
+    documents = []
+    for column, ids in ((Document.enterprise_id, list(enterprise_ids)),
+                        (Document.participant_id, list(participant_ids))):
+        for chunk in _chunks(ids):
+            ranked = (
+                select(Document.id, func.row_number().over(
+                    partition_by=(Document.requirement_id, column),
+                    order_by=Document.version.desc()).label("rank"))
+                .where(column.in_(chunk)).subquery()
+            )
+            documents.extend(session.scalars(
+                select(Document).join(ranked, ranked.c.id == Document.id)
+                .where(ranked.c.rank == 1)))
+    return documents
 
 
 def checklists_for(session: Session, enterprises: Iterable[Enterprise] = (),
@@ -501,3 +507,119 @@ def review_queue(enterprise_id: int | None = None, requirement_id: int | None = 
     if requirement_id:
         stmt = stmt.where(Document.requirement_id == requirement_id)
     return stmt
+
+
+# --- the coordinator board -------------------------------------------------------------------
+
+@dataclass
+class BoardRow:
+    """An enterprise (its own lines and its employees') or a participant, with what is missing."""
+
+    owner: Owner
+    checklists: list[Checklist]
+
+    @property
+    def required(self) -> int:
+        return sum(checklist.required_count for checklist in self.checklists)
+
+    @property
+    def done(self) -> int:
+        return sum(checklist.done_count for checklist in self.checklists)
+
+    @property
+    def missing(self) -> int:
+        return self.required - self.done
+
+    @property
+    def completeness(self) -> float:
+        return overall_completeness(self.checklists)
+
+    @property
+    def to_do(self) -> list[ChecklistLine]:
+        return [line for checklist in self.checklists for line in checklist.to_do]
+
+
+def board_rows(session: Session, enterprises: Iterable[Enterprise],
+               participants: Iterable[Participant], *, today: date | None = None
+               ) -> tuple[list[BoardRow], list[BoardRow]]:
+    """Enterprises and participants, most missing documents first (then by name)."""
+    enterprises, participants = list(enterprises), list(participants)
+    checklists = checklists_for(session, enterprises, participants, today=today)
+    staff: dict[int, list[Checklist]] = defaultdict(list)
+    for participant in participants:
+        if participant.enterprise_id is not None:
+            staff[participant.enterprise_id].append(checklists[owner_key(participant)])
+    enterprise_rows = [BoardRow(e, [checklists[owner_key(e)], *staff[e.id]]) for e in enterprises]
+    participant_rows = [BoardRow(p, [checklists[owner_key(p)]]) for p in participants]
+    enterprise_rows.sort(key=lambda row: (-row.missing, row.owner.name.lower()))
+    participant_rows.sort(key=lambda row: (-row.missing, row.owner.full_name.lower()))
+    return enterprise_rows, participant_rows
+
+
+# --- the checklist editor --------------------------------------------------------------------
+
+class RequirementError(ValueError):
+    """A checklist line could not be saved; `field` names the form field at fault."""
+
+    def __init__(self, field: str, message):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+ACCEPTED_TYPES = list(storage.EXTENSIONS)
+
+
+def condition_names() -> list[str]:
+    """The participant flags a line may be conditioned on (Participant.flags())."""
+    return list(Participant(cnp="1800517120018", sex="M",
+                            birth_date=date(1980, 5, 17)).flags(date(2026, 1, 1)))
+
+
+def save_requirement(session: Session, call, requirement: DocumentRequirement | None, *,
+                     level: str, code: str, title_ro: str, title_en: str, required: bool,
+                     condition: str, validity_days: int | None, accepted_types: list[str],
+                     max_size: int, position: int, max_bytes: int | None = None
+                     ) -> DocumentRequirement:
+    """Create (requirement=None) or update a line of a call's checklist; RequirementError."""
+    code = (code or "").strip().lower()
+    condition = (condition or "").strip()
+    max_bytes = max_bytes or current_app.config["UPLOAD_MAX_BYTES"]
+    if level not in {item.value for item in RequirementLevel}:
+        raise RequirementError("level", _l("Choose the enterprise or the participant level."))
+    clash = session.scalar(select(DocumentRequirement.id).where(
+        DocumentRequirement.call_id == call.id, DocumentRequirement.level == level,
+        DocumentRequirement.code == code))
+    if clash is not None and (requirement is None or clash != requirement.id):
+        raise RequirementError("code", _l("The checklist already has a line with the code "
+                                          "%(code)s.", code=code))
+    if condition and condition not in condition_names():
+        raise RequirementError("condition", _l("Unknown condition %(name)s.", name=condition))
+    if condition and level != RequirementLevel.PARTICIPANT:
+        raise RequirementError("condition", _l("Only participant lines can have a condition."))
+    if validity_days is not None and not 0 < validity_days <= 3650:
+        raise RequirementError("validity_days", _l("Between 1 and 3650 days, or empty for no "
+                                                   "expiry."))
+    if not accepted_types or not set(accepted_types) <= set(ACCEPTED_TYPES):
+        raise RequirementError("accepted_types", _l("Choose at least one of PDF, JPEG, PNG."))
+    if not 0 < max_size <= max_bytes:
+        raise RequirementError("max_size_mb", _l("At most %(limit)s (the upload limit of the "
+                                                 "site).", limit=human_size(max_bytes)))
+    if requirement is not None and requirement.level != level and session.scalar(
+            select(func.count(Document.id)).where(Document.requirement_id == requirement.id)):
+        raise RequirementError("level", _l("Documents were handed in for this line; its level "
+                                           "cannot change."))
+    if requirement is None:
+        requirement = DocumentRequirement(call=call)
+        session.add(requirement)
+    requirement.level, requirement.code = level, code
+    requirement.title_ro, requirement.title_en = title_ro.strip(), title_en.strip()
+    requirement.required, requirement.condition = bool(required), condition
+    requirement.validity_days = validity_days
+    requirement.accepted_types = [t for t in ACCEPTED_TYPES if t in accepted_types]
+    requirement.max_size, requirement.position = max_size, position
+    session.commit()
+    return requirement
