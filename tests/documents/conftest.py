@@ -53,7 +53,8 @@ class Programme:
 def programme(app) -> Programme:
     call = seed_call(db.session)
     project = ProjectFactory(call=call)
-    firm, other_firm = EnterpriseFactory(name="Alfa SRL"), EnterpriseFactory(name="Beta SRL")
+    firm = EnterpriseFactory(name="Alfa SRL", contact_email="sme@alfa.ro")
+    other_firm = EnterpriseFactory(name="Beta SRL", contact_email="sme@beta.ro")
     employees = [ParticipantFactory(enterprise=firm, last_name="Ionescu", first_name="Maria",
                                     sex="F"),
                  ParticipantFactory(enterprise=firm, last_name="Popa", first_name="Dan",
