@@ -72,11 +72,23 @@ class DefaultConfig:
         self.MAIL_PORT = _int("MAIL_PORT", 25)
         self.MAIL_FROM = env("MAIL_FROM", "trainhub@localhost")
         self.SCHEDULER_ENABLED = _bool("SCHEDULER_ENABLED", False)
+        #: where the one-scheduler-per-host lock file lives
+        self.SCHEDULER_LOCK_FILE = env("SCHEDULER_LOCK_FILE",
+                                       str(INSTANCE_DIR / "scheduler.lock"))
+        #: daily time (HH:MM, server time) of the document reminders
+        self.REMINDER_TIME = env("REMINDER_TIME", "07:00")
+        #: the same document is not reminded again to the same address within this many days
+        self.REMINDER_INTERVAL_DAYS = _int("REMINDER_INTERVAL_DAYS", 7)
+        #: the site's address, for links in e-mails sent by jobs
+        self.BASE_URL = env("BASE_URL", "http://localhost:5000")
         self.RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", "memory://")
         self.LOGIN_RATE_LIMIT = env("LOGIN_RATE_LIMIT", "10 per minute")
 
     def validate(self) -> None:
         """Check the settings that must be right before the app serves anything."""
+        hour, _sep, minute = self.REMINDER_TIME.partition(":")
+        if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
+            raise ConfigError(f"REMINDER_TIME must be HH:MM, got {self.REMINDER_TIME!r}")
 
 
 class DevelopmentConfig(DefaultConfig):
@@ -113,6 +125,7 @@ class ProductionConfig(DefaultConfig):
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
 
     def validate(self) -> None:
+        super().validate()
         problems = []
         if not self.SECRET_KEY or len(self.SECRET_KEY) < 16:
             problems.append("SECRET_KEY must be set to a random string of at least 16 characters")

@@ -12,6 +12,7 @@ import pytest
 from tests.factories import (
     CohortFactory,
     CourseFactory,
+    DocumentRequirementFactory,
     EnrollmentFactory,
     EnterpriseFactory,
     MembershipFactory,
@@ -20,6 +21,7 @@ from tests.factories import (
     UserFactory,
 )
 from trainhub.attendance.models import Certificate
+from trainhub.documents.services import upload_document
 from trainhub.extensions import db
 from trainhub.programme.models import ReportingPeriod
 
@@ -127,6 +129,32 @@ ACCESS = {
     ("GET", "attendance.session_qr"): only("admin", "coordinator", "trainer"),
     ("GET", "verification.check_in_page"): public(),
     ("POST", "verification.check_in_page"): {role: "refused" for role in ROLES},
+    ("GET", "documents.index"): only("admin", "coordinator", "sme", "authority", other_sme=OK),
+    ("GET", "documents.portal"): only("admin", "coordinator", "sme", "authority",
+                                      other_sme=NOT_FOUND),
+    ("POST", "documents.upload_enterprise"): only("admin", "coordinator", "sme",
+                                                  other_sme=NOT_FOUND),
+    ("POST", "documents.upload_participant"): only("admin", "coordinator", "sme",
+                                                   other_sme=NOT_FOUND),
+    ("GET", "documents.detail"): only("admin", "coordinator", "sme", "authority",
+                                      other_sme=NOT_FOUND),
+    ("GET", "documents.download"): only("admin", "coordinator", "sme", "authority",
+                                        other_sme=NOT_FOUND),
+    ("GET", "documents.preview"): only("admin", "coordinator", "sme", "authority",
+                                       other_sme=NOT_FOUND),
+    ("GET", "documents.review"): only("admin", "coordinator"),
+    ("POST", "documents.accept"): only("admin", "coordinator"),
+    ("POST", "documents.reject"): only("admin", "coordinator"),
+    ("POST", "documents.bulk_accept"): only("admin", "coordinator"),
+    ("GET", "documents.board"): only("admin", "coordinator", "sme", "authority",
+                                     other_sme=OK),  # an SME's board holds its own rows
+    ("GET", "documents.board_export"): only("admin", "coordinator", "sme", "authority",
+                                            other_sme=OK),
+    ("GET", "documents.checklists"): only("admin", "coordinator"),
+    ("GET", "documents.requirement_new"): only("admin"),
+    ("POST", "documents.requirement_new"): only("admin"),
+    ("GET", "documents.requirement_edit"): only("admin"),
+    ("POST", "documents.requirement_edit"): only("admin"),
 }
 
 
@@ -147,6 +175,8 @@ class World:
     membership_id: int
     call_id: int
     period_id: int
+    document_id: int
+    requirement_id: int
 
 
 #: how to fill each URL parameter from the world
@@ -164,6 +194,8 @@ URL_ARGS = {
     "call_id": lambda world: world.call_id,
     "period_id": lambda world: world.period_id,
     "code": lambda world: "wrong-code",
+    "document_id": lambda world: world.document_id,
+    "requirement_id": lambda world: world.requirement_id,
 }
 
 
@@ -190,13 +222,17 @@ def build_world() -> World:
     period = ReportingPeriod(project=cohort.project, label="Q1", start_date=date(2026, 1, 1),
                              end_date=date(2026, 3, 31))
     db.session.add(period)
+    requirement = DocumentRequirementFactory(call=cohort.project.call)
     db.session.commit()
+    document = upload_document(db.session, requirement, employee_a, b"%PDF-1.4\n%%EOF\n",
+                               "act.pdf", users["sme"].id)
     return World(users={role: user.email for role, user in users.items()},
                  target_user_id=target.id, course_id=course.id, cohort_id=cohort.id,
                  session_id=session.id, certificate_id=certificate.id, token="world-token",
                  enrollment_id=enrollment.id, enterprise_id=firm_a.id,
                  participant_id=employee_a.id, membership_id=enrollment.membership_id,
-                 call_id=cohort.project.call_id, period_id=period.id)
+                 call_id=cohort.project.call_id, period_id=period.id, document_id=document.id,
+                 requirement_id=requirement.id)
 
 
 def _routes(app) -> set[tuple[str, str]]:

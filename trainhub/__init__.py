@@ -56,4 +56,8 @@ def create_app(config: DefaultConfig | dict | None = None) -> Flask:
     from trainhub.cli import register_cli
 
     register_cli(app)
+    if app.config.get("SCHEDULER_ENABLED"):
+        from trainhub.scheduler import start_scheduler
+
+        start_scheduler(app)
     return app

@@ -1,4 +1,4 @@
-"""`flask` commands: create-user, demo, import (DESIGN §10)."""
+"""`flask` commands: create-user, demo, import, reminders, scheduler (DESIGN §10)."""
 import click
 from flask import Flask
 from flask.cli import with_appcontext
@@ -138,6 +138,62 @@ def indicators_export_command(project_code, start, end, fmt, output, full_cnp):
         click.echo(f"wrote {output}", err=True)
 
 
+@click.group("reminders")
+def reminders_group():
+    """Document reminder e-mails."""
+
+
+@reminders_group.command("send")
+@click.option("--dry-run", is_flag=True, help="Print what would be sent; send and record nothing.")
+@with_appcontext
+def reminders_send_command(dry_run):
+    """Send today's document reminders now (the scheduler does this daily)."""
+    from flask import current_app
+
+    from trainhub.documents.reminders import send_reminders
+
+    with acting_as(None):
+        report = send_reminders(db.session, current_app.config, dry_run=dry_run)
+    if dry_run:
+        for reminder in report.reminders:
+            click.echo(f"to: {reminder.to}")
+            click.echo(f"subject: {reminder.subject}")
+            for item in reminder.items:
+                click.echo(f"  - {item['text']}")
+        click.echo(f"{len(report.reminders)} e-mails would be sent (dry run: nothing was sent)")
+        return
+    click.echo(f"{report.sent} sent, {report.failed} failed, {report.postponed} postponed")
+    if report.failed or report.postponed:
+        raise SystemExit(1)
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command():
+    """Run the scheduler (daily reminders) in the foreground until interrupted."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+    from flask import current_app
+
+    from trainhub.scheduler import acquire_lock, add_jobs, release_lock
+
+    app = current_app._get_current_object()
+    lock = acquire_lock(app.config["SCHEDULER_LOCK_FILE"])
+    if lock is None:
+        raise click.ClickException("another scheduler runs on this host "
+                                   f"(lock {app.config['SCHEDULER_LOCK_FILE']})")
+    scheduler = BlockingScheduler()
+    add_jobs(scheduler, app)
+    click.echo(f"scheduler running: document reminders daily at {app.config['REMINDER_TIME']}"
+               " (Ctrl+C stops it)")
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        release_lock(lock)
+
+
 def register_cli(app: Flask) -> None:
-    for command in (create_user_command, demo_command, import_command, indicators_group):
+    for command in (create_user_command, demo_command, import_command, indicators_group,
+                    reminders_group, scheduler_command):
         app.cli.add_command(command)

@@ -3,7 +3,7 @@ from trainhub.attendance.models import AttendanceMark, Certificate, SignInSheet
 from trainhub.audit.models import AuditEvent
 from trainhub.auth.models import User
 from trainhub.courses.models import Cohort, Course, Enrollment, TrainingSession
-from trainhub.documents.models import Document, DocumentRequirement
+from trainhub.documents.models import Document, DocumentRequirement, MailLog
 from trainhub.enterprises.models import DeMinimisAid, Enterprise
 from trainhub.indicators.models import IndicatorSnapshot
 from trainhub.participants.models import Membership, Participant
@@ -12,6 +12,6 @@ from trainhub.programme.models import Call, Project, ProjectTarget, ReportingPer
 __all__ = [
     "AttendanceMark", "AuditEvent", "Call", "Certificate", "Cohort", "Course", "DeMinimisAid",
     "Document", "DocumentRequirement", "Enrollment", "Enterprise", "IndicatorSnapshot",
-    "Membership", "Participant", "Project", "ProjectTarget", "ReportingPeriod", "SignInSheet",
-    "TrainingSession", "User",
+    "MailLog", "Membership", "Participant", "Project", "ProjectTarget", "ReportingPeriod",
+    "SignInSheet", "TrainingSession", "User",
 ]

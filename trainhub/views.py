@@ -36,6 +36,7 @@ def register(app: Flask) -> None:
     from trainhub.auth.views import bp as auth_bp
     from trainhub.core.labels import ELIGIBILITY_LABELS, FLAG_LABELS, SEX_LABELS, SIZE_LABELS
     from trainhub.courses.views import bp as courses_bp
+    from trainhub.documents.views import bp as documents_bp
     from trainhub.enterprises.views import bp as enterprises_bp
     from trainhub.imports.views import bp as imports_bp
     from trainhub.indicators.views import bp as indicators_bp
@@ -43,7 +44,8 @@ def register(app: Flask) -> None:
     from trainhub.programme.views import bp as programme_bp
 
     for blueprint in (bp, auth_bp, audit_bp, courses_bp, attendance_bp, verification_bp,
-                      enterprises_bp, participants_bp, imports_bp, programme_bp, indicators_bp):
+                      enterprises_bp, participants_bp, imports_bp, programme_bp, indicators_bp,
+                      documents_bp):
         app.register_blueprint(blueprint)
     NAV_ITEMS[:] = [
         ("enterprises.index", _l("Enterprises"), "enterprises.read"),
@@ -51,13 +53,17 @@ def register(app: Flask) -> None:
         ("courses.catalogue_page", _l("Courses"), "courses.read"),
         ("courses.cohorts", _l("Cohorts"), "courses.read"),
         ("courses.calendar", _l("Calendar"), "courses.read"),
+        ("documents.index", _l("Documents"), "documents.read"),
+        ("documents.review", _l("Review"), "documents.review"),
+        ("documents.checklists", _l("Checklists"), "calls.read"),
         ("indicators.dashboard", _l("Indicators"), "indicators.read"),
     ]
 
     @app.context_processor
     def _template_helpers() -> dict:
         return {"can": lambda permission: can(current_user, permission),
-                "language_form": LanguageForm(), "nav_items": NAV_ITEMS,
+                # formdata=None: error pages (413) must render without reading the request body
+                "language_form": LanguageForm(formdata=None), "nav_items": NAV_ITEMS,
                 "get_locale": get_locale,
                 "request_path": request.full_path.rstrip("?"),
                 "size_labels": SIZE_LABELS, "eligibility_labels": ELIGIBILITY_LABELS,

@@ -15,3 +15,26 @@ def paginate(stmt: Select, per_page: int | None = None) -> Pagination:
         max_per_page=200,
         error_out=False,
     )
+
+
+class ListPagination(Pagination):
+    """Pagination over a list already in memory (rows sorted by a computed figure)."""
+
+    def _query_items(self) -> list:
+        items = self._query_args["items"]
+        return items[self._query_offset:self._query_offset + self.per_page]
+
+    def _query_count(self) -> int:
+        return len(self._query_args["items"])
+
+
+def paginate_list(items: list, per_page: int | None = None,
+                  page_arg: str = "page") -> ListPagination:
+    """The page of `items` named by the `page_arg` query argument (a bad number gives page 1)."""
+    return ListPagination(
+        page=request.args.get(page_arg, 1, type=int),
+        per_page=per_page or current_app.config["PAGE_SIZE"],
+        max_per_page=200,
+        error_out=False,
+        items=items,
+    )

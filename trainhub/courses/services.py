@@ -20,6 +20,7 @@ from trainhub.courses.models import (
     TrainingSession,
     session_hours,
 )
+from trainhub.documents.services import missing_documents as documents_missing
 from trainhub.participants.models import Eligibility, Membership
 from trainhub.programme.models import Project
 
@@ -158,9 +159,9 @@ class EnrollmentRefused(Problems):
 def missing_documents(db_session: Session, membership: Membership) -> list:
     """What keeps the participant's and the employer's checklists from being complete.
 
-    The documents area owns completeness; until its service is wired in, nothing is missing.
+    The documents area owns completeness (trainhub.documents.services).
     """
-    return []
+    return documents_missing(db_session, membership)
 
 
 def enrollment_gate(db_session: Session, cohort: Cohort, membership: Membership,

@@ -127,3 +127,30 @@ class Document(db.Model):
     participant = relationship("Participant")
     reviewed_by = relationship("User", foreign_keys=[reviewed_by_id])
     uploaded_by = relationship("User", foreign_keys=[uploaded_by_id])
+
+
+class MailStatus(StrEnum):
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class MailLog(db.Model):
+    """One reminder e-mail, sent or failed; the items it named are not reminded again soon."""
+
+    __tablename__ = "mail_log"
+    __table_args__ = (
+        one_of("status", MailStatus),
+        Index("ix_mail_log_to_sent_at", "to", "sent_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the recipient's address
+    to: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    #: what the mail reminded of: [{"key": stable item key, "text": the line shown}]
+    items: Mapped[list] = mapped_column(JSON, default=list)
+    #: when it was sent (or tried, when it failed)
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    status: Mapped[str] = mapped_column(String(10), default=MailStatus.SENT.value)
+    #: why sending failed ('' when sent)
+    error: Mapped[str] = mapped_column(String(500), default="")

@@ -1,0 +1,625 @@
+"""Document rules: uploads and versions, review decisions, checklists and completeness."""
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from trainhub.audit.services import record
+from trainhub.core.errors import Problems
+from trainhub.core.models import utcnow
+from trainhub.documents import storage
+from trainhub.documents.models import (
+    Document,
+    DocumentRequirement,
+    DocumentStatus,
+    RequirementLevel,
+)
+from trainhub.enterprises.models import Enterprise
+from trainhub.participants.models import Membership, Participant
+from trainhub.programme.models import Project
+
+#: an accepted document whose validity ends within this many days is "expiring soon"
+EXPIRING_WITHIN_DAYS = 14
+
+#: ready-made rejection reasons the reviewer may pick (and edit)
+REJECTION_TEMPLATES = [
+    _l("The document is illegible; please upload a clearer scan."),
+    _l("The document is incomplete: pages are missing."),
+    _l("The document is not signed."),
+    _l("The document has expired; please upload a recent one."),
+    _l("This is not the requested document."),
+    _l("The name on the document does not match the person."),
+]
+
+Owner = Enterprise | Participant
+
+
+class UploadRefused(Problems):
+    """The file was not stored; `problems` says why (type, size, emptiness, wrong line)."""
+
+
+class ReviewRefused(Problems):
+    """A review decision could not be taken; `problems` says why."""
+
+
+class LineStatus(StrEnum):
+    MISSING = "missing"
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    EXPIRING = "expiring"
+    EXPIRED = "expired"
+
+
+#: statuses that count as done for completeness (expiring is still valid today)
+DONE_STATUSES = {LineStatus.ACCEPTED, LineStatus.EXPIRING}
+#: statuses the SME has to act upon
+ACTION_STATUSES = {LineStatus.MISSING, LineStatus.REJECTED, LineStatus.EXPIRED}
+
+STATUS_LABELS = {
+    LineStatus.MISSING: _l("missing"),
+    LineStatus.PENDING: _l("pending review"),
+    LineStatus.ACCEPTED: _l("accepted"),
+    LineStatus.REJECTED: _l("rejected"),
+    LineStatus.EXPIRING: _l("expiring soon"),
+    LineStatus.EXPIRED: _l("expired"),
+}
+
+
+def _current_locale() -> str:
+    try:
+        return str(get_locale() or "ro")
+    except RuntimeError:  # outside an app context
+        return "ro"
+
+
+def requirement_title(requirement: DocumentRequirement) -> LazyString:
+    """The line's title in the language of whoever reads it."""
+    return LazyString(lambda: requirement.title(_current_locale()))
+
+
+def owner_key(owner: Owner) -> tuple[str, int]:
+    """("enterprise", id) or ("participant", id): how checklists are keyed."""
+    if isinstance(owner, Enterprise):
+        return RequirementLevel.ENTERPRISE.value, owner.id
+    return RequirementLevel.PARTICIPANT.value, owner.id
+
+
+def _owner_filter(owner: Owner):
+    kind, owner_id = owner_key(owner)
+    column = Document.enterprise_id if kind == RequirementLevel.ENTERPRISE else Document.participant_id
+    return column == owner_id
+
+
+# --- checklists and completeness -------------------------------------------------------------
+
+@dataclass
+class ChecklistLine:
+    """One requirement for one owner: its status and the latest version handed in."""
+
+    requirement: DocumentRequirement
+    status: LineStatus
+    document: Document | None = None
+
+    @property
+    def required(self) -> bool:
+        return self.requirement.required
+
+    @property
+    def done(self) -> bool:
+        return self.status in DONE_STATUSES
+
+    @property
+    def reason(self) -> str:
+        """Why the latest version was rejected ('' otherwise)."""
+        return self.document.review_reason if self.status == LineStatus.REJECTED else ""
+
+
+@dataclass
+class Checklist:
+    """The lines that apply to one enterprise or participant (conditions applied)."""
+
+    kind: str
+    owner_id: int
+    lines: list[ChecklistLine] = field(default_factory=list)
+
+    @property
+    def required_count(self) -> int:
+        return sum(1 for line in self.lines if line.required)
+
+    @property
+    def done_count(self) -> int:
+        return sum(1 for line in self.lines if line.required and line.done)
+
+    @property
+    def missing_count(self) -> int:
+        return self.required_count - self.done_count
+
+    @property
+    def completeness(self) -> float:
+        """Accepted required lines ÷ required lines (1.0 when nothing is required)."""
+        return self.done_count / self.required_count if self.required_count else 1.0
+
+    @property
+    def to_do(self) -> list[ChecklistLine]:
+        """Required lines not done: missing, pending, rejected or expired."""
+        return [line for line in self.lines if line.required and not line.done]
+
+
+def line_status(document: Document | None, today: date) -> LineStatus:
+    """The status of a line whose latest version is `document` (expired counts as missing)."""
+    if document is None:
+        return LineStatus.MISSING
+    if document.status == DocumentStatus.REJECTED:
+        return LineStatus.REJECTED
+    if document.status == DocumentStatus.PENDING:
+        return LineStatus.PENDING
+    if document.valid_until is not None:
+        if document.valid_until < today:
+            return LineStatus.EXPIRED
+        if document.valid_until < today + timedelta(days=EXPIRING_WITHIN_DAYS):
+            return LineStatus.EXPIRING
+    return LineStatus.ACCEPTED
+
+
+def requirement_applies(requirement: DocumentRequirement, flags: dict[str, bool] | None) -> bool:
+    """A line applies when it has no condition, or the participant flag it names is set."""
+    if not requirement.condition:
+        return True
+    return bool(flags and flags.get(requirement.condition))
+
+
+#: ids per IN list: one query per this many owners keeps big jobs under driver limits
+CHUNK = 1000
+
+
+def _chunks(ids: list[int]) -> Iterable[list[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start:start + CHUNK]
+
+
+def _calls_of(session: Session, enterprises: list[Enterprise],
+              participants: list[Participant]) -> dict[tuple[str, int], set[int]]:
+    """The calls each owner takes part in, through the projects of its (employees') memberships."""
+    calls: dict[tuple[str, int], set[int]] = defaultdict(set)
+    for ids in _chunks([p.id for p in participants]):
+        for participant_id, call_id in session.execute(
+                select(Membership.participant_id, Project.call_id).join(Project)
+                .where(Membership.participant_id.in_(ids))):
+            calls[(RequirementLevel.PARTICIPANT.value, participant_id)].add(call_id)
+    for ids in _chunks([e.id for e in enterprises]):
+        for enterprise_id, call_id in session.execute(
+                select(Participant.enterprise_id, Project.call_id).distinct()
+                .join(Membership, Membership.participant_id == Participant.id)
+                .join(Project, Project.id == Membership.project_id)
+                .where(Participant.enterprise_id.in_(ids))):
+            calls[(RequirementLevel.ENTERPRISE.value, enterprise_id)].add(call_id)
+    return calls
+
+
+def latest_documents(session: Session, enterprise_ids: Iterable[int],
+                     participant_ids: Iterable[int]) -> list[Document]:
+    """The latest version of every line of the given owners (one query per CHUNK owners)."""
+    documents = []
+    for column, ids in ((Document.enterprise_id, list(enterprise_ids)),
+                        (Document.participant_id, list(participant_ids))):
+        for chunk in _chunks(ids):
+            ranked = (
+                select(Document.id, func.row_number().over(
+                    partition_by=(Document.requirement_id, column),
+                    order_by=Document.version.desc()).label("rank"))
+                .where(column.in_(chunk)).subquery()
+            )
+            documents.extend(session.scalars(
+                select(Document).join(ranked, ranked.c.id == Document.id)
+                .where(ranked.c.rank == 1)))
+    return documents
+
+
+def checklists_for(session: Session, enterprises: Iterable[Enterprise] = (),
+                   participants: Iterable[Participant] = (), *, today: date | None = None,
+                   call_ids: Iterable[int] | None = None) -> dict[tuple[str, int], Checklist]:
+    """The checklist of every given enterprise and participant, in a constant number of queries.
+
+    The one place that decides line statuses and completeness: the portal, the participant
+    page, the enrollment gate, the board and the reminders all call it. An owner's lines come
+    from the calls of its projects (an enterprise: its employees' projects); an owner in no
+    project yet gets the lines of every call, so it can start handing documents in. With
+    `call_ids`, the lines of those calls are used for every owner. Conditional lines appear
+    only for participants whose flag is set; enterprise lines with a condition never apply.
+    Keys are `owner_key(owner)`.
+    """
+    today = today or date.today()
+    enterprises, participants = list(enterprises), list(participants)
+    if not enterprises and not participants:
+        return {}
+    owners: list[tuple[tuple[str, int], Owner]] = (
+        [(owner_key(e), e) for e in enterprises] + [(owner_key(p), p) for p in participants])
+    if call_ids is not None:
+        fixed = set(call_ids)
+        calls_of = dict.fromkeys((key for key, _owner in owners), fixed)
+        requirement_filter = DocumentRequirement.call_id.in_(fixed)
+    else:
+        calls_of = _calls_of(session, enterprises, participants)
+        requirement_filter = None
+    stmt = select(DocumentRequirement).order_by(DocumentRequirement.level,
+                                                DocumentRequirement.position,
+                                                DocumentRequirement.id)
+    if requirement_filter is not None:
+        stmt = stmt.where(requirement_filter)
+    requirements = list(session.scalars(stmt))
+    all_calls = {requirement.call_id for requirement in requirements}
+    by_level_call: dict[tuple[str, int], list[DocumentRequirement]] = defaultdict(list)
+    for requirement in requirements:
+        by_level_call[(requirement.level, requirement.call_id)].append(requirement)
+    latest = {
+        (document.requirement_id,
+         RequirementLevel.ENTERPRISE.value if document.enterprise_id else
+         RequirementLevel.PARTICIPANT.value,
+         document.enterprise_id or document.participant_id): document
+        for document in latest_documents(session, [e.id for e in enterprises],
+                                         [p.id for p in participants])
+    }
+    result = {}
+    for key, owner in owners:
+        kind, owner_id = key
+        flags = owner.flags(today) if isinstance(owner, Participant) else None
+        checklist = Checklist(kind=kind, owner_id=owner_id)
+        for call_id in sorted(calls_of.get(key) or all_calls):
+            for requirement in by_level_call.get((kind, call_id), []):
+                if kind == RequirementLevel.ENTERPRISE and requirement.condition:
+                    continue
+                if not requirement_applies(requirement, flags):
+                    continue
+                document = latest.get((requirement.id, kind, owner_id))
+                checklist.lines.append(ChecklistLine(requirement, line_status(document, today),
+                                                     document))
+        result[key] = checklist
+    return result
+
+
+def checklist_for(session: Session, owner: Owner, *, today: date | None = None) -> Checklist:
+    """The checklist of one enterprise or participant."""
+    enterprises = [owner] if isinstance(owner, Enterprise) else []
+    participants = [owner] if isinstance(owner, Participant) else []
+    return checklists_for(session, enterprises, participants, today=today)[owner_key(owner)]
+
+
+def completeness_of(session: Session, owner: Owner, *, today: date | None = None) -> float:
+    """Accepted required lines ÷ required lines of one owner, conditions applied."""
+    return checklist_for(session, owner, today=today).completeness
+
+
+def overall_completeness(checklists: Iterable[Checklist]) -> float:
+    """Completeness of several checklists taken together (every required line weighs the same)."""
+    checklists = list(checklists)
+    required = sum(checklist.required_count for checklist in checklists)
+    done = sum(checklist.done_count for checklist in checklists)
+    return done / required if required else 1.0
+
+
+def missing_documents(db_session: Session, membership: Membership) -> list:
+    """What keeps the participant's and the employer's checklists from being complete.
+
+    Only the lines of the membership's call count; each problem names the line and its status.
+    """
+    participant = membership.participant
+    enterprise = participant.enterprise
+    checklists = checklists_for(db_session, [enterprise] if enterprise else [], [participant],
+                                call_ids=[membership.project.call_id])
+    problems = []
+    for checklist in checklists.values():
+        for line in checklist.to_do:
+            title = requirement_title(line.requirement)
+            label = STATUS_LABELS[line.status]
+            if checklist.kind == RequirementLevel.ENTERPRISE:
+                problems.append(_l("Employer document %(title)s: %(status)s.", title=title,
+                                   status=label))
+            else:
+                problems.append(_l("Document %(title)s: %(status)s.", title=title, status=label))
+    return problems
+
+
+# --- uploads ---------------------------------------------------------------------------------
+
+def applicable_requirement(session: Session, owner: Owner, requirement_id: int,
+                           *, today: date | None = None) -> DocumentRequirement | None:
+    """The requirement with that id if it is a line of the owner's checklist, else None."""
+    for line in checklist_for(session, owner, today=today).lines:
+        if line.requirement.id == requirement_id:
+            return line.requirement
+    return None
+
+
+def check_file(requirement: DocumentRequirement, data: bytes, max_bytes: int | None = None) -> str:
+    """The sniffed content type of an acceptable file; UploadRefused listing every reason."""
+    limit = min(requirement.max_size, max_bytes) if max_bytes else requirement.max_size
+    if not data:
+        raise UploadRefused([_l("The file is empty.")])
+    problems = []
+    content_type = storage.sniff_type(data)
+    if content_type is None:
+        problems.append(_l("The file is not a PDF, JPEG or PNG (its content was checked, not "
+                           "its name)."))
+    elif content_type not in (requirement.accepted_types or []):
+        problems.append(_l("This line does not accept %(type)s files.",
+                           type=storage.EXTENSIONS[content_type].lstrip(".").upper()))
+    if len(data) > limit:
+        problems.append(_l("The file is %(size)s; at most %(limit)s are allowed.",
+                           size=human_size(len(data)), limit=human_size(limit)))
+    if problems:
+        raise UploadRefused(problems)
+    return content_type
+
+
+def human_size(size: int) -> str:
+    """1.5 MB, 320 KB, 12 bytes."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB"
+    if size >= 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size} bytes"
+
+
+def upload_document(session: Session, requirement: DocumentRequirement, owner: Owner,
+                    data: bytes, filename: str | None, user_id: int | None, *,
+                    upload_dir: str | Path | None = None, max_bytes: int | None = None,
+                    today: date | None = None) -> Document:
+    """Store a file as the next version of the owner's line (pending review) and audit it.
+
+    The caller has checked the owner is visible to the user; this checks the line belongs to
+    the owner's checklist and the file itself. Nothing is stored when refused.
+    """
+    today = today or date.today()
+    expected_level = owner_key(owner)[0]
+    if requirement.level != expected_level or applicable_requirement(
+            session, owner, requirement.id, today=today) is None:
+        raise UploadRefused([_l("This document is not on the checklist of %(owner)s.",
+                                owner=_owner_name(owner))])
+    upload_dir = upload_dir or current_app.config["UPLOAD_DIR"]
+    max_bytes = max_bytes or current_app.config["UPLOAD_MAX_BYTES"]
+    content_type = check_file(requirement, data, max_bytes)
+    key, digest = storage.store(upload_dir, data)
+    version = (session.scalar(select(func.max(Document.version)).where(
+        Document.requirement_id == requirement.id, _owner_filter(owner))) or 0) + 1
+    document = Document(
+        requirement=requirement, version=version, storage_key=key, sha256=digest,
+        size=len(data), content_type=content_type,
+        original_name=storage.safe_filename(filename, content_type),
+        status=DocumentStatus.PENDING.value, uploaded_by_id=user_id, uploaded_at=utcnow(),
+        valid_until=(today + timedelta(days=requirement.validity_days)
+                     if requirement.validity_days else None),
+    )
+    if isinstance(owner, Enterprise):
+        document.enterprise = owner
+    else:
+        document.participant = owner
+    session.add(document)
+    session.flush()
+    record(session, "document.upload", document,
+           {"requirement": requirement.code, "version": version, "sha256": digest},
+           user_id=user_id)
+    session.commit()
+    return document
+
+
+def _owner_name(owner: Owner) -> str:
+    return owner.name if isinstance(owner, Enterprise) else owner.full_name
+
+
+def document_path(document: Document, upload_dir: str | Path | None = None) -> Path:
+    """Where the document's bytes are kept."""
+    return storage.stored_path(upload_dir or current_app.config["UPLOAD_DIR"],
+                               document.storage_key)
+
+
+def versions_of(session: Session, document: Document) -> list[Document]:
+    """Every version of the same line for the same owner, newest first."""
+    owner = document.enterprise if document.enterprise_id else document.participant
+    return list(session.scalars(
+        select(Document).where(Document.requirement_id == document.requirement_id,
+                               _owner_filter(owner))
+        .order_by(Document.version.desc())))
+
+
+# --- review ----------------------------------------------------------------------------------
+
+def _check_decidable(session: Session, document: Document, new_status: DocumentStatus) -> None:
+    if document.status == new_status:
+        raise ReviewRefused([_l("Version %(v)s is already %(status)s.", v=document.version,
+                                status=STATUS_LABELS[LineStatus(new_status.value)])])
+    newest = session.scalar(select(func.max(Document.version)).where(
+        Document.requirement_id == document.requirement_id,
+        Document.enterprise_id == document.enterprise_id if document.enterprise_id
+        else Document.participant_id == document.participant_id))
+    if newest is not None and newest > document.version:
+        raise ReviewRefused([_l("A newer version (%(v)s) has been uploaded; review that one.",
+                                v=newest)])
+
+
+def accept(session: Session, document: Document, user_id: int | None) -> Document:
+    """Accept the latest version of a line; audited."""
+    _check_decidable(session, document, DocumentStatus.ACCEPTED)
+    _decide(session, document, DocumentStatus.ACCEPTED, "", user_id)
+    session.commit()
+    return document
+
+
+def reject(session: Session, document: Document, reason: str, user_id: int | None) -> Document:
+    """Reject the latest version of a line with the reason the SME will read; audited."""
+    reason = (reason or "").strip()
+    problems = []
+    if not reason:
+        problems.append(_l("Give the reason for the rejection; the SME will read it."))
+    elif len(reason) > 500:
+        problems.append(_l("The reason is too long (at most 500 characters)."))
+    if problems:
+        raise ReviewRefused(problems)
+    _check_decidable(session, document, DocumentStatus.REJECTED)
+    _decide(session, document, DocumentStatus.REJECTED, reason, user_id)
+    session.commit()
+    return document
+
+
+def _decide(session: Session, document: Document, status: DocumentStatus, reason: str,
+            user_id: int | None) -> None:
+    before = document.status
+    document.status, document.review_reason = status.value, reason
+    document.reviewed_by_id, document.reviewed_at = user_id, utcnow()
+    record(session, f"document.{'accept' if status == DocumentStatus.ACCEPTED else 'reject'}",
+           document, {"status": [before, status.value], "reason": reason}, user_id=user_id)
+
+
+def bulk_accept(session: Session, documents: Iterable[Document],
+                user_id: int | None) -> tuple[int, list]:
+    """Accept each pending document that is the latest of its line; (accepted, problems)."""
+    accepted, problems = 0, []
+    for document in documents:
+        try:
+            _check_decidable(session, document, DocumentStatus.ACCEPTED)
+        except ReviewRefused as refused:
+            problems.extend(refused.problems)
+            continue
+        _decide(session, document, DocumentStatus.ACCEPTED, "", user_id)
+        accepted += 1
+    session.commit()
+    return accepted, problems
+
+
+def review_queue(enterprise_id: int | None = None, requirement_id: int | None = None):
+    """Pending documents, oldest first, optionally of one enterprise (and its employees) or line."""
+    stmt = (select(Document).where(Document.status == DocumentStatus.PENDING)
+            .order_by(Document.uploaded_at, Document.id))
+    if enterprise_id:
+        stmt = stmt.where(or_(
+            Document.enterprise_id == enterprise_id,
+            Document.participant_id.in_(
+                select(Participant.id).where(Participant.enterprise_id == enterprise_id))))
+    if requirement_id:
+        stmt = stmt.where(Document.requirement_id == requirement_id)
+    return stmt
+
+
+# --- the coordinator board -------------------------------------------------------------------
+
+@dataclass
+class BoardRow:
+    """An enterprise (its own lines and its employees') or a participant, with what is missing."""
+
+    owner: Owner
+    checklists: list[Checklist]
+
+    @property
+    def required(self) -> int:
+        return sum(checklist.required_count for checklist in self.checklists)
+
+    @property
+    def done(self) -> int:
+        return sum(checklist.done_count for checklist in self.checklists)
+
+    @property
+    def missing(self) -> int:
+        return self.required - self.done
+
+    @property
+    def completeness(self) -> float:
+        return overall_completeness(self.checklists)
+
+    @property
+    def to_do(self) -> list[ChecklistLine]:
+        return [line for checklist in self.checklists for line in checklist.to_do]
+
+
+def board_rows(session: Session, enterprises: Iterable[Enterprise],
+               participants: Iterable[Participant], *, today: date | None = None
+               ) -> tuple[list[BoardRow], list[BoardRow]]:
+    """Enterprises and participants, most missing documents first (then by name)."""
+    enterprises, participants = list(enterprises), list(participants)
+    checklists = checklists_for(session, enterprises, participants, today=today)
+    staff: dict[int, list[Checklist]] = defaultdict(list)
+    for participant in participants:
+        if participant.enterprise_id is not None:
+            staff[participant.enterprise_id].append(checklists[owner_key(participant)])
+    enterprise_rows = [BoardRow(e, [checklists[owner_key(e)], *staff[e.id]]) for e in enterprises]
+    participant_rows = [BoardRow(p, [checklists[owner_key(p)]]) for p in participants]
+    enterprise_rows.sort(key=lambda row: (-row.missing, row.owner.name.lower()))
+    participant_rows.sort(key=lambda row: (-row.missing, row.owner.full_name.lower()))
+    return enterprise_rows, participant_rows
+
+
+# --- the checklist editor --------------------------------------------------------------------
+
+class RequirementError(ValueError):
+    """A checklist line could not be saved; `field` names the form field at fault."""
+
+    def __init__(self, field: str, message):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+ACCEPTED_TYPES = list(storage.EXTENSIONS)
+
+
+def condition_names() -> list[str]:
+    """The participant flags a line may be conditioned on (Participant.flags())."""
+    return list(Participant(cnp="1800517120018", sex="M",
+                            birth_date=date(1980, 5, 17)).flags(date(2026, 1, 1)))
+
+
+def save_requirement(session: Session, call, requirement: DocumentRequirement | None, *,
+                     level: str, code: str, title_ro: str, title_en: str, required: bool,
+                     condition: str, validity_days: int | None, accepted_types: list[str],
+                     max_size: int, position: int, max_bytes: int | None = None
+                     ) -> DocumentRequirement:
+    """Create (requirement=None) or update a line of a call's checklist; RequirementError."""
+    code = (code or "").strip().lower()
+    condition = (condition or "").strip()
+    max_bytes = max_bytes or current_app.config["UPLOAD_MAX_BYTES"]
+    if level not in {item.value for item in RequirementLevel}:
+        raise RequirementError("level", _l("Choose the enterprise or the participant level."))
+    clash = session.scalar(select(DocumentRequirement.id).where(
+        DocumentRequirement.call_id == call.id, DocumentRequirement.level == level,
+        DocumentRequirement.code == code))
+    if clash is not None and (requirement is None or clash != requirement.id):
+        raise RequirementError("code", _l("The checklist already has a line with the code "
+                                          "%(code)s.", code=code))
+    if condition and condition not in condition_names():
+        raise RequirementError("condition", _l("Unknown condition %(name)s.", name=condition))
+    if condition and level != RequirementLevel.PARTICIPANT:
+        raise RequirementError("condition", _l("Only participant lines can have a condition."))
+    if validity_days is not None and not 0 < validity_days <= 3650:
+        raise RequirementError("validity_days", _l("Between 1 and 3650 days, or empty for no "
+                                                   "expiry."))
+    if not accepted_types or not set(accepted_types) <= set(ACCEPTED_TYPES):
+        raise RequirementError("accepted_types", _l("Choose at least one of PDF, JPEG, PNG."))
+    if not 0 < max_size <= max_bytes:
+        raise RequirementError("max_size_mb", _l("At most %(limit)s (the upload limit of the "
+                                                 "site).", limit=human_size(max_bytes)))
+    if requirement is not None and requirement.level != level and session.scalar(
+            select(func.count(Document.id)).where(Document.requirement_id == requirement.id)):
+        raise RequirementError("level", _l("Documents were handed in for this line; its level "
+                                           "cannot change."))
+    if requirement is None:
+        requirement = DocumentRequirement(call=call)
+        session.add(requirement)
+    requirement.level, requirement.code = level, code
+    requirement.title_ro, requirement.title_en = title_ro.strip(), title_en.strip()
+    requirement.required, requirement.condition = bool(required), condition
+    requirement.validity_days = validity_days
+    requirement.accepted_types = [t for t in ACCEPTED_TYPES if t in accepted_types]
+    requirement.max_size, requirement.position = max_size, position
+    session.commit()
+    return requirement

@@ -1,0 +1,357 @@
+"""Document pages: the SME "what is missing" portal, uploads, downloads, review, board, editor."""
+import csv
+import io
+from decimal import Decimal
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from trainhub.auth.models import Role
+from trainhub.auth.permissions import permission_required
+from trainhub.auth.scoping import get_visible_or_404, scoped
+from trainhub.core.pagination import paginate, paginate_list
+from trainhub.documents import services, storage
+from trainhub.documents.forms import (
+    CONDITION_LABELS,
+    LEVEL_LABELS,
+    TYPE_LABELS,
+    RequirementForm,
+)
+from trainhub.documents.models import Document, DocumentRequirement, DocumentStatus
+from trainhub.enterprises.models import Enterprise
+from trainhub.extensions import db
+from trainhub.participants.models import Participant
+from trainhub.programme.models import Call
+
+bp = Blueprint("documents", __name__, url_prefix="/documents")
+
+
+@bp.context_processor
+def _labels() -> dict:
+    return {"status_labels": services.STATUS_LABELS, "type_labels": TYPE_LABELS,
+            "level_labels": LEVEL_LABELS, "condition_labels": CONDITION_LABELS,
+            "human_size": services.human_size, "requirement_title": services.requirement_title}
+
+
+def _back(default: str):
+    """Redirect to the form's `next` (a path on this site only) or to `default`."""
+    target = request.form.get("next", "")
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return redirect(target)
+    return redirect(default)
+
+
+# --- the SME portal ---------------------------------------------------------------------------
+
+@bp.route("/")
+@permission_required("documents.read")
+def index():
+    """An SME lands on its own "what is missing" page; everybody else on the board."""
+    if current_user.role == Role.SME and current_user.enterprise_id:
+        return redirect(url_for("documents.portal", enterprise_id=current_user.enterprise_id))
+    return redirect(url_for("documents.board"))
+
+
+@bp.route("/enterprises/<int:enterprise_id>")
+@permission_required("documents.read")
+def portal(enterprise_id: int):
+    """What is missing: the enterprise's checklist and each employee's, with completeness."""
+    enterprise = get_visible_or_404(Enterprise, enterprise_id, current_user)
+    employees = db.session.scalars(scoped(
+        select(Participant).where(Participant.enterprise_id == enterprise.id)
+        .order_by(Participant.last_name, Participant.first_name, Participant.id),
+        Participant, current_user)).all()
+    checklists = services.checklists_for(db.session, [enterprise], employees)
+    return render_template(
+        "documents/portal.html", enterprise=enterprise, employees=employees,
+        checklists=checklists, own=checklists[services.owner_key(enterprise)],
+        overall=services.overall_completeness(checklists.values()))
+
+
+def _upload(owner, back: str):
+    """Store each chosen file (`file-<requirement id>`) as the next version of its line."""
+    files = {key: storage_file for key, storage_file in request.files.items(multi=True)
+             if key.startswith("file-") and storage_file and storage_file.filename}
+    lines = {line.requirement.id: line.requirement
+             for line in services.checklist_for(db.session, owner).lines}
+    wanted = []
+    for key, upload in files.items():
+        requirement_id = key.removeprefix("file-")
+        if not requirement_id.isdigit() or int(requirement_id) not in lines:
+            abort(404)  # a line of somebody else's checklist: nothing is stored
+        wanted.append((lines[int(requirement_id)], upload))
+    if not wanted:
+        flash(_("Choose at least one file to upload."), "warning")
+        return redirect(back)
+    for requirement, upload in wanted:
+        title = services.requirement_title(requirement)
+        data = upload.read()  # the request itself is capped by MAX_CONTENT_LENGTH
+        try:
+            document = services.upload_document(db.session, requirement, owner, data,
+                                                upload.filename, current_user.id)
+        except services.UploadRefused as refused:
+            db.session.rollback()
+            flash(_("%(title)s was not uploaded: %(problems)s", title=title,
+                    problems=str(refused)), "danger")
+        else:
+            flash(_("%(title)s uploaded (version %(version)s); it waits for review.",
+                    title=title, version=document.version), "success")
+    return redirect(back)
+
+
+@bp.route("/enterprises/<int:enterprise_id>/upload", methods=["POST"])
+@permission_required("documents.upload")
+def upload_enterprise(enterprise_id: int):
+    enterprise = get_visible_or_404(Enterprise, enterprise_id, current_user)
+    return _upload(enterprise, url_for("documents.portal", enterprise_id=enterprise.id))
+
+
+@bp.route("/participants/<int:participant_id>/upload", methods=["POST"])
+@permission_required("documents.upload")
+def upload_participant(participant_id: int):
+    participant = get_visible_or_404(Participant, participant_id, current_user)
+    back = (url_for("documents.portal", enterprise_id=participant.enterprise_id,
+                    _anchor=f"participant-{participant.id}")
+            if participant.enterprise_id else url_for("documents.index"))
+    return _upload(participant, back)
+
+
+# --- one document: versions, download, preview ------------------------------------------------
+
+@bp.route("/<int:document_id>")
+@permission_required("documents.read")
+def detail(document_id: int):
+    document = get_visible_or_404(Document, document_id, current_user)
+    return render_template("documents/detail.html", document=document,
+                           versions=services.versions_of(db.session, document),
+                           templates=services.REJECTION_TEMPLATES)
+
+
+def _file_response(document: Document, inline: bool):
+    try:
+        path = services.document_path(document)
+    except ValueError:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=document.content_type, as_attachment=not inline,
+                         download_name=document.original_name, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    if inline and document.content_type.startswith("image/"):
+        response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'"
+    return response
+
+
+@bp.route("/<int:document_id>/download")
+@permission_required("documents.read")
+def download(document_id: int):
+    """The file as an attachment, only after the access check."""
+    return _file_response(get_visible_or_404(Document, document_id, current_user), inline=False)
+
+
+@bp.route("/<int:document_id>/preview")
+@permission_required("documents.read")
+def preview(document_id: int):
+    """Images and script-free PDFs inline; anything else only as an attachment."""
+    document = get_visible_or_404(Document, document_id, current_user)
+    try:
+        data = services.document_path(document).read_bytes()
+    except (ValueError, OSError):
+        abort(404)
+    return _file_response(document, inline=storage.previewable(document.content_type, data))
+
+
+# --- review ----------------------------------------------------------------------------------
+
+@bp.route("/review")
+@permission_required("documents.review")
+def review():
+    """Pending documents, oldest first, filtered by enterprise and line."""
+    enterprise_id = request.args.get("enterprise", type=int)
+    requirement_id = request.args.get("requirement", type=int)
+    stmt = services.review_queue(enterprise_id, requirement_id).options(
+        joinedload(Document.requirement), joinedload(Document.enterprise),
+        joinedload(Document.participant).joinedload(Participant.enterprise))
+    pending_owner = select(func.coalesce(Document.enterprise_id, Participant.enterprise_id)) \
+        .outerjoin(Participant, Participant.id == Document.participant_id) \
+        .where(Document.status == DocumentStatus.PENDING)
+    enterprises = db.session.scalars(
+        select(Enterprise).where(Enterprise.id.in_(pending_owner)).order_by(Enterprise.name)).all()
+    requirements = db.session.scalars(
+        select(DocumentRequirement).options(joinedload(DocumentRequirement.call))
+        .order_by(DocumentRequirement.call_id, DocumentRequirement.level,
+                  DocumentRequirement.position)).all()
+    return render_template("documents/review.html", page=paginate(stmt, per_page=50),
+                           enterprises=enterprises, requirements=requirements,
+                           enterprise_id=enterprise_id, requirement_id=requirement_id,
+                           templates=services.REJECTION_TEMPLATES)
+
+
+@bp.route("/<int:document_id>/accept", methods=["POST"])
+@permission_required("documents.review")
+def accept(document_id: int):
+    document = db.get_or_404(Document, document_id)
+    try:
+        services.accept(db.session, document, current_user.id)
+    except services.ReviewRefused as refused:
+        db.session.rollback()
+        flash(str(refused), "danger")
+    else:
+        flash(_("%(title)s accepted.", title=services.requirement_title(document.requirement)),
+              "success")
+    return _back(url_for("documents.review"))
+
+
+@bp.route("/<int:document_id>/reject", methods=["POST"])
+@permission_required("documents.review")
+def reject(document_id: int):
+    document = db.get_or_404(Document, document_id)
+    reason = request.form.get("reason", "").strip() or request.form.get("template", "").strip()
+    try:
+        services.reject(db.session, document, reason, current_user.id)
+    except services.ReviewRefused as refused:
+        db.session.rollback()
+        flash(str(refused), "danger")
+    else:
+        flash(_("%(title)s rejected; the SME sees the reason.",
+                title=services.requirement_title(document.requirement)), "success")
+    return _back(url_for("documents.review"))
+
+
+@bp.route("/review/accept", methods=["POST"])
+@permission_required("documents.review")
+def bulk_accept():
+    ids = [int(value) for value in request.form.getlist("document_ids") if value.isdigit()]
+    documents = db.session.scalars(select(Document).where(Document.id.in_(ids))
+                                   .order_by(Document.id)).all() if ids else []
+    if not documents:
+        flash(_("Choose at least one document."), "warning")
+        return _back(url_for("documents.review"))
+    accepted, problems = services.bulk_accept(db.session, documents, current_user.id)
+    flash(_("%(n)s documents accepted.", n=accepted), "success")
+    for problem in problems:
+        flash(str(problem), "warning")
+    return _back(url_for("documents.review"))
+
+
+# --- the board -------------------------------------------------------------------------------
+
+def _board():
+    enterprises = db.session.scalars(scoped(select(Enterprise), Enterprise, current_user)).all()
+    participants = db.session.scalars(scoped(select(Participant), Participant,
+                                             current_user)).all()
+    return services.board_rows(db.session, enterprises, participants)
+
+
+@bp.route("/board")
+@permission_required("documents.read")
+def board():
+    """Enterprises (or participants) ordered by missing documents; an SME sees its own."""
+    show = "participants" if request.args.get("show") == "participants" else "enterprises"
+    enterprise_rows, participant_rows = _board()
+    rows = participant_rows if show == "participants" else enterprise_rows
+    enterprise_names = {row.owner.id: row.owner.name for row in enterprise_rows}
+    return render_template("documents/board.html", page=paginate_list(rows), show=show,
+                           enterprise_names=enterprise_names,
+                           overall=services.overall_completeness(
+                               checklist for row in enterprise_rows for checklist in row.checklists))
+
+
+EXPORT_HEADER = ["kind", "enterprise_cui", "enterprise", "participant", "required", "accepted",
+                 "missing", "completeness_percent", "to_do"]
+
+
+@bp.route("/board/export")
+@permission_required("documents.read")
+def board_export():
+    """The board as CSV (default) or XLSX (?format=xlsx)."""
+    enterprise_rows, participant_rows = _board()
+    cuis = {row.owner.id: (row.owner.cui, row.owner.name) for row in enterprise_rows}
+    table = [EXPORT_HEADER]
+    for kind, rows in (("enterprise", enterprise_rows), ("participant", participant_rows)):
+        for row in rows:
+            enterprise_id = row.owner.id if kind == "enterprise" else row.owner.enterprise_id
+            cui, name = cuis.get(enterprise_id, ("", ""))
+            table.append([kind, cui, name, row.owner.full_name if kind == "participant" else "",
+                          row.required, row.done, row.missing,
+                          round(row.completeness * 100), "; ".join(
+                              f"{services.requirement_title(line.requirement)} "
+                              f"({services.STATUS_LABELS[line.status]})" for line in row.to_do)])
+    if request.args.get("format") == "xlsx":
+        from openpyxl import Workbook
+
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.title = "documents"
+        for line in table:
+            sheet.append([str(cell) if not isinstance(cell, int) else cell for cell in line])
+        out = io.BytesIO()
+        workbook.save(out)
+        out.seek(0)
+        return send_file(out, as_attachment=True, download_name="documents-board.xlsx",
+                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    text = io.StringIO()
+    csv.writer(text).writerows(table)
+    return send_file(io.BytesIO(("\ufeff" + text.getvalue()).encode()), as_attachment=True,
+                     download_name="documents-board.csv", mimetype="text/csv")
+
+
+# --- the checklist editor --------------------------------------------------------------------
+
+@bp.route("/checklists")
+@permission_required("calls.read")
+def checklists():
+    """Every call with its checklist lines."""
+    calls = db.session.scalars(select(Call).options(joinedload(Call.requirements))
+                               .order_by(Call.code)).unique().all()
+    return render_template("documents/checklists.html", calls=calls)
+
+
+def _save_requirement(call: Call, requirement: DocumentRequirement | None):
+    form = RequirementForm(obj=requirement)
+    if request.method == "GET" and requirement is not None:
+        form.max_size_mb.data = (Decimal(requirement.max_size) / (1024 * 1024)).quantize(
+            Decimal("0.1"))
+        form.condition.data = requirement.condition or ""
+    if form.validate_on_submit():
+        try:
+            requirement = services.save_requirement(
+                db.session, call, requirement, level=form.level.data, code=form.code.data,
+                title_ro=form.title_ro.data, title_en=form.title_en.data,
+                required=form.required.data, condition=form.condition.data,
+                validity_days=form.validity_days.data, accepted_types=form.accepted_types.data,
+                max_size=int(form.max_size_mb.data * 1024 * 1024), position=form.position.data)
+        except services.RequirementError as error:
+            db.session.rollback()
+            form[error.field].errors.append(str(error))
+        else:
+            flash(_("Checklist line %(code)s saved.", code=requirement.code), "success")
+            return redirect(url_for("documents.checklists", _anchor=f"call-{call.id}"))
+    return render_template("documents/requirement_form.html", form=form, call=call,
+                           requirement=requirement)
+
+
+@bp.route("/calls/<int:call_id>/requirements/new", methods=["GET", "POST"])
+@permission_required("calls.write")
+def requirement_new(call_id: int):
+    return _save_requirement(db.get_or_404(Call, call_id), None)
+
+
+@bp.route("/requirements/<int:requirement_id>/edit", methods=["GET", "POST"])
+@permission_required("calls.write")
+def requirement_edit(requirement_id: int):
+    requirement = db.get_or_404(DocumentRequirement, requirement_id)
+    return _save_requirement(requirement.call, requirement)
