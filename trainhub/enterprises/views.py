@@ -7,11 +7,17 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from trainhub.auth.models import Role
-from trainhub.auth.permissions import permission_required
+from trainhub.auth.permissions import can, permission_required
 from trainhub.auth.scoping import get_visible_or_404, scoped
 from trainhub.core.errors import Problems
 from trainhub.core.geography import NUTS2_REGIONS, county_choices, county_name
 from trainhub.core.pagination import paginate
+from trainhub.documents.services import (
+    checklists_for,
+    overall_completeness,
+    owner_key,
+    requirement_title,
+)
 from trainhub.enterprises.forms import AidForm, EnterpriseForm
 from trainhub.enterprises.models import Enterprise, SizeClass
 from trainhub.enterprises.services import (
@@ -35,7 +41,8 @@ DE_MINIMIS_CEILING_EUR = 200000
 
 @bp.context_processor
 def _helpers() -> dict:
-    return {"county_name": county_name, "regions": NUTS2_REGIONS, "size_classes": list(SizeClass)}
+    return {"county_name": county_name, "regions": NUTS2_REGIONS, "size_classes": list(SizeClass),
+            "requirement_title": requirement_title}
 
 
 @bp.route("/")
@@ -72,11 +79,15 @@ def detail(enterprise_id: int):
         select(Participant).where(Participant.enterprise_id == enterprise.id)
         .order_by(Participant.last_name, Participant.first_name), Participant, current_user)).all()
     ceiling, years = _ceiling_and_years(enterprise)
+    checklists = checklists_for(db.session, [enterprise], employees) \
+        if can(current_user, "documents.read") else {}
     return render_template(
         "enterprises/detail.html", enterprise=enterprise, employees=employees,
         memberships=memberships_by_participant(db.session, [p.id for p in employees]),
         size_reason=size_reason(enterprise), ceiling=ceiling, years=years,
-        aid_total=de_minimis_total(enterprise, date.today(), years), aid_form=AidForm())
+        aid_total=de_minimis_total(enterprise, date.today(), years), aid_form=AidForm(),
+        checklist=checklists.get(owner_key(enterprise)),
+        documents_overall=overall_completeness(checklists.values()) if checklists else None)
 
 
 def _save(enterprise: Enterprise | None):

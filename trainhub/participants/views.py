@@ -15,6 +15,7 @@ from trainhub.core.errors import Problems
 from trainhub.core.geography import county_choices, county_name
 from trainhub.core.identifiers import mask_cnp
 from trainhub.core.pagination import paginate
+from trainhub.documents.services import checklist_for, requirement_title
 from trainhub.enterprises.models import Enterprise
 from trainhub.enterprises.services import FieldProblems
 from trainhub.extensions import db
@@ -47,7 +48,8 @@ def _helpers() -> dict:
     show_full = can(current_user, "participants.write")
     return {"county_name": county_name, "employment_labels": EMPLOYMENT_LABELS,
             "environment_labels": ENVIRONMENT_LABELS, "isced_labels": ISCED_LABELS,
-            "cnp_shown": (lambda cnp: cnp) if show_full else mask_cnp}
+            "cnp_shown": (lambda cnp: cnp) if show_full else mask_cnp,
+            "requirement_title": requirement_title}
 
 
 @bp.route("/")
@@ -78,7 +80,9 @@ def detail(participant_id: int):
     return render_template(
         "participants/detail.html", participant=participant, memberships=memberships,
         outcomes=evaluate_memberships(db.session, memberships, today), today=today,
-        locale=str(get_locale()), decision_form=DecisionForm())
+        locale=str(get_locale()), decision_form=DecisionForm(),
+        checklist=checklist_for(db.session, participant, today=today)
+        if can(current_user, "documents.read") else None)
 
 
 def _form_choices(form: ParticipantForm) -> None:
