@@ -20,6 +20,7 @@ from tests.factories import (
     UserFactory,
 )
 from trainhub.attendance.models import Certificate
+from trainhub.auth.services import issue_token
 from trainhub.extensions import db
 
 ROLES = ("anonymous", "admin", "coordinator", "trainer", "sme", "sme_other", "authority")
@@ -55,6 +56,11 @@ ACCESS = {
     ("GET", "auth.user_new"): only("admin"),
     ("POST", "auth.user_new"): only("admin"),
     ("POST", "auth.user_set_active"): only("admin"),
+    ("GET", "auth.tokens"): logged_in(),
+    ("POST", "auth.tokens"): logged_in(),
+    # the world's token is the admin's; anyone else's token is not found
+    ("POST", "auth.token_revoke"): dict.fromkeys(ROLES, NOT_FOUND) | {"anonymous": LOGIN,
+                                                                      "admin": OK},
     ("GET", "audit.events"): only("admin"),
     ("GET", "courses.catalogue_page"): only("admin", "coordinator", "trainer", "sme", "authority",
                                             other_sme=OK),
@@ -139,6 +145,7 @@ class World:
     participant_id: int
     membership_id: int
     call_id: int
+    api_token_id: int
 
 
 #: how to fill each URL parameter from the world
@@ -154,6 +161,7 @@ URL_ARGS = {
     "participant_id": lambda world: world.participant_id,
     "membership_id": lambda world: world.membership_id,
     "call_id": lambda world: world.call_id,
+    "token_id": lambda world: world.api_token_id,
     "code": lambda world: "wrong-code",
 }
 
@@ -179,12 +187,13 @@ def build_world() -> World:
                               token="world-token")
     db.session.add(certificate)
     db.session.commit()
+    api_token, _secret = issue_token(db.session, users["admin"], "world")
     return World(users={role: user.email for role, user in users.items()},
                  target_user_id=target.id, course_id=course.id, cohort_id=cohort.id,
                  session_id=session.id, certificate_id=certificate.id, token="world-token",
                  enrollment_id=enrollment.id, enterprise_id=firm_a.id,
                  participant_id=employee_a.id, membership_id=enrollment.membership_id,
-                 call_id=cohort.project.call_id)
+                 call_id=cohort.project.call_id, api_token_id=api_token.id)
 
 
 def _routes(app) -> set[tuple[str, str]]:
