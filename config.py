@@ -56,6 +56,20 @@ class DefaultConfig:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    API_TITLE = "TrainHub API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api"
+    OPENAPI_JSON_PATH = "openapi.json"
+    # No Swagger UI / ReDoc: flask-smorest loads them from a CDN; /api/docs is a local page.
+    API_SPEC_OPTIONS = {
+        "info": {"description": "Read access to projects, enterprises and participants, "
+                                "scoped like the web pages to what the token's owner may see."},
+        "components": {"securitySchemes": {
+            "bearerAuth": {"type": "http", "scheme": "bearer",
+                           "description": "A personal token from the API tokens page"}}},
+        "security": [{"bearerAuth": []}],
+    }
 
     def __init__(self) -> None:
         env = os.environ.get

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
 from tests.factories import (
     CohortFactory,
@@ -21,6 +22,8 @@ from tests.factories import (
     UserFactory,
 )
 from trainhub.attendance.models import Certificate
+from trainhub.auth.models import User
+from trainhub.auth.services import issue_token
 from trainhub.documents.services import upload_document
 from trainhub.extensions import db
 from trainhub.programme.models import ReportingPeriod
@@ -58,6 +61,11 @@ ACCESS = {
     ("GET", "auth.user_new"): only("admin"),
     ("POST", "auth.user_new"): only("admin"),
     ("POST", "auth.user_set_active"): only("admin"),
+    ("GET", "auth.tokens"): logged_in(),
+    ("POST", "auth.tokens"): logged_in(),
+    # the world's token is the admin's; anyone else's token is not found
+    ("POST", "auth.token_revoke"): dict.fromkeys(ROLES, NOT_FOUND) | {"anonymous": LOGIN,
+                                                                      "admin": OK},
     ("GET", "audit.events"): only("admin"),
     ("GET", "courses.catalogue_page"): only("admin", "coordinator", "trainer", "sme", "authority",
                                             other_sme=OK),
@@ -126,6 +134,16 @@ ACCESS = {
     ("GET", "indicators.period"): only("admin", "coordinator", "authority"),
     ("POST", "indicators.period_lock"): only("admin", "coordinator"),
     ("GET", "verification.verify"): public(),
+    # the API answers anonymous callers 401 (counted as LOGIN); the others send a bearer token
+    ("GET", "api.projects"): logged_in(),
+    ("GET", "api.project"): logged_in(),
+    ("GET", "api.project_periods"): logged_in(),
+    ("GET", "api.enterprises"): logged_in(),
+    ("GET", "api.enterprise"): logged_in() | {"sme_other": NOT_FOUND},
+    ("GET", "api.participants"): logged_in(),
+    ("GET", "api.participant"): logged_in() | {"sme_other": NOT_FOUND},
+    ("GET", "api-docs.openapi_json"): public(),
+    ("GET", "api_reference.page"): public(),
     ("GET", "attendance.session_qr"): only("admin", "coordinator", "trainer"),
     ("GET", "verification.check_in_page"): public(),
     ("POST", "verification.check_in_page"): {role: "refused" for role in ROLES},
@@ -177,6 +195,8 @@ class World:
     period_id: int
     document_id: int
     requirement_id: int
+    api_token_id: int
+    project_id: int
 
 
 #: how to fill each URL parameter from the world
@@ -193,6 +213,8 @@ URL_ARGS = {
     "membership_id": lambda world: world.membership_id,
     "call_id": lambda world: world.call_id,
     "period_id": lambda world: world.period_id,
+    "token_id": lambda world: world.api_token_id,
+    "project_id": lambda world: world.project_id,
     "code": lambda world: "wrong-code",
     "document_id": lambda world: world.document_id,
     "requirement_id": lambda world: world.requirement_id,
@@ -226,13 +248,15 @@ def build_world() -> World:
     db.session.commit()
     document = upload_document(db.session, requirement, employee_a, b"%PDF-1.4\n%%EOF\n",
                                "act.pdf", users["sme"].id)
+    api_token, _secret = issue_token(db.session, users["admin"], "world")
     return World(users={role: user.email for role, user in users.items()},
                  target_user_id=target.id, course_id=course.id, cohort_id=cohort.id,
                  session_id=session.id, certificate_id=certificate.id, token="world-token",
                  enrollment_id=enrollment.id, enterprise_id=firm_a.id,
                  participant_id=employee_a.id, membership_id=enrollment.membership_id,
                  call_id=cohort.project.call_id, period_id=period.id, document_id=document.id,
-                 requirement_id=requirement.id)
+                 requirement_id=requirement.id, api_token_id=api_token.id,
+                 project_id=cohort.project_id)
 
 
 def _routes(app) -> set[tuple[str, str]]:
@@ -273,6 +297,8 @@ def _outcome(response) -> str:
     assert response.status_code < 500, f"server error {response.status_code}"
     if response.status_code == 302 and "/login?next=" in response.location:
         return LOGIN
+    if response.status_code == 401 and response.is_json:
+        return LOGIN  # the API's answer to a caller without a valid token
     if response.status_code == 403:
         return FORBIDDEN
     if response.status_code == 404:
@@ -290,8 +316,12 @@ def test_access(app, client, auth, method, endpoint, role):
     if role != "anonymous":
         assert auth.login(world.users[role]).status_code == 302, f"{role} could not log in"
     url = _url(app, endpoint, world)
+    headers = {}
+    if endpoint.startswith("api.") and role != "anonymous":
+        user = db.session.scalar(select(User).where(User.email == world.users[role]))
+        headers["Authorization"] = "Bearer " + issue_token(db.session, user, "matrix")[1]
     if method == "GET":
-        response = client.get(url)
+        response = client.get(url, headers=headers)
     else:
         token = auth.csrf_token("/" if role != "anonymous" else "/login")
         response = client.open(url, method=method, data={"csrf_token": token})

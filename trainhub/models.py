@@ -1,7 +1,7 @@
 """Imports every area's models so the metadata (and Alembic) sees the whole schema."""
 from trainhub.attendance.models import AttendanceMark, Certificate, SignInSheet
 from trainhub.audit.models import AuditEvent
-from trainhub.auth.models import User
+from trainhub.auth.models import ApiToken, User
 from trainhub.courses.models import Cohort, Course, Enrollment, TrainingSession
 from trainhub.documents.models import Document, DocumentRequirement, MailLog
 from trainhub.enterprises.models import DeMinimisAid, Enterprise
@@ -10,7 +10,7 @@ from trainhub.participants.models import Membership, Participant
 from trainhub.programme.models import Call, Project, ProjectTarget, ReportingPeriod
 
 __all__ = [
-    "AttendanceMark", "AuditEvent", "Call", "Certificate", "Cohort", "Course", "DeMinimisAid",
+    "ApiToken", "AttendanceMark", "AuditEvent", "Call", "Certificate", "Cohort", "Course", "DeMinimisAid",
     "Document", "DocumentRequirement", "Enrollment", "Enterprise", "IndicatorSnapshot",
     "MailLog", "Membership", "Participant", "Project", "ProjectTarget", "ReportingPeriod",
     "SignInSheet", "TrainingSession", "User",

@@ -4,6 +4,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
+from trainhub.api.errors import error_response, is_api_request
 from trainhub.auth.forms import LanguageForm
 from trainhub.auth.permissions import can, permission_required
 from trainhub.programme.services import overview_for
@@ -21,7 +22,9 @@ def dashboard():
 
 
 def _error_page(code: int, title: str, message: str):
-    def handler(_error):
+    def handler(error):
+        if is_api_request():
+            return error_response(error)
         return render_template("error.html", code=code, title=title, message=message), code
 
     return handler

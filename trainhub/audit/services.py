@@ -13,7 +13,7 @@ from trainhub.audit.models import AuditEvent
 from trainhub.core.models import utcnow
 
 #: columns never written to the trail (secrets and bookkeeping)
-_IGNORED_COLUMNS = {"password_hash", "created_at", "updated_at"}
+_IGNORED_COLUMNS = {"password_hash", "token_hash", "created_at", "updated_at"}
 
 _acting_user_id: ContextVar[int | None] = ContextVar("acting_user_id", default=None)
 

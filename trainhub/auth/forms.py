@@ -26,3 +26,12 @@ class UserForm(FlaskForm):
 
 class UserActiveForm(FlaskForm):
     active = BooleanField(_l("Active"))
+
+
+class ApiTokenForm(FlaskForm):
+    name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=100)],
+                       description=_l("What the token is for, e.g. the script that uses it."))
+
+
+class RevokeTokenForm(FlaskForm):
+    """Only the CSRF token: the token to revoke is in the URL."""

@@ -7,7 +7,7 @@ from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from trainhub.core.models import TimestampMixin, one_of
+from trainhub.core.models import TimestampMixin, one_of, utcnow
 from trainhub.extensions import db
 
 
@@ -74,3 +74,31 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
+
+
+class ApiToken(db.Model):
+    """A personal token for the REST API; only its sha256 is kept, the secret is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: what the user called it, e.g. "quarterly report script"
+    name: Mapped[str] = mapped_column(String(100))
+    #: sha256 (hex) of the secret; the secret itself is never stored
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: the secret's first characters, so its owner can tell tokens apart
+    prefix: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: set once; a revoked token never authenticates again
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship()
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+    def __repr__(self) -> str:
+        return f"<ApiToken {self.prefix}… of user {self.user_id}>"

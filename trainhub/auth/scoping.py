@@ -70,6 +70,10 @@ _SCOPES = {
 }
 
 
+#: the largest primary key an INTEGER column holds (PostgreSQL's 4-byte integer)
+MAX_ID = 2**31 - 1
+
+
 def visible_condition(model, user):
     """The WHERE condition that keeps only the rows of `model` that `user` may see."""
     builder = _SCOPES.get(model, {}).get(user.role)
@@ -83,6 +87,8 @@ def scoped(stmt: Select, model, user) -> Select:
 
 def get_visible_or_404(model, object_id: int, user):
     """The object with that id if `user` may see it; 404 otherwise (never reveals existence)."""
+    if not 0 < object_id <= MAX_ID:
+        abort(404)  # no row has it, and SQLite cannot even compare a number that large
     obj = db.session.scalar(scoped(select(model).where(model.id == object_id), model, user))
     if obj is None:
         abort(404)

@@ -1,9 +1,13 @@
 """Authentication and user management rules, independent of the request."""
+import hashlib
+import secrets
+
 from flask import current_app, has_request_context, session
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
-from trainhub.auth.models import Locale, Role, User
+from trainhub.auth.models import ApiToken, Locale, Role, User
 from trainhub.core.models import utcnow
 from trainhub.enterprises.models import Enterprise
 from trainhub.extensions import db
@@ -88,3 +92,61 @@ def create_user(email: str, password: str, role: str, enterprise_cui: str | None
 def count_users_by_role() -> dict[str, int]:
     rows = db.session.execute(select(User.role, func.count()).group_by(User.role))
     return dict(rows.all())
+
+
+#: how many leading characters of a token are kept in clear to tell tokens apart
+TOKEN_PREFIX_LENGTH = 8
+
+
+def _token_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def issue_token(db_session: Session, user: User, name: str) -> tuple[ApiToken, str]:
+    """A new API token for `user` and its secret, which the caller shows once and forgets."""
+    name = name.strip()
+    if not name:
+        raise UserError("a token needs a name")
+    secret = secrets.token_urlsafe(32)
+    token = ApiToken(user=user, name=name[:100], token_hash=_token_hash(secret),
+                     prefix=secret[:TOKEN_PREFIX_LENGTH])
+    db_session.add(token)
+    db_session.commit()
+    return token, secret
+
+
+def tokens_of(db_session: Session, user: User) -> list[ApiToken]:
+    """The user's tokens, newest first, revoked ones included (they show when they stopped)."""
+    return list(db_session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id)
+        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
+
+
+def own_token(db_session: Session, user: User, token_id: int) -> ApiToken | None:
+    """The token with that id when it belongs to `user`; None for anyone else's."""
+    return db_session.scalar(
+        select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id))
+
+
+def revoke_token(db_session: Session, token: ApiToken) -> None:
+    """Stop `token` from authenticating; revoking twice keeps the first date."""
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        db_session.commit()
+
+
+def user_for_token(db_session: Session, secret: str) -> User | None:
+    """The active user owning this unrevoked token secret; None for anything else."""
+    if not secret:
+        return None
+    token = db_session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == _token_hash(secret),
+                               ApiToken.revoked_at.is_(None)))
+    if token is None or not token.user.active:
+        return None
+    # A bulk UPDATE rather than an ORM change: the audit trail records ORM changes, and one
+    # entry per API call would bury the entries that matter.
+    db_session.execute(update(ApiToken).where(ApiToken.id == token.id)
+                       .values(last_used_at=utcnow()).execution_options(synchronize_session=False))
+    db_session.commit()
+    return token.user

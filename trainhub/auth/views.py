@@ -1,8 +1,9 @@
-"""Login, logout, language choice and the admin's user pages."""
+"""Login, logout, language choice, the user's API tokens and the admin's user pages."""
 from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -16,10 +17,25 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from trainhub.auth.forms import LanguageForm, LoginForm, UserActiveForm, UserForm
+from trainhub.auth.forms import (
+    ApiTokenForm,
+    LanguageForm,
+    LoginForm,
+    RevokeTokenForm,
+    UserActiveForm,
+    UserForm,
+)
 from trainhub.auth.models import User
 from trainhub.auth.permissions import login_required, permission_required, public
-from trainhub.auth.services import UserError, authenticate, create_user
+from trainhub.auth.services import (
+    UserError,
+    authenticate,
+    create_user,
+    issue_token,
+    own_token,
+    revoke_token,
+    tokens_of,
+)
 from trainhub.core.pagination import paginate
 from trainhub.extensions import db, limiter
 
@@ -122,3 +138,31 @@ def user_set_active(user_id: int):
             db.session.commit()
             flash(_("User %(email)s updated.", email=user.email), "success")
     return redirect(url_for("auth.users"))
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@login_required
+def tokens():
+    form = ApiTokenForm()
+    secret = None
+    if form.validate_on_submit():
+        token, secret = issue_token(db.session, current_user, form.name.data)
+        flash(_("Token %(name)s created. Copy it now: it will not be shown again.",
+                name=token.name), "success")
+        form = ApiTokenForm(formdata=None)
+    # The secret is rendered in this response only, never stored in the session or a flash.
+    return render_template("auth/tokens.html", form=form, secret=secret,
+                           tokens=tokens_of(db.session, current_user),
+                           revoke_form=RevokeTokenForm())
+
+
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def token_revoke(token_id: int):
+    token = own_token(db.session, current_user, token_id)
+    if token is None:
+        abort(404)
+    if RevokeTokenForm().validate_on_submit():
+        revoke_token(db.session, token)
+        flash(_("Token %(name)s revoked.", name=token.name), "success")
+    return redirect(url_for("auth.tokens"))

@@ -1,11 +1,14 @@
 """Participant rules: cleaning and saving a person (one CNP, one person), membership, filters."""
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from trainhub.auth.permissions import can
 from trainhub.core import cleaning
 from trainhub.core.cleaning import Cleaned, bounded_text, email_address, whole_number
+from trainhub.core.identifiers import mask_cnp
 from trainhub.enterprises.models import Enterprise
 from trainhub.enterprises.services import FieldProblems, apply_values
 from trainhub.imports.services import parse_bool, parse_choice, text
@@ -193,3 +196,22 @@ def memberships_by_participant(db_session: Session,
 def default_project(db_session: Session) -> Project | None:
     """The project new people join when nobody chose one: the latest started."""
     return db_session.scalar(select(Project).order_by(Project.start_date.desc(), Project.id.desc()))
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """How much of a person's record a reader may see."""
+
+    full_cnp: bool
+    special_categories: bool
+
+    def cnp(self, cnp: str) -> str:
+        return cnp if self.full_cnp else mask_cnp(cnp)
+
+
+def disclosure_for(user) -> Disclosure:
+    """The full CNP only with full-export rights (DESIGN §11); disability and minority status
+    (special-category data) only for the roles that record or decide on participants."""
+    return Disclosure(
+        full_cnp=can(user, "participants.export_full"),
+        special_categories=can(user, "participants.write") or can(user, "participants.decide"))

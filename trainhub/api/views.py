@@ -1,0 +1,150 @@
+"""API endpoints under /api/v1 (read only, token auth, scoped like the pages) and /api/docs."""
+from flask import Blueprint, abort, current_app, g, render_template, request
+from flask_login import current_user
+from flask_smorest import Blueprint as ApiBlueprint
+from sqlalchemy import Select, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from trainhub.api.schemas import (
+    EnterprisePageSchema,
+    EnterpriseSchema,
+    PageArgsSchema,
+    ParticipantPageSchema,
+    ParticipantSchema,
+    ProjectPageSchema,
+    ProjectSchema,
+    ReportingPeriodPageSchema,
+)
+from trainhub.auth.permissions import permission_required, public
+from trainhub.auth.scoping import get_visible_or_404, scoped
+from trainhub.auth.services import user_for_token
+from trainhub.enterprises.models import Enterprise
+from trainhub.extensions import db
+from trainhub.participants.models import Participant
+from trainhub.participants.services import disclosure_for, memberships_by_participant
+from trainhub.programme.models import Project, ReportingPeriod
+
+blp = ApiBlueprint("api", __name__, url_prefix="/api/v1",
+                   description="Read access, scoped to what the token's owner may see.")
+reference_bp = Blueprint("api_reference", __name__, url_prefix="/api")
+
+PAGE_ARGS = {"location": "query", "as_kwargs": True}
+
+
+@blp.before_request
+def _authenticate() -> None:
+    """Only the bearer token logs in here: a browser's session cookie is ignored."""
+    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+    user = user_for_token(db.session, secret.strip()) if scheme.lower() == "bearer" else None
+    if user is None:
+        abort(401)
+    g._login_user = user  # Flask-Login's per-request user: current_user and the audit read it
+
+
+def _page(stmt: Select, page: int, per_page: int, items=None) -> dict:
+    pagination = db.paginate(stmt, page=page, per_page=per_page, max_per_page=200,
+                             error_out=False)
+    return {"items": pagination.items if items is None else items(pagination.items),
+            "pagination": {"page": page, "per_page": per_page, "total": pagination.total,
+                           "pages": pagination.pages}}
+
+
+def _projects() -> Select:
+    return scoped(select(Project).options(joinedload(Project.call), selectinload(Project.targets)),
+                  Project, current_user)
+
+
+@blp.route("/projects")
+@permission_required("dashboard.read")
+@blp.arguments(PageArgsSchema, **PAGE_ARGS)
+@blp.response(200, ProjectPageSchema)
+def projects(page: int, per_page: int):
+    """Projects, newest first."""
+    return _page(_projects().order_by(Project.start_date.desc(), Project.id), page, per_page)
+
+
+@blp.route("/projects/<int:project_id>")
+@permission_required("dashboard.read")
+@blp.response(200, ProjectSchema)
+def project(project_id: int):
+    """One project with its targets."""
+    return get_visible_or_404(Project, project_id, current_user)
+
+
+@blp.route("/projects/<int:project_id>/periods")
+@permission_required("dashboard.read")
+@blp.arguments(PageArgsSchema, **PAGE_ARGS)
+@blp.response(200, ReportingPeriodPageSchema)
+def project_periods(project_id: int, page: int, per_page: int):
+    """The project's reporting periods in date order."""
+    project = get_visible_or_404(Project, project_id, current_user)
+    stmt = scoped(select(ReportingPeriod).options(selectinload(ReportingPeriod.snapshots))
+                  .where(ReportingPeriod.project_id == project.id)
+                  .order_by(ReportingPeriod.start_date, ReportingPeriod.id),
+                  ReportingPeriod, current_user)
+    return _page(stmt, page, per_page)
+
+
+@blp.route("/enterprises")
+@permission_required("enterprises.read")
+@blp.arguments(PageArgsSchema, **PAGE_ARGS)
+@blp.response(200, EnterprisePageSchema)
+def enterprises(page: int, per_page: int):
+    """Enterprises by name (an SME sees only its own)."""
+    stmt = scoped(select(Enterprise).order_by(Enterprise.name, Enterprise.id), Enterprise,
+                  current_user)
+    return _page(stmt, page, per_page)
+
+
+@blp.route("/enterprises/<int:enterprise_id>")
+@permission_required("enterprises.read")
+@blp.response(200, EnterpriseSchema)
+def enterprise(enterprise_id: int):
+    """One enterprise."""
+    return get_visible_or_404(Enterprise, enterprise_id, current_user)
+
+
+#: participant columns every reader of the record sees as they are
+_PLAIN_FIELDS = [name for name in ParticipantSchema().fields
+                 if name not in {"cnp", "disability", "minority_or_migrant", "memberships"}]
+
+
+def _participant_records(participants: list[Participant]) -> list[dict]:
+    memberships = memberships_by_participant(db.session, [p.id for p in participants])
+    disclosure = disclosure_for(current_user)
+    records = []
+    for participant in participants:
+        record = {name: getattr(participant, name) for name in _PLAIN_FIELDS}
+        record["cnp"] = disclosure.cnp(participant.cnp)
+        if disclosure.special_categories:
+            record["disability"] = participant.disability
+            record["minority_or_migrant"] = participant.minority_or_migrant
+        record["memberships"] = memberships[participant.id]
+        records.append(record)
+    return records
+
+
+@blp.route("/participants")
+@permission_required("participants.read")
+@blp.arguments(PageArgsSchema, **PAGE_ARGS)
+@blp.response(200, ParticipantPageSchema)
+def participants(page: int, per_page: int):
+    """Participants by name with their memberships' eligibility (an SME sees its employees)."""
+    stmt = scoped(select(Participant).order_by(Participant.last_name, Participant.first_name,
+                                               Participant.id), Participant, current_user)
+    return _page(stmt, page, per_page, items=_participant_records)
+
+
+@blp.route("/participants/<int:participant_id>")
+@permission_required("participants.read")
+@blp.response(200, ParticipantSchema)
+def participant(participant_id: int):
+    """One participant with the memberships' eligibility."""
+    return _participant_records([get_visible_or_404(Participant, participant_id, current_user)])[0]
+
+
+@reference_bp.route("/docs")
+@public
+def page():
+    spec = current_app.extensions["flask-smorest"]["apis"][""]["ext_obj"].spec.to_dict()
+    return render_template("api/docs.html", spec=spec)
