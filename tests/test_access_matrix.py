@@ -133,6 +133,11 @@ ACCESS = {
     ("POST", "indicators.period_new"): only("admin", "coordinator"),
     ("GET", "indicators.period"): only("admin", "coordinator", "authority"),
     ("POST", "indicators.period_lock"): only("admin", "coordinator"),
+    ("POST", "attendance.upload_signed_sheet"): only("admin", "coordinator", "trainer"),
+    # no scan uploaded in the world: found by nobody, refused to those without the right
+    ("GET", "attendance.signed_sheet"): only("admin", "coordinator", "trainer", "sme",
+                                             "authority", other_sme=NOT_FOUND)
+    | {role: NOT_FOUND for role in ("admin", "coordinator", "trainer", "sme", "authority")},
     ("GET", "verification.verify"): public(),
     # the API answers anonymous callers 401 (counted as LOGIN); the others send a bearer token
     ("GET", "api.projects"): logged_in(),

@@ -17,6 +17,7 @@ from trainhub.attendance.models import (
     Certificate,
     MarkSource,
     MarkStatus,
+    SignInSheet,
 )
 from trainhub.audit.services import record
 from trainhub.core.errors import Problems
@@ -357,3 +358,42 @@ def import_attendance(db_session: Session, project: Project, table: Table, *, us
         db_session.flush()
     report.written = True
     return report
+
+
+def store_signed_sheet(db_session: Session, session: TrainingSession, data: bytes, filename: str,
+                       *, user_id: int | None, upload_dir: str, max_bytes: int) -> SignInSheet:
+    """Keep the signed scan of a session's sign-in sheet (PDF, JPEG or PNG sniffed from the
+    bytes); a new scan replaces the reference to the old one, whose bytes stay stored."""
+    from trainhub.documents.storage import safe_filename, sniff_type, store
+
+    if not data:
+        raise Problems([_l("The file is empty.")])
+    if len(data) > max_bytes:
+        raise Problems([_l("The file is larger than %(mb)s MB.", mb=max_bytes // (1024 * 1024))])
+    content_type = sniff_type(data)
+    if content_type is None:
+        raise Problems([_l("Only PDF, JPEG or PNG scans are accepted; this file is neither.")])
+    key, digest = store(upload_dir, data)
+    sheet = db_session.scalar(select(SignInSheet).where(SignInSheet.session_id == session.id))
+    if sheet is None:
+        sheet = SignInSheet(session_id=session.id)
+        db_session.add(sheet)
+    sheet.scan_key, sheet.scan_sha256, sheet.scan_size = key, digest, len(data)
+    sheet.scan_content_type = content_type
+    sheet.scan_original_name = safe_filename(filename, content_type)
+    sheet.uploaded_by_id, sheet.uploaded_at = user_id, utcnow()
+    db_session.flush()
+    return sheet
+
+
+def sheet_scans(db_session: Session, session_ids: list[int]) -> dict[int, SignInSheet]:
+    """The sign-in sheets with a signed scan, by session id (one query)."""
+    return {sheet.session_id: sheet for sheet in db_session.scalars(
+        select(SignInSheet).where(SignInSheet.session_id.in_(session_ids),
+                                  SignInSheet.scan_key.is_not(None)))}
+
+
+def unbacked_sessions(grid: Grid, scans: dict[int, SignInSheet]) -> set[int]:
+    """Sessions that have marks but no signed sheet behind them: the audit asks for the scan."""
+    marked = {session_id for session_id, _enrollment_id in grid.marks}
+    return marked - set(scans)

@@ -35,9 +35,13 @@ from trainhub.attendance.services import (
     load_grid,
     mark_all_present,
     save_grid,
+    sheet_scans,
+    store_signed_sheet,
+    unbacked_sessions,
 )
 from trainhub.auth.permissions import can, permission_required, public
 from trainhub.auth.scoping import get_visible_or_404, visible_condition
+from trainhub.core.errors import Problems
 from trainhub.courses.models import Cohort, Enrollment, TrainingSession
 from trainhub.extensions import db, limiter
 
@@ -60,10 +64,48 @@ def grid(cohort_id: int):
 
 
 def _render_grid(cohort_id: int, errors: list | None = None, submitted=None):
-    return render_template("attendance/grid.html", grid=_grid_for(cohort_id), today=date.today(),
+    grid = _grid_for(cohort_id)
+    scans = sheet_scans(db.session, [session.id for session in grid.sessions])
+    return render_template("attendance/grid.html", grid=grid, today=date.today(),
                            statuses=[s.value for s in MarkStatus], is_expected=is_expected,
                            errors=errors or [], editable=can(current_user, "attendance.write"),
-                           submitted=submitted)
+                           submitted=submitted, scans=scans,
+                           unbacked=unbacked_sessions(grid, scans))
+
+
+@bp.route("/sessions/<int:session_id>/signed-sheet", methods=["POST"])
+@permission_required("attendance.write")
+def upload_signed_sheet(session_id: int):
+    session = get_visible_or_404(TrainingSession, session_id, current_user)
+    upload = request.files.get("scan")
+    try:
+        store_signed_sheet(db.session, session, upload.read() if upload else b"",
+                           upload.filename if upload else "", user_id=current_user.id,
+                           upload_dir=current_app.config["UPLOAD_DIR"],
+                           max_bytes=current_app.config["UPLOAD_MAX_BYTES"])
+    except Problems as problems:
+        db.session.rollback()
+        flash(_("The scan was not stored: %(reason)s", reason=str(problems)), "danger")
+    else:
+        db.session.commit()
+        flash(_("Signed sign-in sheet of %(day)s stored.", day=session.date.isoformat()), "success")
+    return redirect(url_for("attendance.grid", cohort_id=session.cohort_id))
+
+
+@bp.route("/sessions/<int:session_id>/signed-sheet")
+@permission_required("attendance.read")
+def signed_sheet(session_id: int):
+    from trainhub.documents.storage import stored_path
+
+    session = get_visible_or_404(TrainingSession, session_id, current_user)
+    sheet = sheet_scans(db.session, [session.id]).get(session.id)
+    if sheet is None:
+        abort(404)
+    response = send_file(stored_path(current_app.config["UPLOAD_DIR"], sheet.scan_key),
+                         mimetype=sheet.scan_content_type, as_attachment=True,
+                         download_name=sheet.scan_original_name)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @bp.route("/cohorts/<int:cohort_id>", methods=["POST"])

@@ -203,11 +203,15 @@ def _coordinator_mail(coordinator: User, pending: list[Document], link: str,
 
 
 def build_reminders(session: Session, config, *, today: date | None = None) -> Iterator[Reminder]:
-    """Every digest due today, leaving out items mailed within REMINDER_INTERVAL_DAYS."""
+    """Every digest due today, and the attendance warnings, leaving out items mailed within
+    REMINDER_INTERVAL_DAYS."""
     today = today or date.today()
     reminded = recently_reminded(session, _since(today, config["REMINDER_INTERVAL_DAYS"]))
+    from trainhub.attendance.warnings import attendance_warnings
+
     yield from _sme_reminders(session, config, today, reminded)
     yield from _coordinator_reminders(session, config, reminded)
+    yield from attendance_warnings(session, config, today, reminded)
 
 
 def send_reminders(session: Session, config, *, now: datetime | None = None,
