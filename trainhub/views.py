@@ -62,6 +62,20 @@ def register(app: Flask) -> None:
         ("indicators.dashboard", _l("Indicators"), "indicators.read"),
     ]
 
+    @app.after_request
+    def _audit_authority_reads(response):
+        """The managing authority's every look at the data is recorded (issue 7)."""
+        from trainhub.audit.services import record
+        from trainhub.auth.models import Role
+        from trainhub.extensions import db
+
+        if (request.method == "GET" and response.status_code == 200 and request.endpoint
+                and not request.endpoint.endswith("static")
+                and current_user.is_authenticated and current_user.role == Role.AUTHORITY):
+            record(db.session, "authority.view", None, {"path": request.full_path.rstrip("?")})
+            db.session.commit()
+        return response
+
     @app.context_processor
     def _template_helpers() -> dict:
         return {"can": lambda permission: can(current_user, permission),

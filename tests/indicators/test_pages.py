@@ -5,9 +5,11 @@ from datetime import date
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from tests.factories import ProjectFactory, UserFactory
 from tests.indicators.test_computation import member
+from trainhub.audit.models import AuditEvent
 from trainhub.extensions import db
 from trainhub.indicators.models import IndicatorSnapshot
 from trainhub.indicators.services import INDICATORS, create_period, lock_period, snapshot_diff
@@ -93,6 +95,10 @@ def test_dashboard_drill_down_and_period_pages(project, auth, client):
     export = client.get(f"/indicators/export?project={project.id}&format=xlsx&full=1")
     sheet = load_workbook(io.BytesIO(export.data))["participants"]
     assert all("*" in row[2] for row in list(sheet.values)[1:])  # no full data for authority
+    viewed = db.session.scalars(select(AuditEvent.changes).where(
+        AuditEvent.action == "authority.view", AuditEvent.user_id == user.id)).all()
+    assert [change["path"].split("?")[0] for change in viewed] == [
+        "/indicators/", "/indicators/cell", "/indicators/export"]
 
 
 def test_drill_down_runs_the_same_queries_for_10_or_60_people(project, auth, page_queries):

@@ -46,7 +46,7 @@ def _plain(value: object) -> object:
 
 
 def _entity_type(obj: object) -> str:
-    return obj.__class__.__tablename__
+    return getattr(obj.__class__, "__tablename__", "") if obj is not None else ""
 
 
 def _changes_of(session: Session, obj: object, kind: str) -> dict:
