@@ -239,3 +239,16 @@ def test_ids_too_large_for_the_database_are_not_found(client, auth, world):
         assert_error(client.get(url, headers=headers), 404, "not_found")
     auth.login(world["users"]["admin"].email)
     assert client.get(f"/participants/{huge}").status_code == 404
+
+
+def test_a_role_without_the_read_permission_gets_a_json_403(client, world, monkeypatch):
+    from trainhub.auth import permissions
+
+    trainer = world["users"]["trainer"]
+    monkeypatch.setitem(permissions.PERMISSIONS, "trainer",
+                        permissions.PERMISSIONS["trainer"] - {"participants.read"})
+    headers = bearer(trainer)
+    assert_error(client.get("/api/v1/participants", headers=headers), 403, "forbidden")
+    assert_error(client.get(f"/api/v1/participants/{world['person_a']}", headers=headers),
+                 403, "forbidden")
+    assert client.get("/api/v1/enterprises", headers=headers).status_code == 200

@@ -49,18 +49,15 @@ def _page(stmt: Select, page: int, per_page: int, items=None) -> dict:
                            "pages": pagination.pages}}
 
 
-def _projects() -> Select:
-    return scoped(select(Project).options(joinedload(Project.call), selectinload(Project.targets)),
-                  Project, current_user)
-
-
 @blp.route("/projects")
 @permission_required("dashboard.read")
 @blp.arguments(PageArgsSchema, **PAGE_ARGS)
 @blp.response(200, ProjectPageSchema)
 def projects(page: int, per_page: int):
     """Projects, newest first."""
-    return _page(_projects().order_by(Project.start_date.desc(), Project.id), page, per_page)
+    stmt = scoped(select(Project).options(joinedload(Project.call), selectinload(Project.targets))
+                  .order_by(Project.start_date.desc(), Project.id), Project, current_user)
+    return _page(stmt, page, per_page)
 
 
 @blp.route("/projects/<int:project_id>")
@@ -146,5 +143,5 @@ def participant(participant_id: int):
 @reference_bp.route("/docs")
 @public
 def page():
-    spec = current_app.extensions["flask-smorest"]["apis"][""]["ext_obj"].spec.to_dict()
-    return render_template("api/docs.html", spec=spec)
+    api = current_app.extensions["flask-smorest"]["apis"][""]["ext_obj"]  # this app's Api
+    return render_template("api/docs.html", spec=api.spec.to_dict())
