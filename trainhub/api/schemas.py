@@ -113,3 +113,35 @@ ProjectPageSchema = page_schema(ProjectSchema, "ProjectPage")
 ReportingPeriodPageSchema = page_schema(ReportingPeriodSchema, "ReportingPeriodPage")
 EnterprisePageSchema = page_schema(EnterpriseSchema, "EnterprisePage")
 ParticipantPageSchema = page_schema(ParticipantSchema, "ParticipantPage")
+
+
+class IndicatorArgsSchema(Schema):
+    from_ = fields.Date(data_key="from", metadata={"description": "first day (default: project start)"})
+    to = fields.Date(metadata={"description": "last day (default: project end)"})
+
+
+class IndicatorRowSchema(Schema):
+    code = fields.String(required=True)
+    label = fields.String(required=True)
+    men = fields.Integer(required=True, allow_none=True, metadata={"description": "null for CO23"})
+    women = fields.Integer(required=True, allow_none=True)
+    total = fields.Integer(required=True)
+
+
+class IndicatorTableSchema(Schema):
+    project = fields.String(required=True)
+    from_ = fields.Date(required=True, data_key="from")
+    to = fields.Date(required=True)
+    indicators = fields.List(fields.Nested(IndicatorRowSchema), required=True)
+
+
+class SnapshotSchema(Schema):
+    version = fields.Integer(required=True)
+    locked_at = fields.DateTime(required=True)
+    note = fields.String(required=True)
+    indicators = fields.List(fields.Nested(IndicatorRowSchema), required=True)
+
+
+class SnapshotListSchema(Schema):
+    period = fields.Nested(ReportingPeriodSchema, required=True)
+    snapshots = fields.List(fields.Nested(SnapshotSchema), required=True)

@@ -8,12 +8,15 @@ from sqlalchemy.orm import joinedload, selectinload
 from trainhub.api.schemas import (
     EnterprisePageSchema,
     EnterpriseSchema,
+    IndicatorArgsSchema,
+    IndicatorTableSchema,
     PageArgsSchema,
     ParticipantPageSchema,
     ParticipantSchema,
     ProjectPageSchema,
     ProjectSchema,
     ReportingPeriodPageSchema,
+    SnapshotListSchema,
 )
 from trainhub.auth.permissions import permission_required, public
 from trainhub.auth.scoping import get_visible_or_404, scoped
@@ -138,6 +141,39 @@ def participants(page: int, per_page: int):
 def participant(participant_id: int):
     """One participant with the memberships' eligibility."""
     return _participant_records([get_visible_or_404(Participant, participant_id, current_user)])[0]
+
+
+def _indicator_rows(values: dict) -> list[dict]:
+    from trainhub.indicators.services import INDICATORS
+
+    return [{"code": i.code, "label": i.label, **values[i.code]} for i in INDICATORS]
+
+
+@blp.route("/projects/<int:project_id>/indicators")
+@permission_required("indicators.read")
+@blp.arguments(IndicatorArgsSchema, location="query")
+@blp.response(200, IndicatorTableSchema)
+def project_indicators(args: dict, project_id: int):
+    """The DESIGN §8 indicator table of the project for a period, computed now."""
+    from trainhub.indicators.services import compute
+
+    project = get_visible_or_404(Project, project_id, current_user)
+    start, end = args.get("from_") or project.start_date, args.get("to") or project.end_date
+    if end < start:
+        abort(422, description="'to' is before 'from'")
+    return {"project": project.code, "from_": start, "to": end,
+            "indicators": _indicator_rows(compute(db.session, project, start, end))}
+
+
+@blp.route("/periods/<int:period_id>/snapshots")
+@permission_required("indicators.read")
+@blp.response(200, SnapshotListSchema)
+def period_snapshots(period_id: int):
+    """Every locked version of a reporting period, oldest first (never changed once locked)."""
+    period = get_visible_or_404(ReportingPeriod, period_id, current_user)
+    return {"period": period,
+            "snapshots": [{"version": s.version, "locked_at": s.locked_at, "note": s.note,
+                           "indicators": _indicator_rows(s.values)} for s in period.snapshots]}
 
 
 @reference_bp.route("/docs")
