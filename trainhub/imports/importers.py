@@ -35,6 +35,8 @@ from trainhub.participants.services import PARTICIPANT_ALIASES, clean_participan
 from trainhub.programme.models import Project
 
 CHUNK = 500
+#: people written (and then released from the session) at a time
+WRITE_BATCH = 1000
 NEW, UPDATED, UNCHANGED = "new", "updated", "unchanged"
 
 
@@ -186,10 +188,21 @@ def import_participants(db_session: Session, project: Project, table: Table, *,
     count_changes(report, changes)
     if (report.errors and not partial) or dry_run:
         return report
+    rows = [(values, decision) for (_, values, decision), change in zip(valid, changes, strict=True)
+            if change.action != UNCHANGED]
+    for start in range(0, len(rows), WRITE_BATCH):
+        _write_people(db_session, project, rows[start:start + WRITE_BATCH], existing, members,
+                      user_id)
+    _finish(db_session, report, commit)
+    return report
+
+
+def _write_people(db_session: Session, project: Project, rows: list, existing: dict,
+                  members: dict, user_id: int | None) -> None:
+    """Write one batch of people and memberships, evaluate them, and let go of the objects
+    (the transaction stays open: a large file never holds every row in memory at once)."""
     touched = []
-    for (_, values, (status, decided_on)), change in zip(valid, changes, strict=True):
-        if change.action == UNCHANGED:
-            continue
+    for values, (status, decided_on) in rows:
         person = existing.get(values["cnp"])
         if person is None:
             person = Participant(**values)
@@ -208,8 +221,10 @@ def import_participants(db_session: Session, project: Project, table: Table, *,
                if status not in (None, Eligibility.PENDING)]
     if decided:
         record_imported_decision(db_session, decided, user_id=user_id)
-    _finish(db_session, report, commit)
-    return report
+    db_session.flush()
+    for membership, _, _ in touched:
+        db_session.expunge(membership.participant)
+        db_session.expunge(membership)
 
 
 @dataclass(frozen=True)
