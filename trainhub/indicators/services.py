@@ -2,14 +2,17 @@
 
 One subquery lists the counted participants of a project with the facts the indicators need
 (sex, age at entry, status, ISCED, flags, employer, entry and exit); the table is one aggregate
-query over it, each cell a SUM(CASE ...). The same conditions select the people behind a cell.
+query over it, each cell a COUNT(*) FILTER (WHERE ...). The same conditions select the people
+behind a cell.
 """
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import String, and_, case, cast, exists, extract, func, literal, or_, select
+from sqlalchemy import Integer, String, and_, case, cast, exists, func, literal, or_, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
 
 from trainhub.audit.services import record
 from trainhub.core.errors import Problems
@@ -33,12 +36,28 @@ class Indicator:
     total_only: bool = False
 
 
-def _age_at_entry(birth, entry):
-    """Full years between birth and entry, in SQL that SQLite and PostgreSQL both run."""
-    years = extract("year", entry) - extract("year", birth)
-    before_birthday = (extract("month", entry) * 100 + extract("day", entry)
-                       < extract("month", birth) * 100 + extract("day", birth))
-    return years - case((before_birthday, 1), else_=0)
+class age_at(FunctionElement):
+    """Full years from the first date (birth) to the second (entry), 29 February included.
+
+    PostgreSQL: years of `age(entry, birth)`. SQLite keeps dates as ISO text, where cutting
+    the text is much cheaper than strftime: years apart, less one before the birthday.
+    """
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(age_at)
+def _age_at_default(element, compiler, **kw):
+    birth, entry = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"CAST(EXTRACT(YEAR FROM age({entry}, {birth})) AS INTEGER)"
+
+
+@compiles(age_at, "sqlite")
+def _age_at_sqlite(element, compiler, **kw):
+    birth, entry = (compiler.process(arg, **kw) for arg in element.clauses)
+    return (f"(CAST(substr({entry}, 1, 4) AS INTEGER) - CAST(substr({birth}, 1, 4) AS INTEGER)"
+            f" - (substr({entry}, 6, 5) < substr({birth}, 6, 5)))")
 
 
 def counted_subquery(project_id: int):
@@ -48,7 +67,7 @@ def counted_subquery(project_id: int):
     return (
         select(Membership.id.label("membership_id"), Participant.id.label("participant_id"),
                Participant.sex.label("sex"),
-               _age_at_entry(Participant.birth_date, Membership.entry_date).label("age"),
+               age_at(Participant.birth_date, Membership.entry_date).label("age"),
                Participant.employment_status.label("status"), Participant.isced.label("isced"),
                Participant.minority_or_migrant.label("minority"),
                Participant.disability.label("disability"),
@@ -108,8 +127,9 @@ def compute(db_session: Session, project: Project, start: date, end: date) -> di
             continue
         condition = and_(indicator.condition(c), _in_period(c, indicator, start, end))
         for key, sex in SEXES:
-            columns.append(func.coalesce(func.sum(case((and_(condition, c.c.sex == sex), 1),
-                                                       else_=0)), 0).label(f"{indicator.code}_{key}"))
+            # COUNT(*) FILTER (WHERE …): one pass, and cheaper than SUM(CASE …) on both databases
+            columns.append(func.count().filter(and_(condition, c.c.sex == sex))
+                           .label(f"{indicator.code}_{key}"))
     row = db_session.execute(select(*columns).select_from(c)).one()._mapping
     values = {}
     for indicator in INDICATORS:
