@@ -110,3 +110,15 @@ def test_drill_down_runs_the_same_queries_for_10_or_60_people(project, auth, pag
     for _ in range(60):
         member(project, entry=date(2026, 4, 1))
     assert page_queries(url) == few
+
+
+def test_the_authority_samples_a_participant_behind_a_number(project, auth, client):
+    user = UserFactory(role="authority")
+    db.session.commit()
+    auth.login(user.email)
+    response = client.get(f"/indicators/sample?project={project.id}&code=CO07")
+    assert response.status_code == 302 and "/participants/" in response.location
+    page = client.get(response.location)
+    assert page.status_code == 200 and "Documents" in page.get_data(as_text=True)
+    assert db.session.scalar(select(AuditEvent.changes).where(
+        AuditEvent.action == "indicators.sample")) == {"code": "CO07", "out_of": 1}

@@ -1,4 +1,5 @@
 """Indicator pages: the table with drill-down, targets, breakdowns, exports, locked periods."""
+import secrets
 from datetime import date
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -86,6 +87,25 @@ def cell():
     return render_template("indicators/cell.html", project=project, start=start, end=end,
                            indicator=BY_CODE[code], sex=sex, page=page,
                            cnp_shown=(lambda cnp: cnp) if show_full else mask_cnp)
+
+
+@bp.route("/sample")
+@permission_required("indicators.read")
+def sample():
+    """A participant drawn at random from behind a number, to verify their file (audited)."""
+    project, start, end = _selection()
+    code = request.args.get("code") or "TOTAL"
+    if code not in BY_CODE:
+        abort(404)
+    ids = members_behind(db.session, project, start, end, code)
+    if not ids:
+        flash(_("Nobody is behind this number."), "warning")
+        return redirect(url_for("indicators.cell", project=project.id, code=code,
+                                **{"from": start.isoformat(), "to": end.isoformat()}))
+    membership = db.session.get(Membership, secrets.SystemRandom().choice(ids))
+    record(db.session, "indicators.sample", membership, {"code": code, "out_of": len(ids)})
+    db.session.commit()
+    return redirect(url_for("participants.detail", participant_id=membership.participant_id))
 
 
 @bp.route("/export")
