@@ -74,6 +74,7 @@ lint: install-test
 
 bench: install-test system-packages
 	$(BIN)/python -m tests.bench
+	bash tests/throwaway_postgres.sh sh -c '$(BIN)/python -m tests.bench --scale-only --label postgresql --database-url "$$TEST_DATABASE_URL"'
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -223,6 +223,9 @@ def main() -> None:
     parser.add_argument("--only", choices=["reminders", "indicators", "import"],
                         help="run one figure (reminders and indicators: against an existing "
                              "--database-url)")
+    parser.add_argument("--scale-only", action="store_true",
+                        help="only the scale dataset figures (build, indicators, reminders)")
+    parser.add_argument("--label", default="sqlite", help="database name put on each result")
     args = parser.parse_args()
     if args.only == "import":
         print(json.dumps(bench_participant_import()))
@@ -241,13 +244,17 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as folder:
         url = args.database_url or f"sqlite:///{folder}/bench.db"
-        results = [bench_participant_import_isolated(), *bench_cohort_paperwork(),
-                   bench_scale_build(args.scale, url), *bench_indicators(url),
+        local = [] if args.scale_only else [bench_participant_import_isolated(),
+                                            *bench_cohort_paperwork()]
+        results = [*local, bench_scale_build(args.scale, url), *bench_indicators(url),
                    bench_reminders(url)]
+    results = [{"database": args.label, **result} for result in results]
     for result in results:
         print(" ".join(f"{key}={value}" for key, value in result.items()))
     RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2))
+    earlier = json.loads(RESULTS.read_text()) if args.scale_only and RESULTS.exists() else []
+    RESULTS.write_text(json.dumps([r for r in earlier if r.get("database") != args.label]
+                                  + results, indent=2))
 
 
 if __name__ == "__main__":
