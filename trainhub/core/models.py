@@ -34,3 +34,21 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
+
+
+def apply_values(obj, values: dict) -> bool:
+    """Set the attributes that differ; True when anything changed."""
+    changed = False
+    for name, value in values.items():
+        if getattr(obj, name) != value:
+            setattr(obj, name, value)
+            changed = True
+    return changed
+
+
+def taken_by_another(db_session, column, value, current) -> bool:
+    """Whether a row other than `current` already holds `value` in the unique `column`."""
+    from sqlalchemy import select
+
+    owner = db_session.scalar(select(column.class_.id).where(column == value))
+    return owner is not None and (current is None or owner != current.id)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from trainhub.core import cleaning
 from trainhub.core.cleaning import Cleaned, bounded_text, email_address, whole_number
 from trainhub.core.errors import Problems
-from trainhub.core.geography import region_of
+from trainhub.core.models import apply_values, taken_by_another
 from trainhub.enterprises.models import DeMinimisAid, Enterprise, SizeClass
 from trainhub.imports.services import CellError, parse_decimal, text
 from trainhub.participants.models import Eligibility, Membership, Participant
@@ -72,25 +72,13 @@ def clean_enterprise(raw: dict) -> Cleaned:
     return cleaned
 
 
-def apply_values(obj, values: dict) -> bool:
-    """Set the attributes that differ; True when anything changed."""
-    changed = False
-    for name, value in values.items():
-        if getattr(obj, name) != value:
-            setattr(obj, name, value)
-            changed = True
-    return changed
-
-
 def save_enterprise(db_session: Session, enterprise: Enterprise | None, raw: dict,
                     today: date | None = None) -> Enterprise:
     """Create or update an enterprise from raw values; FieldProblems lists every bad field."""
     cleaned = clean_enterprise(raw)
-    if "cui" not in cleaned.errors:
-        clash = db_session.scalar(select(Enterprise.id).where(
-            Enterprise.cui == cleaned.values["cui"]))
-        if clash is not None and (enterprise is None or clash != enterprise.id):
-            cleaned.errors["cui"] = "another enterprise already has this CUI"
+    if "cui" not in cleaned.errors and taken_by_another(db_session, Enterprise.cui,
+                                                        cleaned.values["cui"], enterprise):
+        cleaned.errors["cui"] = "another enterprise already has this CUI"
     if cleaned.errors:
         raise FieldProblems(cleaned.errors)
     if enterprise is None:
@@ -194,8 +182,3 @@ def employee_counts(db_session: Session, enterprise_ids: list[int]) -> dict[int,
                                              in zip(Eligibility, row[2:], strict=True)}
             for row in rows}
 
-
-def region_name(enterprise: Enterprise) -> str:
-    from trainhub.core.geography import NUTS2_REGIONS
-
-    return NUTS2_REGIONS.get(region_of(enterprise.county) or "", "")

@@ -11,13 +11,9 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from trainhub.core.models import apply_values
 from trainhub.enterprises.models import Enterprise
-from trainhub.enterprises.services import (
-    ENTERPRISE_ALIASES,
-    apply_values,
-    clean_enterprise,
-    refresh_employees,
-)
+from trainhub.enterprises.services import ENTERPRISE_ALIASES, clean_enterprise, refresh_employees
 from trainhub.imports.services import (
     CellError,
     ImportFailed,
@@ -48,6 +44,14 @@ class Change:
     row: int
     key: str
     action: str
+
+
+def upsert(db_session: Session, obj, values: dict, make: Callable) -> str:
+    """Create the record (`make()`) when `obj` is None, else update it: new/updated/unchanged."""
+    if obj is None:
+        db_session.add(make())
+        return NEW
+    return UPDATED if apply_values(obj, values) else UNCHANGED
 
 
 def _changed(obj, values: dict) -> bool:

@@ -32,6 +32,7 @@ from trainhub.imports.importers import (
     duplicate_key,
     import_enterprises,
     import_participants,
+    upsert,
 )
 from trainhub.imports.services import (
     CellError,
@@ -82,16 +83,9 @@ def _courses(db_session: Session, table: Table, report: ImportReport) -> None:
         if _errors(report, table, number, cleaned) or duplicate_key(
                 report, seen, cleaned.values["code"], table, number, "code"):
             continue
-        values, course = cleaned.values, existing.get(cleaned.values["code"])
-        if course is None:
-            db_session.add(Course(**values))
-            action = NEW
-        elif any(getattr(course, k) != v for k, v in values.items()):
-            for key, value in values.items():
-                setattr(course, key, value)
-            action = UPDATED
-        else:
-            action = UNCHANGED
+        values = cleaned.values
+        action = upsert(db_session, existing.get(values["code"]), values,
+                        lambda values=values: Course(**values))
         count_changes(report, [Change(table.sheet, number, values["code"], action)])
     db_session.flush()
 
@@ -122,15 +116,9 @@ def _cohorts(db_session: Session, project: Project, table: Table, report: Import
             continue
         values = {"course_id": course.id, "capacity": cleaned.values["capacity"],
                   "trainer_id": trainers[trainer_email].id if trainer_email else None}
-        if cohort is None:
-            db_session.add(Cohort(project_id=project.id, code=cleaned.values["code"], **values))
-            action = NEW
-        elif any(getattr(cohort, k) != v for k, v in values.items()):
-            for key, value in values.items():
-                setattr(cohort, key, value)
-            action = UPDATED
-        else:
-            action = UNCHANGED
+        code = cleaned.values["code"]
+        action = upsert(db_session, cohort, values, lambda values=values, code=code: Cohort(
+            project_id=project.id, code=code, **values))
         count_changes(report, [Change(table.sheet, number, cleaned.values["code"], action)])
     db_session.flush()
 
@@ -210,16 +198,10 @@ def _enrollments(db_session: Session, project: Project, table: Table, report: Im
             continue
         values = {"status": cleaned.values["status"], "enrolled_on": enrolled_on,
                   "withdrawn_on": withdrawn_on}
-        enrollment = existing.get((cohort.id, membership.id))
-        if enrollment is None:
-            db_session.add(Enrollment(cohort_id=cohort.id, membership_id=membership.id, **values))
-            action = NEW
-        elif any(getattr(enrollment, k) != v for k, v in values.items()):
-            for key, value in values.items():
-                setattr(enrollment, key, value)
-            action = UPDATED
-        else:
-            action = UNCHANGED
+        action = upsert(
+            db_session, existing.get((cohort.id, membership.id)), values,
+            lambda values=values, cohort_id=cohort.id, membership_id=membership.id: Enrollment(
+                cohort_id=cohort_id, membership_id=membership_id, **values))
         count_changes(report, [Change(table.sheet, number, f"{cohort.code} {cleaned.values['cnp']}", action)])
     db_session.flush()
 

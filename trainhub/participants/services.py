@@ -9,8 +9,9 @@ from trainhub.auth.permissions import can
 from trainhub.core import cleaning
 from trainhub.core.cleaning import Cleaned, bounded_text, email_address, whole_number
 from trainhub.core.identifiers import mask_cnp
+from trainhub.core.models import apply_values, taken_by_another
 from trainhub.enterprises.models import Enterprise
-from trainhub.enterprises.services import FieldProblems, apply_values
+from trainhub.enterprises.services import FieldProblems
 from trainhub.imports.services import parse_bool, parse_choice, text
 from trainhub.participants.eligibility import refresh
 from trainhub.participants.models import (
@@ -115,11 +116,9 @@ def save_participant(db_session: Session, participant: Participant | None, raw: 
     if only_enterprise_id is not None:
         cleaned.values["enterprise_id"] = only_enterprise_id
         cleaned.errors.pop("enterprise_cui", None)
-    if "cnp" not in cleaned.errors:
-        clash = db_session.scalar(select(Participant.id).where(
-            Participant.cnp == cleaned.values["cnp"]))
-        if clash is not None and (participant is None or clash != participant.id):
-            cleaned.errors["cnp"] = "this CNP is already registered: the same person exists"
+    if "cnp" not in cleaned.errors and taken_by_another(db_session, Participant.cnp,
+                                                        cleaned.values["cnp"], participant):
+        cleaned.errors["cnp"] = "this CNP is already registered: the same person exists"
     if cleaned.errors:
         raise FieldProblems(cleaned.errors)
     if participant is None:
