@@ -62,11 +62,13 @@ def at_risk(db_session: Session, today: date) -> list[AtRisk]:
         .having(func.count(TrainingSession.id) >= MIN_SESSIONS)).all()
     if not held:
         return []
+    # the same enrollments chosen by the same conditions, not an IN list of every id
     attended = dict(db_session.execute(
         select(AttendanceMark.enrollment_id, func.sum(AttendanceMark.hours))
         .join(TrainingSession, TrainingSession.id == AttendanceMark.session_id)
         .join(Enrollment, Enrollment.id == AttendanceMark.enrollment_id)
-        .where(AttendanceMark.enrollment_id.in_([row[0] for row in held]),
+        .join(Cohort, Cohort.id == Enrollment.cohort_id)
+        .where(Enrollment.status == EnrollmentStatus.ENROLLED, Cohort.closed_at.is_(None),
                AttendanceMark.status.in_(list(ATTENDED_STATUSES)),
                TrainingSession.date <= today, TrainingSession.date >= Enrollment.enrolled_on)
         .group_by(AttendanceMark.enrollment_id)).all())

@@ -150,9 +150,8 @@ def _new_employers(c, start: date, end: date):
             .having(func.min(c.c.entry_date).between(start, end)).subquery())
 
 
-def members_behind(db_session: Session, project: Project, start: date, end: date,
-                   code: str, sex: str | None = None) -> list[int]:
-    """Membership ids behind one cell (CO23: the first counted participant of each employer)."""
+def members_stmt(project: Project, start: date, end: date, code: str, sex: str | None = None):
+    """SELECT of the membership ids behind one cell (CO23: each new employer's participants)."""
     indicator = BY_CODE[code]
     c = counted_subquery(project.id)
     if indicator.total_only:
@@ -162,9 +161,13 @@ def members_behind(db_session: Session, project: Project, start: date, end: date
     else:
         stmt = select(c.c.membership_id).where(indicator.condition(c),
                                                _in_period(c, indicator, start, end))
-    if sex:
-        stmt = stmt.where(c.c.sex == sex)
-    return sorted(db_session.scalars(stmt.order_by(c.c.membership_id)))
+    return stmt.where(c.c.sex == sex) if sex else stmt
+
+
+def members_behind(db_session: Session, project: Project, start: date, end: date,
+                   code: str, sex: str | None = None) -> list[int]:
+    """Membership ids behind one cell, in order."""
+    return sorted(db_session.scalars(members_stmt(project, start, end, code, sex)))
 
 
 def all_members(db_session: Session, project: Project, start: date, end: date) -> dict[str, dict]:

@@ -23,6 +23,7 @@ from trainhub.indicators.services import (
     create_period,
     lock_period,
     members_behind,
+    members_stmt,
     monthly_entries,
     not_counted,
     snapshot_diff,
@@ -78,10 +79,10 @@ def cell():
     if code not in BY_CODE:
         abort(404)
     sex = request.args.get("sex") if request.args.get("sex") in ("M", "F") else None
-    ids = members_behind(db.session, project, start, end, code, sex)
+    behind = members_stmt(project, start, end, code, sex)  # a subquery: no list of every id
     page = paginate(select(Membership).options(joinedload(Membership.participant)
                                                .joinedload(Participant.enterprise))
-                    .join(Participant).where(Membership.id.in_(ids))
+                    .join(Participant).where(Membership.id.in_(behind))
                     .order_by(Participant.last_name, Participant.first_name))
     show_full = can(current_user, "participants.export_full")
     return render_template("indicators/cell.html", project=project, start=start, end=end,
