@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Integer, String, and_, case, cast, exists, func, literal, or_, select
+from sqlalchemy import Integer, String, and_, case, cast, func, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
@@ -62,8 +62,10 @@ def _age_at_sqlite(element, compiler, **kw):
 
 def counted_subquery(project_id: int):
     """Counted participants of a project (DESIGN §8) with the facts every indicator uses."""
-    completed = exists().where(Enrollment.membership_id == Membership.id,
-                               Enrollment.status == EnrollmentStatus.COMPLETED)
+    # one hash join against the completed memberships, not a correlated EXISTS per row
+    completed = (select(Enrollment.membership_id)
+                 .where(Enrollment.status == EnrollmentStatus.COMPLETED)
+                 .group_by(Enrollment.membership_id).subquery("completed"))
     return (
         select(Membership.id.label("membership_id"), Participant.id.label("participant_id"),
                Participant.sex.label("sex"),
@@ -74,8 +76,9 @@ def counted_subquery(project_id: int):
                Participant.environment.label("environment"),
                Participant.county.label("county"), Participant.enterprise_id.label("enterprise_id"),
                Membership.entry_date.label("entry_date"), Membership.exit_date.label("exit_date"),
-               completed.label("completed"))
+               completed.c.membership_id.is_not(None).label("completed"))
         .join(Participant, Participant.id == Membership.participant_id)
+        .outerjoin(completed, completed.c.membership_id == Membership.id)
         .where(Membership.project_id == project_id,
                Membership.eligibility_status == Eligibility.ELIGIBLE,
                Membership.entry_date.is_not(None),
