@@ -127,7 +127,7 @@ def bench_participant_import(rows: int = 10_000) -> dict:
 def bench_reminders(database_url: str) -> dict:
     """The daily reminder job over the scale dataset (target: 5,000 SMEs in ≤ 60 s, SMTP time
     excluded: the mailer only counts what it is handed)."""
-    from datetime import datetime, timedelta
+    from datetime import UTC, datetime, timedelta
 
     from sqlalchemy import func, select
 
@@ -154,15 +154,24 @@ def bench_reminders(database_url: str) -> dict:
         db.create_all()  # the mail log table, when the dataset came from an older build
         enterprises = db.session.scalar(select(func.count(Enterprise.id)))
         mailer = CountingMailer()
-        now: datetime = utcnow() + timedelta(days=3650)  # after any earlier run's interval
+        last = db.session.scalar(select(func.max(MailLog.sent_at)))
+        now: datetime = utcnow()
+        if last is not None:  # a dataset reminded before: run as if a year later
+            now = max(now, last.replace(tzinfo=last.tzinfo or UTC) + timedelta(days=365))
         started = time.perf_counter()
         report = send_reminders(db.session, app.config, now=now, mailer=mailer)
         seconds = time.perf_counter() - started
         items = sum(len(items) for items in db.session.scalars(
             select(MailLog.items).where(MailLog.sent_at == now)))
+        started = time.perf_counter()  # the next day: every item was reminded yesterday
+        next_day = send_reminders(db.session, app.config, now=now + timedelta(days=1),
+                                  mailer=mailer)
+        next_day_seconds = time.perf_counter() - started
     return {"figure": "reminder job", "enterprises": enterprises, "mails": report.sent,
             "items": items, "seconds": round(seconds, 1), "target_seconds": 60,
-            "ratio_to_target": round(seconds / 60, 3), "peak_mb": round(_peak_mb())}
+            "ratio_to_target": round(seconds / 60, 3),
+            "next_day_mails": next_day.sent, "next_day_seconds": round(next_day_seconds, 1),
+            "peak_mb": round(_peak_mb())}
 
 
 def bench_indicators(database_url: str) -> list[dict]:

@@ -1,7 +1,7 @@
 """The daily reminder digests: SME contacts hear what is missing, coordinators what waits."""
 import logging
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -60,11 +60,19 @@ def _since(today: date, interval_days: int) -> datetime:
     return datetime.combine(today - timedelta(days=max(interval_days, 1) - 1), time.min, UTC)
 
 
-def recently_reminded(session: Session, since: datetime) -> dict[str, set[str]]:
-    """Address -> keys of the items successfully mailed to it since `since` (one query)."""
+def recently_reminded(session: Session, since: datetime,
+                      addresses: Iterable[str] | None = None) -> dict[str, set[str]]:
+    """Address -> keys of the items successfully mailed to it since `since` (one query),
+    for the given addresses only (None: every address)."""
     reminded: dict[str, set[str]] = defaultdict(set)
-    for to, items in session.execute(select(MailLog.to, MailLog.items).where(
-            MailLog.status == MailStatus.SENT, MailLog.sent_at >= since)):
+    stmt = select(MailLog.to, MailLog.items).where(MailLog.status == MailStatus.SENT,
+                                                   MailLog.sent_at >= since)
+    if addresses is not None:
+        addresses = list(set(addresses))
+        if not addresses:
+            return reminded
+        stmt = stmt.where(MailLog.to.in_(addresses))
+    for to, items in session.execute(stmt):
         reminded[to].update(item["key"] for item in items or [])
     return reminded
 
@@ -106,7 +114,7 @@ def _sme_recipients(enterprise: Enterprise, users: list[User]) -> list[tuple[str
 
 
 def _sme_reminders(session: Session, config, today: date,
-                   reminded: dict[str, set[str]]) -> Iterator[Reminder]:
+                   since: datetime) -> Iterator[Reminder]:
     last_id = 0
     while True:
         enterprises = session.scalars(select(Enterprise).where(Enterprise.id > last_id)
@@ -126,12 +134,15 @@ def _sme_reminders(session: Session, config, today: date,
             staff[participant.enterprise_id].append(participant)
         for user in users:
             accounts[user.enterprise_id].append(user)
+        due = [(enterprise, items) for enterprise in enterprises
+               if (items := enterprise_items(enterprise, staff[enterprise.id], checklists))]
+        recipients = {enterprise.id: _sme_recipients(enterprise, accounts[enterprise.id])
+                      for enterprise, _items in due}
+        reminded = recently_reminded(session, since, (to for pairs in recipients.values()
+                                                      for to, _locale in pairs))
         batch = []  # built in full before yielding: the sender commits between batches
-        for enterprise in enterprises:
-            items = enterprise_items(enterprise, staff[enterprise.id], checklists)
-            if not items:
-                continue
-            for to, locale in _sme_recipients(enterprise, accounts[enterprise.id]):
+        for enterprise, items in due:
+            for to, locale in recipients[enterprise.id]:
                 fresh = [(key, label, line) for key, label, line in items
                          if key not in reminded.get(to, ())]
                 if fresh:
@@ -158,8 +169,7 @@ def _sme_mail(config, enterprise: Enterprise, to: str, locale: str, items) -> Re
                     body=body)
 
 
-def _coordinator_reminders(session: Session, config,
-                           reminded: dict[str, set[str]]) -> Iterator[Reminder]:
+def _coordinator_reminders(session: Session, config, since: datetime) -> Iterator[Reminder]:
     coordinators = session.scalars(select(User).where(User.role == Role.COORDINATOR,
                                                       User.active).order_by(User.email)).all()
     if not coordinators:
@@ -172,6 +182,7 @@ def _coordinator_reminders(session: Session, config,
     if not pending:
         return
     link = f"{config['BASE_URL'].rstrip('/')}/documents/review"
+    reminded = recently_reminded(session, since, (c.email.lower() for c in coordinators))
     yield from [_coordinator_mail(coordinator, pending, link, reminded)
                 for coordinator in coordinators
                 if any(f"review:{d.id}" not in reminded.get(coordinator.email.lower(), ())
@@ -206,12 +217,12 @@ def build_reminders(session: Session, config, *, today: date | None = None) -> I
     """Every digest due today, and the attendance warnings, leaving out items mailed within
     REMINDER_INTERVAL_DAYS."""
     today = today or date.today()
-    reminded = recently_reminded(session, _since(today, config["REMINDER_INTERVAL_DAYS"]))
+    since = _since(today, config["REMINDER_INTERVAL_DAYS"])
     from trainhub.attendance.warnings import attendance_warnings
 
-    yield from _sme_reminders(session, config, today, reminded)
-    yield from _coordinator_reminders(session, config, reminded)
-    yield from attendance_warnings(session, config, today, reminded)
+    yield from _sme_reminders(session, config, today, since)
+    yield from _coordinator_reminders(session, config, since)
+    yield from attendance_warnings(session, config, today, recently_reminded(session, since))
 
 
 def send_reminders(session: Session, config, *, now: datetime | None = None,

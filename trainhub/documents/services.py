@@ -11,6 +11,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from trainhub.audit.services import record
@@ -404,7 +405,12 @@ def upload_document(session: Session, requirement: DocumentRequirement, owner: O
     else:
         document.participant = owner
     session.add(document)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # another upload of the same line took this version number
+        session.rollback()
+        raise UploadRefused([_l("Another upload of this document arrived at the same moment; "
+                                "please try again.")]) from None
     record(session, "document.upload", document,
            {"requirement": requirement.code, "version": version, "sha256": digest},
            user_id=user_id)
