@@ -6,7 +6,10 @@ from flask_wtf.csrf import CSRFError
 
 from trainhub.api.errors import error_response, is_api_request
 from trainhub.auth.forms import LanguageForm
+from trainhub.auth.models import Role
 from trainhub.auth.permissions import can, permission_required
+from trainhub.documents.services import enterprise_completeness
+from trainhub.extensions import db
 from trainhub.programme.services import overview_for
 
 bp = Blueprint("main", __name__)
@@ -18,7 +21,11 @@ NAV_ITEMS: list[tuple[str, str, str]] = []
 @bp.route("/")
 @permission_required("dashboard.read")
 def dashboard():
-    return render_template("dashboard.html", overview=overview_for(current_user))
+    completeness = None
+    if current_user.role == Role.SME and current_user.enterprise is not None:
+        completeness = enterprise_completeness(db.session, current_user.enterprise)
+    return render_template("dashboard.html", overview=overview_for(current_user),
+                           completeness=completeness)
 
 
 def _error_page(code: int, title: str, message: str):

@@ -273,3 +273,13 @@ def test_admin_edits_the_checklist_with_validation(app, client, auth, programme)
     assert auth.post(edit, good | {"required": "", "title_en": "Medical note"}).status_code == 302
     db.session.refresh(line)
     assert (line.required, line.title_en) == (False, "Medical note")
+
+
+def test_sme_dashboard_shows_the_same_completeness_as_the_portal(app, client, auth, programme):
+    document = _upload_as_sme(programme, "sme_declaration", programme.firm)
+    services.accept(db.session, document, programme.coordinator.id)
+    auth.login(programme.sme.email)
+    html = client.get("/").get_data(as_text=True)
+    assert 'data-testid="documents-completeness">6%' in html  # 1 of 16 lines
+    portal = client.get(f"/documents/enterprises/{programme.firm.id}").get_data(as_text=True)
+    assert 'data-testid="overall-completeness">6%' in portal

@@ -308,6 +308,15 @@ def overall_completeness(checklists: Iterable[Checklist]) -> float:
     return done / required if required else 1.0
 
 
+def enterprise_completeness(session: Session, enterprise: Enterprise,
+                            *, today: date | None = None) -> float:
+    """Completeness of an enterprise's own lines and its employees' lines taken together."""
+    employees = session.scalars(select(Participant).where(
+        Participant.enterprise_id == enterprise.id)).all()
+    return overall_completeness(checklists_for(session, [enterprise], employees,
+                                               today=today).values())
+
+
 def missing_documents(db_session: Session, membership: Membership) -> list:
     """What keeps the participant's and the employer's checklists from being complete.
 
