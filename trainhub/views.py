@@ -64,8 +64,6 @@ def register(app: Flask) -> None:
         ("courses.cohorts", _l("Cohorts"), "courses.read"),
         ("courses.calendar", _l("Calendar"), "courses.read"),
         ("documents.index", _l("Documents"), "documents.read"),
-        ("documents.review", _l("Review"), "documents.review"),
-        ("documents.checklists", _l("Checklists"), "calls.read"),
         ("indicators.dashboard", _l("Indicators"), "indicators.read"),
     ]
 

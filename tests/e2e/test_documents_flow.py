@@ -57,7 +57,7 @@ def test_document_from_upload_to_complete(live_app, live_server, page: Page, tmp
     page.get_by_role("button", name="Log out").click()
 
     _log_in(page, live_server, "coord@example.org")
-    page.get_by_role("link", name="Review", exact=True).click()
+    page.get_by_role("link", name="Review queue").click()
     page.get_by_label("Reason for rejecting buletin.pdf").fill("Blurry scan, please rescan.")
     page.get_by_role("button", name="Reject").click()
     expect(page.get_by_text("ID card rejected; the SME sees the reason.")).to_be_visible()
