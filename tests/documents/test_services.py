@@ -253,3 +253,18 @@ def test_an_owner_in_no_project_sees_every_call_lines(app, programme):
     db.session.commit()
     assert len(services.checklist_for(db.session, newcomer).lines) == 5
     assert other_call_project.call.requirements == []
+
+
+def test_owners_beyond_one_chunk_get_the_same_checklists(app, programme, monkeypatch):
+    people = [*programme.employees, programme.other_employee]
+    for person in people:
+        _decide(programme, _upload(programme, "id_card", person))
+    firms = [programme.firm, programme.other_firm]
+    whole = services.checklists_for(db.session, firms, people, today=TODAY)
+    monkeypatch.setattr(services, "CHUNK", 1)
+    chunked = services.checklists_for(db.session, firms, people, today=TODAY)
+    assert {key: [(line.requirement.code, line.status) for line in checklist.lines]
+            for key, checklist in chunked.items()} == {
+        key: [(line.requirement.code, line.status) for line in checklist.lines]
+        for key, checklist in whole.items()}
+    assert chunked[("participant", people[2].id)].lines[0].status == LineStatus.ACCEPTED

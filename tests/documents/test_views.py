@@ -204,6 +204,8 @@ def test_portal_runs_a_constant_number_of_queries(app, client, auth, programme, 
     ten = page_queries(url)
     _employees_with_documents(programme, 90)
     assert page_queries(url) == ten
+    _employees_with_documents(programme, 100)  # 200 employees × 6 lines
+    assert page_queries(url) == ten <= 15
 
 
 def test_review_and_board_run_a_constant_number_of_queries(app, client, auth, programme,
