@@ -83,8 +83,13 @@ def _item_key(checklist: Checklist, line) -> str:
             f"{line.status.value}:v{version}")
 
 
-def _item_text(owner_label: str, line) -> str:
-    text = f"{owner_label}: {requirement_title(line.requirement)} — {STATUS_LABELS[line.status]}"
+def _item_text(owner_label: str, line, locale: str, labels: dict) -> str:
+    """The line as the mail shows it; titles and status labels are rendered once per locale
+    (`labels` is the run's cache: a run names hundreds of thousands of lines)."""
+    key = (locale, line.requirement.id, line.status)
+    if key not in labels:
+        labels[key] = f"{line.requirement.title(locale)} — {STATUS_LABELS[line.status]}"
+    text = f"{owner_label}: {labels[key]}"
     if line.status == LineStatus.REJECTED:
         text += f" ({line.reason})"
     elif line.status in (LineStatus.EXPIRING, LineStatus.EXPIRED) and line.document.valid_until:
@@ -115,7 +120,7 @@ def _sme_recipients(enterprise: Enterprise, users: list[User]) -> list[tuple[str
 
 def _sme_reminders(session: Session, config, today: date,
                    since: datetime) -> Iterator[Reminder]:
-    last_id = 0
+    last_id, labels = 0, {}
     while True:
         enterprises = session.scalars(select(Enterprise).where(Enterprise.id > last_id)
                                       .order_by(Enterprise.id).limit(BATCH)).all()
@@ -146,14 +151,15 @@ def _sme_reminders(session: Session, config, today: date,
                 fresh = [(key, label, line) for key, label, line in items
                          if key not in reminded.get(to, ())]
                 if fresh:
-                    batch.append(_sme_mail(config, enterprise, to, locale, fresh))
+                    batch.append(_sme_mail(config, enterprise, to, locale, fresh, labels))
         yield from batch
 
 
-def _sme_mail(config, enterprise: Enterprise, to: str, locale: str, items) -> Reminder:
+def _sme_mail(config, enterprise: Enterprise, to: str, locale: str, items,
+              labels: dict) -> Reminder:
     link = f"{config['BASE_URL'].rstrip('/')}/documents/enterprises/{enterprise.id}"
     with force_locale(locale):
-        texts = [_item_text(label, line) for _key, label, line in items]
+        texts = [_item_text(label, line, locale, labels) for _key, label, line in items]
         subject = _("TrainHub: %(n)s documents need attention for %(name)s", n=len(items),
                     name=enterprise.name)
         body = "\n".join([

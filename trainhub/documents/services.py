@@ -270,10 +270,11 @@ def checklists_for(session: Session, enterprises: Iterable[Enterprise] = (),
         for document in latest_documents(session, [e.id for e in enterprises],
                                          [p.id for p in participants])
     }
+    needs_flags = any(requirement.condition for requirement in requirements)
     result = {}
     for key, owner in owners:
         kind, owner_id = key
-        flags = owner.flags(today) if isinstance(owner, Participant) else None
+        flags = owner.flags(today) if needs_flags and isinstance(owner, Participant) else None
         checklist = Checklist(kind=kind, owner_id=owner_id)
         for call_id in sorted(calls_of.get(key) or all_calls):
             for requirement in by_level_call.get((kind, call_id), []):
