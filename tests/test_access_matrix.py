@@ -53,6 +53,7 @@ def only(*roles: str, other_sme: str = FORBIDDEN) -> dict[str, str]:
 #: (method, endpoint) -> role -> expected outcome
 ACCESS = {
     ("GET", "main.dashboard"): logged_in(),
+    ("GET", "main.healthz"): public(),
     ("GET", "auth.login"): public(),
     ("POST", "auth.login"): public(),
     ("POST", "auth.logout"): logged_in(),

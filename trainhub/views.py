@@ -1,12 +1,12 @@
 """Wires the blueprints, the home dashboard, error pages and per-request context."""
-from flask import Blueprint, Flask, render_template, request
+from flask import Blueprint, Flask, jsonify, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from trainhub.api.errors import error_response, is_api_request
 from trainhub.auth.forms import LanguageForm
-from trainhub.auth.permissions import can, permission_required
+from trainhub.auth.permissions import can, permission_required, public
 from trainhub.programme.services import overview_for
 
 bp = Blueprint("main", __name__)
@@ -19,6 +19,17 @@ NAV_ITEMS: list[tuple[str, str, str]] = []
 @permission_required("dashboard.read")
 def dashboard():
     return render_template("dashboard.html", overview=overview_for(current_user))
+
+
+@bp.route("/healthz")
+@public
+def healthz():
+    """For the load balancer: 200 when the database answers `SELECT 1`, else 503."""
+    from trainhub.core.health import database_is_up
+
+    if database_is_up():
+        return jsonify(status="ok", database="ok")
+    return jsonify(status="unavailable", database="unreachable"), 503
 
 
 def _error_page(code: int, title: str, message: str):
