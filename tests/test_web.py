@@ -123,7 +123,7 @@ def test_healthz_and_pages_when_the_database_is_unreachable(tmp_path):
     response = client.get("/healthz")
     assert response.status_code == 503 and response.json["database"] == "unreachable"
     with client.session_transaction() as session:
-        session["_user_id"] = "1"  # a logged-in visitor: loading the user needs the database
+        session["_user_id"] = "1:1"  # a logged-in visitor: loading the user needs the database
     response = client.get("/")
     assert response.status_code == 503 and "<h1" in response.get_data(as_text=True)
 
