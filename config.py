@@ -106,6 +106,9 @@ class DefaultConfig:
         self.PASSWORD_RESET_MAX_AGE = _int("PASSWORD_RESET_MAX_AGE", 3600)
         #: seconds the background sender of a reset e-mail waits for the SMTP server
         self.MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 10)
+        #: how many reverse proxies / load balancers set X-Forwarded-For/-Proto in front of the
+        #: app (0: none); rate limits then count the client's address, not the balancer's
+        self.TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
         #: Strict-Transport-Security on every response (production only: it needs HTTPS)
         self.HSTS_ENABLED = _bool("HSTS_ENABLED", False)
         #: one JSON line per request on the "trainhub.requests" logger

@@ -159,3 +159,40 @@ def test_pages_answer_503_while_the_database_is_down_and_recover(app, client, au
     assert client.get("/enterprises/").status_code == 200
     assert client.get("/healthz").status_code == 200
 
+
+def test_trusted_proxy_sets_the_client_address_and_scheme(tmp_path):
+    from flask import request
+
+    app = make_app(TRUSTED_PROXIES=1, UPLOAD_DIR=str(tmp_path))
+    seen = {}
+
+    @app.get("/_probe")
+    def _probe():
+        seen.update(addr=request.remote_addr, scheme=request.scheme)
+        return "ok"
+
+    _probe.permission = "public"
+    app.test_client().get("/_probe", headers={"X-Forwarded-For": "203.0.113.9",
+                                              "X-Forwarded-Proto": "https"})
+    assert seen == {"addr": "203.0.113.9", "scheme": "https"}
+
+
+def test_gunicorn_is_a_dependency_and_wsgi_builds_the_production_app(monkeypatch, tmp_path):
+    import importlib
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    dependencies = tomllib.loads((root / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert any(d.startswith("gunicorn") for d in dependencies)
+    assert "gunicorn" in (root / "Makefile").read_text().split("serve:")[1].split("\n\n")[0]
+    assert "docs/deploy.md" in (root / "README.md").read_text()
+    monkeypatch.setenv("TRAINHUB_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "a-long-production-secret")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prod.db'}")
+    monkeypatch.setenv("UPLOAD_DIR", str(tmp_path / "uploads"))
+    monkeypatch.setenv("REQUEST_LOG_JSON", "false")
+    import wsgi
+
+    app = importlib.reload(wsgi).app
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["HSTS_ENABLED"]

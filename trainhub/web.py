@@ -109,6 +109,11 @@ def database_unavailable(error: DBAPIError):
 
 def init_app(app: Flask) -> None:
     """Install the hooks on `app`."""
+    proxies = app.config.get("TRUSTED_PROXIES", 0)
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     if app.config.get("REQUEST_LOG_JSON") and not request_log.handlers:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(message)s"))
