@@ -1,4 +1,5 @@
-# TrainHub: `make run` serves the demo, `make test` runs every test (SQLite, PostgreSQL, browser).
+# TrainHub: `make run` serves the demo, `make test` runs every test (SQLite, PostgreSQL, browser),
+# `make serve` runs gunicorn with the production config (docs/deploy.md).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,8 +7,10 @@ FLASK := $(BIN)/flask --app wsgi
 PYTEST := $(BIN)/python -m pytest
 SYSTEM_PACKAGES := postgresql chromium fonts-dejavu-core
 PG_URL := postgresql+psycopg://postgres@127.0.0.1:5433/trainhub_test
+BIND ?= 127.0.0.1:8000
+WORKERS ?= 3
 
-.PHONY: run test test-sqlite test-postgres test-e2e install install-test system-packages \
+.PHONY: run serve test test-sqlite test-postgres test-e2e install install-test system-packages \
         translations lint bench demo clean
 
 run: install
@@ -15,6 +18,12 @@ run: install
 	$(FLASK) demo
 	@echo "TrainHub on http://127.0.0.1:5000 (Ctrl+C stops it)"
 	$(FLASK) run --host 127.0.0.1 --port 5000
+
+# Production: needs SECRET_KEY and DATABASE_URL in the environment (see docs/deploy.md).
+serve: install
+	TRAINHUB_ENV=production $(FLASK) db upgrade
+	TRAINHUB_ENV=production $(BIN)/gunicorn --bind $(BIND) --workers $(WORKERS) \
+	  --timeout 60 --graceful-timeout 30 --access-logfile - wsgi:app
 
 demo: install
 	$(FLASK) db upgrade

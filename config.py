@@ -97,6 +97,22 @@ class DefaultConfig:
         self.BASE_URL = env("BASE_URL", "http://localhost:5000")
         self.RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", "memory://")
         self.LOGIN_RATE_LIMIT = env("LOGIN_RATE_LIMIT", "10 per minute")
+        #: this many failed logins within LOCKOUT_WINDOW_MINUTES lock the account ...
+        self.LOCKOUT_THRESHOLD = _int("LOCKOUT_THRESHOLD", 5)
+        self.LOCKOUT_WINDOW_MINUTES = _int("LOCKOUT_WINDOW_MINUTES", 15)
+        #: ... for this many minutes (an admin unlocks earlier by reactivating the account)
+        self.LOCKOUT_MINUTES = _int("LOCKOUT_MINUTES", 15)
+        #: how long an e-mailed password reset link stays valid, in seconds
+        self.PASSWORD_RESET_MAX_AGE = _int("PASSWORD_RESET_MAX_AGE", 3600)
+        #: seconds the background sender of a reset e-mail waits for the SMTP server
+        self.MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 10)
+        #: how many reverse proxies / load balancers set X-Forwarded-For/-Proto in front of the
+        #: app (0: none); rate limits then count the client's address, not the balancer's
+        self.TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
+        #: Strict-Transport-Security on every response (production only: it needs HTTPS)
+        self.HSTS_ENABLED = _bool("HSTS_ENABLED", False)
+        #: one JSON line per request on the "trainhub.requests" logger
+        self.REQUEST_LOG_JSON = _bool("REQUEST_LOG_JSON", False)
 
     def validate(self) -> None:
         """Check the settings that must be right before the app serves anything."""
@@ -133,10 +149,13 @@ class ProductionConfig(DefaultConfig):
     """Production: everything secret or site-specific must be given explicitly."""
 
     SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
 
     def __init__(self) -> None:
         super().__init__()
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+        self.HSTS_ENABLED = _bool("HSTS_ENABLED", True)
+        self.REQUEST_LOG_JSON = _bool("REQUEST_LOG_JSON", True)
 
     def validate(self) -> None:
         super().validate()

@@ -53,9 +53,15 @@ def only(*roles: str, other_sme: str = FORBIDDEN) -> dict[str, str]:
 #: (method, endpoint) -> role -> expected outcome
 ACCESS = {
     ("GET", "main.dashboard"): logged_in(),
+    ("GET", "main.healthz"): public(),
     ("GET", "auth.login"): public(),
     ("POST", "auth.login"): public(),
     ("POST", "auth.logout"): logged_in(),
+    ("GET", "auth.forgot_password"): public(),
+    ("POST", "auth.forgot_password"): public(),
+    # the world's token is no reset link: the page says so, to everyone
+    ("GET", "auth.reset_password_page"): public(),
+    ("POST", "auth.reset_password_page"): public(),
     ("POST", "auth.set_language"): public(),
     ("GET", "auth.users"): only("admin", "coordinator"),
     ("GET", "auth.user_new"): only("admin"),

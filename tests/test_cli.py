@@ -40,7 +40,7 @@ def test_bad_input_gives_a_readable_message_and_exit_code_1(app, runner):
                                     "--password", "long-enough-1"])
     assert duplicate.exit_code == 1 and "already exists" in duplicate.output
     short = runner.invoke(args=["create-user", "c@example.org", "--role", "admin", "--password", "x"])
-    assert short.exit_code == 1 and "at least 8" in short.output
+    assert short.exit_code == 1 and "at least 10" in short.output
     bad_role = runner.invoke(args=["create-user", "d@example.org", "--role", "king", "--password", "long-enough-1"])
     assert bad_role.exit_code != 0 and "king" in bad_role.output
 

@@ -53,6 +53,9 @@ def create_app(config: DefaultConfig | dict | None = None) -> Flask:
     from trainhub import views
 
     views.register(app)
+    from trainhub import web
+
+    web.init_app(app)
     from trainhub import api
 
     api.init_app(app)

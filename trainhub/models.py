@@ -1,7 +1,7 @@
 """Imports every area's models so the metadata (and Alembic) sees the whole schema."""
 from trainhub.attendance.models import AttendanceMark, Certificate, SignInSheet
 from trainhub.audit.models import AuditEvent
-from trainhub.auth.models import ApiToken, User
+from trainhub.auth.models import ApiToken, PasswordResetToken, User
 from trainhub.courses.models import Cohort, Course, Enrollment, TrainingSession
 from trainhub.documents.models import Document, DocumentRequirement, MailLog
 from trainhub.enterprises.models import DeMinimisAid, Enterprise
@@ -12,6 +12,6 @@ from trainhub.programme.models import Call, Project, ProjectTarget, ReportingPer
 __all__ = [
     "ApiToken", "AttendanceMark", "AuditEvent", "Call", "Certificate", "Cohort", "Course", "DeMinimisAid",
     "Document", "DocumentRequirement", "Enrollment", "Enterprise", "IndicatorSnapshot",
-    "MailLog", "Membership", "Participant", "Project", "ProjectTarget", "ReportingPeriod",
+    "MailLog", "Membership", "Participant", "PasswordResetToken", "Project", "ProjectTarget", "ReportingPeriod",
     "SignInSheet", "TrainingSession", "User",
 ]

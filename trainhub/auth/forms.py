@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from trainhub.auth.models import Locale, Role
 
@@ -10,6 +10,30 @@ from trainhub.auth.models import Locale, Role
 class LoginForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
+
+
+def acceptable_password(form, field) -> None:
+    """The password policy of trainhub.auth.services, as a WTForms validator."""
+    from trainhub.auth.services import password_problem
+
+    email = form.email.data if hasattr(form, "email") else getattr(form, "account_email", "")
+    problem = password_problem(field.data or "", email or "")
+    if problem:
+        raise ValidationError(problem)
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired(), acceptable_password])
+    confirm = PasswordField(_l("Repeat the new password"), validators=[
+        DataRequired(), EqualTo("password", message=_l("The two passwords differ."))])
+
+    def __init__(self, *args, account_email: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.account_email = account_email
 
 
 class LanguageForm(FlaskForm):
@@ -21,7 +45,7 @@ class UserForm(FlaskForm):
     full_name = StringField(_l("Full name"), validators=[Optional(), Length(max=200)])
     role = SelectField(_l("Role"), choices=[(r.value, r.value) for r in Role])
     enterprise_cui = StringField(_l("Enterprise CUI (SME users)"), validators=[Optional()])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), acceptable_password])
 
 
 class UserActiveForm(FlaskForm):

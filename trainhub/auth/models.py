@@ -3,7 +3,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -48,6 +48,13 @@ class User(UserMixin, TimestampMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     locale: Mapped[str] = mapped_column(String(2), default=Locale.RO.value)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: failed logins since `first_failed_login_at`; enough of them lock the account
+    failed_login_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    first_failed_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: no login succeeds before this moment, whatever the password
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: part of the session's user id; raising it logs the user out everywhere
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     enterprise = relationship("Enterprise", foreign_keys=[enterprise_id])
 
@@ -68,6 +75,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    def get_id(self) -> str:
+        """What the session remembers: the id and the session version (see `load_user`)."""
+        return f"{self.id}:{self.session_version or 1}"
 
     def has_role(self, *roles: str) -> bool:
         return self.role in roles
@@ -102,3 +113,20 @@ class ApiToken(db.Model):
 
     def __repr__(self) -> str:
         return f"<ApiToken {self.prefix}… of user {self.user_id}>"
+
+
+class PasswordResetToken(db.Model):
+    """An e-mailed password reset link; only the sha256 of its secret is kept, used once."""
+
+    __tablename__ = "password_reset_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: sha256 (hex) of the secret sent in the link
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: set when the link was used (or superseded); it never works again
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship()

@@ -1,25 +1,99 @@
 """Authentication and user management rules, independent of the request."""
 import hashlib
+import logging
 import secrets
+import threading
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app, has_request_context, session
 from flask_login import current_user
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from trainhub.auth.models import ApiToken, Locale, Role, User
+from trainhub.auth.models import ApiToken, Locale, PasswordResetToken, Role, User
 from trainhub.core.models import utcnow
 from trainhub.enterprises.models import Enterprise
 from trainhub.extensions import db
+
+log = logging.getLogger(__name__)
 
 
 class UserError(ValueError):
     """A user could not be created or changed; str() says why."""
 
 
-def load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+def _aware(moment: datetime | None) -> datetime | None:
+    """SQLite hands timestamps back without their (UTC) zone."""
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+def load_user(session_user_id: str) -> User | None:
+    """The active user a session names as `id:session_version`; None once the version moved
+    on (deactivated, password reset) or for any other shape."""
+    user_id, _sep, version = session_user_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or (user.session_version or 1) != int(version):
+        return None
+    return user
+
+
+#: the shortest password accepted
+PASSWORD_MIN_LENGTH = 10
+
+
+def password_problem(password: str, email: str = "") -> str | None:
+    """Why `password` is not acceptable for the account `email`, or None when it is."""
+    from flask_babel import gettext as _
+
+    if len(password) < PASSWORD_MIN_LENGTH:
+        return _("The password must have at least %(n)s characters.", n=PASSWORD_MIN_LENGTH)
+    if password.isdigit():
+        return _("The password must not be only digits.")
+    email = email.strip().lower()
+    if email and (password.strip().lower() == email
+                  or password.strip().lower() == email.partition("@")[0]):
+        return _("The password must not be the e-mail address.")
+    return None
+
+
+def end_sessions(user: User) -> None:
+    """Log `user` out of every browser (the caller commits)."""
+    user.session_version = (user.session_version or 1) + 1
+
+
+def set_active(user: User, active: bool) -> None:
+    """Deactivate (which ends the user's sessions) or reactivate (which also unlocks)."""
+    if not active and user.active:
+        end_sessions(user)
+    if active:
+        user.locked_until = None
+        user.failed_login_count = 0
+        user.first_failed_login_at = None
+    user.active = active
+    db.session.commit()
+
+
+def is_locked(user: User, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    return user.locked_until is not None and _aware(user.locked_until) > now
+
+
+def record_failed_login(user: User, now: datetime | None = None) -> None:
+    """Count a failed login; LOCKOUT_THRESHOLD of them within the window lock the account."""
+    config = current_app.config
+    now = now or utcnow()
+    window = timedelta(minutes=config["LOCKOUT_WINDOW_MINUTES"])
+    first = _aware(user.first_failed_login_at)
+    if first is None or now - first > window:
+        user.first_failed_login_at, user.failed_login_count = now, 0
+    user.failed_login_count = (user.failed_login_count or 0) + 1
+    if user.failed_login_count >= config["LOCKOUT_THRESHOLD"]:
+        user.locked_until = now + timedelta(minutes=config["LOCKOUT_MINUTES"])
+        user.failed_login_count, user.first_failed_login_at = 0, None
+        log.warning("account %s locked after repeated failed logins", user.email)
+    db.session.commit()
 
 
 def select_locale() -> str:
@@ -39,19 +113,25 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == email.strip().lower()))
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """The user when the email, password and active flag are all right; None otherwise.
+def authenticate(email: str, password: str, now: datetime | None = None) -> User | None:
+    """The user when the email, password and active flag are all right and the account is not
+    locked; None otherwise. A wrong password counts towards the lock-out.
 
     The caller shows one generic message for every failure so nobody learns which part failed.
     """
+    now = now or utcnow()
     user = find_user(email)
     if user is None:
         # Spend the same time as a real check, so timing does not reveal unknown accounts.
         User(password_hash="").set_password(password, current_app.config.get("PASSWORD_HASH_METHOD"))
         return None
-    if not user.check_password(password) or not user.active:
+    if not user.check_password(password):
+        record_failed_login(user, now)
         return None
-    user.last_login_at = utcnow()
+    if not user.active or is_locked(user, now):
+        return None
+    user.last_login_at = now
+    user.failed_login_count, user.first_failed_login_at, user.locked_until = 0, None, None
     db.session.commit()
     return user
 
@@ -66,8 +146,9 @@ def create_user(email: str, password: str, role: str, enterprise_cui: str | None
         raise UserError(f"role must be one of {', '.join(r.value for r in Role)}")
     if find_user(email) is not None:
         raise UserError(f"a user with e-mail {email} already exists")
-    if len(password) < 8:
-        raise UserError("password must have at least 8 characters")
+    problem = password_problem(password, email)
+    if problem:
+        raise UserError(problem)
     enterprise = None
     if role == Role.SME:
         if not enterprise_cui:
@@ -150,3 +231,79 @@ def user_for_token(db_session: Session, secret: str) -> User | None:
                        .values(last_used_at=utcnow()).execution_options(synchronize_session=False))
     db_session.commit()
     return token.user
+
+
+# --- password reset by e-mail -----------------------------------------------------------------
+
+def request_password_reset(db_session: Session, email: str,
+                           now: datetime | None = None) -> tuple[User, str] | None:
+    """A reset token for the active account `email` and its secret (for the link), or None
+    when there is no such account; the caller answers the same either way."""
+    user = find_user(email)
+    if user is None or not user.active:
+        return None
+    now = now or utcnow()
+    secret = secrets.token_urlsafe(32)
+    db_session.add(PasswordResetToken(
+        user=user, token_hash=_token_hash(secret), created_at=now,
+        expires_at=now + timedelta(seconds=current_app.config["PASSWORD_RESET_MAX_AGE"])))
+    db_session.commit()
+    return user, secret
+
+
+def valid_reset_token(db_session: Session, secret: str,
+                      now: datetime | None = None) -> PasswordResetToken | None:
+    """The unused, unexpired token of an active user for this secret; None otherwise."""
+    if not secret:
+        return None
+    token = db_session.scalar(select(PasswordResetToken).where(
+        PasswordResetToken.token_hash == _token_hash(secret)))
+    now = now or utcnow()
+    if (token is None or token.used_at is not None or _aware(token.expires_at) <= now
+            or not token.user.active):
+        return None
+    return token
+
+
+def reset_password(db_session: Session, secret: str, password: str,
+                   now: datetime | None = None) -> User:
+    """Set the new password through the link's secret; the link (and every other outstanding
+    link of the user) is used up, the user's sessions end and the lock-out is lifted."""
+    from flask_babel import gettext as _
+
+    now = now or utcnow()
+    token = valid_reset_token(db_session, secret, now)
+    if token is None:
+        raise UserError(_("The link is invalid, already used or expired."))
+    user = token.user
+    problem = password_problem(password, user.email)
+    if problem:
+        raise UserError(problem)
+    db_session.execute(update(PasswordResetToken)
+                       .where(PasswordResetToken.user_id == user.id,
+                              PasswordResetToken.used_at.is_(None))
+                       .values(used_at=now).execution_options(synchronize_session=False))
+    user.set_password(password, current_app.config.get("PASSWORD_HASH_METHOD"))
+    end_sessions(user)
+    user.locked_until, user.failed_login_count, user.first_failed_login_at = None, 0, None
+    db_session.commit()
+    return user
+
+
+def send_mail_in_background(config, to: str, subject: str, body: str) -> threading.Thread:
+    """Hand one message to SMTP in a thread, so the request never waits on the mail server;
+    a failure is logged (by the Mailer) and not retried."""
+    from trainhub.mail import Mailer, MailError
+
+    mailer = Mailer.from_config(config)
+
+    def send() -> None:
+        try:
+            with mailer:
+                mailer.send(to, subject, body)
+        except MailError:
+            pass  # already logged with the address and the server's answer
+
+    thread = threading.Thread(target=send, name="trainhub-mail", daemon=True)
+    thread.start()
+    return thread

@@ -1,4 +1,4 @@
-"""Login, logout, language choice, the user's API tokens and the admin's user pages."""
+"""Login, logout, password reset, language choice, API tokens and the admin's user pages."""
 from urllib.parse import urlsplit
 
 from flask import (
@@ -12,6 +12,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
@@ -19,8 +20,10 @@ from sqlalchemy.orm import joinedload
 
 from trainhub.auth.forms import (
     ApiTokenForm,
+    ForgotPasswordForm,
     LanguageForm,
     LoginForm,
+    ResetPasswordForm,
     RevokeTokenForm,
     UserActiveForm,
     UserForm,
@@ -31,10 +34,16 @@ from trainhub.auth.services import (
     UserError,
     authenticate,
     create_user,
+    is_locked,
     issue_token,
     own_token,
+    request_password_reset,
+    reset_password,
     revoke_token,
+    send_mail_in_background,
+    set_active,
     tokens_of,
+    valid_reset_token,
 )
 from trainhub.core.pagination import paginate
 from trainhub.extensions import db, limiter
@@ -79,6 +88,51 @@ def login():
     return render_template("auth/login.html", form=form)
 
 
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit(_login_rate_limit, methods=["POST"])
+@limiter.limit(_login_rate_limit, methods=["POST"], key_func=_login_account_key)
+@public
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        issued = request_password_reset(db.session, form.email.data)
+        if issued is not None:
+            user, secret = issued
+            link = (current_app.config["BASE_URL"].rstrip("/")
+                    + url_for("auth.reset_password_page", token=secret))
+            hours = current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600 or 1
+            with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+                subject = _("TrainHub: set a new password")
+                body = _("Someone (hopefully you) asked to set a new password for %(email)s.\n\n"
+                         "Open this link within %(hours)s hour(s) to choose it:\n%(link)s\n\n"
+                         "If it was not you, ignore this message: your password stays as it is.",
+                         email=user.email, hours=hours, link=link)
+            send_mail_in_background(current_app.config, user.email, subject, body)
+        # The same answer whether or not the account exists.
+        flash(_("If an account with that e-mail exists, a link to set a new password is on "
+                "its way."), "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@public
+def reset_password_page(token: str):
+    reset = valid_reset_token(db.session, token)
+    if reset is None:
+        return render_template("auth/reset_password.html", form=None)
+    form = ResetPasswordForm(account_email=reset.user.email)
+    if form.validate_on_submit():
+        try:
+            reset_password(db.session, token, form.password.data)
+        except UserError as error:
+            form.password.errors.append(str(error))
+        else:
+            flash(_("Your password was changed. Log in with the new one."), "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form)
+
+
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
@@ -106,7 +160,8 @@ def set_language():
 @permission_required("users.read")
 def users():
     page = paginate(select(User).options(joinedload(User.enterprise)).order_by(User.email))
-    return render_template("auth/users.html", page=page, active_form=UserActiveForm())
+    return render_template("auth/users.html", page=page, active_form=UserActiveForm(),
+                           is_locked=is_locked)
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
@@ -134,8 +189,7 @@ def user_set_active(user_id: int):
         if user.id == current_user.id and not form.active.data:
             flash(_("You cannot disable your own account."), "danger")
         else:
-            user.active = form.active.data
-            db.session.commit()
+            set_active(user, form.active.data)
             flash(_("User %(email)s updated.", email=user.email), "success")
     return redirect(url_for("auth.users"))
 

@@ -1,0 +1,162 @@
+"""Per-response plumbing: security headers, the POST and authority-read audit, request logs,
+database outages."""
+import json
+import logging
+import time
+
+from flask import Flask, g, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+log = logging.getLogger(__name__)
+request_log = logging.getLogger("trainhub.requests")
+
+#: no inline script anywhere (scripts live in trainhub/static); inline *style attributes* are
+#: allowed because progress bars set their width with one, and Bootstrap's CSS uses data: SVGs.
+CONTENT_SECURITY_POLICY = "; ".join((
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+))
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+}
+
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def security_headers(response, hsts: bool):
+    """Add the security headers; a view that set a stricter policy of its own keeps it."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if hsts:
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
+    return response
+
+
+def _logged_in_user_id() -> int | None:
+    """The user of this request when Flask-Login already loaded one; never queries."""
+    user = g.get("_login_user")
+    return user.id if user is not None and user.is_authenticated else None
+
+
+def audit_post(response):
+    """Record every POST by a logged-in user: method, endpoint and status, never the form."""
+    from trainhub.audit.services import record
+    from trainhub.extensions import db
+
+    if request.method != "POST":
+        return response
+    user_id = g.get("post_user_id") or _logged_in_user_id()
+    if user_id is None:
+        return response
+    try:
+        db.session.rollback()  # what the view did not commit is not committed by the audit
+        record(db.session, "http.post", None,
+               {"method": request.method, "endpoint": request.endpoint or "",
+                "path": request.path, "status": response.status_code}, user_id=user_id)
+        db.session.commit()
+    except DBAPIError:
+        db.session.rollback()
+        log.exception("could not audit POST %s by user %s", request.path, user_id)
+    return response
+
+
+def audit_authority_read(response):
+    """Record every page the managing authority reads (issue 7: its access is audited)."""
+    from trainhub.audit.services import record
+    from trainhub.auth.models import Role
+    from trainhub.extensions import db
+
+    user = g.get("_login_user")
+    if (request.method != "GET" or response.status_code != 200 or not request.endpoint
+            or request.endpoint.endswith("static") or user is None
+            or not user.is_authenticated or user.role != Role.AUTHORITY):
+        return response
+    try:
+        record(db.session, "authority.view", None, {"path": request.full_path.rstrip("?")},
+               user_id=user.id)
+        db.session.commit()
+    except DBAPIError:
+        db.session.rollback()
+        log.exception("could not audit the authority's read of %s", request.path)
+    return response
+
+
+def request_log_line(response) -> str:
+    """The JSON line describing this request, for log shippers."""
+    started = g.get("request_started")
+    duration_ms = round((time.perf_counter() - started) * 1000, 1) if started else None
+    return json.dumps({"method": request.method, "path": request.path,
+                       "status": response.status_code, "duration_ms": duration_ms,
+                       "user_id": _logged_in_user_id()}, separators=(",", ":"))
+
+
+def database_unavailable(error: DBAPIError):
+    """A lost database connection answers the 503 page (JSON for the API), not a 500."""
+    from trainhub.api.errors import error_response, is_api_request
+    from trainhub.extensions import db, login_manager
+
+    try:
+        db.session.rollback()
+    except DBAPIError:
+        pass
+    if "_login_user" not in g or g._login_user is None:
+        g._login_user = login_manager.anonymous_user()  # the layout must not query again
+    unavailable = isinstance(error, OperationalError | InterfaceError) or error.connection_invalidated
+    if unavailable:
+        log.error("database unavailable: %s", error.orig or error)
+        code, title, message = 503, _l("Service unavailable"), _l(
+            "The service is temporarily unavailable.")
+    else:
+        log.exception("database error", exc_info=error)
+        code, title, message = 500, _l("Something went wrong"), _l(
+            "The error was logged. Please try again later.")
+    if is_api_request():
+        from werkzeug.exceptions import InternalServerError, ServiceUnavailable
+
+        return error_response(ServiceUnavailable() if code == 503 else InternalServerError())
+    return render_template("error.html", code=code, title=title, message=message), code
+
+
+def init_app(app: Flask) -> None:
+    """Install the hooks on `app`."""
+    proxies = app.config.get("TRUSTED_PROXIES", 0)
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+    if app.config.get("REQUEST_LOG_JSON") and not request_log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        request_log.addHandler(handler)
+        request_log.setLevel(logging.INFO)
+        request_log.propagate = False
+
+    @app.before_request
+    def _remember_start_and_poster():
+        g.request_started = time.perf_counter()
+        if request.method == "POST" and request.endpoint != "static":
+            # logout forgets the user before the response: remember who posted
+            g.post_user_id = current_user.id if current_user.is_authenticated else None
+
+    @app.after_request
+    def _harden_audit_and_log(response):
+        audit_post(response)
+        audit_authority_read(response)
+        security_headers(response, app.config.get("HSTS_ENABLED", False))
+        if app.config.get("REQUEST_LOG_JSON"):
+            request_log.info(request_log_line(response))
+        return response
+
+    app.register_error_handler(DBAPIError, database_unavailable)
