@@ -415,3 +415,21 @@ def test_a_dossier_notes_files_missing_from_storage(app, running_project):
         archive = zipfile.ZipFile(spool)
         missing = [name for name in archive.namelist() if name.endswith("MISSING.txt")]
         assert missing and f"document {document.id}" in archive.read(missing[0]).decode()
+
+
+def test_an_sme_edits_its_employee_without_seeing_or_losing_special_categories(
+        app, auth, client, running_project):
+    firm = EnterpriseFactory()
+    participant, *_rest = _person(running_project, firm=firm)
+    _login(auth, "sme", enterprise=firm)
+    form = client.get(f"/participants/{participant.id}/edit").get_data(as_text=True)
+    assert 'name="disability"' not in form and 'name="minority_or_migrant"' not in form
+    response = auth.post(f"/participants/{participant.id}/edit", {
+        "cnp": participant.cnp, "last_name": "Ștefănescu", "first_name": "Ioana Maria",
+        "job_title": "Contabilă", "email": "ioana@example.ro", "phone": "0722000111",
+        "county": "RO-CJ", "environment": "urban", "isced": "3",
+        "employment_status": "employed"})
+    assert response.status_code == 302
+    person = db.session.get(Participant, participant.id)
+    assert person.first_name == "Ioana Maria"
+    assert person.disability is True and person.minority_or_migrant is True

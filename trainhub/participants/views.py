@@ -49,6 +49,7 @@ from trainhub.participants.services import (
     AGE_BANDS,
     FLAG_FILTERS,
     PARTICIPANT_COLUMNS,
+    SPECIAL_CATEGORIES,
     default_project,
     disclosure_for,
     memberships_by_participant,
@@ -135,9 +136,14 @@ def _save(participant: Participant | None):
         del form.enterprise_id  # an SME registers its own employees only
     if current_user.role == Role.SME or participant is not None:
         del form.project_id  # SMEs' employees join the current project; members stay members
+    hidden = () if disclosure_for(current_user).special_categories else SPECIAL_CATEGORIES
+    for name in hidden:
+        del form[name]  # special-category data: neither shown nor overwritten
     if form.validate_on_submit():
         raw = {name: form[name].data for name in PARTICIPANT_COLUMNS
                if name in form and name != "enterprise_cui"}
+        for name in hidden:
+            raw[name] = getattr(participant, name) if participant else None
         employer = db.session.get(Enterprise, form.enterprise_id.data or 0) \
             if "enterprise_id" in form else None
         raw["enterprise_cui"] = employer.cui if employer else None
