@@ -261,9 +261,12 @@ def test_erasure_pseudonymises_keeps_indicators_and_leaves_no_trace_in_the_audit
         assert value not in trail
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "participant.erase"))
     assert event.entity_id == participant.id and event.changes["files_deleted"] == 1
-    # a second request is refused; an edit of the person keeps the stored sex and birth date
+    # a second request is refused, and so is the edit form
     again = auth.post(f"/participants/{participant.id}/erase", follow_redirects=True)
     assert "already erased" in again.get_data(as_text=True)
+    edit = client.get(f"/participants/{participant.id}/edit", follow_redirects=True)
+    assert "can no longer be edited" in edit.get_data(as_text=True)
+    # a change to the row keeps the stored sex and birth date (the token is not a CNP)
     person.county = "RO-B"
     db.session.commit()
     assert (db.session.get(Participant, participant.id).birth_date) == birth
@@ -381,6 +384,8 @@ def test_the_dossier_zip_holds_record_documents_sheets_and_certificate(app, auth
         membership=colleague.memberships[0], cohort=enrollment.cohort, enrolled_on=date(2026, 3, 1))
     db.session.commit()
     _login(auth, "coordinator")
+    grid = client.get(f"/attendance/cohorts/{enrollment.cohort_id}").get_data(as_text=True)
+    assert f"/participants/cohorts/{enrollment.cohort_id}/dossier.zip" in grid
     response = client.get(f"/participants/{participant.id}/dossier.zip")
     assert response.status_code == 200 and response.mimetype == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.data))

@@ -173,7 +173,11 @@ def create():
 @bp.route("/<int:participant_id>/edit", methods=["GET", "POST"])
 @permission_required("participants.write")
 def edit(participant_id: int):
-    return _save(get_visible_or_404(Participant, participant_id, current_user))
+    participant = get_visible_or_404(Participant, participant_id, current_user)
+    if participant.pseudonymised_at is not None:
+        flash(_("This person's data was erased; the record can no longer be edited."), "warning")
+        return redirect(url_for("participants.detail", participant_id=participant.id))
+    return _save(participant)
 
 
 @bp.route("/memberships/<int:membership_id>/decide", methods=["POST"])
