@@ -95,6 +95,10 @@ class DefaultConfig:
         self.REMINDER_INTERVAL_DAYS = _int("REMINDER_INTERVAL_DAYS", 7)
         #: the site's address, for links in e-mails sent by jobs
         self.BASE_URL = env("BASE_URL", "http://localhost:5000")
+        #: years a project's records are kept after its end date (funding rules)
+        self.RETENTION_YEARS = _int("RETENTION_YEARS", 10)
+        #: daily time (HH:MM, server time) of the retention check
+        self.RETENTION_CHECK_TIME = env("RETENTION_CHECK_TIME", "06:30")
         self.RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", "memory://")
         self.LOGIN_RATE_LIMIT = env("LOGIN_RATE_LIMIT", "10 per minute")
         #: this many failed logins within LOCKOUT_WINDOW_MINUTES lock the account ...
@@ -119,6 +123,12 @@ class DefaultConfig:
         hour, _sep, minute = self.REMINDER_TIME.partition(":")
         if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
             raise ConfigError(f"REMINDER_TIME must be HH:MM, got {self.REMINDER_TIME!r}")
+        hour, _sep, minute = self.RETENTION_CHECK_TIME.partition(":")
+        if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
+            raise ConfigError(
+                f"RETENTION_CHECK_TIME must be HH:MM, got {self.RETENTION_CHECK_TIME!r}")
+        if self.RETENTION_YEARS < 0:
+            raise ConfigError(f"RETENTION_YEARS must not be negative, got {self.RETENTION_YEARS}")
 
 
 class DevelopmentConfig(DefaultConfig):

@@ -123,6 +123,17 @@ ACCESS = {
     ("POST", "participants.edit"): only("admin", "coordinator", "sme", other_sme=NOT_FOUND),
     ("POST", "participants.decide_membership"): only("admin", "coordinator"),
     ("GET", "participants.register_export"): only("admin", "coordinator", "authority"),
+    # personal-data handling: the person must be visible (else 404), then only the project team
+    ("POST", "participants.consent"): only("admin", "coordinator") | {"sme_other": NOT_FOUND},
+    ("GET", "participants.export_json"): only("admin", "coordinator") | {"sme_other": NOT_FOUND},
+    ("GET", "participants.export_pdf"): only("admin", "coordinator") | {"sme_other": NOT_FOUND},
+    ("GET", "participants.dossier_download"): only("admin", "coordinator")
+    | {"sme_other": NOT_FOUND},
+    # under retention hold in the world: refused with a message, i.e. redirected back
+    ("POST", "participants.erase"): only("admin", "coordinator") | {"sme_other": NOT_FOUND},
+    ("GET", "participants.cohort_dossier"): only("admin", "coordinator"),
+    ("GET", "participants.retention"): only("admin"),
+    ("POST", "participants.retention_delete"): only("admin"),
     ("GET", "imports.upload"): only("admin", "coordinator"),
     ("POST", "imports.upload"): only("admin", "coordinator"),
     # a token that is not the user's own staged upload is not found

@@ -82,3 +82,18 @@ def test_unexpected_error_shows_the_500_page_in_the_layout():
     assert response.status_code == 500
     html = response.get_data(as_text=True)
     assert "TrainHub" in html and "secret internals" not in html
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("RETENTION_YEARS", "ten", "RETENTION_YEARS"), ("RETENTION_YEARS", "-1", "negative"),
+    ("RETENTION_CHECK_TIME", "25:00", "RETENTION_CHECK_TIME")])
+def test_malformed_retention_settings_are_refused(monkeypatch, name, value, message):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=message):
+        DevelopmentConfig().validate()
+
+
+def test_retention_is_ten_years_unless_configured(monkeypatch):
+    assert DevelopmentConfig().RETENTION_YEARS == 10
+    monkeypatch.setenv("RETENTION_YEARS", "5")
+    assert DevelopmentConfig().RETENTION_YEARS == 5

@@ -1,4 +1,4 @@
-"""The background jobs (daily document reminders): one scheduler per host, held by a file lock."""
+"""The background jobs (daily reminders, retention check): one scheduler per host, file-locked."""
 import atexit
 import fcntl
 import logging
@@ -50,10 +50,34 @@ def run_reminders(app: Flask) -> None:
             db.session.remove()
 
 
+def run_retention_check(app: Flask) -> None:
+    """The daily job: list the people past retention for an admin; logged, never raised."""
+    from datetime import date
+
+    from trainhub.audit.services import acting_as
+    from trainhub.extensions import db
+    from trainhub.participants.gdpr import retention_check
+
+    with app.app_context():
+        try:
+            with acting_as(None):
+                retention_check(db.session, app.config["RETENTION_YEARS"], date.today())
+                db.session.commit()
+        except Exception:
+            log.exception("retention check failed; the next run tries again")
+            db.session.rollback()
+        finally:
+            db.session.remove()
+
+
 def add_jobs(scheduler: BaseScheduler, app: Flask) -> None:
-    """The reminder job, daily at REMINDER_TIME."""
+    """The reminder job daily at REMINDER_TIME, the retention check at RETENTION_CHECK_TIME."""
     hour, minute = (int(part) for part in app.config["REMINDER_TIME"].split(":"))
     scheduler.add_job(run_reminders, "cron", args=[app], id="document_reminders",
+                      hour=hour, minute=minute, replace_existing=True, coalesce=True,
+                      misfire_grace_time=3600, max_instances=1)
+    hour, minute = (int(part) for part in app.config["RETENTION_CHECK_TIME"].split(":"))
+    scheduler.add_job(run_retention_check, "cron", args=[app], id="retention_check",
                       hour=hour, minute=minute, replace_existing=True, coalesce=True,
                       misfire_grace_time=3600, max_instances=1)
 

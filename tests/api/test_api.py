@@ -140,7 +140,7 @@ def test_authority_sees_everyone_with_masked_cnp_and_no_special_categories(clien
 
 
 @pytest.mark.parametrize("role, full_cnp, special", [
-    ("admin", True, True), ("coordinator", True, True), ("sme", False, True),
+    ("admin", True, True), ("coordinator", True, True), ("sme", False, False),
     ("trainer", False, False), ("authority", False, False)])
 def test_what_each_role_sees_of_a_person(client, world, role, full_cnp, special):
     headers = bearer(world["users"][role])

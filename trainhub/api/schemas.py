@@ -95,9 +95,9 @@ class ParticipantSchema(Schema):
     enterprise_id = fields.Integer(required=True, allow_none=True)
     job_title = fields.String(required=True)
     disability = fields.Boolean(allow_none=True, metadata={
-        "description": "only for roles that record or decide on participants"})
+        "description": "special-category data: only for admins and coordinators"})
     minority_or_migrant = fields.Boolean(allow_none=True, metadata={
-        "description": "only for roles that record or decide on participants"})
+        "description": "special-category data: only for admins and coordinators"})
     memberships = fields.List(fields.Nested(MembershipSchema), required=True)
 
 

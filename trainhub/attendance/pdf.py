@@ -24,6 +24,11 @@ def _document(orientation: str = "P") -> FPDF:
     return pdf
 
 
+def new_document(orientation: str = "P") -> FPDF:
+    """An A4 document with the DejaVu font (regular and bold) and a first page."""
+    return _document(orientation)
+
+
 def sign_in_sheet(*, project: str, course: str, cohort: str, trainer: str, day: date,
                   times: str, names: Iterable[str]) -> bytes:
     """A sheet listing the enrolled people of one session with a column to sign."""

@@ -25,12 +25,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "participants.export_full", "documents.upload",
         "documents.review", "courses.write", "attendance.write", "indicators.export",
         "indicators.lock", "imports.run", "dashboard.read", "participants.export",
+        "participants.gdpr", "participants.special_categories", "participants.retention",
     }),
     Role.COORDINATOR: frozenset(READ_ALL | {
         "users.read", "calls.read", "enterprises.write", "enterprises.create",
         "participants.write", "participants.decide", "participants.export_full",
         "documents.upload", "documents.review", "courses.write", "attendance.write", "indicators.export", "indicators.lock", "imports.run",
-        "dashboard.read", "participants.export",
+        "dashboard.read", "participants.export", "participants.gdpr",
+        "participants.special_categories",
     }),
     Role.TRAINER: frozenset({
         "enterprises.read", "participants.read", "courses.read", "attendance.read",

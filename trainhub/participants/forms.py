@@ -1,8 +1,8 @@
 """Forms of the participants area; the values are checked by participants.services."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
-from wtforms.validators import Length
+from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length
 
 from trainhub.core.geography import county_choices
 from trainhub.participants.models import EmploymentStatus, Environment
@@ -55,3 +55,15 @@ class DecisionForm(FlaskForm):
                                                   ("ineligible", _l("Ineligible"))])
     note = TextAreaField(_l("Note"), validators=[Length(max=1000)],
                          description=_l("Required when declaring ineligible although every rule passes."))
+
+
+class ConsentForm(FlaskForm):
+    """How and when a person consented to the processing of their data, for one project."""
+
+    given_on = DateField(_l("Consent given on"), validators=[InputRequired()])
+    text_version = StringField(_l("Consent text version"),
+                               validators=[InputRequired(), Length(max=40)])
+    method = StringField(_l("How it was obtained"), default="signed registration form",
+                         validators=[InputRequired(), Length(max=200)])
+    document_id = SelectField(_l("Registration form document"), coerce=int, default=0,
+                              validate_choice=False)

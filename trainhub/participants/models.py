@@ -82,6 +82,9 @@ class Participant(TimestampMixin, db.Model):
         ForeignKey("enterprises.id", ondelete="RESTRICT"), index=True
     )
     job_title: Mapped[str] = mapped_column(String(200), default="")
+    #: set when the person's identity was erased (GDPR art. 17): CNP replaced by a token,
+    #: names and contacts blanked; sex and birth date kept for the indicators
+    pseudonymised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     enterprise = relationship("Enterprise", back_populates="employees_list")
     memberships: Mapped[list["Membership"]] = relationship(back_populates="participant")
@@ -112,6 +115,8 @@ class Participant(TimestampMixin, db.Model):
 @event.listens_for(Participant, "before_insert")
 @event.listens_for(Participant, "before_update")
 def _derive_from_cnp(_mapper, _connection, participant: Participant) -> None:
+    if not participant.cnp.isdigit():
+        return  # a pseudonym token (see participants.gdpr): sex and birth date stay as stored
     participant.sex = cnp_sex(participant.cnp)
     participant.birth_date = cnp_birth_date(participant.cnp)
 
@@ -148,8 +153,16 @@ class Membership(TimestampMixin, db.Model):
     exit_date: Mapped[date | None] = mapped_column(Date, index=True)
     exit_reason: Mapped[str] = mapped_column(String(200), default="")
     consent_given_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: version of the consent text the person accepted (e.g. `2026-01`)
+    consent_text_version: Mapped[str] = mapped_column(String(40), default="")
+    #: how the consent was obtained (e.g. "signed registration form")
+    consent_method: Mapped[str] = mapped_column(String(200), default="")
+    #: the accepted registration-form document that carries the signed consent, if any
+    consent_document_id: Mapped[int | None] = mapped_column(
+        ForeignKey("documents.id", ondelete="SET NULL"))
 
     project = relationship("Project")
     participant: Mapped[Participant] = relationship(back_populates="memberships")
     decided_by = relationship("User", foreign_keys=[decided_by_id])
+    consent_document = relationship("Document", foreign_keys=[consent_document_id])
     enrollments = relationship("Enrollment", back_populates="membership")

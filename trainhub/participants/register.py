@@ -23,8 +23,30 @@ def _yes_no(value: bool | None) -> str:
     return "" if value is None else ("yes" if value else "no")
 
 
-def register_rows(db_session: Session, project: Project, *, full_cnp: bool, today: date):
-    """The header, then one row per member of `project`, read in batches."""
+#: special-category columns (GDPR art. 9), left out for readers who may not see them
+SPECIAL_COLUMNS = {"disability", "minority_or_migrant", "flag_disability",
+                   "flag_minority_or_migrant"}
+
+
+def register_rows(db_session: Session, project: Project, *, full_cnp: bool, today: date,
+                  special_categories: bool = True):
+    """The header, then one row per member of `project`, read in batches; the
+    special-category columns only when `special_categories`."""
+    header = _flag_header()
+    keep = [index for index, name in enumerate(header)
+            if special_categories or name not in SPECIAL_COLUMNS]
+    for row in _all_rows(db_session, project, full_cnp=full_cnp, today=today):
+        yield [row[index] for index in keep]
+
+
+def _flag_header() -> list[str]:
+    """HEADER with the flag columns told apart from the answers (`flag_disability`)."""
+    flag_start = HEADER.index("size_class") + 1
+    return [f"flag_{name}" if flag_start <= index < flag_start + len(FLAGS) else name
+            for index, name in enumerate(HEADER)]
+
+
+def _all_rows(db_session: Session, project: Project, *, full_cnp: bool, today: date):
     yield HEADER
     stmt = (select(Membership)
             .options(joinedload(Membership.participant).joinedload(Participant.enterprise))
@@ -53,11 +75,12 @@ def register_rows(db_session: Session, project: Project, *, full_cnp: bool, toda
 
 
 def register_workbook(db_session: Session, project: Project, *, full_cnp: bool,
-                      today: date) -> io.BytesIO:
+                      today: date, special_categories: bool = True) -> io.BytesIO:
     """The register as an XLSX file in memory (written row by row, write-only mode)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("register")
-    for row in register_rows(db_session, project, full_cnp=full_cnp, today=today):
+    for row in register_rows(db_session, project, full_cnp=full_cnp, today=today,
+                             special_categories=special_categories):
         sheet.append(row)
     with tempfile.TemporaryFile() as spool:
         workbook.save(spool)

@@ -46,6 +46,8 @@ _EMPLOYMENT = {status.value: status.value for status in EmploymentStatus} | {
 }
 AGE_BANDS = {"under_25": (0, 24), "25_54": (25, 54), "55_64": (55, 64), "65_plus": (65, 200)}
 FLAG_FILTERS = ("age_55_64", "woman", "rural")
+#: special-category data (GDPR art. 9): shown only to roles that need it
+SPECIAL_CATEGORIES = ("disability", "minority_or_migrant")
 
 
 
@@ -207,10 +209,19 @@ class Disclosure:
     def cnp(self, cnp: str) -> str:
         return cnp if self.full_cnp else mask_cnp(cnp)
 
+    def flags(self, participant: Participant, when: date | None = None) -> dict[str, bool]:
+        """The person's target-group flags, without the special categories unless allowed."""
+        flags = participant.flags(when)
+        if not self.special_categories:
+            for name in SPECIAL_CATEGORIES:
+                flags.pop(name, None)
+        return flags
+
 
 def disclosure_for(user) -> Disclosure:
     """The full CNP only with full-export rights (DESIGN §11); disability and minority status
-    (special-category data) only for the roles that record or decide on participants."""
+    (special-category data) only for the roles that decide on participants (admin,
+    coordinator)."""
     return Disclosure(
         full_cnp=can(user, "participants.export_full"),
-        special_categories=can(user, "participants.write") or can(user, "participants.decide"))
+        special_categories=can(user, "participants.special_categories"))

@@ -1,7 +1,20 @@
-"""Participant pages: filtered list, detail with each rule's outcome, forms, decision, register."""
-from datetime import date
+"""Participant pages: list, detail, forms, decision, register, consent, GDPR export and dossier."""
+import io
+import json
+from datetime import UTC, date, datetime, time
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,15 +28,18 @@ from trainhub.core.errors import Problems
 from trainhub.core.geography import county_choices, county_name
 from trainhub.core.identifiers import mask_cnp
 from trainhub.core.pagination import paginate
+from trainhub.courses.models import Cohort
 from trainhub.documents.services import checklist_for, requirement_title
 from trainhub.enterprises.models import Enterprise
 from trainhub.enterprises.services import FieldProblems
 from trainhub.extensions import db
+from trainhub.participants import dossier, gdpr
 from trainhub.participants.eligibility import decide, evaluate_memberships
 from trainhub.participants.forms import (
     EMPLOYMENT_LABELS,
     ENVIRONMENT_LABELS,
     ISCED_LABELS,
+    ConsentForm,
     DecisionForm,
     ParticipantForm,
 )
@@ -33,7 +49,9 @@ from trainhub.participants.services import (
     AGE_BANDS,
     FLAG_FILTERS,
     PARTICIPANT_COLUMNS,
+    SPECIAL_CATEGORIES,
     default_project,
+    disclosure_for,
     memberships_by_participant,
     participant_list,
     save_participant,
@@ -46,9 +64,11 @@ bp = Blueprint("participants", __name__, url_prefix="/participants")
 @bp.context_processor
 def _helpers() -> dict:
     show_full = can(current_user, "participants.write")
+    disclosure = disclosure_for(current_user)
     return {"county_name": county_name, "employment_labels": EMPLOYMENT_LABELS,
             "environment_labels": ENVIRONMENT_LABELS, "isced_labels": ISCED_LABELS,
             "cnp_shown": (lambda cnp: cnp) if show_full else mask_cnp,
+            "visible_flags": disclosure.flags,
             "requirement_title": requirement_title}
 
 
@@ -77,10 +97,20 @@ def detail(participant_id: int):
     participant = get_visible_or_404(Participant, participant_id, current_user)
     today = date.today()
     memberships = memberships_by_participant(db.session, [participant.id])[participant.id]
+    gdpr_rights = can(current_user, "participants.gdpr")
+    consent_form = ConsentForm() if gdpr_rights else None
+    if consent_form is not None:
+        consent_form.document_id.choices = [(0, "—")] + [
+            (document.id, f"#{document.id} {requirement_title(document.requirement)} "
+                          f"v{document.version}")
+            for document in gdpr.consent_documents(db.session, participant)]
+    years = current_app.config["RETENTION_YEARS"]
     return render_template(
         "participants/detail.html", participant=participant, memberships=memberships,
         outcomes=evaluate_memberships(db.session, memberships, today), today=today,
-        locale=str(get_locale()), decision_form=DecisionForm(),
+        locale=str(get_locale()), decision_form=DecisionForm(), consent_form=consent_form,
+        holds=gdpr.retention_holds(db.session, participant, years, today) if gdpr_rights else [],
+        retention_date=lambda project: gdpr.retention_date(project, years),
         checklist=checklist_for(db.session, participant, today=today)
         if can(current_user, "documents.read") else None)
 
@@ -106,9 +136,14 @@ def _save(participant: Participant | None):
         del form.enterprise_id  # an SME registers its own employees only
     if current_user.role == Role.SME or participant is not None:
         del form.project_id  # SMEs' employees join the current project; members stay members
+    hidden = () if disclosure_for(current_user).special_categories else SPECIAL_CATEGORIES
+    for name in hidden:
+        del form[name]  # special-category data: neither shown nor overwritten
     if form.validate_on_submit():
         raw = {name: form[name].data for name in PARTICIPANT_COLUMNS
                if name in form and name != "enterprise_cui"}
+        for name in hidden:
+            raw[name] = getattr(participant, name) if participant else None
         employer = db.session.get(Enterprise, form.enterprise_id.data or 0) \
             if "enterprise_id" in form else None
         raw["enterprise_cui"] = employer.cui if employer else None
@@ -138,7 +173,11 @@ def create():
 @bp.route("/<int:participant_id>/edit", methods=["GET", "POST"])
 @permission_required("participants.write")
 def edit(participant_id: int):
-    return _save(get_visible_or_404(Participant, participant_id, current_user))
+    participant = get_visible_or_404(Participant, participant_id, current_user)
+    if participant.pseudonymised_at is not None:
+        flash(_("This person's data was erased; the record can no longer be edited."), "warning")
+        return redirect(url_for("participants.detail", participant_id=participant.id))
+    return _save(participant)
 
 
 @bp.route("/memberships/<int:membership_id>/decide", methods=["POST"])
@@ -185,7 +224,146 @@ def register_export():
     if full:
         record(db.session, "register.export_full", project, {"project": project.code})
         db.session.commit()
-    stream = register_workbook(db.session, project, full_cnp=full, today=date.today())
+    stream = register_workbook(db.session, project, full_cnp=full, today=date.today(),
+                               special_categories=disclosure_for(current_user).special_categories)
     return send_file(stream, as_attachment=True,
                      download_name=f"target-group-{project.code}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+# --- data protection: consent, export, erasure, retention, audit dossier -----------------
+
+def _gdpr_subject(participant_id: int) -> Participant:
+    """The person, if visible (else 404), and only for those who handle personal data (403)."""
+    participant = get_visible_or_404(Participant, participant_id, current_user)
+    if not can(current_user, "participants.gdpr"):
+        abort(403)
+    return participant
+
+
+@bp.route("/memberships/<int:membership_id>/consent", methods=["POST"])
+@permission_required("participants.read")
+def consent(membership_id: int):
+    membership = get_visible_or_404(Membership, membership_id, current_user)
+    if not can(current_user, "participants.gdpr"):
+        abort(403)
+    form = ConsentForm()
+    if form.validate_on_submit():
+        try:
+            gdpr.record_consent(
+                db.session, membership,
+                given_at=datetime.combine(form.given_on.data, time(12, 0), tzinfo=UTC),
+                text_version=form.text_version.data, method=form.method.data,
+                document_id=form.document_id.data or None, user_id=current_user.id)
+        except gdpr.ConsentRefused as problems:
+            db.session.rollback()
+            flash(_("The consent was not recorded: %(reasons)s", reasons=str(problems)), "danger")
+        else:
+            db.session.commit()
+            flash(_("Consent recorded."), "success")
+    else:
+        flash(_("The consent was not recorded: %(errors)s",
+                errors="; ".join(f"{form[name].label.text}: {' '.join(errors)}"
+                                 for name, errors in form.errors.items())), "danger")
+    return redirect(url_for("participants.detail", participant_id=membership.participant_id))
+
+
+def _export_data(participant: Participant, export_format: str) -> dict:
+    data = gdpr.subject_data(db.session, participant, today=date.today(),
+                             years=current_app.config["RETENTION_YEARS"])
+    record(db.session, "participant.export", participant, {"format": export_format})
+    db.session.commit()
+    return data
+
+
+@bp.route("/<int:participant_id>/export.json")
+@permission_required("participants.read")
+def export_json(participant_id: int):
+    participant = _gdpr_subject(participant_id)
+    data = _export_data(participant, "json")
+    response = Response(json.dumps(data, ensure_ascii=False, indent=2),
+                        mimetype="application/json")
+    response.headers["Content-Disposition"] = \
+        f"attachment; filename=participant-{participant.id}.json"
+    return response
+
+
+@bp.route("/<int:participant_id>/export.pdf")
+@permission_required("participants.read")
+def export_pdf(participant_id: int):
+    participant = _gdpr_subject(participant_id)
+    content = dossier.record_pdf(_export_data(participant, "pdf"))
+    return send_file(io.BytesIO(content), mimetype="application/pdf", as_attachment=True,
+                     download_name=f"participant-{participant.id}.pdf")
+
+
+@bp.route("/<int:participant_id>/erase", methods=["POST"])
+@permission_required("participants.read")
+def erase(participant_id: int):
+    participant = _gdpr_subject(participant_id)
+    try:
+        gdpr.erase(db.session, participant, years=current_app.config["RETENTION_YEARS"],
+                   today=date.today(), upload_dir=current_app.config["UPLOAD_DIR"],
+                   user_id=current_user.id, reason="request")
+    except gdpr.ErasureRefused as problems:
+        db.session.rollback()
+        flash(_("Erasure refused: %(reasons)s", reasons=str(problems)), "danger")
+    else:
+        db.session.commit()
+        flash(_("The person's data was pseudonymised."), "success")
+    return redirect(url_for("participants.detail", participant_id=participant_id))
+
+
+def _send_zip(people: list[Participant], filename: str, entity, details: dict):
+    spool = dossier.dossier_zip(
+        db.session, people, years=current_app.config["RETENTION_YEARS"], today=date.today(),
+        upload_dir=current_app.config["UPLOAD_DIR"],
+        verify_url=lambda token: url_for("verification.verify", token=token, _external=True))
+    record(db.session, "dossier.download", entity, details)
+    db.session.commit()
+    response = send_file(spool, mimetype="application/zip", as_attachment=True,
+                         download_name=filename)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.route("/<int:participant_id>/dossier.zip")
+@permission_required("participants.read")
+def dossier_download(participant_id: int):
+    participant = _gdpr_subject(participant_id)
+    return _send_zip([participant], f"dossier-{participant.id}.zip", participant,
+                     {"participants": [participant.id]})
+
+
+@bp.route("/cohorts/<int:cohort_id>/dossier.zip")
+@permission_required("participants.gdpr")
+def cohort_dossier(cohort_id: int):
+    cohort = get_visible_or_404(Cohort, cohort_id, current_user)
+    people = dossier.cohort_people(db.session, cohort)
+    return _send_zip(people, f"dossier-{cohort.code}.zip", cohort,
+                     {"participants": [person.id for person in people]})
+
+
+@bp.route("/retention")
+@permission_required("participants.retention")
+def retention():
+    return render_template(
+        "participants/retention.html", years=current_app.config["RETENTION_YEARS"],
+        due=gdpr.past_retention(db.session, current_app.config["RETENTION_YEARS"], date.today()))
+
+
+@bp.route("/<int:participant_id>/retention-delete", methods=["POST"])
+@permission_required("participants.retention")
+def retention_delete(participant_id: int):
+    participant = get_visible_or_404(Participant, participant_id, current_user)
+    try:
+        gdpr.erase(db.session, participant, years=current_app.config["RETENTION_YEARS"],
+                   today=date.today(), upload_dir=current_app.config["UPLOAD_DIR"],
+                   user_id=current_user.id, reason="retention expired")
+    except gdpr.ErasureRefused as problems:
+        db.session.rollback()
+        flash(_("Deletion refused: %(reasons)s", reasons=str(problems)), "danger")
+    else:
+        db.session.commit()
+        flash(_("Participant #%(id)s pseudonymised.", id=participant_id), "success")
+    return redirect(url_for("participants.retention"))
