@@ -10,8 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0005'
-# TODO on merge: re-point to '0004' (added on another branch in parallel)
-down_revision = '0003'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
