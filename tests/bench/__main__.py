@@ -225,11 +225,125 @@ def bench_indicators(database_url: str) -> list[dict]:
     ]
 
 
+def bench_register_export(database_url: str) -> dict:
+    """The target-group register of the scale project as XLSX (streamed, write-only)."""
+    from datetime import date
+
+    from sqlalchemy import func, select
+
+    from trainhub.participants.models import Membership
+    from trainhub.participants.register import register_workbook
+    from trainhub.programme.models import Project
+
+    app = make_app(SQLALCHEMY_DATABASE_URI=database_url)
+    with app.app_context():
+        project = db.session.scalar(select(Project).order_by(Project.id.desc()))
+        rows = db.session.scalar(select(func.count(Membership.id))
+                                 .where(Membership.project_id == project.id))
+        before = _peak_mb()
+        started = time.perf_counter()
+        size = len(register_workbook(db.session, project, full_cnp=False,
+                                     today=date.today()).getvalue())
+        seconds = time.perf_counter() - started
+    return {"figure": "register export (XLSX)", "rows": rows, "seconds": round(seconds, 1),
+            "bytes": size, "peak_mb": round(_peak_mb()), "peak_growth_mb": round(_peak_mb() - before)}
+
+
+def _isolated(only: str, database_url: str) -> dict:
+    """A figure measured in a fresh process, so its peak memory is its own."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "tests.bench", "--only", only,
+                          "--database-url", database_url],
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def _load(url: str, seconds: float, threads: int = 4) -> float:
+    """Requests per second of `threads` keep-alive clients hitting `url` on 127.0.0.1 only."""
+    import http.client
+    import threading
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    assert parts.hostname == "127.0.0.1", "the load loop only ever targets this machine"
+    counts = [0] * threads
+    stop = time.perf_counter() + seconds
+
+    def client(index: int) -> None:
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        while time.perf_counter() < stop:
+            connection.request("GET", path)
+            response = connection.getresponse()
+            response.read()
+            if response.status != 200:
+                raise RuntimeError(f"{path} answered {response.status}")
+            counts[index] += 1
+
+    workers = [threading.Thread(target=client, args=(i,)) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return sum(counts) / seconds
+
+
+def bench_served_pages(database_url: str, seconds: float = 10) -> list[dict]:
+    """Requests/s of the participants list and the attendance grid under gunicorn, as a ratio
+    to a hello-world route of the same gunicorn (target ≥ 0.5)."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import urllib.request
+
+    from sqlalchemy import select
+
+    from trainhub.courses.models import Cohort
+
+    app = make_app(SQLALCHEMY_DATABASE_URI=database_url)
+    with app.app_context():
+        cohort_id = db.session.scalar(select(Cohort.id).order_by(Cohort.id))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+         "--log-level", "warning", "tests.bench.wsgi_bench:app"],
+        env=os.environ | {"BENCH_DATABASE_URL": database_url})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(base + "/bench-hello", timeout=2)
+                break
+            except OSError:
+                if server.poll() is not None:
+                    raise RuntimeError("gunicorn did not start") from None
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("gunicorn did not answer within 30 s")
+        hello = _load(base + "/bench-hello", seconds)
+        results = []
+        for name, path in (("participants list page", "/participants/?page=1"),
+                           ("attendance grid page", f"/attendance/cohorts/{cohort_id}")):
+            rate = _load(base + path, seconds)
+            results.append({"figure": f"{name} under gunicorn", "requests_per_s": round(rate, 1),
+                            "hello_world_requests_per_s": round(hello, 1),
+                            "ratio": round(rate / hello, 3), "target_ratio": 0.5})
+        return results
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", type=int, default=5000, help="SMEs of the scale dataset")
     parser.add_argument("--database-url", help="default: a new SQLite file in a temp folder")
-    parser.add_argument("--only", choices=["reminders", "indicators", "import"],
+    parser.add_argument("--only", choices=["reminders", "indicators", "import", "register", "served"],
                         help="run one figure (reminders and indicators: against an existing "
                              "--database-url)")
     parser.add_argument("--scale-only", action="store_true",
@@ -238,6 +352,13 @@ def main() -> None:
     args = parser.parse_args()
     if args.only == "import":
         print(json.dumps(bench_participant_import()))
+        return
+    if args.only == "register":
+        print(json.dumps(bench_register_export(args.database_url)))
+        return
+    if args.only == "served":
+        for result in bench_served_pages(args.database_url):
+            print(" ".join(f"{key}={value}" for key, value in result.items()))
         return
     if args.only == "indicators":
         if not args.database_url:
@@ -256,7 +377,7 @@ def main() -> None:
         local = [] if args.scale_only else [bench_participant_import_isolated(),
                                             *bench_cohort_paperwork()]
         results = [*local, bench_scale_build(args.scale, url), *bench_indicators(url),
-                   bench_reminders(url)]
+                   _isolated("register", url), *bench_served_pages(url), bench_reminders(url)]
     results = [{"database": args.label, **result} for result in results]
     for result in results:
         print(" ".join(f"{key}={value}" for key, value in result.items()))
