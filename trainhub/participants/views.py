@@ -17,6 +17,7 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -300,18 +301,24 @@ def export_pdf(participant_id: int):
 @bp.route("/<int:participant_id>/erase", methods=["POST"])
 @permission_required("participants.read")
 def erase(participant_id: int):
-    participant = _gdpr_subject(participant_id)
+    if _pseudonymise(_gdpr_subject(participant_id), "request",
+                     _l("Erasure refused: %(reasons)s")):
+        flash(_("The person's data was pseudonymised."), "success")
+    return redirect(url_for("participants.detail", participant_id=participant_id))
+
+
+def _pseudonymise(participant: Participant, reason: str, refused_message) -> bool:
+    """Erase by pseudonymisation and commit; on refusal roll back and flash every reason."""
     try:
         gdpr.erase(db.session, participant, years=current_app.config["RETENTION_YEARS"],
                    today=date.today(), upload_dir=current_app.config["UPLOAD_DIR"],
-                   user_id=current_user.id, reason="request")
+                   user_id=current_user.id, reason=reason)
     except gdpr.ErasureRefused as problems:
         db.session.rollback()
-        flash(_("Erasure refused: %(reasons)s", reasons=str(problems)), "danger")
-    else:
-        db.session.commit()
-        flash(_("The person's data was pseudonymised."), "success")
-    return redirect(url_for("participants.detail", participant_id=participant_id))
+        flash(str(refused_message) % {"reasons": str(problems)}, "danger")
+        return False
+    db.session.commit()
+    return True
 
 
 def _send_zip(people: list[Participant], filename: str, entity, details: dict):
@@ -356,14 +363,6 @@ def retention():
 @permission_required("participants.retention")
 def retention_delete(participant_id: int):
     participant = get_visible_or_404(Participant, participant_id, current_user)
-    try:
-        gdpr.erase(db.session, participant, years=current_app.config["RETENTION_YEARS"],
-                   today=date.today(), upload_dir=current_app.config["UPLOAD_DIR"],
-                   user_id=current_user.id, reason="retention expired")
-    except gdpr.ErasureRefused as problems:
-        db.session.rollback()
-        flash(_("Deletion refused: %(reasons)s", reasons=str(problems)), "danger")
-    else:
-        db.session.commit()
+    if _pseudonymise(participant, "retention expired", _l("Deletion refused: %(reasons)s")):
         flash(_("Participant #%(id)s pseudonymised.", id=participant_id), "success")
     return redirect(url_for("participants.retention"))
