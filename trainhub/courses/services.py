@@ -20,7 +20,7 @@ from trainhub.courses.models import (
     TrainingSession,
     session_hours,
 )
-from trainhub.documents.services import missing_documents as documents_missing
+from trainhub.documents.services import missing_documents
 from trainhub.participants.models import Eligibility, Membership
 from trainhub.programme.models import Project
 
@@ -154,14 +154,6 @@ def trainer_overlaps(session: Session, trainer: User | None,
 
 class EnrollmentRefused(Problems):
     """The person cannot be enrolled; `problems` says everything that is missing."""
-
-
-def missing_documents(db_session: Session, membership: Membership) -> list:
-    """What keeps the participant's and the employer's checklists from being complete.
-
-    The documents area owns completeness (trainhub.documents.services).
-    """
-    return documents_missing(db_session, membership)
 
 
 def enrollment_gate(db_session: Session, cohort: Cohort, membership: Membership,
