@@ -1,9 +1,9 @@
 """The monitoring indicators of DESIGN §8, computed in the database, and locked snapshots.
 
 One subquery lists the counted participants of a project with the facts the indicators need
-(sex, age at entry, status, ISCED, flags, employer, entry and exit); the table is one aggregate
-query over it, each cell a COUNT(*) FILTER (WHERE ...). The same conditions select the people
-behind a cell.
+(sex, age at entry, status, ISCED, flags, employer, entry and exit). The table folds it into
+one row per combination of facts and adds those up, each cell a SUM(n) FILTER (WHERE ...);
+the same conditions select the people behind a cell.
 """
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -122,28 +122,49 @@ def _in_period(c, indicator: Indicator, start: date, end: date):
 
 
 def compute(db_session: Session, project: Project, start: date, end: date) -> dict[str, dict]:
-    """{code: {"men", "women", "total"}} for the period, in two aggregate queries."""
-    c = counted_subquery(project.id)
+    """{code: {"men", "women", "total"}} for the period: one pass over the grouped facts, one for CO23."""
+    grouped = _grouped_facts(project.id, start, end)
     columns = []
     for indicator in INDICATORS:
         if indicator.total_only:
             continue
-        condition = and_(indicator.condition(c), _in_period(c, indicator, start, end))
+        condition = and_(indicator.condition(grouped), _in_period_flag(grouped, indicator))
         for key, sex in SEXES:
-            # COUNT(*) FILTER (WHERE …): one pass, and cheaper than SUM(CASE …) on both databases
-            columns.append(func.count().filter(and_(condition, c.c.sex == sex))
-                           .label(f"{indicator.code}_{key}"))
-    row = db_session.execute(select(*columns).select_from(c)).one()._mapping
+            columns.append(func.coalesce(func.sum(grouped.c.n).filter(
+                and_(condition, grouped.c.sex == sex)), 0).label(f"{indicator.code}_{key}"))
+    row = db_session.execute(select(*columns).select_from(grouped)).one()._mapping
     values = {}
     for indicator in INDICATORS:
         if indicator.total_only:
             continue
         men, women = int(row[f"{indicator.code}_men"]), int(row[f"{indicator.code}_women"])
         values[indicator.code] = {"men": men, "women": women, "total": men + women}
+    c = counted_subquery(project.id)
     values["CO23"] = {"men": None, "women": None,
                       "total": db_session.scalar(select(func.count()).select_from(
                           _new_employers(c, start, end)))}
     return {indicator.code: values[indicator.code] for indicator in INDICATORS}
+
+
+def _grouped_facts(project_id: int, start: date, end: date):
+    """The counted participants of the period folded into one row per combination of facts.
+
+    Each person's facts (age at entry above all) are worked out once, in the GROUP BY; the
+    indicator cells then add up a few thousand group counts instead of testing every person
+    once per cell.
+    """
+    c = counted_subquery(project_id)
+    facts = {name: c.c[name] for name in ("sex", "age", "status", "isced", "minority",
+                                          "disability", "environment", "completed")}
+    facts["in_entry"] = c.c.entry_date.between(start, end)
+    facts["in_exit"] = c.c.exit_date.between(start, end)
+    return (select(*(fact.label(name) for name, fact in facts.items()), func.count().label("n"))
+            .where(or_(facts["in_entry"], facts["in_exit"])).group_by(*facts.values())
+            .subquery("grouped"))
+
+
+def _in_period_flag(grouped, indicator: Indicator):
+    return grouped.c.in_exit if indicator.basis == "exit" else grouped.c.in_entry
 
 
 def _new_employers(c, start: date, end: date):
