@@ -27,6 +27,7 @@ from trainhub.audit.models import AuditEvent
 from trainhub.documents.models import Document
 from trainhub.documents.services import accept, document_path, upload_document
 from trainhub.extensions import db
+from trainhub.imports.importers import run_import
 from trainhub.indicators.services import compute
 from trainhub.participants import gdpr
 from trainhub.participants.eligibility import decide
@@ -270,6 +271,22 @@ def test_erasure_pseudonymises_keeps_indicators_and_leaves_no_trace_in_the_audit
     person.county = "RO-B"
     db.session.commit()
     assert (db.session.get(Participant, participant.id).birth_date) == birth
+
+
+def test_re_importing_an_erased_person_creates_a_new_person(app, ended_project):
+    participant, *_rest = _person(ended_project)
+    cnp, cui = participant.cnp, participant.enterprise.cui
+    gdpr.erase(db.session, participant, years=10, today=TODAY, upload_dir=app.config["UPLOAD_DIR"],
+               user_id=None)
+    db.session.commit()
+    rows = ("cnp,last_name,first_name,enterprise_cui,county,environment,isced,employment_status\n"
+            f"{cnp},Ștefănescu,Ioana,{cui},Cluj,urban,3,employed\n")
+    report = run_import(db.session, "participants", rows.encode(), ended_project, user_id=None)
+    assert report.written and (report.created, report.updated) == (1, 0), report.errors
+    returning = db.session.scalar(select(Participant).where(Participant.cnp == cnp))
+    assert returning.id != participant.id and returning.last_name == "Ștefănescu"
+    erased = db.session.get(Participant, participant.id)
+    assert gdpr.is_pseudonymised(erased) and erased.last_name == "Pseudonymised"
 
 
 def test_erasure_drops_special_categories_of_someone_never_counted(app, ended_project):
