@@ -55,6 +55,16 @@ def test_cli_export_json_and_xlsx(project, runner, tmp_path):
     assert all("*" in row[2] for row in people)  # masked CNPs
 
 
+def test_xlsx_lists_the_people_behind_each_number_by_name(project, runner, tmp_path):
+    for last_name in ("Zamfir", "Albu", "Popa", "Barbu"):  # created out of alphabetical order
+        member(project, entry=date(2026, 3, 2), last_name=last_name)
+    target = tmp_path / "out.xlsx"
+    runner.invoke(args=["indicators", "export", "--project", "SMIS-9", "--from", "2026-03-01",
+                        "--to", "2026-03-31", "--format", "xlsx", "--output", str(target)])
+    people = list(load_workbook(target)["participants"].values)[1:]
+    assert [row[3] for row in people if row[0] == "TOTAL"] == ["Albu", "Barbu", "Popa", "Zamfir"]
+
+
 def test_cli_export_refuses_unknown_project_and_reversed_period(project, runner):
     assert runner.invoke(args=["indicators", "export", "--project", "NOPE", "--from", "2026-01-01",
                                "--to", "2026-02-01"]).exit_code == 1

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from trainhub.core.identifiers import mask_cnp
-from trainhub.indicators.services import INDICATORS, breakdowns, compute, members_behind
+from trainhub.indicators.services import INDICATORS, breakdowns, compute, members_stmt
 from trainhub.participants.models import Membership, Participant
 from trainhub.programme.models import Project
 
@@ -75,16 +75,16 @@ def to_xlsx(db_session: Session, project: Project, start: date, end: date, *,
     sheet.freeze_panes = "A2"
     _header(sheet, ["code", "sex", "cnp", "last_name", "first_name", "entry_date", "exit_date"])
     for indicator in INDICATORS:
-        ids = members_behind(db_session, project, start, end, indicator.code)
-        for start_at in range(0, len(ids), 1000):
-            # plain rows, not ORM objects: nothing piles up in the identity map
-            for sex, cnp, last_name, first_name, entry, exit_ in db_session.execute(
-                    select(Participant.sex, Participant.cnp, Participant.last_name,
-                           Participant.first_name, Membership.entry_date, Membership.exit_date)
-                    .join(Participant).where(Membership.id.in_(ids[start_at:start_at + 1000]))
-                    .order_by(Participant.last_name, Participant.first_name)):
-                sheet.append([indicator.code, sex, cnp if full_cnp else mask_cnp(cnp), last_name,
-                              first_name, entry, exit_])
+        behind = members_stmt(project, start, end, indicator.code)
+        # plain rows streamed in batches, not ORM objects: memory stays flat at any size
+        for sex, cnp, last_name, first_name, entry, exit_ in db_session.execute(
+                select(Participant.sex, Participant.cnp, Participant.last_name,
+                       Participant.first_name, Membership.entry_date, Membership.exit_date)
+                .join(Participant).where(Membership.id.in_(behind))
+                .order_by(Participant.last_name, Participant.first_name, Membership.id)
+                .execution_options(yield_per=2000)):
+            sheet.append([indicator.code, sex, cnp if full_cnp else mask_cnp(cnp), last_name,
+                          first_name, entry, exit_])
     with tempfile.TemporaryFile() as spool:
         workbook.save(spool)
         spool.seek(0)
