@@ -1,4 +1,4 @@
-"""Security headers, no inline script, the POST audit, request logs, /healthz and outages."""
+"""Security headers, no inline script or style, the POST audit, request logs, /healthz and outages."""
 import json
 import logging
 import re
@@ -15,6 +15,7 @@ from trainhub.extensions import db
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
 EVENT_ATTRIBUTE = re.compile(r"<[^>]+\son[a-z]+\s*=", re.IGNORECASE)
+INLINE_STYLE = re.compile(r"<style\b|<[^>]+\sstyle\s*=", re.IGNORECASE)
 
 
 def test_the_patterns_catch_what_they_should():
@@ -22,6 +23,9 @@ def test_the_patterns_catch_what_they_should():
     assert not INLINE_SCRIPT.search('<script src="/static/x.js"></script>')
     assert EVENT_ATTRIBUTE.search('<button type="button" onclick="go()">')
     assert not EVENT_ATTRIBUTE.search('<input name="online" value="on">')
+    assert INLINE_STYLE.search('<div class="bar" style="width: 5%">')
+    assert INLINE_STYLE.search("<style>p { color: red }</style>")
+    assert not INLINE_STYLE.search('<td data-style="x">list-style</td>')
 
 
 def test_every_page_has_no_inline_script_and_sends_the_headers(app, client, auth):
@@ -39,6 +43,7 @@ def test_every_page_has_no_inline_script_and_sends_the_headers(app, client, auth
             html = response.get_data(as_text=True)
             assert not INLINE_SCRIPT.search(html), f"inline <script> on {endpoint}"
             assert not EVENT_ATTRIBUTE.search(html), f"on*= handler on {endpoint}"
+            assert not INLINE_STYLE.search(html), f"inline style on {endpoint}"
             checked += 1
     assert checked > 30
 
@@ -47,7 +52,7 @@ def test_security_headers(client):
     response = client.get("/login")
     csp = response.headers["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
-    assert "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    assert "unsafe-inline" not in csp and "style-src 'self'" in csp
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["Referrer-Policy"] == "same-origin"
     assert response.headers["X-Content-Type-Options"] == "nosniff"

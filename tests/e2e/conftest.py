@@ -53,3 +53,13 @@ def live_server(live_app) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(timeout=5)
+
+
+@pytest.fixture
+def page(page):
+    """The browser page, failing the test if the browser refused anything under the CSP."""
+    refused = []
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    yield page
+    assert not refused, refused
