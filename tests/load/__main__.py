@@ -68,12 +68,35 @@ def _app_environment(database_url: str, folder: Path) -> dict:
     }
 
 
-def _locust_totals(prefix: Path) -> dict:
-    with open(f"{prefix}_stats.csv") as stats:
-        total = next(row for row in csv.DictReader(stats) if row["Name"] == "Aggregated")
-    return {"requests": int(total["Request Count"]), "failures": int(total["Failure Count"]),
-            "requests_per_s": round(float(total["Requests/s"]), 1),
-            "median_ms": int(float(total["50%"] or 0)), "p95_ms": int(float(total["95%"] or 0))}
+def _percentile(endpoints: list[dict], share: float) -> int:
+    """The response time (ms) under which `share` of the endpoints' requests answered."""
+    times: dict[float, int] = {}
+    for endpoint in endpoints:
+        for milliseconds, count in endpoint["response_times"].items():
+            times[float(milliseconds)] = times.get(float(milliseconds), 0) + count
+    wanted, seen = share * sum(times.values()), 0
+    for milliseconds, count in sorted(times.items()):
+        seen += count
+        if seen >= wanted:
+            return round(milliseconds)
+    return 0
+
+
+def _locust_totals(stats_file: Path) -> dict:
+    """Requests, failures, rate and percentiles over every endpoint of locust's final stats;
+    prints one line per endpoint."""
+    endpoints = json.loads(stats_file.read_text())
+    for endpoint in sorted(endpoints, key=lambda endpoint: endpoint["name"]):
+        print(f"  {endpoint['method']:5} {endpoint['name']:42} {endpoint['num_requests']:6} "
+              f"requests {endpoint['num_failures']:4} failed  median "
+              f"{_percentile([endpoint], 0.5):5} ms  p95 {_percentile([endpoint], 0.95):5} ms")
+    requests = sum(endpoint["num_requests"] for endpoint in endpoints)
+    span = (max(endpoint["last_request_timestamp"] or 0 for endpoint in endpoints)
+            - min(endpoint["start_time"] for endpoint in endpoints)) if endpoints else 0
+    return {"requests": requests,
+            "failures": sum(endpoint["num_failures"] for endpoint in endpoints),
+            "requests_per_s": round(requests / span, 1) if span else 0.0,
+            "median_ms": _percentile(endpoints, 0.5), "p95_ms": _percentile(endpoints, 0.95)}
 
 
 def _print_failures(prefix: Path) -> None:
@@ -128,12 +151,13 @@ def run(args: argparse.Namespace, database_url: str) -> int:
                 [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
                  "--host", base, "--users", str(args.users), "--spawn-rate",
                  str(args.spawn_rate), "--run-time", f"{seconds}s", "--stop-timeout", "20",
-                 "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING"],
+                 "--csv", str(prefix), "--json-file", str(prefix), "--only-summary",
+                 "--loglevel", "WARNING"],
                 cwd=ROOT, env=environment | {"LOAD_ACCOUNTS": str(accounts_file),
                                              "LOAD_MARKS": str(marks_file)})
             load = {"figure": LOAD_FIGURE, "users": args.users, "minutes": args.minutes,
                     "gunicorn_workers": args.workers, "smes": args.smes,
-                    **_locust_totals(prefix), **dataset.count_marks(database_url, marks_file),
+                    **_locust_totals(Path(f"{prefix}.json")), **dataset.count_marks(database_url, marks_file),
                     "target_failures": 0, "target_lost": 0}
             print(_line(load), flush=True)
             _print_failures(prefix)
