@@ -1,4 +1,4 @@
-"""`make loadtest`: locust against gunicorn on a throw-away PostgreSQL, marks counted, then a restart.
+"""`make loadtest`: locust against gunicorn on throw-away PostgreSQL, marks counted, a restart.
 
     python -m tests.load [--users 50] [--minutes 2] [--no-restart-postgres]
 
@@ -121,7 +121,59 @@ def _line(figure: dict) -> str:
     return " ".join(f"{key}={value}" for key, value in figure.items())
 
 
+def _serve(base: str, workers: int, environment: dict) -> subprocess.Popen:
+    """gunicorn as `make serve` runs it (docs/deploy.md), bound to 127.0.0.1 only."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--bind", base.removeprefix("http://"),
+         "--workers", str(workers), "--timeout", "60", "--graceful-timeout", "30",
+         "--forwarded-allow-ips", "127.0.0.1", "--log-level", "warning", "wsgi:app"],
+        cwd=ROOT, env=environment)
+    print(f"gunicorn (pid {server.pid}, {workers} workers) on {base}", flush=True)
+    return server
+
+
+def _stop(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=40)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def _load_phase(args: argparse.Namespace, base: str, environment: dict, folder: Path,
+                database_url: str) -> dict:
+    """Locust headless against `base`; its figures and the marks counted afterwards."""
+    from tests.load import dataset
+
+    prefix = folder / "locust"
+    locust = subprocess.run(
+        [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--host", base,
+         "--users", str(args.users), "--spawn-rate", str(args.spawn_rate),
+         "--run-time", f"{round(args.minutes * 60)}s", "--stop-timeout", "20",
+         "--csv", str(prefix), "--json-file", str(prefix), "--only-summary",
+         "--loglevel", "WARNING"],
+        cwd=ROOT, env=environment | {"LOAD_ACCOUNTS": str(folder / "accounts.json"),
+                                     "LOAD_MARKS": str(folder / "marks.json")})
+    figures = {"figure": LOAD_FIGURE, "users": args.users, "minutes": args.minutes,
+               "gunicorn_workers": args.workers, "smes": args.smes,
+               **_locust_totals(Path(f"{prefix}.json")),
+               **dataset.count_marks(database_url, folder / "marks.json"),
+               # non-zero on a failed request and on an exception in a user's task
+               "locust_exit_code": locust.returncode,
+               "target_failures": 0, "target_lost": 0}
+    print(_line(figures), flush=True)
+    _print_failures(prefix)
+    return figures
+
+
+def _load_passed(figures: dict) -> bool:
+    return (figures["failures"] == 0 and figures["lost"] == 0 and figures["uploads_lost"] == 0
+            and figures["marks_sent"] > 0 and figures["locust_exit_code"] == 0)
+
+
 def run(args: argparse.Namespace, database_url: str) -> int:
+    """Every phase against `database_url` (the throw-away server); 0 when all of them passed."""
     from tests.load import dataset
 
     with tempfile.TemporaryDirectory(prefix="trainhub-load-") as folder_name:
@@ -134,50 +186,26 @@ def run(args: argparse.Namespace, database_url: str) -> int:
         print(f"seeded {args.smes} scale SMEs and {len(accounts['smes'])} SME, "
               f"{len(accounts['markers'])} marker and {len(accounts['readers'])} reader accounts "
               f"in {time.monotonic() - started:.0f} s", flush=True)
-        accounts_file, marks_file = folder / "accounts.json", folder / "marks.json"
-        accounts_file.write_text(json.dumps(accounts))
+        (folder / "accounts.json").write_text(json.dumps(accounts))
         base = f"http://127.0.0.1:{args.port or _free_port()}"
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--bind", base.removeprefix("http://"),
-             "--workers", str(args.workers), "--timeout", "60", "--graceful-timeout", "30",
-             "--forwarded-allow-ips", "127.0.0.1", "--log-level", "warning", "wsgi:app"],
-            cwd=ROOT, env=environment)
-        print(f"gunicorn (pid {server.pid}, {args.workers} workers) on {base}", flush=True)
+        server = _serve(base, args.workers, environment)
         try:
             _wait_until_served(base, server)
-            prefix = folder / "locust"
-            seconds = round(args.minutes * 60)
-            subprocess.run(
-                [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
-                 "--host", base, "--users", str(args.users), "--spawn-rate",
-                 str(args.spawn_rate), "--run-time", f"{seconds}s", "--stop-timeout", "20",
-                 "--csv", str(prefix), "--json-file", str(prefix), "--only-summary",
-                 "--loglevel", "WARNING"],
-                cwd=ROOT, env=environment | {"LOAD_ACCOUNTS": str(accounts_file),
-                                             "LOAD_MARKS": str(marks_file)})
-            load = {"figure": LOAD_FIGURE, "users": args.users, "minutes": args.minutes,
-                    "gunicorn_workers": args.workers, "smes": args.smes,
-                    **_locust_totals(Path(f"{prefix}.json")), **dataset.count_marks(database_url, marks_file),
-                    "target_failures": 0, "target_lost": 0}
-            print(_line(load), flush=True)
-            _print_failures(prefix)
-            ok = (load["failures"] == 0 and load["lost"] == 0 and load["uploads_lost"] == 0
-                  and load["marks_sent"] > 0)
-            figures = [load]
+            load = _load_phase(args, base, environment, folder, database_url)
+            ok, figures = _load_passed(load), [load]
             if args.restart_postgres:
                 from tests.load import faults
 
                 restart = {"figure": RESTART_FIGURE, **faults.restart_postgres_under_load(
                     base, accounts, server.pid, outage_seconds=args.outage_seconds)}
-                recount = dataset.count_marks(database_url, marks_file)
+                recount = dataset.count_marks(database_url, folder / "marks.json")
                 restart["lost_after_restart"] = recount["lost"] + recount["uploads_lost"]
                 print(_line(restart), flush=True)
                 ok = ok and faults.passed(restart) and restart["lost_after_restart"] == 0
                 figures.append(restart)
             _keep_results(*figures)
         finally:
-            server.terminate()
-            server.wait(timeout=40)
+            _stop(server)
     print("load test passed" if ok else "load test FAILED", flush=True)
     return 0 if ok else 1
 
@@ -188,7 +216,8 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=2, help="length of the load phase")
     parser.add_argument("--spawn-rate", type=float, default=5, help="users started per second")
     parser.add_argument("--smes", type=int, default=50,
-                        help="scale SMEs seeded, at least --users (each with 20 employees, a cohort of 20 sessions)")
+                        help="scale SMEs seeded, at least --users (each with 20 employees "
+                             "and a cohort of 20 sessions)")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
     parser.add_argument("--port", type=int, help="gunicorn's port on 127.0.0.1 (default: free)")
     parser.add_argument("--no-restart-postgres", dest="restart_postgres", action="store_false",

@@ -1,4 +1,4 @@
-"""How a load client talks to the app: as a browser behind the TLS-ending proxy, on 127.0.0.1 only."""
+"""How a load client talks to the app: a browser behind the TLS-ending proxy, 127.0.0.1 only."""
 import re
 from urllib.parse import urlsplit
 

@@ -1,4 +1,4 @@
-"""The load test's dataset (demo programme, scale SMEs, one account per load user) and the mark count."""
+"""The load test's dataset (demo, scale SMEs, an account per load user) and the mark count."""
 import json
 from pathlib import Path
 

@@ -1,4 +1,4 @@
-"""The restart phase: PostgreSQL stops and starts again under light load; the app answers 503, then 200."""
+"""The restart phase: PostgreSQL stops and starts under light load; pages answer 503, then 200."""
 import os
 import subprocess
 import threading

@@ -1,4 +1,4 @@
-"""Locust users of the load test: SMEs uploading documents, markers saving attendance, report readers.
+"""Locust users of the load test: SMEs uploading documents, attendance markers, report readers.
 
 Run by `python -m tests.load` (which seeds the accounts and serves the app); it reads the
 accounts from LOAD_ACCOUNTS and writes the attendance cells it wrote to LOAD_MARKS at the end.
@@ -17,7 +17,7 @@ from locust import HttpUser, between, events, task
 from tests.load.client import behind_the_proxy, csrf_token
 
 REQUEST_TIMEOUT = 30
-STATUSES = ("present", "late", "excused", "absent")
+STATUSES = ("present", "late", "excused", "absent")  # trainhub.attendance.models.MarkStatus
 CELLS_PER_SAVE = 5
 
 _CELL = re.compile(r'name="status-(\d+)-(\d+)"')
@@ -90,6 +90,8 @@ class SmeUser(ProgrammeUser):
     @task(3)
     def upload_a_document(self) -> None:
         portal = self.get_page("/documents/", "/documents/enterprises/[id]")
+        if portal.status_code != 200:
+            return
         forms = [(action, _FILE_INPUT.findall(body))
                  for action, body in _UPLOAD_FORM.findall(portal.text)]
         forms = [(action, inputs) for action, inputs in forms if inputs]
