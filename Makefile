@@ -10,8 +10,8 @@ PG_URL := postgresql+psycopg://postgres@127.0.0.1:5433/trainhub_test
 BIND ?= 127.0.0.1:8000
 WORKERS ?= 3
 
-.PHONY: run serve test test-sqlite test-postgres test-e2e install install-test system-packages \
-        translations lint bench demo clean
+.PHONY: run serve test test-sqlite test-postgres test-e2e install install-test install-load \
+        system-packages translations lint bench loadtest demo clean
 
 run: install
 	$(FLASK) db upgrade
@@ -55,9 +55,16 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	$(BIN)/pip install -q -e ".[test]"
 	@touch $@
 
+$(VENV)/.installed-load: $(VENV)/.installed-test pyproject.toml
+	$(BIN)/pip install -q -e ".[test,load]"
+	@touch $@
+
 install: $(VENV)/.installed translations
 
 install-test: $(VENV)/.installed-test translations
+
+# locust, for `make loadtest` only: `make test` never needs it
+install-load: $(VENV)/.installed-load translations
 
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -d trainhub/translations
@@ -84,6 +91,13 @@ lint: install-test
 bench: install-test system-packages
 	$(BIN)/python -m tests.bench
 	bash tests/throwaway_postgres.sh sh -c '$(BIN)/python -m tests.bench --scale-only --label postgresql --database-url "$$TEST_DATABASE_URL"'
+
+# Locust against gunicorn on a throw-away PostgreSQL (port LOAD_PG_PORT), then a PostgreSQL
+# restart (docs/deploy.md "Load test"); LOAD_ARGS="--users 10 --minutes 0.5" for a short run.
+# The lock keeps it from overlapping another benchmark on this machine.
+LOAD_PG_PORT ?= 5447
+loadtest: install-load system-packages
+	PG_PORT=$(LOAD_PG_PORT) flock /tmp/trainhub-bench.lock $(BIN)/python -m tests.load $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

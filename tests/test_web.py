@@ -1,13 +1,14 @@
 """Security headers, no inline script or style, the POST audit, request logs, /healthz and outages."""
 import json
 import logging
+import os
 import re
 
 import pytest
 from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 
-from tests.conftest import make_app
+from tests.conftest import Auth, FreshContextClient, _empty_database, make_app
 from tests.factories import UserFactory
 from tests.test_access_matrix import ACCESS, _url, build_world
 from trainhub.audit.models import AuditEvent
@@ -135,10 +136,14 @@ def test_healthz_and_pages_when_the_database_is_unreachable(tmp_path):
 
 @pytest.fixture
 def database_down(app):
-    """While `state["down"]` is true every SQL statement fails as if the server had gone."""
-    state = {"down": False}
+    """While `state["down"]` is true every SQL statement fails as if the server had gone;
+    `state["after_the_user"]` brings it down right after the request has loaded its user."""
+    state = {"down": False, "after_the_user": False}
 
-    def fail(*_args):
+    def fail(_connection, _cursor, statement, *_args):
+        if state["after_the_user"] and "FROM users" in statement:
+            state.update(after_the_user=False, down=True)
+            return
         if state["down"]:
             raise OperationalError("SELECT 1", {}, ConnectionRefusedError("server closed"))
 
@@ -163,6 +168,60 @@ def test_pages_answer_503_while_the_database_is_down_and_recover(app, client, au
     database_down["down"] = False
     assert client.get("/enterprises/").status_code == 200
     assert client.get("/healthz").status_code == 200
+
+
+def test_an_outage_after_the_user_was_loaded_answers_503_not_500(app, client, auth,
+                                                                 database_down):
+    UserFactory(email="ana@example.org")
+    db.session.commit()
+    auth.login("ana@example.org")
+    database_down["after_the_user"] = True  # the rollback expires the user the layout shows
+    response = client.get("/enterprises/")
+    assert response.status_code == 503 and "<h1" in response.get_data(as_text=True)
+    database_down["down"] = False
+    assert client.get("/enterprises/").status_code == 200
+
+
+@pytest.fixture
+def durable_app(tmp_path):
+    """The app on a database that outlives a discarded connection: PostgreSQL, or an SQLite
+    file (the in-memory one dies with its only connection)."""
+    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'trainhub.db'}"
+    app = make_app(SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=str(tmp_path / "uploads"))
+    app.test_client_class = FreshContextClient
+    with app.app_context():
+        db.create_all()
+        try:
+            yield app
+        finally:
+            db.session.rollback()
+            _empty_database()
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_a_connection_dropped_under_the_closing_rollback_still_answers(durable_app,
+                                                                       monkeypatch):
+    """PostgreSQL restarting terminates the connection; the ROLLBACK that ends the request
+    then fails, and must neither turn the finished page into a 500 nor poison the pool."""
+    UserFactory(email="ana@example.org")
+    db.session.commit()
+    client = durable_app.test_client()
+    Auth(client).login("ana@example.org")
+    dialect = db.engine.dialect
+    rollback, dropped = dialect.do_rollback, []
+
+    def terminated_by_the_server(dbapi_connection):
+        if not dropped:
+            dropped.append(dbapi_connection)
+            raise dialect.loaded_dbapi.OperationalError(
+                "terminating connection due to administrator command")
+        rollback(dbapi_connection)
+
+    monkeypatch.setattr(dialect, "do_rollback", terminated_by_the_server)
+    assert client.get("/enterprises/").status_code == 200
+    assert dropped
+    assert client.get("/enterprises/").status_code == 200
 
 
 def test_trusted_proxy_sets_the_client_address_and_scheme(tmp_path):

@@ -17,10 +17,11 @@ stop() {
 }
 trap stop EXIT
 "${as_pg[@]}" "$pg_bin/initdb" -D "$dir/data" -A trust -U postgres >/dev/null
-"${as_pg[@]}" "$pg_bin/pg_ctl" -D "$dir/data" \
-  -o "-k /tmp -p $port -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off" \
-  -l "$dir/log" -w start >/dev/null
+options="-k /tmp -p $port -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
+"${as_pg[@]}" "$pg_bin/pg_ctl" -D "$dir/data" -o "$options" -l "$dir/log" -w start >/dev/null
 "$pg_bin/psql" -q -h 127.0.0.1 -p "$port" -U postgres -c "CREATE DATABASE trainhub_test" >/dev/null
 export TEST_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$port/trainhub_test"
+# for a command that stops and starts this server itself (the load test's restart phase)
+export THROWAWAY_PG_BIN="$pg_bin" THROWAWAY_PG_DIR="$dir" THROWAWAY_PG_OPTIONS="$options"
 echo "throw-away PostgreSQL on 127.0.0.1:$port"
 "$@"

@@ -44,6 +44,20 @@ def security_headers(response, hsts: bool):
     return response
 
 
+def discard_transaction() -> None:
+    """Roll the request's transaction back; a connection the server dropped is discarded instead.
+
+    When PostgreSQL terminates a connection (a restart), the ROLLBACK on it raises again; the
+    session then drops its connections from the pool so the next request gets a fresh one.
+    """
+    from trainhub.extensions import db
+
+    try:
+        db.session.rollback()
+    except DBAPIError:
+        db.session().invalidate()  # (scoped_session does not proxy invalidate)
+
+
 def _logged_in_user_id() -> int | None:
     """The user of this request when Flask-Login already loaded one; never queries."""
     user = g.get("_login_user")
@@ -67,7 +81,7 @@ def audit_post(response):
                 "path": request.path, "status": response.status_code}, user_id=user_id)
         db.session.commit()
     except DBAPIError:
-        db.session.rollback()
+        discard_transaction()
         log.exception("could not audit POST %s by user %s", request.path, user_id)
     return response
 
@@ -88,7 +102,7 @@ def audit_authority_read(response):
                user_id=user.id)
         db.session.commit()
     except DBAPIError:
-        db.session.rollback()
+        discard_transaction()
         log.exception("could not audit the authority's read of %s", request.path)
     return response
 
@@ -105,15 +119,14 @@ def request_log_line(response) -> str:
 def database_unavailable(error: DBAPIError):
     """A lost database connection answers the 503 page (JSON for the API), not a 500."""
     from trainhub.api.errors import error_response, is_api_request
-    from trainhub.extensions import db, login_manager
+    from trainhub.extensions import login_manager
 
-    try:
-        db.session.rollback()
-    except DBAPIError:
-        pass
-    if "_login_user" not in g or g._login_user is None:
-        g._login_user = login_manager.anonymous_user()  # the layout must not query again
+    discard_transaction()
     unavailable = isinstance(error, OperationalError | InterfaceError) or error.connection_invalidated
+    if unavailable or g.get("_login_user") is None:
+        # The layout must not query again: a user loaded before the outage was expired by the
+        # rollback, and reading it would need the database that just went away.
+        g._login_user = login_manager.anonymous_user()
     if unavailable:
         log.error("database unavailable: %s", error.orig or error)
         code, title, message = 503, _l("Service unavailable"), _l(
@@ -160,3 +173,9 @@ def init_app(app: Flask) -> None:
         return response
 
     app.register_error_handler(DBAPIError, database_unavailable)
+
+    @app.teardown_appcontext
+    def _end_transaction(_error=None) -> None:
+        # Runs before Flask-SQLAlchemy's own teardown (teardowns run last-registered first),
+        # whose ROLLBACK on a dropped connection would turn a finished response into a 500.
+        discard_transaction()
