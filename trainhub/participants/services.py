@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, load_only
 
 from trainhub.auth.permissions import can
 from trainhub.core import cleaning
@@ -182,12 +182,19 @@ def _age_between(low: int, high: int, today: date) -> list:
     return [Participant.birth_date <= latest_birth, Participant.birth_date > earliest_birth]
 
 
-def memberships_by_participant(db_session: Session,
-                               participant_ids: list[int]) -> dict[int, list[Membership]]:
-    """Every membership of these people with its project, in one query."""
+def memberships_by_participant(db_session: Session, participant_ids: list[int], *,
+                               badges_only: bool = False) -> dict[int, list[Membership]]:
+    """Every membership of these people with its project, in one query.
+
+    `badges_only` (list pages) loads just the eligibility status and stale mark: no project,
+    no JSON reasons and evidence to decode.
+    """
     result: dict[int, list[Membership]] = {pid: [] for pid in participant_ids}
+    loading = (load_only(Membership.participant_id, Membership.eligibility_status,
+                         Membership.decision_stale) if badges_only
+               else joinedload(Membership.project))
     for membership in db_session.scalars(
-            select(Membership).options(joinedload(Membership.project))
+            select(Membership).options(loading)
             .where(Membership.participant_id.in_(participant_ids))
             .order_by(Membership.project_id)):
         result[membership.participant_id].append(membership)
