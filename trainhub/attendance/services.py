@@ -33,7 +33,7 @@ from trainhub.imports.services import (
     require_columns,
     text,
 )
-from trainhub.participants.models import Membership
+from trainhub.participants.models import Membership, Participant
 from trainhub.programme.models import Project
 
 
@@ -94,7 +94,9 @@ def load_grid(db_session: Session, cohort: Cohort, enrollment_filter=None, *,
         select(TrainingSession).where(TrainingSession.cohort_id == cohort.id)
         .order_by(TrainingSession.date, TrainingSession.start_time)))
     stmt = (select(Enrollment)
-            .options(joinedload(Enrollment.membership).joinedload(Membership.participant))
+            .options(joinedload(Enrollment.membership).load_only(Membership.participant_id)
+                     .joinedload(Membership.participant)
+                     .load_only(Participant.last_name, Participant.first_name, Participant.cnp))
             .where(Enrollment.cohort_id == cohort.id,
                    Enrollment.status != EnrollmentStatus.WAITING))
     if enrollment_filter is not None:
@@ -108,7 +110,7 @@ def _marks_of(db_session: Session, enrollments,
               read_only: bool = False) -> dict[tuple[int, int], AttendanceMark]:
     ids = [e.id for e in enrollments]
     if read_only:
-        return {(row.session_id, row.enrollment_id): row for row in db_session.execute(
+        return {(row[0], row[1]): row for row in db_session.execute(
             select(AttendanceMark.session_id, AttendanceMark.enrollment_id, AttendanceMark.status,
                    AttendanceMark.hours).where(AttendanceMark.enrollment_id.in_(ids)))}
     return {(m.session_id, m.enrollment_id): m for m in db_session.scalars(
