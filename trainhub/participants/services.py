@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import Session, joinedload, load_only
+from sqlalchemy.orm import Session, joinedload
 
 from trainhub.auth.permissions import can
 from trainhub.core import cleaning
@@ -186,17 +186,22 @@ def memberships_by_participant(db_session: Session, participant_ids: list[int], 
                                badges_only: bool = False) -> dict[int, list[Membership]]:
     """Every membership of these people with its project, in one query.
 
-    `badges_only` (list pages) loads just the eligibility status and stale mark: no project,
-    no JSON reasons and evidence to decode.
+    `badges_only` (list pages): rows of just the participant id, eligibility status and stale
+    mark instead of Membership objects (no project, no JSON reasons and evidence to decode).
     """
     result: dict[int, list[Membership]] = {pid: [] for pid in participant_ids}
-    loading = (load_only(Membership.participant_id, Membership.eligibility_status,
-                         Membership.decision_stale) if badges_only
-               else joinedload(Membership.project))
-    for membership in db_session.scalars(
-            select(Membership).options(loading)
+    if badges_only:
+        memberships = db_session.execute(
+            select(Membership.participant_id, Membership.eligibility_status,
+                   Membership.decision_stale)
             .where(Membership.participant_id.in_(participant_ids))
-            .order_by(Membership.project_id)):
+            .order_by(Membership.project_id))
+    else:
+        memberships = db_session.scalars(
+            select(Membership).options(joinedload(Membership.project))
+            .where(Membership.participant_id.in_(participant_ids))
+            .order_by(Membership.project_id))
+    for membership in memberships:
         result[membership.participant_id].append(membership)
     return result
 
