@@ -201,9 +201,10 @@ def employer_options(db_session: Session, user, selected: int | None = None) -> 
             select(func.count(Enterprise.id)).scalar_subquery(),
             select(func.max(Enterprise.updated_at)).scalar_subquery())).one())
         cache = current_app.extensions.setdefault("trainhub.employer_options", {})
-        if cache.get("version") != version:
-            cache.update(version=version, options=_options(db_session.execute(rows_stmt)))
-        options = cache["options"]
+        cached_version, options = cache.get("all", (None, None))
+        if cached_version != version:
+            options = _options(db_session.execute(rows_stmt))
+            cache["all"] = (version, options)  # one assignment: threads never see half of it
     else:
         options = _options(db_session.execute(rows_stmt))
     if selected is None:
