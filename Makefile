@@ -88,6 +88,8 @@ messages: $(VENV)/.installed
 lint: install-test
 	$(BIN)/ruff check trainhub tests config.py wsgi.py
 
+# wrk measures the served pages without competing for the CPU (a Python loop stands in without it)
+bench: SYSTEM_PACKAGES += wrk
 bench: install-test system-packages
 	$(BIN)/python -m tests.bench
 	bash tests/throwaway_postgres.sh sh -c '$(BIN)/python -m tests.bench --scale-only --label postgresql --database-url "$$TEST_DATABASE_URL"'

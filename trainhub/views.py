@@ -5,7 +5,6 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from trainhub.api.errors import error_response, is_api_request
-from trainhub.auth.forms import LanguageForm
 from trainhub.auth.models import Role
 from trainhub.auth.permissions import can, permission_required, public
 from trainhub.documents.services import enterprise_completeness
@@ -80,9 +79,7 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def _template_helpers() -> dict:
-        return {"can": lambda permission: can(current_user, permission),
-                # formdata=None: error pages (413) must render without reading the request body
-                "language_form": LanguageForm(formdata=None), "nav_items": NAV_ITEMS,
+        return {"can": lambda permission: can(current_user, permission), "nav_items": NAV_ITEMS,
                 "get_locale": get_locale,
                 "request_path": request.full_path.rstrip("?"),
                 "size_labels": SIZE_LABELS, "eligibility_labels": ELIGIBILITY_LABELS,

@@ -116,6 +116,41 @@ def test_attended_hours_and_rate_are_shown(cohort_world, auth, client):
     assert ">4</td>" in html and ">33%</td>" in html
 
 
+def test_read_only_grid_has_the_marks_and_totals_of_the_full_one(cohort_world):
+    cohort, (s1, s2, _s3), early, late, _firm = cohort_world
+    save_grid(db.session, load_grid(db.session, cohort), {
+        (s1.id, early.id): ("present", ""), (s2.id, early.id): ("late", "2"),
+        (s2.id, late.id): ("absent", "")}, user_id=None)
+    full, lean = load_grid(db.session, cohort), load_grid(db.session, cohort, read_only=True)
+    assert ({key: (m.status, m.hours) for key, m in lean.marks.items()}
+            == {key: (m.status, m.hours) for key, m in full.marks.items()})
+    # 6 attended of the 12 hours held since 1 March; the late one missed 8 since 5 March
+    assert lean.totals(date(2026, 3, 31)) == {early.id: (Decimal(6), 0.5),
+                                             late.id: (Decimal(0), 0.0)}
+    assert lean.totals(date(2026, 2, 1)) == {early.id: (Decimal(6), None),
+                                            late.id: (Decimal(0), None)}
+
+
+def test_refused_grid_shows_what_was_typed_and_readers_see_marks_as_text(cohort_world, auth, client):
+    cohort, (s1, s2, _s3), early, _late, firm = cohort_world
+    auth.login("trainer@example.org")
+    html = auth.post(f"/attendance/cohorts/{cohort.id}", {
+        f"status-{s1.id}-{early.id}": "late", f"hours-{s1.id}-{early.id}": "3",
+        f"status-{s2.id}-{early.id}": "absent", f"hours-{s2.id}-{early.id}": "2",
+    }).get_data(as_text=True)
+    typed = html[html.index(f'name="status-{s1.id}-{early.id}"'):]
+    assert typed.index('value="late" selected') < typed.index(f'name="hours-{s1.id}-{early.id}"')
+    assert f'name="hours-{s1.id}-{early.id}" inputmode="decimal"' in html and 'value="3"' in typed
+    auth.post(f"/attendance/cohorts/{cohort.id}", {f"status-{s1.id}-{early.id}": "late",
+                                                   f"hours-{s1.id}-{early.id}": "3"})
+    auth.logout()
+    UserFactory(email="sme@example.org", role="sme", enterprise=firm)
+    db.session.commit()
+    auth.login("sme@example.org")
+    html = client.get(f"/attendance/cohorts/{cohort.id}").get_data(as_text=True)
+    assert ">late · 3</td>" in html and "<select" not in html
+
+
 def test_other_trainer_gets_404_and_sme_sees_only_own_employees(cohort_world, auth, client):
     cohort, _sessions, _early, _late, firm = cohort_world
     UserFactory(email="other@example.org", role="trainer")

@@ -279,26 +279,65 @@ def _isolated(only: str, database_url: str) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
-def _load(url: str, seconds: float, threads: int = 4) -> float:
-    """Requests per second of `threads` keep-alive clients hitting `url` on 127.0.0.1 only."""
+def _session_cookie(base: str) -> str:
+    """The `Cookie` header of a session logged in through wsgi_bench's /bench-login (sent
+    without a User-Agent, like the load clients, so Flask-Login's session check holds)."""
     import http.client
-    import threading
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(base)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    connection.request("GET", "/bench-login")
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    if response.status != 200:
+        raise RuntimeError(f"/bench-login answered {response.status}")
+    return response.getheader("Set-Cookie").split(";", 1)[0]
+
+
+def _load(url: str, seconds: float, cookie: str, threads: int = 4) -> tuple[float, str]:
+    """Requests per second of `threads` clients hitting `url` on 127.0.0.1 only, and the client
+    used: wrk (Debian package; C, so the server gets the CPU) when installed, else a Python loop
+    (which competes with the server for the 2 cores and undercounts fast routes);
+    BENCH_LOAD_CLIENT=python forces the loop, to compare with figures taken with it."""
+    import os
+    import shutil
+    import subprocess
     from urllib.parse import urlsplit
 
     parts = urlsplit(url)
     assert parts.hostname == "127.0.0.1", "the load loop only ever targets this machine"
-    counts = [0] * threads
+    _python_load(parts, 0, cookie, 1)  # one request must answer 200: wrk counts a 302 as done
+    if shutil.which("wrk") and os.environ.get("BENCH_LOAD_CLIENT") != "python":
+        out = subprocess.run(["wrk", "-t2", f"-c{threads}", f"-d{seconds:g}s", "-H",
+                              f"Cookie: {cookie}", url],
+                             check=True, capture_output=True, text=True).stdout
+        if "Non-2xx" in out or "Socket errors" in out:
+            raise RuntimeError(f"{url} under wrk: {out}")
+        return float(out.split("Requests/sec:")[1].split()[0]), "wrk"
+    return _python_load(parts, seconds, cookie, threads), "python"
+
+
+def _python_load(parts, seconds: float, cookie: str, threads: int) -> float:
+    """Requests per second of `threads` Python clients (each makes at least one request); any
+    answer but 200 fails the figure."""
+    import http.client
+    import threading
+
+    counts, refusals = [0] * threads, []
     stop = time.perf_counter() + seconds
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
 
     def client(index: int) -> None:
         connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
-        while time.perf_counter() < stop:
-            connection.request("GET", path)
+        while not counts[index] or time.perf_counter() < stop:
+            connection.request("GET", path, headers={"Cookie": cookie})
             response = connection.getresponse()
             response.read()
             if response.status != 200:
-                raise RuntimeError(f"{path} answered {response.status}")
+                refusals.append(response.status)
+                return
             counts[index] += 1
 
     workers = [threading.Thread(target=client, args=(i,)) for i in range(threads)]
@@ -306,7 +345,9 @@ def _load(url: str, seconds: float, threads: int = 4) -> float:
         worker.start()
     for worker in workers:
         worker.join()
-    return sum(counts) / seconds
+    if refusals:
+        raise RuntimeError(f"{path} answered {refusals[0]}")
+    return sum(counts) / seconds if seconds else 0.0
 
 
 def bench_served_pages(database_url: str, seconds: float = 10) -> list[dict]:
@@ -344,14 +385,16 @@ def bench_served_pages(database_url: str, seconds: float = 10) -> list[dict]:
                 time.sleep(0.2)
         else:
             raise RuntimeError("gunicorn did not answer within 30 s")
-        hello = _load(base + "/bench-hello", seconds)
+        cookie = _session_cookie(base)
+        hello, client = _load(base + "/bench-hello", seconds, cookie)
         results = []
         for name, path in (("participants list page", "/participants/?page=1"),
                            ("attendance grid page", f"/attendance/cohorts/{cohort_id}")):
-            rate = _load(base + path, seconds)
+            rate, _client = _load(base + path, seconds, cookie)
             results.append({"figure": f"{name} under gunicorn", "requests_per_s": round(rate, 1),
                             "hello_world_requests_per_s": round(hello, 1),
-                            "ratio": round(rate / hello, 3), "target_ratio": 0.5})
+                            "ratio": round(rate / hello, 3), "target_ratio": 0.5,
+                            "load_client": client})
         return results
     finally:
         server.terminate()

@@ -1,5 +1,5 @@
 """The app as `make bench` serves it under gunicorn: the scale dataset (BENCH_DATABASE_URL),
-a hello-world route to compare against, and every request logged in as a bench coordinator."""
+a hello-world route to compare against, and a login route for the load client's session."""
 import os
 
 from flask_login import login_user
@@ -21,9 +21,12 @@ with app.app_context():
         db.session.commit()
 
 
-@app.before_request
-def _as_bench_coordinator() -> None:
+@app.route("/bench-login")
+def bench_login() -> str:
+    """Logs the load client in as the bench coordinator, once: it then sends the session
+    cookie, and each request loads the user the way a browser's does."""
     login_user(db.session.scalar(select(User).where(User.email == BENCH_EMAIL)))
+    return "logged in"
 
 
 @app.route("/bench-hello")

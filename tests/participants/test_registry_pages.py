@@ -59,6 +59,32 @@ def test_list_pages_run_the_same_queries_for_10_or_100_rows(coordinator, project
     assert page_queries(url + "?page=1") == few
 
 
+def test_employer_filter_follows_renamed_and_new_enterprises(coordinator, project, client):
+    firm = EnterpriseFactory(name="Alfa & Fiii SRL")
+    db.session.commit()
+    assert f'<option value="{firm.id}">Alfa &amp; Fiii SRL</option>' in client.get(
+        "/participants/").get_data(as_text=True)
+    firm.name = "Beta SRL"
+    db.session.commit()
+    page = client.get(f"/participants/?enterprise={firm.id}").get_data(as_text=True)
+    assert "Alfa" not in page and f'<option value="{firm.id}" selected>Beta SRL</option>' in page
+    EnterpriseFactory(name="Gama SRL")
+    db.session.commit()
+    assert "Gama SRL" in client.get("/participants/").get_data(as_text=True)
+
+
+def test_list_shows_each_membership_badge_and_the_stale_mark(coordinator, project, client):
+    person = ParticipantFactory(last_name="Vulpe")
+    MembershipFactory(project=project, participant=person, eligibility_status="eligible",
+                      decision_stale=True)
+    MembershipFactory(project=ProjectFactory(call=project.call), participant=person,
+                      eligibility_status="ineligible")
+    db.session.commit()
+    page = client.get("/participants/").get_data(as_text=True)
+    row = page[page.index("Vulpe"):page.index("</tr>", page.index("Vulpe"))]
+    assert row.index(">Eligible<") < row.index(">to review<") < row.index(">Ineligible<")
+
+
 def test_participant_filters(coordinator, project, client):
     woman = ParticipantFactory(sex="F", birth=date(1965, 1, 1), last_name="Vulpe", environment="rural")
     ParticipantFactory(last_name="Lupu")

@@ -33,7 +33,7 @@ from trainhub.imports.services import (
     require_columns,
     text,
 )
-from trainhub.participants.models import Membership
+from trainhub.participants.models import Membership, Participant
 from trainhub.programme.models import Project
 
 
@@ -49,43 +49,72 @@ def is_expected(session: TrainingSession, enrollment: Enrollment) -> bool:
 
 @dataclass
 class Grid:
-    """A cohort's sessions × enrollments with the existing marks, loaded in fixed queries."""
+    """A cohort's sessions × enrollments with the existing marks, loaded in fixed queries.
+
+    `marks` holds AttendanceMark objects, or rows with the same `status` and `hours` when
+    loaded read-only.
+    """
 
     cohort: Cohort
     sessions: list[TrainingSession]
     enrollments: list[Enrollment]
     marks: dict[tuple[int, int], AttendanceMark] = field(default_factory=dict)
 
-    def attended_hours(self, enrollment: Enrollment) -> Decimal:
-        return sum((mark.hours for (_s, e), mark in self.marks.items()
-                    if e == enrollment.id and mark.status in ATTENDED_STATUSES), Decimal(0))
+    def expected_sessions(self, enrollment: Enrollment) -> set[int]:
+        """Ids of the sessions `enrollment` is expected at (see is_expected)."""
+        return {s.id for s in self.sessions if is_expected(s, enrollment)}
 
-    def attendance_rate(self, enrollment: Enrollment, today: date) -> float | None:
-        """Attended hours ÷ hours of held sessions since enrollment (None before any)."""
-        held = sum((s.hours for s in self.sessions
-                    if s.date <= today and is_expected(s, enrollment)), Decimal(0))
-        return float(self.attended_hours(enrollment) / held) if held else None
+    def totals(self, today: date) -> dict[int, tuple[Decimal, float | None]]:
+        """(attended hours, attendance rate) per enrollment id, in one pass over the marks.
+
+        The rate is attended hours ÷ hours of the sessions held by `today` since enrollment
+        (None before any).
+        """
+        attended = dict.fromkeys((e.id for e in self.enrollments), Decimal(0))
+        for (_session_id, enrollment_id), mark in self.marks.items():
+            if mark.status in ATTENDED_STATUSES and enrollment_id in attended:
+                attended[enrollment_id] += mark.hours
+        result = {}
+        for enrollment in self.enrollments:
+            held = sum((s.hours for s in self.sessions
+                        if s.date <= today and is_expected(s, enrollment)), Decimal(0))
+            hours = attended[enrollment.id]
+            result[enrollment.id] = (hours, float(hours / held) if held else None)
+        return result
 
 
-def load_grid(db_session: Session, cohort: Cohort, enrollment_filter=None) -> Grid:
-    """The grid of `cohort`; `enrollment_filter` (a WHERE condition) narrows the rows."""
+def load_grid(db_session: Session, cohort: Cohort, enrollment_filter=None, *,
+              read_only: bool = False) -> Grid:
+    """The grid of `cohort`; `enrollment_filter` (a WHERE condition) narrows the rows.
+
+    `read_only` (pages that only show the grid) loads the marks as (status, hours) rows,
+    several times cheaper than ORM objects; save_grid needs the objects.
+    """
     sessions = list(db_session.scalars(
         select(TrainingSession).where(TrainingSession.cohort_id == cohort.id)
         .order_by(TrainingSession.date, TrainingSession.start_time)))
     stmt = (select(Enrollment)
-            .options(joinedload(Enrollment.membership).joinedload(Membership.participant))
+            .options(joinedload(Enrollment.membership).load_only(Membership.participant_id)
+                     .joinedload(Membership.participant)
+                     .load_only(Participant.last_name, Participant.first_name, Participant.cnp))
             .where(Enrollment.cohort_id == cohort.id,
                    Enrollment.status != EnrollmentStatus.WAITING))
     if enrollment_filter is not None:
         stmt = stmt.where(enrollment_filter)
     enrollments = sorted(db_session.scalars(stmt).unique(),
                          key=lambda e: e.membership.participant.full_name)
-    return Grid(cohort, sessions, enrollments, _marks_of(db_session, enrollments))
+    return Grid(cohort, sessions, enrollments, _marks_of(db_session, enrollments, read_only))
 
 
-def _marks_of(db_session: Session, enrollments) -> dict[tuple[int, int], AttendanceMark]:
+def _marks_of(db_session: Session, enrollments,
+              read_only: bool = False) -> dict[tuple[int, int], AttendanceMark]:
+    ids = [e.id for e in enrollments]
+    if read_only:
+        return {(row[0], row[1]): row for row in db_session.execute(
+            select(AttendanceMark.session_id, AttendanceMark.enrollment_id, AttendanceMark.status,
+                   AttendanceMark.hours).where(AttendanceMark.enrollment_id.in_(ids)))}
     return {(m.session_id, m.enrollment_id): m for m in db_session.scalars(
-        select(AttendanceMark).where(AttendanceMark.enrollment_id.in_([e.id for e in enrollments])))}
+        select(AttendanceMark).where(AttendanceMark.enrollment_id.in_(ids)))}
 
 
 class MarkRefused(ValueError):

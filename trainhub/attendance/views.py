@@ -52,9 +52,10 @@ verification_bp = Blueprint("verification", __name__)
 _CELL = re.compile(r"^status-(\d+)-(\d+)$")
 
 
-def _grid_for(cohort_id: int):
+def _grid_for(cohort_id: int, read_only: bool = False):
     cohort = get_visible_or_404(Cohort, cohort_id, current_user)
-    return load_grid(db.session, cohort, visible_condition(Enrollment, current_user))
+    return load_grid(db.session, cohort, visible_condition(Enrollment, current_user),
+                     read_only=read_only)
 
 
 @bp.route("/cohorts/<int:cohort_id>")
@@ -64,13 +65,35 @@ def grid(cohort_id: int):
 
 
 def _render_grid(cohort_id: int, errors: list | None = None, submitted=None):
-    grid = _grid_for(cohort_id)
+    grid = _grid_for(cohort_id, read_only=True)
     scans = sheet_scans(db.session, [session.id for session in grid.sessions])
-    return render_template("attendance/grid.html", grid=grid, today=date.today(),
-                           statuses=[s.value for s in MarkStatus], is_expected=is_expected,
+    return render_template("attendance/grid.html", grid=grid, rows=_rows(grid, submitted),
+                           statuses=[s.value for s in MarkStatus],
                            errors=errors or [], editable=can(current_user, "attendance.write"),
-                           submitted=submitted, scans=scans,
-                           unbacked=unbacked_sessions(grid, scans))
+                           scans=scans, unbacked=unbacked_sessions(grid, scans))
+
+
+def _rows(grid, submitted) -> list[tuple]:
+    """(name, cells, attended hours, rate) per enrollment of the grid page, worked out here
+    rather than cell by cell in the template. A cell is (key, day, expected, status, hours
+    text): the refused form's values when `submitted`, else the stored mark's."""
+    totals = grid.totals(date.today())
+    days = [(session.id, session.date.isoformat()) for session in grid.sessions]
+    rows = []
+    for enrollment in grid.enrollments:
+        expected = grid.expected_sessions(enrollment)
+        cells = []
+        for session_id, day in days:
+            key = f"{session_id}-{enrollment.id}"
+            if submitted:
+                status = submitted.get(f"status-{key}", "")
+                hours = submitted.get(f"hours-{key}", "")
+            else:
+                mark = grid.marks.get((session_id, enrollment.id))
+                status, hours = (mark.status, f"{float(mark.hours):g}") if mark else ("", "")
+            cells.append((key, day, session_id in expected, status, hours))
+        rows.append((enrollment.membership.participant.full_name, cells, *totals[enrollment.id]))
+    return rows
 
 
 @bp.route("/sessions/<int:session_id>/signed-sheet", methods=["POST"])

@@ -80,6 +80,11 @@ def visible_condition(model, user):
     return builder(user) if builder else true()
 
 
+def sees_every(model, user) -> bool:
+    """Whether `user` sees every row of `model` (no scoping condition applies)."""
+    return user.role not in _SCOPES.get(model, {})
+
+
 def scoped(stmt: Select, model, user) -> Select:
     """`stmt` restricted to the rows of `model` visible to `user`."""
     return stmt.where(visible_condition(model, user))

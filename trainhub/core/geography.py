@@ -76,6 +76,9 @@ def region_of(iso: str | None) -> str | None:
     return county.nuts2 if county else None
 
 
+_BY_NAME = sorted(((c.iso, c.name) for c in COUNTIES.values()), key=lambda pair: _fold(pair[1]))
+
+
 def county_choices() -> list[tuple[str, str]]:
-    """(ISO code, name) pairs sorted by name, for select fields."""
-    return sorted(((c.iso, c.name) for c in COUNTIES.values()), key=lambda pair: _fold(pair[1]))
+    """(ISO code, name) pairs sorted by name, for select fields (a new list each call)."""
+    return list(_BY_NAME)

@@ -182,14 +182,26 @@ def _age_between(low: int, high: int, today: date) -> list:
     return [Participant.birth_date <= latest_birth, Participant.birth_date > earliest_birth]
 
 
-def memberships_by_participant(db_session: Session,
-                               participant_ids: list[int]) -> dict[int, list[Membership]]:
-    """Every membership of these people with its project, in one query."""
+def memberships_by_participant(db_session: Session, participant_ids: list[int], *,
+                               badges_only: bool = False) -> dict[int, list[Membership]]:
+    """Every membership of these people with its project, in one query.
+
+    `badges_only` (list pages): rows of just the participant id, eligibility status and stale
+    mark instead of Membership objects (no project, no JSON reasons and evidence to decode).
+    """
     result: dict[int, list[Membership]] = {pid: [] for pid in participant_ids}
-    for membership in db_session.scalars(
+    if badges_only:
+        memberships = db_session.execute(
+            select(Membership.participant_id, Membership.eligibility_status,
+                   Membership.decision_stale)
+            .where(Membership.participant_id.in_(participant_ids))
+            .order_by(Membership.project_id))
+    else:
+        memberships = db_session.scalars(
             select(Membership).options(joinedload(Membership.project))
             .where(Membership.participant_id.in_(participant_ids))
-            .order_by(Membership.project_id)):
+            .order_by(Membership.project_id))
+    for membership in memberships:
         result[membership.participant_id].append(membership)
     return result
 

@@ -32,7 +32,7 @@ from trainhub.core.pagination import paginate
 from trainhub.courses.models import Cohort
 from trainhub.documents.services import checklist_for, requirement_title
 from trainhub.enterprises.models import Enterprise
-from trainhub.enterprises.services import FieldProblems
+from trainhub.enterprises.services import FieldProblems, employer_options
 from trainhub.extensions import db
 from trainhub.participants import dossier, gdpr
 from trainhub.participants.eligibility import decide, evaluate_memberships
@@ -83,13 +83,13 @@ def index():
         age_band=args.get("age") or None, eligibility=args.get("eligibility") or None,
         flags=tuple(flag for flag in FLAG_FILTERS if args.get(flag)))
     page = paginate(scoped(stmt, Participant, current_user))
-    enterprises = db.session.execute(scoped(
-        select(Enterprise.id, Enterprise.name).order_by(Enterprise.name), Enterprise,
-        current_user)).all() if current_user.role != Role.SME else []
+    employers = (employer_options(db.session, current_user, args.get("enterprise", type=int))
+                 if current_user.role != Role.SME else "")
     return render_template(
         "participants/list.html", page=page, today=date.today(), counties=county_choices(),
-        enterprises=enterprises, age_bands=AGE_BANDS, flag_filters=FLAG_FILTERS,
-        memberships=memberships_by_participant(db.session, [p.id for p in page.items]))
+        employer_options=employers, age_bands=AGE_BANDS, flag_filters=FLAG_FILTERS,
+        memberships=memberships_by_participant(db.session, [p.id for p in page.items],
+                                               badges_only=True))
 
 
 @bp.route("/<int:participant_id>")
