@@ -4,13 +4,11 @@ import json
 import resource
 import tempfile
 import time
-from pathlib import Path
 
+from tests.bench.results import keep_results
 from tests.conftest import make_app
 from trainhub import demo
 from trainhub.extensions import db
-
-RESULTS = Path("bench/results.json")
 
 
 def _peak_mb() -> float:
@@ -448,10 +446,8 @@ def main() -> None:
     results = [{"database": args.label, **result} for result in results]
     for result in results:
         print(" ".join(f"{key}={value}" for key, value in result.items()))
-    RESULTS.parent.mkdir(exist_ok=True)
-    earlier = json.loads(RESULTS.read_text()) if args.scale_only and RESULTS.exists() else []
-    RESULTS.write_text(json.dumps([r for r in earlier if r.get("database") != args.label]
-                                  + results, indent=2))
+    # a run replaces the figures of its database; the load test's entries (no database) stay
+    keep_results(results, replaces=lambda entry: entry.get("database") == args.label)
 
 
 if __name__ == "__main__":

@@ -22,8 +22,9 @@ import time
 import urllib.request
 from pathlib import Path
 
+from tests.bench.results import keep_results
+
 ROOT = Path(__file__).resolve().parents[2]
-RESULTS = ROOT / "bench" / "results.json"
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 DEFAULT_PG_PORT = "5447"
 LOAD_FIGURE = "load test on PostgreSQL (locust, SME uploads + attendance marks + reports)"
@@ -105,16 +106,6 @@ def _print_failures(prefix: Path) -> None:
         for row in list(csv.DictReader(failures.open()))[:20]:
             print(f"  failure: {row['Method']} {row['Name']}: {row['Error']} "
                   f"x{row['Occurrences']}")
-
-
-def _keep_results(*figures: dict) -> None:
-    """Replace this runner's entries of bench/results.json, keeping everybody else's."""
-    names = {figure["figure"] for figure in figures}
-    earlier = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(
-        [entry for entry in earlier if entry.get("figure") not in names] + list(figures),
-        indent=2))
 
 
 def _line(figure: dict) -> str:
@@ -203,7 +194,8 @@ def run(args: argparse.Namespace, database_url: str) -> int:
                 print(_line(restart), flush=True)
                 ok = ok and faults.passed(restart) and restart["lost_after_restart"] == 0
                 figures.append(restart)
-            _keep_results(*figures)
+            names = {figure["figure"] for figure in figures}
+            keep_results(figures, replaces=lambda entry: entry.get("figure") in names)
         finally:
             _stop(server)
     print("load test passed" if ok else "load test FAILED", flush=True)
