@@ -49,9 +49,10 @@ class FreshContextClient(FlaskClient):
         return response
 
 
-@pytest.fixture
-def app(tmp_path) -> Iterator[Flask]:
-    app = make_app(UPLOAD_DIR=str(tmp_path / "uploads"))
+@contextmanager
+def app_with_schema(**config) -> Iterator[Flask]:
+    """An app with its tables created, emptied and disconnected afterwards."""
+    app = make_app(**config)
     app.test_client_class = FreshContextClient
     with app.app_context():
         db.create_all()
@@ -62,6 +63,12 @@ def app(tmp_path) -> Iterator[Flask]:
             _empty_database()
             db.session.remove()
             db.engine.dispose()
+
+
+@pytest.fixture
+def app(tmp_path) -> Iterator[Flask]:
+    with app_with_schema(UPLOAD_DIR=str(tmp_path / "uploads")) as app:
+        yield app
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 
-from tests.conftest import Auth, FreshContextClient, _empty_database, make_app
+from tests.conftest import Auth, app_with_schema, make_app
 from tests.factories import UserFactory
 from tests.test_access_matrix import ACCESS, _url, build_world
 from trainhub.audit.models import AuditEvent
@@ -187,17 +187,8 @@ def durable_app(tmp_path):
     """The app on a database that outlives a discarded connection: PostgreSQL, or an SQLite
     file (the in-memory one dies with its only connection)."""
     url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'trainhub.db'}"
-    app = make_app(SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=str(tmp_path / "uploads"))
-    app.test_client_class = FreshContextClient
-    with app.app_context():
-        db.create_all()
-        try:
-            yield app
-        finally:
-            db.session.rollback()
-            _empty_database()
-            db.session.remove()
-            db.engine.dispose()
+    with app_with_schema(SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=str(tmp_path / "uploads")) as app:
+        yield app
 
 
 def test_a_connection_dropped_under_the_closing_rollback_still_answers(durable_app,
