@@ -12,6 +12,15 @@ from trainhub.extensions import db
 
 
 def _peak_mb() -> float:
+    """This process's peak resident memory. Linux keeps ru_maxrss across exec, so a figure run
+    in its own process would report the parent's peak: read the high-water mark instead."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
