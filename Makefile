@@ -94,8 +94,8 @@ bench: install-test system-packages
 	$(BIN)/python -m tests.bench
 	bash tests/throwaway_postgres.sh sh -c '$(BIN)/python -m tests.bench --scale-only --label postgresql --database-url "$$TEST_DATABASE_URL"'
 
-# Locust against gunicorn on a throw-away PostgreSQL (port LOAD_PG_PORT), then a PostgreSQL
-# restart (docs/deploy.md "Load test"); LOAD_ARGS="--users 10 --minutes 0.5" for a short run.
+# Locust against gunicorn on a throw-away PostgreSQL (port LOAD_PG_PORT), restarted halfway
+# (docs/deploy.md "Load test"); LOAD_ARGS="--users 10 --minutes 0.5" for a short run.
 # The lock keeps it from overlapping another benchmark on this machine.
 LOAD_PG_PORT ?= 5447
 loadtest: install-load system-packages

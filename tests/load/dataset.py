@@ -121,4 +121,5 @@ def count_marks(database_url: str, marks_file: Path) -> dict:
     return {"marks_sent": intended.get("acknowledged_writes", 0), "cells_written": len(cells),
             "marks_found": found, "lost": lost, "cells_unanswered": unsure,
             "uploads_acknowledged": uploads, "uploads_found": uploads_found,
-            "uploads_lost": max(0, uploads - uploads_found)}
+            "uploads_lost": max(0, uploads - uploads_found),
+            "outage_answers": intended.get("outage_answers", 0)}

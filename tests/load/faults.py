@@ -1,4 +1,5 @@
-"""The restart phase: PostgreSQL stops and starts under light load; pages answer 503, then 200."""
+"""The restart in the middle of the load: PostgreSQL stops and starts while probing readers
+time the answers; pages answer 503, then 200."""
 import os
 import subprocess
 import threading
@@ -18,7 +19,7 @@ RECOVERY_LIMIT_SECONDS = 60
 
 @dataclass
 class Probe:
-    """One request of the light load: when it started and ended, what it got."""
+    """One request of a probing reader: when it started and ended, what it got."""
 
     started: float
     ended: float

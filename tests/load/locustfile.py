@@ -2,7 +2,9 @@
 
 Run by `python -m tests.load` (which seeds the accounts and serves the app); it reads the
 accounts from LOAD_ACCOUNTS and writes the attendance cells it wrote to LOAD_MARKS at the end.
-Every request goes to the --host given to locust, which the runner keeps on 127.0.0.1.
+Every request goes to the --host given to locust, which the runner keeps on 127.0.0.1. With
+LOAD_EXPECT_OUTAGE set (the runner stops PostgreSQL mid-run), the app's 503 page is the right
+answer and is counted apart; any other error still fails.
 """
 import itertools
 import json
@@ -15,6 +17,7 @@ from fpdf import FPDF
 from locust import HttpUser, between, events, task
 
 from tests.load.client import behind_the_proxy, csrf_token
+from tests.load.faults import ERROR_PAGE_503
 
 REQUEST_TIMEOUT = 30
 STATUSES = ("present", "late", "excused", "absent")  # trainhub.attendance.models.MarkStatus
@@ -34,6 +37,18 @@ with open(os.environ["LOAD_ACCOUNTS"]) as accounts_file:
 CELLS: dict[str, dict] = {}
 ACKNOWLEDGED_WRITES = [0]
 ACKNOWLEDGED_UPLOADS = [0]
+OUTAGE_ANSWERS = [0]
+EXPECT_OUTAGE = bool(os.environ.get("LOAD_EXPECT_OUTAGE"))
+
+
+def outage_answer(response) -> bool:
+    """Whether `response` is the 503 page of the database outage the runner causes (counted,
+    and not a failure); without an expected outage it never is."""
+    if EXPECT_OUTAGE and response.status_code == 503 and ERROR_PAGE_503 in response.text:
+        response.success()
+        OUTAGE_ANSWERS[0] += 1
+        return True
+    return False
 
 
 def pdf_bytes(text: str) -> bytes:
@@ -68,7 +83,7 @@ class ProgrammeUser(HttpUser):
                               data={"csrf_token": csrf_token(page.text),
                                     "email": self.account["email"],
                                     "password": ACCOUNTS["password"]}) as response:
-            if response.status_code != 302:
+            if response.status_code != 302 and not outage_answer(response):
                 response.failure(f"login of {self.account['email']} answered "
                                  f"{response.status_code}")
 
@@ -77,6 +92,7 @@ class ProgrammeUser(HttpUser):
                              catch_response=True) as response:
             if response.status_code == 200 and urlsplit(response.url).path == "/login":
                 response.failure("logged out")
+            outage_answer(response)
             return response
 
 
@@ -110,6 +126,8 @@ class SmeUser(ProgrammeUser):
                 ACKNOWLEDGED_UPLOADS[0] += 1
             elif response.status_code == 200:
                 response.failure("the upload was refused")
+            else:
+                outage_answer(response)
 
     @task(1)
     def read_own_participants(self) -> None:
@@ -145,7 +163,7 @@ class MarkerUser(ProgrammeUser):
                 for key, status in chosen.items():
                     CELLS[key] = {"acknowledged": status, "unanswered": []}
                 ACKNOWLEDGED_WRITES[0] += len(chosen)
-            else:
+            elif not outage_answer(response):
                 response.failure(f"saving marks answered {response.status_code}")
 
 
@@ -178,4 +196,5 @@ def _write_cells(**_kwargs) -> None:
     cohorts = sorted({account["cohort_id"] for account in ACCOUNTS["markers"]})
     with open(os.environ["LOAD_MARKS"], "w") as out:
         json.dump({"cells": CELLS, "acknowledged_writes": ACKNOWLEDGED_WRITES[0],
-                   "acknowledged_uploads": ACKNOWLEDGED_UPLOADS[0], "cohorts": cohorts}, out)
+                   "acknowledged_uploads": ACKNOWLEDGED_UPLOADS[0],
+                   "outage_answers": OUTAGE_ANSWERS[0], "cohorts": cohorts}, out)
