@@ -5,6 +5,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -60,9 +61,10 @@ class Grid:
     enrollments: list[Enrollment]
     marks: dict[tuple[int, int], AttendanceMark] = field(default_factory=dict)
 
-    def expected_sessions(self, enrollment: Enrollment) -> set[int]:
-        """Ids of the sessions `enrollment` is expected at (see is_expected)."""
-        return {s.id for s in self.sessions if is_expected(s, enrollment)}
+    @cached_property
+    def expected(self) -> dict[int, set[int]]:
+        """Per enrollment id, the ids of the sessions it is expected at (see is_expected)."""
+        return {e.id: {s.id for s in self.sessions if is_expected(s, e)} for e in self.enrollments}
 
     def totals(self, today: date) -> dict[int, tuple[Decimal, float | None]]:
         """(attended hours, attendance rate) per enrollment id, in one pass over the marks.
@@ -76,8 +78,9 @@ class Grid:
                 attended[enrollment_id] += mark.hours
         result = {}
         for enrollment in self.enrollments:
-            held = sum((s.hours for s in self.sessions
-                        if s.date <= today and is_expected(s, enrollment)), Decimal(0))
+            expected = self.expected[enrollment.id]
+            held = sum((s.hours for s in self.sessions if s.date <= today and s.id in expected),
+                       Decimal(0))
             hours = attended[enrollment.id]
             result[enrollment.id] = (hours, float(hours / held) if held else None)
         return result

@@ -81,7 +81,7 @@ def _rows(grid, submitted) -> list[tuple]:
     days = [(session.id, session.date.isoformat()) for session in grid.sessions]
     rows = []
     for enrollment in grid.enrollments:
-        expected = grid.expected_sessions(enrollment)
+        expected = grid.expected[enrollment.id]
         cells = []
         for session_id, day in days:
             key = f"{session_id}-{enrollment.id}"
