@@ -97,6 +97,18 @@ def indicators_group():
     """Monitoring indicators (DESIGN §8)."""
 
 
+@indicators_group.command("rebuild-facts")
+@with_appcontext
+def indicators_rebuild_facts_command():
+    """Rewrite the indicator facts table from the source tables (triggers keep it in step;
+    this is for repairs, e.g. after restoring a table on its own)."""
+    from trainhub.indicators import facts
+
+    written = facts.rebuild(db.session.connection())
+    db.session.commit()
+    click.echo(f"rebuilt the indicator facts: {written} counted membership(s)")
+
+
 @indicators_group.command("export")
 @click.option("--project", "project_code", required=True, help="Project code.")
 @click.option("--from", "start", required=True, type=click.DateTime(["%Y-%m-%d"]),

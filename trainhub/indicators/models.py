@@ -1,7 +1,7 @@
-"""Frozen indicator snapshots of locked reporting periods (DESIGN §8)."""
-from datetime import datetime
+"""Frozen indicator snapshots of locked reporting periods (DESIGN §8), and the facts table behind the live indicator table."""
+from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from trainhub.core.models import utcnow
@@ -36,3 +36,24 @@ class IndicatorSnapshot(db.Model):
 
     period = relationship("ReportingPeriod", back_populates="snapshots")
     locked_by = relationship("User")
+
+
+class IndicatorFact(db.Model):
+    """The facts of one counted membership, packed into a profile; written only by triggers.
+
+    See `trainhub.indicators.facts`: the indicator table is one GROUP BY over these rows.
+    """
+
+    __tablename__ = "indicator_facts"
+    __table_args__ = (
+        Index("ix_indicator_facts_profile", "project_id", "profile", "entry_date", "exit_date"),
+        Index("ix_indicator_facts_employer", "project_id", "enterprise_id", "entry_date"),
+    )
+
+    membership_id: Mapped[int] = mapped_column(
+        ForeignKey("memberships.id", ondelete="CASCADE"), primary_key=True, autoincrement=False)
+    project_id: Mapped[int]
+    profile: Mapped[int]
+    enterprise_id: Mapped[int | None]
+    entry_date: Mapped[date]
+    exit_date: Mapped[date | None]

@@ -1,24 +1,24 @@
 """The monitoring indicators of DESIGN §8, computed in the database, and locked snapshots.
 
 One subquery lists the counted participants of a project with the facts the indicators need
-(sex, age at entry, status, ISCED, flags, employer, entry and exit). The table folds it into
-one row per combination of facts and adds those up, each cell a SUM(n) FILTER (WHERE ...);
-the same conditions select the people behind a cell.
+(sex, age at entry, status, ISCED, flags, employer, entry and exit); the same conditions
+select the people behind a cell. The table folds the counted participants into one row per
+combination of facts and adds those up, each cell a SUM(n) FILTER (WHERE ...): for the pages
+from the trigger-kept facts table (`facts.py`), for locked snapshots from the source tables.
 """
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Integer, String, and_, case, cast, func, literal, or_, select
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import String, and_, case, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.functions import FunctionElement
 
 from trainhub.audit.services import record
 from trainhub.core.errors import Problems
 from trainhub.courses.models import Cohort, Course, Enrollment, EnrollmentStatus
 from trainhub.enterprises.models import Enterprise
-from trainhub.indicators.models import IndicatorSnapshot
+from trainhub.indicators.facts import counted_conditions, live_facts, unpack
+from trainhub.indicators.models import IndicatorFact, IndicatorSnapshot
 from trainhub.participants.models import Eligibility, Membership, Participant
 from trainhub.programme.models import Project, ReportingPeriod
 
@@ -36,53 +36,21 @@ class Indicator:
     total_only: bool = False
 
 
-class age_at(FunctionElement):
-    """Full years from the first date (birth) to the second (entry), 29 February included.
-
-    PostgreSQL: years of `age(entry, birth)`. SQLite keeps dates as ISO text, where cutting
-    the text is much cheaper than strftime: years apart, less one before the birthday.
-    """
-
-    type = Integer()
-    inherit_cache = True
-
-
-@compiles(age_at)
-def _age_at_default(element, compiler, **kw):
-    birth, entry = (compiler.process(arg, **kw) for arg in element.clauses)
-    return f"CAST(EXTRACT(YEAR FROM age({entry}, {birth})) AS INTEGER)"
-
-
-@compiles(age_at, "sqlite")
-def _age_at_sqlite(element, compiler, **kw):
-    birth, entry = (compiler.process(arg, **kw) for arg in element.clauses)
-    return (f"(CAST(substr({entry}, 1, 4) AS INTEGER) - CAST(substr({birth}, 1, 4) AS INTEGER)"
-            f" - (substr({entry}, 6, 5) < substr({birth}, 6, 5)))")
-
-
 def counted_subquery(project_id: int):
     """Counted participants of a project (DESIGN §8) with the facts every indicator uses."""
     # one hash join against the completed memberships, not a correlated EXISTS per row
     completed = (select(Enrollment.membership_id)
                  .where(Enrollment.status == EnrollmentStatus.COMPLETED)
                  .group_by(Enrollment.membership_id).subquery("completed"))
+    facts = live_facts() | {"completed": completed.c.membership_id.is_not(None)}
     return (
         select(Membership.id.label("membership_id"), Participant.id.label("participant_id"),
-               Participant.sex.label("sex"),
-               age_at(Participant.birth_date, Membership.entry_date).label("age"),
-               Participant.employment_status.label("status"), Participant.isced.label("isced"),
-               Participant.minority_or_migrant.label("minority"),
-               Participant.disability.label("disability"),
-               Participant.environment.label("environment"),
+               *(fact.label(name) for name, fact in facts.items()),
                Participant.county.label("county"), Participant.enterprise_id.label("enterprise_id"),
-               Membership.entry_date.label("entry_date"), Membership.exit_date.label("exit_date"),
-               completed.c.membership_id.is_not(None).label("completed"))
+               Membership.entry_date.label("entry_date"), Membership.exit_date.label("exit_date"))
         .join(Participant, Participant.id == Membership.participant_id)
         .outerjoin(completed, completed.c.membership_id == Membership.id)
-        .where(Membership.project_id == project_id,
-               Membership.eligibility_status == Eligibility.ELIGIBLE,
-               Membership.entry_date.is_not(None),
-               Participant.employment_status.is_not(None), Participant.isced.is_not(None))
+        .where(Membership.project_id == project_id, *counted_conditions())
         .subquery("c")
     )
 
@@ -122,49 +90,62 @@ def _in_period(c, indicator: Indicator, start: date, end: date):
 
 
 def compute(db_session: Session, project: Project, start: date, end: date) -> dict[str, dict]:
-    """{code: {"men", "women", "total"}} for the period: one pass over the grouped facts, one for CO23."""
-    grouped = _grouped_facts(project.id, start, end)
+    """{code: {"men", "women", "total"}} for the period, read from the trigger-kept facts table.
+
+    The counted memberships of the period are grouped by their profile (one integer, read off
+    an index), the few thousand profiles unpacked into facts, and each cell adds up the groups
+    its condition selects.
+    """
+    in_entry = IndicatorFact.entry_date.between(start, end)
+    in_exit = IndicatorFact.exit_date.between(start, end)
+    by_profile = (select(IndicatorFact.profile, func.count().filter(in_entry).label("n_entry"),
+                         func.count().filter(in_exit).label("n_exit"))
+                  .where(IndicatorFact.project_id == project.id, or_(in_entry, in_exit))
+                  .group_by(IndicatorFact.profile).subquery("by_profile"))
+    grouped = select(*(value.label(name) for name, value in unpack(by_profile.c.profile).items()),
+                     by_profile.c.n_entry, by_profile.c.n_exit).subquery("grouped")
+    first_entries = (select(IndicatorFact.enterprise_id)
+                     .where(IndicatorFact.project_id == project.id,
+                            IndicatorFact.enterprise_id.is_not(None))
+                     .group_by(IndicatorFact.enterprise_id)
+                     .having(func.min(IndicatorFact.entry_date).between(start, end)).subquery())
+    return _table(db_session, grouped, select(func.count()).select_from(first_entries))
+
+
+def compute_live(db_session: Session, project: Project, start: date, end: date) -> dict[str, dict]:
+    """The same table computed from the source tables, for locked snapshots and checks."""
+    c = counted_subquery(project.id)
+    in_entry, in_exit = c.c.entry_date.between(start, end), c.c.exit_date.between(start, end)
+    facts = [c.c[name] for name in live_facts()]
+    grouped = (select(*facts, func.count().filter(in_entry).label("n_entry"),
+                      func.count().filter(in_exit).label("n_exit"))
+               .where(or_(in_entry, in_exit)).group_by(*facts).subquery("grouped"))
+    return _table(db_session, grouped,
+                  select(func.count()).select_from(_new_employers(c, start, end)))
+
+
+def _table(db_session: Session, grouped, employers_stmt) -> dict[str, dict]:
+    """Each cell a SUM of the group counts its indicator's condition selects (one query);
+    CO23 from `employers_stmt`."""
     columns = []
     for indicator in INDICATORS:
         if indicator.total_only:
             continue
-        condition = and_(indicator.condition(grouped), _in_period_flag(grouped, indicator))
+        n = grouped.c.n_exit if indicator.basis == "exit" else grouped.c.n_entry
         for key, sex in SEXES:
-            columns.append(func.coalesce(func.sum(grouped.c.n).filter(
-                and_(condition, grouped.c.sex == sex)), 0).label(f"{indicator.code}_{key}"))
+            columns.append(func.coalesce(func.sum(n).filter(
+                and_(indicator.condition(grouped), grouped.c.sex == sex)), 0)
+                .label(f"{indicator.code}_{key}"))
     row = db_session.execute(select(*columns).select_from(grouped)).one()._mapping
     values = {}
     for indicator in INDICATORS:
         if indicator.total_only:
+            values[indicator.code] = {"men": None, "women": None,
+                                      "total": db_session.scalar(employers_stmt)}
             continue
         men, women = int(row[f"{indicator.code}_men"]), int(row[f"{indicator.code}_women"])
         values[indicator.code] = {"men": men, "women": women, "total": men + women}
-    c = counted_subquery(project.id)
-    values["CO23"] = {"men": None, "women": None,
-                      "total": db_session.scalar(select(func.count()).select_from(
-                          _new_employers(c, start, end)))}
-    return {indicator.code: values[indicator.code] for indicator in INDICATORS}
-
-
-def _grouped_facts(project_id: int, start: date, end: date):
-    """The counted participants of the period folded into one row per combination of facts.
-
-    Each person's facts (age at entry above all) are worked out once, in the GROUP BY; the
-    indicator cells then add up a few thousand group counts instead of testing every person
-    once per cell.
-    """
-    c = counted_subquery(project_id)
-    facts = {name: c.c[name] for name in ("sex", "age", "status", "isced", "minority",
-                                          "disability", "environment", "completed")}
-    facts["in_entry"] = c.c.entry_date.between(start, end)
-    facts["in_exit"] = c.c.exit_date.between(start, end)
-    return (select(*(fact.label(name) for name, fact in facts.items()), func.count().label("n"))
-            .where(or_(facts["in_entry"], facts["in_exit"])).group_by(*facts.values())
-            .subquery("grouped"))
-
-
-def _in_period_flag(grouped, indicator: Indicator):
-    return grouped.c.in_exit if indicator.basis == "exit" else grouped.c.in_entry
+    return values
 
 
 def _new_employers(c, start: date, end: date):
@@ -302,7 +283,7 @@ def lock_period(db_session: Session, period: ReportingPeriod, *, user_id: int | 
     project = period.project
     snapshot = IndicatorSnapshot(
         period=period, version=version, locked_by_id=user_id, note=note.strip(),
-        values=compute(db_session, project, period.start_date, period.end_date),
+        values=compute_live(db_session, project, period.start_date, period.end_date),
         members=all_members(db_session, project, period.start_date, period.end_date))
     db_session.add(snapshot)
     db_session.flush()
