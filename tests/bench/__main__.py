@@ -368,11 +368,13 @@ def bench_served_pages(database_url: str, seconds: float = 10) -> list[dict]:
 
     from sqlalchemy import select
 
+    from tests.bench import ensure_bench_user
     from trainhub.courses.models import Cohort
 
     app = make_app(SQLALCHEMY_DATABASE_URI=database_url)
     with app.app_context():
         cohort_id = db.session.scalar(select(Cohort.id).order_by(Cohort.id))
+        ensure_bench_user()
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

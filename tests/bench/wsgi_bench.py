@@ -5,20 +5,12 @@ import os
 from flask_login import login_user
 from sqlalchemy import select
 
+from tests.bench import BENCH_EMAIL
 from tests.conftest import make_app
 from trainhub.auth.models import User
 from trainhub.extensions import db
 
 app = make_app(SQLALCHEMY_DATABASE_URI=os.environ["BENCH_DATABASE_URL"])
-BENCH_EMAIL = "bench-load@trainhub.local"
-
-with app.app_context():
-    if db.session.scalar(select(User.id).where(User.email == BENCH_EMAIL)) is None:
-        user = User(email=BENCH_EMAIL, full_name="Bench", role="coordinator", active=True,
-                    locale="en", password_hash="")
-        user.set_password("bench-password-2026", "pbkdf2:sha256:1000")
-        db.session.add(user)
-        db.session.commit()
 
 
 @app.route("/bench-login")

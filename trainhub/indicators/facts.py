@@ -236,8 +236,7 @@ def install(connection: Connection) -> None:
     postgres = connection.dialect.name == "postgresql"
     for trigger in TRIGGERS:
         body = ";\n".join(_sql(s, connection) for s in rewrite_statements(trigger.which))
-        connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger.name}"
-                                   + (f" ON {trigger.table}" if postgres else ""))
+        _drop_trigger(connection, trigger)
         if postgres:
             # Lock the memberships first: two transactions rewriting the same row then run one
             # after the other, and the second reads what the first committed (each statement of
@@ -257,12 +256,16 @@ def install(connection: Connection) -> None:
 
 
 def uninstall(connection: Connection) -> None:
-    postgres = connection.dialect.name == "postgresql"
+    """Drop the triggers (and on PostgreSQL their functions)."""
     for trigger in TRIGGERS:
-        connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger.name}"
-                                   + (f" ON {trigger.table}" if postgres else ""))
-        if postgres:
+        _drop_trigger(connection, trigger)
+        if connection.dialect.name == "postgresql":
             connection.exec_driver_sql(f"DROP FUNCTION IF EXISTS {trigger.name}()")
+
+
+def _drop_trigger(connection: Connection, trigger: Trigger) -> None:
+    on_table = f" ON {trigger.table}" if connection.dialect.name == "postgresql" else ""
+    connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger.name}{on_table}")
 
 
 def rebuild(connection: Connection) -> int:

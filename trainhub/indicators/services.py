@@ -104,12 +104,9 @@ def compute(db_session: Session, project: Project, start: date, end: date) -> di
                   .group_by(IndicatorFact.profile).subquery("by_profile"))
     grouped = select(*(value.label(name) for name, value in unpack(by_profile.c.profile).items()),
                      by_profile.c.n_entry, by_profile.c.n_exit).subquery("grouped")
-    first_entries = (select(IndicatorFact.enterprise_id)
-                     .where(IndicatorFact.project_id == project.id,
-                            IndicatorFact.enterprise_id.is_not(None))
-                     .group_by(IndicatorFact.enterprise_id)
-                     .having(func.min(IndicatorFact.entry_date).between(start, end)).subquery())
-    return _table(db_session, grouped, select(func.count()).select_from(first_entries))
+    project_facts = select(IndicatorFact).where(IndicatorFact.project_id == project.id).subquery()
+    return _table(db_session, grouped, select(func.count()).select_from(
+        _new_employers(project_facts, start, end)))
 
 
 def compute_live(db_session: Session, project: Project, start: date, end: date) -> dict[str, dict]:
