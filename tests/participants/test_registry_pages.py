@@ -59,18 +59,38 @@ def test_list_pages_run_the_same_queries_for_10_or_100_rows(coordinator, project
     assert page_queries(url + "?page=1") == few
 
 
-def test_employer_filter_follows_renamed_and_new_enterprises(coordinator, project, client):
-    firm = EnterpriseFactory(name="Alfa & Fiii SRL")
+def test_employer_filter_matches_a_name_or_a_cui(coordinator, project, client):
+    alfa = EnterpriseFactory(name="Alfa & Fiii SRL")
+    beta = EnterpriseFactory(name="Beta SRL")
+    ParticipantFactory(enterprise=alfa, last_name="Albu")
+    ParticipantFactory(enterprise=beta, last_name="Barbu")
     db.session.commit()
-    assert f'<option value="{firm.id}">Alfa &amp; Fiii SRL</option>' in client.get(
-        "/participants/").get_data(as_text=True)
-    firm.name = "Beta SRL"
+    page = client.get("/participants/?employer=alfa").get_data(as_text=True)
+    assert "Albu" in page and "Barbu" not in page
+    page = client.get(f"/participants/?employer=RO{beta.cui}").get_data(as_text=True)
+    assert "Barbu" in page and "Albu" not in page
+    # the page no longer carries one <option> per enterprise of the programme
+    everyone = client.get("/participants/").get_data(as_text=True)
+    assert f'<option value="{alfa.id}">' not in everyone and "Albu" in everyone
+
+
+def test_a_link_by_enterprise_names_it_and_leads_back_to_every_employer(coordinator, project,
+                                                                         client):
+    firm = EnterpriseFactory(name="Gama & Co SRL")
+    ParticipantFactory(enterprise=firm, last_name="Gavrila")
+    ParticipantFactory(last_name="Dinu")
     db.session.commit()
-    page = client.get(f"/participants/?enterprise={firm.id}").get_data(as_text=True)
-    assert "Alfa" not in page and f'<option value="{firm.id}" selected>Beta SRL</option>' in page
-    EnterpriseFactory(name="Gama SRL")
+    page = client.get(f"/participants/?enterprise={firm.id}&sex=M&page=1").get_data(as_text=True)
+    assert "Gama &amp; Co SRL" in page and "Gavrila" in page and "Dinu" not in page
+    assert 'href="/participants/?sex=M"' in page  # the other filters stay, the employer goes
+
+
+def test_sme_users_get_no_employer_filter(auth, project, client):
+    own = EnterpriseFactory()
+    user = UserFactory(role="sme", enterprise=own)
     db.session.commit()
-    assert "Gama SRL" in client.get("/participants/").get_data(as_text=True)
+    auth.login(user.email)
+    assert 'name="employer"' not in client.get("/participants/").get_data(as_text=True)
 
 
 def test_list_shows_each_membership_badge_and_the_stale_mark(coordinator, project, client):

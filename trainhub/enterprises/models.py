@@ -3,7 +3,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Numeric, String, event
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Numeric, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from trainhub.core.geography import region_of
@@ -29,8 +29,6 @@ class Enterprise(TimestampMixin, db.Model):
         non_negative("employees"),
         non_negative("turnover_eur"),
         non_negative("balance_eur"),
-        #: the latest change, read by every participants page (enterprises.employer_options)
-        Index("ix_enterprises_updated_at", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

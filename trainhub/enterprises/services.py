@@ -2,12 +2,9 @@
 from datetime import date
 from decimal import Decimal
 
-from flask import current_app
-from markupsafe import Markup, escape
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from trainhub.auth.scoping import scoped, sees_every
 from trainhub.core import cleaning
 from trainhub.core.cleaning import Cleaned, bounded_text, email_address, whole_number
 from trainhub.core.errors import Problems
@@ -152,15 +149,20 @@ def _millions(amount: Decimal | None) -> str:
     return "n/a" if amount is None else f"€{Decimal(amount) / Decimal(1_000_000):.2f}M"
 
 
+def enterprise_matches(search: str):
+    """Enterprises whose name contains `search`, or whose CUI starts with it (`RO` optional)."""
+    search = search.strip()
+    digits = search.upper().removeprefix("RO").strip()
+    return or_(Enterprise.name.ilike(f"%{search}%"),
+               Enterprise.cui.startswith(digits) if digits.isdigit() else False)
+
+
 def enterprise_list(search: str = "", county: str | None = None, size: str | None = None,
                     eligibility: str | None = None) -> Select:
     """Enterprises matching the list page's search and filters, by name."""
     stmt = select(Enterprise).order_by(Enterprise.name, Enterprise.id)
-    search = search.strip()
-    if search:
-        digits = search.upper().removeprefix("RO").strip()
-        stmt = stmt.where(or_(Enterprise.name.ilike(f"%{search}%"),
-                              Enterprise.cui.startswith(digits) if digits.isdigit() else False))
+    if search.strip():
+        stmt = stmt.where(enterprise_matches(search))
     if county:
         stmt = stmt.where(Enterprise.county == county)
     if size:
@@ -184,34 +186,3 @@ def employee_counts(db_session: Session, enterprise_ids: list[int]) -> dict[int,
     return {row[0]: {"employees": row[1]} | {status.value: count for status, count
                                              in zip(Eligibility, row[2:], strict=True)}
             for row in rows}
-
-
-
-def employer_options(db_session: Session, user, selected: int | None = None) -> Markup:
-    """The `<option>`s (by name) of the enterprises `user` sees, for a list page's employer filter.
-
-    With thousands of SMEs, building them was most of the participants page's time: for users
-    who see every enterprise they are built once per process and built again only when the
-    table changed (its row count or latest `updated_at` moved).
-    """
-    rows_stmt = scoped(select(Enterprise.id, Enterprise.name).order_by(Enterprise.name),
-                       Enterprise, user)
-    if sees_every(Enterprise, user):
-        version = tuple(db_session.execute(select(  # two subqueries: max() reads the index
-            select(func.count(Enterprise.id)).scalar_subquery(),
-            select(func.max(Enterprise.updated_at)).scalar_subquery())).one())
-        cache = current_app.extensions.setdefault("trainhub.employer_options", {})
-        cached_version, options = cache.get("all", (None, None))
-        if cached_version != version:
-            options = _options(db_session.execute(rows_stmt))
-            cache["all"] = (version, options)  # one assignment: threads never see half of it
-    else:
-        options = _options(db_session.execute(rows_stmt))
-    if selected is None:
-        return options
-    chosen = f'<option value="{int(selected)}">'
-    return Markup(str(options).replace(chosen, chosen[:-1] + " selected>", 1))
-
-
-def _options(rows) -> Markup:
-    return Markup("".join(f'<option value="{id_}">{escape(name)}</option>' for id_, name in rows))

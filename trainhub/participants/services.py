@@ -11,7 +11,7 @@ from trainhub.core.cleaning import Cleaned, bounded_text, email_address, whole_n
 from trainhub.core.identifiers import mask_cnp
 from trainhub.core.models import apply_values, taken_by_another
 from trainhub.enterprises.models import Enterprise
-from trainhub.enterprises.services import FieldProblems
+from trainhub.enterprises.services import FieldProblems, enterprise_matches
 from trainhub.imports.services import parse_bool, parse_choice, text
 from trainhub.participants.eligibility import refresh
 from trainhub.participants.models import (
@@ -140,7 +140,7 @@ def save_participant(db_session: Session, participant: Participant | None, raw: 
     return participant
 
 
-def participant_list(*, search: str = "", enterprise_id: int | None = None,
+def participant_list(*, search: str = "", enterprise_id: int | None = None, employer: str = "",
                      county: str | None = None, sex: str | None = None,
                      age_band: str | None = None, eligibility: str | None = None,
                      flags: tuple[str, ...] = (), today: date | None = None) -> Select:
@@ -155,6 +155,9 @@ def participant_list(*, search: str = "", enterprise_id: int | None = None,
             Participant.cnp.startswith(search) if search.isdigit() else False))
     if enterprise_id:
         stmt = stmt.where(Participant.enterprise_id == enterprise_id)
+    if employer.strip():
+        stmt = stmt.where(Participant.enterprise_id.in_(
+            select(Enterprise.id).where(enterprise_matches(employer))))
     if county:
         stmt = stmt.where(Participant.county == county)
     if sex in set(Sex):

@@ -32,7 +32,7 @@ from trainhub.core.pagination import paginate
 from trainhub.courses.models import Cohort
 from trainhub.documents.services import checklist_for, requirement_title
 from trainhub.enterprises.models import Enterprise
-from trainhub.enterprises.services import FieldProblems, employer_options
+from trainhub.enterprises.services import FieldProblems
 from trainhub.extensions import db
 from trainhub.participants import dossier, gdpr
 from trainhub.participants.eligibility import decide, evaluate_memberships
@@ -79,15 +79,20 @@ def index():
     args = request.args
     stmt = participant_list(
         search=args.get("q", ""), enterprise_id=args.get("enterprise", type=int),
+        employer=args.get("employer", ""),
         county=args.get("county") or None, sex=args.get("sex") or None,
         age_band=args.get("age") or None, eligibility=args.get("eligibility") or None,
         flags=tuple(flag for flag in FLAG_FILTERS if args.get(flag)))
     page = paginate(scoped(stmt, Participant, current_user))
-    employers = (employer_options(db.session, current_user, args.get("enterprise", type=int))
-                 if current_user.role != Role.SME else "")
+    # a link from an enterprise's page names it by id; the filter form searches by name or CUI
+    chosen_employer = db.session.scalar(scoped(select(Enterprise).where(
+        Enterprise.id == args.get("enterprise", type=int)), Enterprise, current_user))
     return render_template(
         "participants/list.html", page=page, today=date.today(), counties=county_choices(),
-        employer_options=employers, age_bands=AGE_BANDS, flag_filters=FLAG_FILTERS,
+        chosen_employer=chosen_employer, employer_filter=current_user.role != Role.SME,
+        every_employer_url=url_for(".index", **{key: value for key, value in args.items()
+                                                if key not in ("enterprise", "page")}),
+        age_bands=AGE_BANDS, flag_filters=FLAG_FILTERS,
         memberships=memberships_by_participant(db.session, [p.id for p in page.items],
                                                badges_only=True))
 
