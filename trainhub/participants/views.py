@@ -77,16 +77,16 @@ def _helpers() -> dict:
 @permission_required("participants.read")
 def index():
     args = request.args
+    enterprise_id = args.get("enterprise", type=int)
     stmt = participant_list(
-        search=args.get("q", ""), enterprise_id=args.get("enterprise", type=int),
-        employer=args.get("employer", ""),
+        search=args.get("q", ""), enterprise_id=enterprise_id, employer=args.get("employer", ""),
         county=args.get("county") or None, sex=args.get("sex") or None,
         age_band=args.get("age") or None, eligibility=args.get("eligibility") or None,
         flags=tuple(flag for flag in FLAG_FILTERS if args.get(flag)))
     page = paginate(scoped(stmt, Participant, current_user))
     # a link from an enterprise's page names it by id; the filter form searches by name or CUI
-    chosen_employer = db.session.scalar(scoped(select(Enterprise).where(
-        Enterprise.id == args.get("enterprise", type=int)), Enterprise, current_user))
+    chosen_employer = enterprise_id and db.session.scalar(scoped(
+        select(Enterprise).where(Enterprise.id == enterprise_id), Enterprise, current_user))
     return render_template(
         "participants/list.html", page=page, today=date.today(), counties=county_choices(),
         chosen_employer=chosen_employer, employer_filter=current_user.role != Role.SME,
