@@ -357,9 +357,19 @@ def _python_load(parts, seconds: float, cookie: str, threads: int) -> float:
     return sum(counts) / seconds if seconds else 0.0
 
 
+def _body_bytes(url: str, cookie: str) -> int:
+    """The size of the page at `url` (on 127.0.0.1) as the load client receives it."""
+    import urllib.request
+
+    assert url.startswith("http://127.0.0.1:")
+    with urllib.request.urlopen(urllib.request.Request(url, headers={"Cookie": cookie})) as page:
+        return len(page.read())
+
+
 def bench_served_pages(database_url: str, seconds: float = 10) -> list[dict]:
     """Requests/s of the participants list and the attendance grid under gunicorn, as a ratio
-    to a hello-world route of the same gunicorn (target ≥ 0.5)."""
+    to a hello-world route of the same gunicorn (target ≥ 0.5), each beside the floor of any
+    signed-in page of its size."""
     import os
     import socket
     import subprocess
@@ -400,9 +410,14 @@ def bench_served_pages(database_url: str, seconds: float = 10) -> list[dict]:
         for name, path in (("participants list page", "/participants/?page=1"),
                            ("attendance grid page", f"/attendance/cohorts/{cohort_id}")):
             rate, _client = _load(base + path, seconds, cookie)
+            # the floor: a page of the same size that only loads the signed-in user and queries once
+            floor, _client = _load(f"{base}/bench-signed-in?bytes={_body_bytes(base + path, cookie)}",
+                                   seconds, cookie)
             results.append({"figure": f"{name} under gunicorn", "requests_per_s": round(rate, 1),
                             "hello_world_requests_per_s": round(hello, 1),
                             "ratio": round(rate / hello, 3), "target_ratio": 0.5,
+                            "signed_in_floor_requests_per_s": round(floor, 1),
+                            "signed_in_floor_ratio": round(floor / hello, 3),
                             "load_client": client})
         return results
     finally:
