@@ -34,6 +34,7 @@ from trainhub.imports.services import (
     require_columns,
     text,
 )
+from trainhub.participants.locks import lock_enrollments
 from trainhub.participants.models import Membership, Participant
 from trainhub.programme.models import Project
 
@@ -240,6 +241,8 @@ def close_cohort(db_session: Session, cohort: Cohort) -> dict[str, int]:
     if cohort.closed_at is not None:
         raise AttendanceError([_l("The cohort is already closed.")])
     needed = Decimal(cohort.project.completion_threshold) * cohort.course.planned_hours
+    lock_enrollments(db_session, db_session.scalars(select(Enrollment.id).where(
+        Enrollment.cohort_id == cohort.id, Enrollment.status == EnrollmentStatus.ENROLLED)))
     attended = attended_hours_by_enrollment(db_session, cohort)
     outcome = {EnrollmentStatus.COMPLETED.value: 0, EnrollmentStatus.NOT_COMPLETED.value: 0}
     for enrollment in cohort.enrollments:

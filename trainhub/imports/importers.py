@@ -26,6 +26,7 @@ from trainhub.imports.services import (
     text,
 )
 from trainhub.participants.eligibility import record_imported_decision, refresh
+from trainhub.participants.locks import lock_people
 from trainhub.participants.models import Eligibility, Membership, Participant
 from trainhub.participants.services import PARTICIPANT_ALIASES, clean_participant
 from trainhub.programme.models import Project
@@ -194,6 +195,8 @@ def import_participants(db_session: Session, project: Project, table: Table, *,
         return report
     rows = [(values, decision) for (_, values, decision), change in zip(valid, changes, strict=True)
             if change.action != UNCHANGED]
+    lock_people(db_session, [existing[values["cnp"]].id for values, _ in rows
+                             if values["cnp"] in existing])
     for start in range(0, len(rows), WRITE_BATCH):
         _write_people(db_session, project, rows[start:start + WRITE_BATCH], existing, members,
                       user_id)

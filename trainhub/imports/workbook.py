@@ -24,6 +24,7 @@ from trainhub.courses.models import (
 )
 from trainhub.enterprises.services import ENTERPRISE_ALIASES
 from trainhub.imports.importers import (
+    CHUNK,
     NEW,
     UNCHANGED,
     UPDATED,
@@ -47,6 +48,7 @@ from trainhub.imports.services import (
     require_columns,
     text,
 )
+from trainhub.participants.locks import lock_people
 from trainhub.participants.models import Membership, Participant
 from trainhub.participants.services import PARTICIPANT_ALIASES
 from trainhub.programme.models import Project
@@ -234,6 +236,7 @@ def import_workbook(db_session: Session, project: Project, content: bytes, *,
                                                    partial=True, commit=False)),
     ]
     try:
+        lock_people(db_session, _named_people(db_session, tables), enrollments=True)
         for sheet, step in steps:
             if sheet in tables:
                 _merge(report, step(tables[sheet]))
@@ -246,6 +249,21 @@ def import_workbook(db_session: Session, project: Project, content: bytes, *,
     db_session.commit()
     report.written = True
     return report
+
+
+def _named_people(db_session: Session, tables: dict[str, Table]) -> list[int]:
+    """Ids of the registered people a sheet names by CNP: the people the import may change."""
+    cnps = set()
+    for sheet in ("participants", "enrollments", "attendance"):
+        for _, row in tables[sheet].rows if sheet in tables else ():
+            try:
+                cnps.add(cleaning.cnp(row.get("cnp")))
+            except CellError:
+                continue  # the sheet's own step reports it
+    cnps = sorted(cnps)
+    return [person_id for start in range(0, len(cnps), CHUNK)
+            for person_id in db_session.scalars(select(Participant.id).where(
+                Participant.cnp.in_(cnps[start:start + CHUNK])))]
 
 
 def _sub(run) -> ImportReport:
