@@ -182,6 +182,38 @@ def test_an_outage_after_the_user_was_loaded_answers_503_not_500(app, client, au
     assert client.get("/enterprises/").status_code == 200
 
 
+class _Deadlock(Exception):
+    sqlstate = "40P01"  # what psycopg reports for PostgreSQL's "deadlock detected"
+
+
+class _SqliteBusy(Exception):
+    sqlite_errorcode = 5  # SQLITE_BUSY: "database is locked" after the busy timeout
+
+
+@pytest.mark.parametrize("lost", [_Deadlock("deadlock detected"), _SqliteBusy("database is locked")])
+def test_a_write_aborted_for_a_concurrent_one_asks_to_try_again(app, client, auth, lost):
+    UserFactory(email="ana@example.org")
+    db.session.commit()
+    auth.login("ana@example.org")
+
+    def lose(_connection, _cursor, statement, *_args):
+        if "FROM enterprises" in statement:
+            raise OperationalError(statement, {}, lost)
+
+    event.listen(db.engine, "before_cursor_execute", lose)
+    try:
+        response = client.get("/enterprises/")
+        api = client.get("/api/v1/enterprises", headers={"Authorization": "Bearer some-token"})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", lose)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "nothing was saved. Please try again." in page
+    assert "ana@example.org" in page  # the database is up: the layout still shows who is signed in
+    assert api.status_code in (401, 409)
+    assert client.get("/enterprises/").status_code == 200
+
+
 @pytest.fixture
 def durable_app(tmp_path):
     """The app on a database that outlives a discarded connection: PostgreSQL, or an SQLite

@@ -116,18 +116,39 @@ def request_log_line(response) -> str:
                        "user_id": _logged_in_user_id()}, separators=(",", ":"))
 
 
+#: SQLITE_BUSY and SQLITE_LOCKED: another connection still held the database after the busy timeout
+_SQLITE_CONTENDED = {5, 6}
+
+
+def lost_to_a_concurrent_write(error: DBAPIError) -> bool:
+    """Whether the database gave up on this transaction because of another one: a PostgreSQL
+    deadlock or serialization failure (SQLSTATE class 40), or SQLite still locked after its
+    busy timeout. Nothing was written, and the same request can simply be made again."""
+    orig = error.orig
+    return (str(getattr(orig, "sqlstate", None) or "").startswith("40")
+            or getattr(orig, "sqlite_errorcode", None) in _SQLITE_CONTENDED)
+
+
 def database_unavailable(error: DBAPIError):
-    """A lost database connection answers the 503 page (JSON for the API), not a 500."""
+    """A lost database connection answers the 503 page (JSON for the API), not a 500; a write
+    the database aborted for a concurrent one answers 409 and asks to try again."""
     from trainhub.api.errors import error_response, is_api_request
     from trainhub.extensions import login_manager
 
     discard_transaction()
-    unavailable = isinstance(error, OperationalError | InterfaceError) or error.connection_invalidated
+    conflict = lost_to_a_concurrent_write(error)
+    unavailable = not conflict and (isinstance(error, OperationalError | InterfaceError)
+                                    or error.connection_invalidated)
     if unavailable or g.get("_login_user") is None:
         # The layout must not query again: a user loaded before the outage was expired by the
         # rollback, and reading it would need the database that just went away.
         g._login_user = login_manager.anonymous_user()
-    if unavailable:
+    if conflict:
+        log.warning("transaction aborted for a concurrent one: %s", error.orig)
+        code, title, message = 409, _l("Changed at the same moment"), _l(
+            "Someone else changed the same records at the same moment, so nothing was saved. "
+            "Please try again.")
+    elif unavailable:
         log.error("database unavailable: %s", error.orig or error)
         code, title, message = 503, _l("Service unavailable"), _l(
             "The service is temporarily unavailable.")
@@ -136,9 +157,10 @@ def database_unavailable(error: DBAPIError):
         code, title, message = 500, _l("Something went wrong"), _l(
             "The error was logged. Please try again later.")
     if is_api_request():
-        from werkzeug.exceptions import InternalServerError, ServiceUnavailable
+        from werkzeug.exceptions import Conflict, InternalServerError, ServiceUnavailable
 
-        return error_response(ServiceUnavailable() if code == 503 else InternalServerError())
+        return error_response({409: Conflict(), 503: ServiceUnavailable()}.get(
+            code, InternalServerError()))
     return render_template("error.html", code=code, title=title, message=message), code
 
 
