@@ -254,12 +254,13 @@ def import_workbook(db_session: Session, project: Project, content: bytes, *,
 def _named_people(db_session: Session, tables: dict[str, Table]) -> list[int]:
     """Ids of the registered people a sheet names by CNP: the people the import may change."""
     cnps = set()
-    for sheet in ("participants", "enrollments", "attendance"):
-        for _, row in tables[sheet].rows if sheet in tables else ():
-            try:
-                cnps.add(cleaning.cnp(row.get("cnp")))
-            except CellError:
-                continue  # the sheet's own step reports it
+    naming = [tables[sheet] for sheet in ("participants", "enrollments", "attendance")
+              if sheet in tables]
+    for row in (row for table in naming for _, row in table.rows):
+        try:
+            cnps.add(cleaning.cnp(row.get("cnp")))
+        except CellError:
+            continue  # the sheet's own step reports it
     cnps = sorted(cnps)
     return [person_id for start in range(0, len(cnps), CHUNK)
             for person_id in db_session.scalars(select(Participant.id).where(
