@@ -24,10 +24,11 @@ from trainhub.imports.services import Table
 from trainhub.participants.models import Membership, Participant
 from trainhub.programme.models import Project
 
-pytestmark = pytest.mark.skipif(not ON_POSTGRES,
-                                reason="row locks are a PostgreSQL matter; SQLite serialises writes")
+postgres_only = pytest.mark.skipif(not ON_POSTGRES,
+                                   reason="row locks are a PostgreSQL matter; SQLite serialises writes")
 
 
+@postgres_only
 def test_an_import_and_an_attendance_save_over_the_same_people_both_succeed(app, monkeypatch):
     """The import writes the people in file order (here the later membership first), the grid
     saves their entry dates in id order: without up-front locks each would hold a membership
@@ -110,6 +111,7 @@ def _locked(app, statement) -> bool:
     return False
 
 
+@postgres_only
 def test_lock_people_holds_the_people_their_enrollments_and_memberships(app):
     enrollment = EnrollmentFactory()
     session_day = TrainingSessionFactory(cohort=enrollment.cohort)
@@ -140,6 +142,7 @@ def test_lock_people_holds_the_people_their_enrollments_and_memberships(app):
                        .with_for_update(nowait=True))
 
 
+@postgres_only
 def test_closing_a_cohort_locks_its_enrollments_and_memberships_before_writing(app, monkeypatch):
     from trainhub.attendance import services as attendance
     from trainhub.courses.models import Enrollment
@@ -160,3 +163,18 @@ def test_closing_a_cohort_locks_its_enrollments_and_memberships_before_writing(a
     monkeypatch.setattr(attendance, "attended_hours_by_enrollment", look_from_outside)
     attendance.close_cohort(db.session, enrollment.cohort)
     assert seen == {"enrollment": True, "membership": True}
+
+
+def test_a_workbook_locks_the_people_it_names_and_the_employees_of_its_enterprises(app):
+    from trainhub.imports.workbook import _named_people
+
+    firm = EnterpriseFactory()
+    named, employee, _other = (ParticipantFactory(), ParticipantFactory(enterprise=firm),
+                               ParticipantFactory())
+    db.session.commit()
+    tables = {
+        "participants": Table("participants", ["cnp"],
+                              [(2, {"cnp": named.cnp}), (3, {"cnp": "not a CNP"})]),
+        "enterprises": Table("enterprises", ["cui"], [(2, {"cui": f"RO{firm.cui}"})]),
+    }
+    assert _named_people(db.session, tables) == sorted([named.id, employee.id])  # not `other`

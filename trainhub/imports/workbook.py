@@ -22,6 +22,7 @@ from trainhub.courses.models import (
     TrainingSession,
     session_hours,
 )
+from trainhub.enterprises.models import Enterprise
 from trainhub.enterprises.services import ENTERPRISE_ALIASES
 from trainhub.imports.importers import (
     CHUNK,
@@ -252,19 +253,29 @@ def import_workbook(db_session: Session, project: Project, content: bytes, *,
 
 
 def _named_people(db_session: Session, tables: dict[str, Table]) -> list[int]:
-    """Ids of the registered people a sheet names by CNP: the people the import may change."""
-    cnps = set()
-    naming = [tables[sheet] for sheet in ("participants", "enrollments", "attendance")
-              if sheet in tables]
-    for row in (row for table in naming for _, row in table.rows):
-        try:
-            cnps.add(cleaning.cnp(row.get("cnp")))
-        except CellError:
-            continue  # the sheet's own step reports it
-    cnps = sorted(cnps)
-    return [person_id for start in range(0, len(cnps), CHUNK)
-            for person_id in db_session.scalars(select(Participant.id).where(
-                Participant.cnp.in_(cnps[start:start + CHUNK])))]
+    """Ids of the registered people the import may change: those a sheet names by CNP, and
+    the employees of the enterprises it names (a changed employer re-evaluates them)."""
+    cnps = _cleaned(tables, ("participants", "enrollments", "attendance"), "cnp", cleaning.cnp)
+    cuis = _cleaned(tables, ("enterprises",), "cui", cleaning.cui)
+    found = set()
+    for column, keys in ((Participant.cnp, cnps), (Enterprise.cui, cuis)):
+        for start in range(0, len(keys), CHUNK):
+            found.update(db_session.scalars(select(Participant.id).join(
+                Enterprise, isouter=True).where(column.in_(keys[start:start + CHUNK]))))
+    return sorted(found)
+
+
+def _cleaned(tables: dict[str, Table], sheets: tuple[str, ...], column: str, clean) -> list[str]:
+    """The valid, cleaned values of `column` on these sheets (each sheet's own step reports
+    the invalid ones)."""
+    values = set()
+    for table in (tables[sheet] for sheet in sheets if sheet in tables):
+        for _, row in table.rows:
+            try:
+                values.add(clean(row.get(column)))
+            except CellError:
+                continue
+    return sorted(values)
 
 
 def _sub(run) -> ImportReport:
