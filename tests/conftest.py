@@ -1,13 +1,15 @@
 """Shared fixtures: the app on SQLite or PostgreSQL (TEST_DATABASE_URL), clients, query counter."""
 import os
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event, text
+from sqlalchemy.orm import Session
 
 from config import TestingConfig
 from trainhub import create_app
@@ -15,6 +17,26 @@ from trainhub.extensions import db
 
 ON_POSTGRES = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
 PASSWORD = "correct-horse-9"
+
+
+def run_in_threads(app: Flask, *jobs: Callable[[Session], None]) -> list[Exception]:
+    """Run each job at the same time in a thread of its own, with its own app context and
+    database session; returns what they raised (a thread cannot fail the test itself)."""
+    errors = []
+
+    def run(job) -> None:
+        try:
+            with app.app_context(), Session(db.engine) as session:
+                job(session)
+        except Exception as error:  # noqa: BLE001  (handed back to the test)
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return errors
 
 
 def _empty_database() -> None:

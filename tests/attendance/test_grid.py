@@ -4,9 +4,8 @@ from datetime import date, time
 from decimal import Decimal
 
 import pytest
-from sqlalchemy.orm import Session
 
-from tests.conftest import ON_POSTGRES
+from tests.conftest import ON_POSTGRES, run_in_threads
 from tests.factories import (
     AttendanceMarkFactory,
     CohortFactory,
@@ -188,22 +187,15 @@ def test_grid_runs_a_constant_number_of_queries(app, auth, client, page_queries)
 def test_same_cell_saved_twice_at_once_gives_one_mark(app, cohort_world):
     cohort, (s1, _s2, _s3), early, _late, _firm = cohort_world
     start = threading.Barrier(2)
-    errors = []
 
-    def save(status: str) -> None:
-        try:
-            with app.app_context(), Session(db.engine) as session:
-                grid = load_grid(session, session.get(Cohort, cohort.id))
-                start.wait(timeout=10)
-                save_grid(session, grid, {(s1.id, early.id): (status, "")}, user_id=None)
-        except Exception as error:  # reported below; a thread cannot fail the test itself
-            errors.append(error)
+    def save(status: str):
+        def job(session) -> None:
+            grid = load_grid(session, session.get(Cohort, cohort.id))
+            start.wait(timeout=10)
+            save_grid(session, grid, {(s1.id, early.id): (status, "")}, user_id=None)
+        return job
 
-    threads = [threading.Thread(target=save, args=(status,)) for status in ("present", "late")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    errors = run_in_threads(app, save("present"), save("late"))
     assert errors == []
     (mark,) = db.session.query(AttendanceMark).all()
     assert mark.status in {"present", "late"}

@@ -3,9 +3,8 @@ import threading
 from datetime import date
 
 import pytest
-from sqlalchemy.orm import Session
 
-from tests.conftest import ON_POSTGRES
+from tests.conftest import ON_POSTGRES, run_in_threads
 from tests.factories import CohortFactory, EnrollmentFactory, MembershipFactory, UserFactory
 from trainhub.audit.models import AuditEvent
 from trainhub.courses.models import Cohort, Enrollment
@@ -97,22 +96,15 @@ def test_two_requests_for_the_last_seat_take_it_once(app):
     first, second = _member(cohort), _member(cohort)
     db.session.commit()
     start = threading.Barrier(2)
-    errors = []
 
-    def take_seat(membership_id: int) -> None:
-        try:
-            with app.app_context(), Session(db.engine) as session:
-                own_cohort = session.get(Cohort, cohort.id)
-                membership = session.get(Membership, membership_id)
-                start.wait(timeout=10)
-                enroll(session, own_cohort, membership, TODAY)
-        except Exception as error:  # reported below; a thread cannot fail the test itself
-            errors.append(error)
+    def take_seat(membership_id: int):
+        def job(session) -> None:
+            own_cohort = session.get(Cohort, cohort.id)
+            membership = session.get(Membership, membership_id)
+            start.wait(timeout=10)
+            enroll(session, own_cohort, membership, TODAY)
+        return job
 
-    threads = [threading.Thread(target=take_seat, args=(m.id,)) for m in (first, second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    errors = run_in_threads(app, take_seat(first.id), take_seat(second.id))
     assert errors == []
     assert sorted(e.status for e in db.session.query(Enrollment)) == ["enrolled", "waiting"]

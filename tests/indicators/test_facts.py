@@ -6,9 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session
 
-from tests.conftest import ON_POSTGRES
+from tests.conftest import ON_POSTGRES, run_in_threads
 from tests.factories import EnterpriseFactory, ProjectFactory, valid_cnp
 from tests.indicators.test_computation import PERIOD, member, people, reference
 from trainhub.attendance.models import AttendanceMark
@@ -171,35 +170,22 @@ def test_two_transactions_changing_one_membership_leave_its_facts_right(app):
         Enrollment.membership_id == membership.id))
     db.session.commit()
     first_wrote, second_started = threading.Event(), threading.Event()
-    errors = []
 
-    def change_status():
-        try:
-            with app.app_context(), Session(db.engine) as session:
-                session.get(Participant, person_id).employment_status = "unemployed"
-                session.flush()
-                first_wrote.set()
-                second_started.wait(timeout=10)
-                threading.Event().wait(0.3)  # the second writer is now waiting on the lock
-                session.commit()
-        except Exception as error:  # reported below; a thread cannot fail the test itself
-            errors.append(error)
+    def change_status(session):
+        session.get(Participant, person_id).employment_status = "unemployed"
+        session.flush()
+        first_wrote.set()
+        second_started.wait(timeout=10)
+        threading.Event().wait(0.3)  # the second writer is now waiting on the lock
+        session.commit()
 
-    def complete_enrollment():
-        try:
-            with app.app_context(), Session(db.engine) as session:
-                first_wrote.wait(timeout=10)
-                second_started.set()
-                session.get(Enrollment, enrollment_id).status = "completed"
-                session.commit()
-        except Exception as error:
-            errors.append(error)
+    def complete_enrollment(session):
+        first_wrote.wait(timeout=10)
+        second_started.set()
+        session.get(Enrollment, enrollment_id).status = "completed"
+        session.commit()
 
-    threads = [threading.Thread(target=change_status), threading.Thread(target=complete_enrollment)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    errors = run_in_threads(app, change_status, complete_enrollment)
     assert errors == []
     db.session.expire_all()
     everyone = (date(2026, 1, 1), date(2027, 12, 31))

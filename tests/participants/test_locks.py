@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from tests.conftest import ON_POSTGRES
+from tests.conftest import ON_POSTGRES, run_in_threads
 from tests.factories import (
     CohortFactory,
     EnrollmentFactory,
@@ -51,7 +51,6 @@ def test_an_import_and_an_attendance_save_over_the_same_people_both_succeed(app,
     cohort_id, project_id, session_id = cohort.id, cohort.project_id, session_day.id
     marks = {(session_id, first.id): ("present", ""), (session_id, second.id): ("present", "")}
     import_wrote_one, save_started = threading.Event(), threading.Event()
-    errors = []
     write_people = importers._write_people
 
     def write_one_then_pause(*args, **kwargs):
@@ -64,30 +63,18 @@ def test_an_import_and_an_attendance_save_over_the_same_people_both_succeed(app,
     monkeypatch.setattr(importers, "WRITE_BATCH", 1)
     monkeypatch.setattr(importers, "_write_people", write_one_then_pause)
 
-    def run_import():
-        try:
-            with app.app_context(), Session(db.engine) as session:
-                report = importers.import_participants(session, session.get(Project, project_id),
-                                                       table, user_id=None)
-                assert report.errors == [] and report.updated == 2
-        except Exception as error:  # reported below; a thread cannot fail the test itself
-            errors.append(error)
+    def run_import(session):
+        report = importers.import_participants(session, session.get(Project, project_id), table,
+                                               user_id=None)
+        assert report.errors == [] and report.updated == 2
 
-    def save_marks():
-        try:
-            with app.app_context(), Session(db.engine) as session:
-                grid = load_grid(session, session.get(Cohort, cohort_id))
-                import_wrote_one.wait(timeout=10)
-                save_started.set()
-                save_grid(session, grid, marks, user_id=None)
-        except Exception as error:
-            errors.append(error)
+    def save_marks(session):
+        grid = load_grid(session, session.get(Cohort, cohort_id))
+        import_wrote_one.wait(timeout=10)
+        save_started.set()
+        save_grid(session, grid, marks, user_id=None)
 
-    threads = [threading.Thread(target=run_import), threading.Thread(target=save_marks)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    errors = run_in_threads(app, run_import, save_marks)
     assert errors == []
     db.session.expire_all()
     assert set(db.session.scalars(select(Participant.isced).where(Participant.id.in_(
