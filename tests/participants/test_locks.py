@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from tests.conftest import ON_POSTGRES, run_in_threads
@@ -16,11 +17,15 @@ from tests.factories import (
     ParticipantFactory,
     TrainingSessionFactory,
 )
+from trainhub.attendance import services as attendance
+from trainhub.attendance.models import AttendanceMark
 from trainhub.attendance.services import load_grid, save_grid
-from trainhub.courses.models import Cohort
+from trainhub.courses.models import Cohort, Enrollment
 from trainhub.extensions import db
 from trainhub.imports import importers
 from trainhub.imports.services import Table
+from trainhub.imports.workbook import _named_people
+from trainhub.participants.locks import lock_people
 from trainhub.participants.models import Membership, Participant
 from trainhub.programme.models import Project
 
@@ -85,8 +90,6 @@ def test_an_import_and_an_attendance_save_over_the_same_people_both_succeed(app,
 
 def _locked(app, statement) -> bool:
     """Whether another transaction holds a lock that `statement` (with NOWAIT) conflicts with."""
-    from sqlalchemy.exc import OperationalError
-
     with app.app_context(), Session(db.engine) as other:
         try:
             other.execute(statement)
@@ -104,10 +107,6 @@ def test_lock_people_holds_the_people_their_enrollments_and_memberships(app):
     session_day = TrainingSessionFactory(cohort=enrollment.cohort)
     membership = enrollment.membership
     db.session.commit()
-    from trainhub.attendance.models import AttendanceMark
-    from trainhub.courses.models import Enrollment
-    from trainhub.participants.locks import lock_people
-
     lock_people(db.session, [membership.participant_id], enrollments=True)
     assert _locked(app, select(Participant.id).where(Participant.id == membership.participant_id)
                    .with_for_update(nowait=True, key_share=True))
@@ -131,9 +130,6 @@ def test_lock_people_holds_the_people_their_enrollments_and_memberships(app):
 
 @postgres_only
 def test_closing_a_cohort_locks_its_enrollments_and_memberships_before_writing(app, monkeypatch):
-    from trainhub.attendance import services as attendance
-    from trainhub.courses.models import Enrollment
-
     enrollment = EnrollmentFactory(status="enrolled")
     TrainingSessionFactory(cohort=enrollment.cohort)
     db.session.commit()
@@ -153,8 +149,6 @@ def test_closing_a_cohort_locks_its_enrollments_and_memberships_before_writing(a
 
 
 def test_a_workbook_locks_the_people_it_names_and_the_employees_of_its_enterprises(app):
-    from trainhub.imports.workbook import _named_people
-
     firm = EnterpriseFactory()
     named, employee, _other = (ParticipantFactory(), ParticipantFactory(enterprise=firm),
                                ParticipantFactory())

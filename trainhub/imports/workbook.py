@@ -49,7 +49,7 @@ from trainhub.imports.services import (
     require_columns,
     text,
 )
-from trainhub.participants.locks import lock_people
+from trainhub.participants.locks import lock_people, takes_row_locks
 from trainhub.participants.models import Membership, Participant
 from trainhub.participants.services import PARTICIPANT_ALIASES
 from trainhub.programme.models import Project
@@ -237,7 +237,8 @@ def import_workbook(db_session: Session, project: Project, content: bytes, *,
                                                    partial=True, commit=False)),
     ]
     try:
-        lock_people(db_session, _named_people(db_session, tables), enrollments=True)
+        if takes_row_locks(db_session):
+            lock_people(db_session, _named_people(db_session, tables), enrollments=True)
         for sheet, step in steps:
             if sheet in tables:
                 _merge(report, step(tables[sheet]))

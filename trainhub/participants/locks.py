@@ -26,7 +26,7 @@ def lock_people(db_session: Session, participant_ids: Iterable[int], *,
     """Lock these participants, then (with `enrollments`) their enrollments, then every
     membership they have, in any project."""
     ids = sorted(set(participant_ids))
-    if not ids or not _locks_rows(db_session):
+    if not ids or not takes_row_locks(db_session):
         return
     _lock_in_order(db_session, Participant, ids)
     if enrollments:
@@ -39,14 +39,15 @@ def lock_people(db_session: Session, participant_ids: Iterable[int], *,
 def lock_enrollments(db_session: Session, enrollment_ids: Iterable[int]) -> None:
     """Lock these enrollments, then their memberships."""
     ids = sorted(set(enrollment_ids))
-    if not ids or not _locks_rows(db_session):
+    if not ids or not takes_row_locks(db_session):
         return
     _lock_in_order(db_session, Enrollment, ids)
     _lock_in_order(db_session, Membership,
                    _ids_of(db_session, select(Enrollment.membership_id), Enrollment.id, ids))
 
 
-def _locks_rows(db_session: Session) -> bool:
+def takes_row_locks(db_session: Session) -> bool:
+    """Whether this database needs the locks (a caller may skip gathering whom to lock)."""
     return db_session.get_bind().dialect.name == "postgresql"
 
 
