@@ -67,6 +67,9 @@ ACCESS = {
     ("GET", "auth.user_new"): only("admin"),
     ("POST", "auth.user_new"): only("admin"),
     ("POST", "auth.user_set_active"): only("admin"),
+    ("GET", "auth.account"): logged_in(),
+    ("POST", "auth.account"): logged_in(),
+    ("POST", "auth.logout_everywhere"): logged_in(),
     ("GET", "auth.tokens"): logged_in(),
     ("POST", "auth.tokens"): logged_in(),
     # the world's token is the admin's; anyone else's token is not found

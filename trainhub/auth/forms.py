@@ -36,6 +36,12 @@ class ResetPasswordForm(FlaskForm):
         self.account_email = account_email
 
 
+class ChangePasswordForm(ResetPasswordForm):
+    """The reset form's two fields, confirmed by the current password (rendered first)."""
+
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+
+
 class LanguageForm(FlaskForm):
     locale = SelectField(choices=[(Locale.RO.value, "Română"), (Locale.EN.value, "English")])
 

@@ -28,8 +28,8 @@ def _aware(moment: datetime | None) -> datetime | None:
 
 
 def load_user(session_user_id: str) -> User | None:
-    """The active user a session names as `id:session_version`; None once the version moved
-    on (deactivated, password reset) or for any other shape."""
+    """The active user a session (or remember-me cookie) names as `id:session_version`; None
+    once the version moved on (see `end_sessions`) or for any other shape."""
     user_id, _sep, version = session_user_id.partition(":")
     if not (user_id.isdigit() and version.isdigit()):
         return None
@@ -59,8 +59,18 @@ def password_problem(password: str, email: str = "") -> str | None:
 
 
 def end_sessions(user: User) -> None:
-    """Log `user` out of every browser (the caller commits)."""
+    """Log `user` out of every browser (the caller commits): each session cookie and
+    remember-me cookie carries the version it was issued with, and `load_user` refuses an old
+    one. Logout, "log out everywhere", a password change or reset and deactivation call this;
+    API tokens are separate credentials and are revoked one by one."""
     user.session_version = (user.session_version or 1) + 1
+
+
+def log_out_everywhere(db_session: Session, user: User) -> None:
+    """End every session of `user`, this browser's included. A cookie session cannot be told
+    apart from its copies, so logging out in one browser ends the others too."""
+    end_sessions(user)
+    db_session.commit()
 
 
 def set_active(user: User, active: bool) -> None:
@@ -134,6 +144,31 @@ def authenticate(email: str, password: str, now: datetime | None = None) -> User
     user.failed_login_count, user.first_failed_login_at, user.locked_until = 0, None, None
     db.session.commit()
     return user
+
+
+class WrongPassword(UserError):
+    """The current password given to confirm a change is wrong (or the account is locked)."""
+
+
+def change_password(db_session: Session, user: User, current_password: str, new_password: str,
+                    now: datetime | None = None) -> None:
+    """Set a new password for `user`, who confirms the current one; a wrong current password
+    counts towards the lock-out like a failed login. Every session of the user ends: the
+    caller signs its own browser in again with the new version."""
+    from flask_babel import gettext as _
+
+    now = now or utcnow()
+    if is_locked(user, now):
+        raise WrongPassword(_("The account is locked after failed logins; try again later."))
+    if not user.check_password(current_password):
+        record_failed_login(user, now)
+        raise WrongPassword(_("The current password is wrong."))
+    problem = password_problem(new_password, user.email)
+    if problem:
+        raise UserError(problem)
+    user.set_password(new_password, current_app.config.get("PASSWORD_HASH_METHOD"))
+    end_sessions(user)
+    db_session.commit()
 
 
 def create_user(email: str, password: str, role: str, enterprise_cui: str | None = None,

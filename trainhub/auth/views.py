@@ -1,4 +1,5 @@
-"""Login, logout, password reset, language choice, API tokens and the admin's user pages."""
+"""Login, logout, the own account page (password, log out everywhere), password reset,
+language choice, API tokens and the admin's user pages."""
 from urllib.parse import urlsplit
 
 from flask import (
@@ -20,6 +21,7 @@ from sqlalchemy.orm import joinedload
 
 from trainhub.auth.forms import (
     ApiTokenForm,
+    ChangePasswordForm,
     ForgotPasswordForm,
     LanguageForm,
     LoginForm,
@@ -32,10 +34,13 @@ from trainhub.auth.models import User
 from trainhub.auth.permissions import login_required, permission_required, public
 from trainhub.auth.services import (
     UserError,
+    WrongPassword,
     authenticate,
+    change_password,
     create_user,
     is_locked,
     issue_token,
+    log_out_everywhere,
     own_token,
     request_password_reset,
     reset_password,
@@ -133,15 +138,49 @@ def reset_password_page(token: str):
     return render_template("auth/reset_password.html", form=form)
 
 
+def _log_out(message: str):
+    """End every session of the current user (copies of this cookie included) and go to the
+    login page, which stays in the language the user reads."""
+    locale = current_user.locale
+    log_out_everywhere(db.session, current_user._get_current_object())
+    logout_user()
+    session.clear()
+    session["locale"] = locale
+    flash(message, "info")
+    return redirect(url_for("auth.login"))
+
+
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    locale = current_user.locale
-    logout_user()
-    session.clear()
-    session["locale"] = locale  # the login page stays in the language the user reads
-    flash(_("You have logged out."), "info")
-    return redirect(url_for("auth.login"))
+    return _log_out(_("You have logged out."))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@limiter.limit(_login_rate_limit, methods=["POST"])
+@login_required
+def account():
+    form = ChangePasswordForm(account_email=current_user.email)
+    if form.validate_on_submit():
+        try:
+            change_password(db.session, current_user, form.current_password.data,
+                            form.password.data)
+        except WrongPassword as error:
+            form.current_password.errors.append(str(error))
+        except UserError as error:
+            form.password.errors.append(str(error))
+        else:
+            # this browser goes on with the new session version
+            login_user(current_user._get_current_object())
+            flash(_("The password was changed. Your other sessions have ended."), "success")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", form=form)
+
+
+@bp.route("/account/logout-everywhere", methods=["POST"])
+@login_required
+def logout_everywhere():
+    return _log_out(_("You have logged out on every device."))
 
 
 @bp.route("/language", methods=["POST"])
