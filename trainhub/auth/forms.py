@@ -37,7 +37,7 @@ class ResetPasswordForm(FlaskForm):
 
 
 class ChangePasswordForm(ResetPasswordForm):
-    """The reset form's two fields, confirmed by the current password (rendered first)."""
+    """The reset form's two fields, confirmed by the current password."""
 
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
 

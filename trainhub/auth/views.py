@@ -160,18 +160,17 @@ def logout():
 @limiter.limit(_login_rate_limit, methods=["POST"])
 @login_required
 def account():
-    form = ChangePasswordForm(account_email=current_user.email)
+    user = current_user._get_current_object()
+    form = ChangePasswordForm(account_email=user.email)
     if form.validate_on_submit():
         try:
-            change_password(db.session, current_user, form.current_password.data,
-                            form.password.data)
+            change_password(db.session, user, form.current_password.data, form.password.data)
         except WrongPassword as error:
             form.current_password.errors.append(str(error))
         except UserError as error:
             form.password.errors.append(str(error))
         else:
-            # this browser goes on with the new session version
-            login_user(current_user._get_current_object())
+            login_user(user)  # this browser goes on with the new session version
             flash(_("The password was changed. Your other sessions have ended."), "success")
             return redirect(url_for("auth.account"))
     return render_template("auth/account.html", form=form)
