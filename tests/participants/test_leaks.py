@@ -32,6 +32,7 @@ from trainhub.core.identifiers import mask_cnp, mask_cnps_in
 from trainhub.demo import DEFAULT_RULES
 from trainhub.extensions import db
 from trainhub.participants.eligibility import decide, refresh
+from trainhub.participants.services import HIDDEN_CNP, reader_view
 
 ROLES = ("admin", "coordinator", "authority", "trainer", "sme1", "sme2")
 #: whom each role may see (DESIGN §11): the trainer teaches only the second person's cohort
@@ -266,3 +267,45 @@ def test_the_api_list_with_namesakes_runs_a_constant_number_of_queries(client, w
     large, large_rows = measure()
     assert large_rows > small_rows >= 10
     assert small == large
+
+
+def test_an_sme_is_told_of_a_namesake_in_its_own_company(client, auth, world):
+    second = world["people"]["second"]
+    colleague = ParticipantFactory(enterprise=second.enterprise, last_name="Ionescu",
+                                   first_name="Wanda", sex="F", birth=second.birth_date)
+    db.session.commit()
+    auth.login(world["users"]["sme2"].email)
+    page = client.get(f"/participants/{second.id}").get_data(as_text=True)
+    assert "possible_duplicate" in page and "Wanda" in page
+    assert mask_cnp(colleague.cnp) in page and "Zamfira" not in page
+
+
+def test_old_warnings_that_stored_cnps_are_read_like_new_ones(world):
+    """Reasons stored before the fix wrote the namesakes' CNPs into the detail."""
+    first, second = world["people"]["first"], world["people"]["second"]
+    old = [{"code": "possible_duplicate", "passed": False, "severity": "warning",
+            "detail": f"CNP {first.cnp}"},
+           {"code": "coordinator_note", "message_en": f"see {first.cnp} and {second.cnp}"}]
+    for role, named in (("sme2", False), ("coordinator", True), ("authority", True)):
+        view = reader_view(db.session, world["users"][role], [old])
+        shown = view.reasons(old)
+        codes = [reason["code"] for reason in shown]
+        assert ("possible_duplicate" in codes) == named, role
+        if named:
+            assert "Zamfira" in shown[0]["detail"] and shown[0]["people"] == [first.id]
+        note = shown[-1]["message_en"]
+        assert (first.cnp in note) == (role == "coordinator")
+        assert (HIDDEN_CNP in note) == (role == "sme2")
+        assert second.cnp not in note or role == "coordinator"
+
+
+@pytest.mark.parametrize("junk", [None, [], ["text", 3, None],
+                                  [{"code": "possible_duplicate", "people": 7}],
+                                  [{"code": "possible_duplicate", "people": ["x", None]}],
+                                  [{"no": "code"}]])
+def test_odd_stored_reasons_never_crash_the_view(world, junk):
+    view = reader_view(db.session, world["users"]["sme2"], [junk])
+    shown = view.reasons(junk)
+    assert all(not isinstance(reason, dict) or reason.get("code") != "possible_duplicate"
+               for reason in shown)
+    assert view.evidence({"outcomes": junk, "facts": {"cnp": None}})["facts"] == {"cnp": None}

@@ -294,7 +294,9 @@ class ReaderView:
 
 
 def _named_ids(reason: dict) -> set[int]:
-    return {person_id for person_id in reason.get("people") or [] if isinstance(person_id, int)}
+    people = reason.get("people")
+    return {person_id for person_id in people if isinstance(person_id, int)} \
+        if isinstance(people, list) else set()
 
 
 def _named_in(value, ids: set[int], cnps: set[str]) -> None:
