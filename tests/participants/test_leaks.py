@@ -123,12 +123,16 @@ SURFACES = {
     "API detail of the first": "api:/api/v1/participants/{first}",
     "API detail of the second": "api:/api/v1/participants/{second}",
     "API list": "api:/api/v1/participants?per_page=200",
+    "participant list": "/participants/",
     "register export": "/participants/register.xlsx?project={project}",
+    "register export, full data asked": "/participants/register.xlsx?project={project}&full=1",
     "GDPR export JSON": "/participants/{second}/export.json",
     "GDPR export PDF": "/participants/{second}/export.pdf",
     "audit dossier": "/participants/{second}/dossier.zip",
     "cohort dossier": "/participants/cohorts/{cohort}/dossier.zip",
     "indicators not counted": "/indicators/?project={project}",
+    "people behind a number": "/indicators/cell?project={project}&code=TOTAL",
+    "indicators export, full data asked": "/indicators/export?project={project}&format=csv&full=1",
     "audit view": "/admin/audit/",
 }
 
