@@ -73,7 +73,10 @@ class MembershipSchema(Schema):
     decision_stale = fields.Boolean(required=True)
     decided_at = fields.DateTime(required=True, allow_none=True)
     reasons = fields.List(fields.Dict(), required=True,
-                          metadata={"description": "rules not passed: code, severity, message"})
+                          metadata={"description": (
+                              "rules not passed: code, severity, message, detail; a CNP inside is "
+                              "masked like `cnp`, a possible duplicate names only people the "
+                              "token's owner may see (and is left out when there is none)")})
     entry_date = fields.Date(required=True, allow_none=True)
     exit_date = fields.Date(required=True, allow_none=True)
 

@@ -10,6 +10,7 @@ from trainhub.api.schemas import (
     EnterpriseSchema,
     IndicatorArgsSchema,
     IndicatorTableSchema,
+    MembershipSchema,
     PageArgsSchema,
     ParticipantPageSchema,
     ParticipantSchema,
@@ -24,7 +25,11 @@ from trainhub.auth.services import user_for_token
 from trainhub.enterprises.models import Enterprise
 from trainhub.extensions import db
 from trainhub.participants.models import Participant
-from trainhub.participants.services import disclosure_for, memberships_by_participant
+from trainhub.participants.services import (
+    disclosure_for,
+    memberships_by_participant,
+    reader_view,
+)
 from trainhub.programme.models import Project, ReportingPeriod
 
 blp = ApiBlueprint("api", __name__, url_prefix="/api/v1",
@@ -107,11 +112,16 @@ def enterprise(enterprise_id: int):
 #: participant columns every reader of the record sees as they are
 _PLAIN_FIELDS = [name for name in ParticipantSchema().fields
                  if name not in {"cnp", "disability", "minority_or_migrant", "memberships"}]
+#: membership columns every reader of the record sees as they are (reasons go through the view)
+_MEMBERSHIP_FIELDS = [name for name in MembershipSchema().fields
+                      if name not in {"project_code", "reasons"}]
 
 
 def _participant_records(participants: list[Participant]) -> list[dict]:
     memberships = memberships_by_participant(db.session, [p.id for p in participants])
     disclosure = disclosure_for(current_user)
+    view = reader_view(db.session, current_user,
+                       [m.reasons for each in memberships.values() for m in each])
     records = []
     for participant in participants:
         record = {name: getattr(participant, name) for name in _PLAIN_FIELDS}
@@ -119,7 +129,9 @@ def _participant_records(participants: list[Participant]) -> list[dict]:
         if disclosure.special_categories:
             record["disability"] = participant.disability
             record["minority_or_migrant"] = participant.minority_or_migrant
-        record["memberships"] = memberships[participant.id]
+        record["memberships"] = [
+            {**{name: getattr(m, name) for name in _MEMBERSHIP_FIELDS}, "project": m.project,
+             "reasons": view.reasons(m.reasons)} for m in memberships[participant.id]]
         records.append(record)
     return records
 

@@ -1,4 +1,6 @@
 """Romanian personal (CNP) and fiscal (CUI) codes: validation, derived facts, masking."""
+import re
+from collections.abc import Callable
 from datetime import date
 
 from stdnum.exceptions import ValidationError
@@ -53,6 +55,32 @@ def mask_cnp(cnp: str | None) -> str:
     if not cnp:
         return ""
     return cnp[0] + "*" * (len(cnp) - 7) + cnp[-6:]
+
+
+#: thirteen digits that are not part of a longer number: where a CNP may sit inside a text
+_CNP_IN_TEXT = re.compile(r"(?<!\d)\d{13}(?!\d)")
+
+
+def cnps_in(text: str) -> list[str]:
+    """The valid CNPs written inside `text`, in order."""
+    return [found for found in _CNP_IN_TEXT.findall(text) if stdnum_cnp.is_valid(found)]
+
+
+def mask_cnps_in(value, shown: Callable[[str], str] = mask_cnp):
+    """`value` (a text, or plain JSON holding texts) with every valid CNP inside it replaced by
+    `shown(cnp)`: masked as `mask_cnp` unless the caller decides otherwise for each CNP.
+
+    The one way a message, reason, evidence snapshot, audit change or export cell is made safe
+    for its reader; other numbers (a wrong check digit, longer runs of digits) stay as they are.
+    """
+    if isinstance(value, str):
+        return _CNP_IN_TEXT.sub(
+            lambda match: shown(match[0]) if stdnum_cnp.is_valid(match[0]) else match[0], value)
+    if isinstance(value, dict):
+        return {key: mask_cnps_in(item, shown) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [mask_cnps_in(item, shown) for item in value]
+    return value
 
 
 def normalise_cui(value: object) -> str:

@@ -55,12 +55,18 @@ class Outcome:
     message_ro: str
     message_en: str
     detail: str = ""
+    #: ids of the other people a possible duplicate is about; never their data, which each
+    #: reader is shown only as far as they may see them (participants.services.reader_view)
+    people: list[int] = field(default_factory=list)
 
     def message(self, locale: str) -> str:
         return self.message_en if locale == "en" else self.message_ro
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        values = asdict(self)
+        if not values["people"]:
+            del values["people"]  # the stored reasons of every other rule stay as they were
+        return values
 
     @property
     def blocks(self) -> bool:
@@ -75,7 +81,8 @@ class Facts:
     project: Project
     aids_eur: Decimal = Decimal(0)
     other_projects: list[str] = field(default_factory=list)
-    namesakes: list[str] = field(default_factory=list)
+    #: ids of the other people with the same last name and birth date
+    namesakes: list[int] = field(default_factory=list)
 
     def snapshot(self, when: date) -> dict:
         """The facts as plain JSON, frozen into a decision's evidence."""
@@ -153,15 +160,14 @@ def gather_facts(db_session: Session, memberships: list[Membership], when: date)
             for own_project_id, own_call_id in call_of.items():
                 if call_id == own_call_id and project_id != own_project_id:
                     others[(participant_id, own_project_id)].append(code)
-    namesakes: dict[tuple[str, date], list[tuple[int, str]]] = defaultdict(list)
+    namesakes: dict[tuple[str, date], list[int]] = defaultdict(list)
     keys = list({(p.last_name.strip().lower(), p.birth_date) for p in participants.values()})
     for chunk in _chunks(keys):
-        for person_id, last_name, birth_date, cnp in db_session.execute(
-                select(Participant.id, Participant.last_name, Participant.birth_date,
-                       Participant.cnp)
+        for person_id, last_name, birth_date in db_session.execute(
+                select(Participant.id, Participant.last_name, Participant.birth_date)
                 .where(tuple_(func.lower(Participant.last_name), Participant.birth_date)
                        .in_(chunk))):
-            namesakes[(last_name.strip().lower(), birth_date)].append((person_id, cnp))
+            namesakes[(last_name.strip().lower(), birth_date)].append(person_id)
     facts = []
     for membership in memberships:
         person = participants[membership.participant_id]
@@ -170,7 +176,7 @@ def gather_facts(db_session: Session, memberships: list[Membership], when: date)
             participant=person, project=projects[membership.project_id],
             aids_eur=Decimal(aids.get(person.enterprise_id, 0) or 0),
             other_projects=sorted(others.get((person.id, membership.project_id), [])),
-            namesakes=[cnp for person_id, cnp in twins if person_id != person.id],
+            namesakes=sorted(person_id for person_id in twins if person_id != person.id),
         ))
     return facts
 
@@ -260,11 +266,12 @@ def evaluate(rules: list[dict], facts: Facts, when: date) -> list[Outcome]:
                                 rule.get("severity", BLOCKING), rule.get("message_ro", ""),
                                 rule.get("message_en", ""), detail))
     if facts.namesakes:
+        # who they are is left to the reader's view: an SME may not see another company's people
         outcomes.append(Outcome(
             POSSIBLE_DUPLICATE, POSSIBLE_DUPLICATE, False, WARNING,
             "Posibil duplicat: o altă persoană are același nume și aceeași dată a nașterii.",
             "Possible duplicate: another person has the same last name and birth date.",
-            "CNP " + ", ".join(facts.namesakes)))
+            people=facts.namesakes))
     return outcomes
 
 

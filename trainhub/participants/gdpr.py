@@ -18,6 +18,7 @@ from trainhub.courses.models import Cohort, Enrollment, TrainingSession
 from trainhub.documents import storage
 from trainhub.documents.models import Document, DocumentStatus
 from trainhub.participants.models import Eligibility, Membership, Participant
+from trainhub.participants.services import subject_view
 from trainhub.programme.models import Project
 
 log = logging.getLogger(__name__)
@@ -161,7 +162,12 @@ def _plain(value: object) -> object:
 
 def subject_data(db_session: Session, participant: Participant, *, years: int,
                  today: date) -> dict:
-    """Everything kept about the person (GDPR art. 15), as plain JSON-ready data."""
+    """Everything kept about the person (GDPR art. 15), as plain JSON-ready data.
+
+    Nobody else's data: another person's CNP in a note or reason is hidden, and a possible
+    duplicate warning (which would name someone else) is left out.
+    """
+    view = subject_view(participant)
     employer = participant.enterprise
     memberships = list(db_session.scalars(
         select(Membership).options(joinedload(Membership.project))
@@ -186,7 +192,7 @@ def subject_data(db_session: Session, participant: Participant, *, years: int,
         .where(Document.participant_id == participant.id)
         .order_by(Document.requirement_id, Document.version))
     project_of = {m.id: m.project.code for m in memberships}
-    return _plain({
+    return view.text(_plain({
         "generated_on": today,
         "participant": {
             **{name: getattr(participant, name) for name in (
@@ -198,7 +204,8 @@ def subject_data(db_session: Session, participant: Participant, *, years: int,
         "memberships": [{
             "project": m.project.code, "project_title": m.project.title,
             "eligibility": m.eligibility_status, "decided_at": m.decided_at,
-            "decision_stale": m.decision_stale, "reasons": m.reasons, "evidence": m.evidence,
+            "decision_stale": m.decision_stale, "reasons": view.reasons(m.reasons),
+            "evidence": view.evidence(m.evidence),
             "entry_date": m.entry_date, "exit_date": m.exit_date, "exit_reason": m.exit_reason,
             "consent": {"given_at": m.consent_given_at, "text_version": m.consent_text_version,
                         "method": m.consent_method, "document_id": m.consent_document_id},
@@ -219,7 +226,7 @@ def subject_data(db_session: Session, participant: Participant, *, years: int,
             "serial": e.certificate.serial, "course": e.cohort.course.title,
             "issued_on": e.certificate.issued_on, "revoked_at": e.certificate.revoked_at,
         } for e in enrollments if e.certificate is not None],
-    })
+    }))
 
 
 # --- erasure -------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from trainhub.core.identifiers import mask_cnp
+from trainhub.core.identifiers import mask_cnp, mask_cnps_in
 from trainhub.participants.models import Membership, Participant
 from trainhub.programme.models import Project
 
@@ -46,6 +46,13 @@ def _flag_header() -> list[str]:
             for index, name in enumerate(HEADER)]
 
 
+def _reasons(reasons: list[dict], *, full_cnp: bool) -> str:
+    """The failed rules in one cell; a CNP in a coordinator's note is masked like the column."""
+    text = "; ".join(f"{r['code']}: {r.get('message_en') or r.get('message', '')}"
+                     for r in reasons if not r.get("passed", False))
+    return text if full_cnp else mask_cnps_in(text)
+
+
 def _all_rows(db_session: Session, project: Project, *, full_cnp: bool, today: date):
     yield HEADER
     stmt = (select(Membership)
@@ -68,8 +75,7 @@ def _all_rows(db_session: Session, project: Project, *, full_cnp: bool, today: d
             *[_yes_no(flags[name]) for name in FLAGS],
             membership.eligibility_status, _yes_no(membership.decision_stale),
             membership.decided_at.replace(tzinfo=None) if membership.decided_at else None,
-            "; ".join(f"{r['code']}: {r.get('message_en') or r.get('message', '')}"
-                      for r in membership.reasons if not r.get("passed", False)),
+            _reasons(membership.reasons, full_cnp=full_cnp),
             membership.entry_date, membership.exit_date, membership.exit_reason,
         ]
 

@@ -1,4 +1,5 @@
 """Participant rules: cleaning and saving a person (one CNP, one person), membership, filters."""
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -6,14 +7,15 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from trainhub.auth.permissions import can
+from trainhub.auth.scoping import scoped
 from trainhub.core import cleaning
 from trainhub.core.cleaning import Cleaned, bounded_text, email_address, whole_number
-from trainhub.core.identifiers import mask_cnp
+from trainhub.core.identifiers import cnps_in, mask_cnp, mask_cnps_in
 from trainhub.core.models import apply_values, taken_by_another
 from trainhub.enterprises.models import Enterprise
 from trainhub.enterprises.services import FieldProblems, enterprise_matches
 from trainhub.imports.services import parse_bool, parse_choice, text
-from trainhub.participants.eligibility import refresh
+from trainhub.participants.eligibility import CHUNK, POSSIBLE_DUPLICATE, refresh
 from trainhub.participants.models import (
     Eligibility,
     EmploymentStatus,
@@ -240,3 +242,98 @@ def disclosure_for(user) -> Disclosure:
     return Disclosure(
         full_cnp=can(user, "participants.export_full"),
         special_categories=can(user, "participants.special_categories"))
+
+
+#: what stands in, inside a text, for the CNP of a person the reader may not see
+HIDDEN_CNP = "*" * 13
+
+
+class ReaderView:
+    """What one reader may read of the people named in reasons, evidence and audit changes.
+
+    `people` are the named people the reader may see (anything with id, cnp, last_name and
+    first_name); everyone else is hidden: their CNP becomes HIDDEN_CNP, and a possible-duplicate
+    warning about nobody the reader may see is left out altogether (saying that a namesake
+    exists elsewhere would already tell an SME about another company's employee).
+    """
+
+    def __init__(self, disclosure: Disclosure, people: Iterable):
+        self.disclosure = disclosure
+        self.people = {person.id: person for person in people}
+        self._cnps = {person.cnp for person in self.people.values()}
+
+    def _cnp(self, cnp: str) -> str:
+        return self.disclosure.cnp(cnp) if cnp in self._cnps else HIDDEN_CNP
+
+    def text(self, value):
+        """`value` (a text or plain JSON) with every CNP in it as this reader may see it."""
+        return mask_cnps_in(value, self._cnp)
+
+    def reasons(self, reasons: list) -> list:
+        """Rule outcomes (dicts) as this reader may read them."""
+        shown = []
+        for reason in reasons or []:
+            if isinstance(reason, dict) and reason.get("code") == POSSIBLE_DUPLICATE:
+                named = [person for person_id, person in sorted(self.people.items())
+                         if person_id in _named_ids(reason)
+                         or person.cnp in cnps_in(str(reason.get("detail") or ""))]
+                if not named:
+                    continue
+                reason = reason | {"people": [person.id for person in named], "detail": ", ".join(
+                    f"#{person.id} {person.last_name} {person.first_name} "
+                    f"(CNP {self.disclosure.cnp(person.cnp)})" for person in named)}
+            shown.append(self.text(reason))
+        return shown
+
+    def evidence(self, evidence: dict) -> dict:
+        """An evidence snapshot as this reader may read it."""
+        evidence = evidence or {}
+        if isinstance(evidence.get("outcomes"), list):
+            evidence = evidence | {"outcomes": self.reasons(evidence["outcomes"])}
+        return self.text(evidence)
+
+
+def _named_ids(reason: dict) -> set[int]:
+    people = reason.get("people")
+    return {person_id for person_id in people if isinstance(person_id, int)} \
+        if isinstance(people, list) else set()
+
+
+def _named_in(value, ids: set[int], cnps: set[str]) -> None:
+    """Collect the people ids of duplicate warnings and the CNPs of every text in `value`."""
+    if isinstance(value, str):
+        cnps.update(cnps_in(value))
+    elif isinstance(value, dict):
+        if value.get("code") == POSSIBLE_DUPLICATE:
+            ids.update(_named_ids(value))
+        for item in value.values():
+            _named_in(item, ids, cnps)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _named_in(item, ids, cnps)
+
+
+def reader_view(db_session: Session, user, values: Iterable) -> ReaderView:
+    """`user`'s view of the people named inside `values` (lists of reasons, evidence, audit
+    changes): whom of them `user` may see (the row scoping) and how their CNP is shown (the
+    disclosure); one query for a page of values (more only past CHUNK names)."""
+    ids: set[int] = set()
+    cnps: set[str] = set()
+    _named_in(list(values), ids, cnps)
+    names = [("id", person_id) for person_id in ids] + [("cnp", cnp) for cnp in cnps]
+    people = []
+    for start in range(0, len(names), CHUNK):
+        chunk = names[start:start + CHUNK]
+        stmt = select(Participant.id, Participant.cnp, Participant.last_name,
+                      Participant.first_name).where(
+            Participant.pseudonymised_at.is_(None),
+            or_(Participant.id.in_([value for kind, value in chunk if kind == "id"]),
+                Participant.cnp.in_([value for kind, value in chunk if kind == "cnp"])))
+        people.extend(db_session.execute(scoped(stmt, Participant, user)))
+    return ReaderView(disclosure_for(user), people)
+
+
+def subject_view(participant: Participant) -> ReaderView:
+    """The view of a data-subject export: the person's own data in full, nobody else's."""
+    return ReaderView(Disclosure(full_cnp=True, special_categories=True), [participant])
+

@@ -35,7 +35,7 @@ from trainhub.enterprises.models import Enterprise
 from trainhub.enterprises.services import FieldProblems
 from trainhub.extensions import db
 from trainhub.participants import dossier, gdpr
-from trainhub.participants.eligibility import decide, evaluate_memberships
+from trainhub.participants.eligibility import Outcome, decide, evaluate_memberships
 from trainhub.participants.forms import (
     EMPLOYMENT_LABELS,
     ENVIRONMENT_LABELS,
@@ -55,6 +55,7 @@ from trainhub.participants.services import (
     disclosure_for,
     memberships_by_participant,
     participant_list,
+    reader_view,
     save_participant,
 )
 from trainhub.programme.models import Project
@@ -111,9 +112,13 @@ def detail(participant_id: int):
                           f"v{document.version}")
             for document in gdpr.consent_documents(db.session, participant)]
     years = current_app.config["RETENTION_YEARS"]
+    found = {membership_id: [outcome.as_dict() for outcome in outcomes] for membership_id, outcomes
+             in evaluate_memberships(db.session, memberships, today).items()}
+    view = reader_view(db.session, current_user, found.values())
     return render_template(
         "participants/detail.html", participant=participant, memberships=memberships,
-        outcomes=evaluate_memberships(db.session, memberships, today), today=today,
+        outcomes={membership_id: [Outcome(**shown) for shown in view.reasons(outcomes)]
+                  for membership_id, outcomes in found.items()}, today=today,
         locale=str(get_locale()), decision_form=DecisionForm(), consent_form=consent_form,
         holds=gdpr.retention_holds(db.session, participant, years, today) if gdpr_rights else [],
         retention_date=lambda project: gdpr.retention_date(project, years),
