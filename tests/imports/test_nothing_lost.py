@@ -1,5 +1,6 @@
 """DESIGN §13 "Nothing lost" and "Report": a re-import never empties or moves what it does not name."""
 import copy
+import io
 from datetime import date
 from decimal import Decimal
 
@@ -247,3 +248,93 @@ def test_unknown_cui_is_quoted_exactly(world):
     assert error.column == "enterprise_cui" and f"«RO{cui}»" in str(error)
     with force_locale("ro"):
         assert f"«RO{cui}»" in str(error) and "înregistrat" in str(error)
+
+
+def _moved_file(tmp_path):
+    rows = current_rows()
+    new_cui = next(cui for *_, cui in rows if cui != rows[0][3])
+    path = tmp_path / "moved.csv"
+    path.write_bytes(four_columns([(*rows[0][:3], new_cui)]))
+    return path, rows[0][0], rows[0][3], new_cui
+
+
+def employer_of(cnp: str) -> str:
+    db.session.expire_all()
+    return db.session.scalar(select(Participant).where(Participant.cnp == cnp)).enterprise.cui
+
+
+def test_cli_warns_of_a_move_applies_it_with_the_flag_and_speaks_romanian(world, runner,
+                                                                          tmp_path):
+    path, cnp, old_cui, new_cui = _moved_file(tmp_path)
+    args = ["import", "participants", str(path), "--project", world.code]
+    kept = runner.invoke(args=[*args, "--lang", "en"])
+    assert kept.exit_code == 0, kept.output
+    assert "warning: csv:2: enterprise_cui:" in kept.output and old_cui in kept.output
+    assert "1 row: 0 new, 0 updated, 1 unchanged, 0 skipped, 0 with errors" in kept.output
+    assert employer_of(cnp) == old_cui
+    moved = runner.invoke(args=[*args, "--allow-employer-change", "--lang", "ro"])
+    assert moved.exit_code == 0, moved.output
+    assert "1 rând — noi: 0, actualizate: 1" in moved.output and "trece de la angajatorul" in moved.output
+    assert employer_of(cnp) == new_cui
+
+
+def test_cli_lang_defaults_from_lang_and_translates_row_errors(world, runner, tmp_path,
+                                                               monkeypatch):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(b"cnp,last_name,first_name,enterprise_cui\n1800517125431,Pop,Ana,\n"
+                     b",Pop,Ion,\n")
+    monkeypatch.setenv("LANG", "ro_RO.UTF-8")
+    result = runner.invoke(args=["import", "participants", str(path), "--project", world.code])
+    assert result.exit_code == 1
+    assert "csv:3: cnp: este obligatoriu" in result.output
+    assert "2 rânduri — noi: 0, actualizate: 0, neschimbate: 0, sărite: 0, cu erori: 2" in result.output
+    assert "nu s-a scris nimic" in result.output
+
+
+def test_web_preview_lists_the_moves_and_applies_them_only_when_ticked(world, auth, client,
+                                                                       tmp_path):
+    user = UserFactory(role="coordinator")
+    db.session.commit()
+    auth.login(user.email)
+    path, cnp, old_cui, new_cui = _moved_file(tmp_path)
+
+    def upload() -> str:
+        response = auth.post("/imports/", {"kind": "participants", "project_id": str(world.id),
+                                           "file": (io.BytesIO(path.read_bytes()), "m.csv")},
+                             content_type="multipart/form-data")
+        return response.location
+
+    token_url = upload()
+    preview = client.get(token_url).get_data(as_text=True)
+    assert 'data-testid="employer-changes"' in preview and new_cui in preview
+    assert 'name="allow_employer_change"' in preview
+    assert auth.post(token_url + "/confirm").status_code == 302
+    assert employer_of(cnp) == old_cui
+    token_url = upload()
+    assert auth.post(token_url + "/confirm", {"allow_employer_change": "y"}).status_code == 302
+    assert employer_of(cnp) == new_cui
+
+
+def test_the_preview_runs_a_constant_number_of_queries(project, auth, client, page_queries):
+    from tests.factories import valid_cnp
+
+    user = UserFactory(role="coordinator")
+    db.session.commit()
+    auth.login(user.email)
+    cuis = [valid_cui(501), valid_cui(502)]
+    run_import(db.session, "enterprises", "".join(
+        ["cui,name,caen,county\n", *(f"{cui},Firma {cui},6201,Cluj\n" for cui in cuis)]).encode(),
+        project, user_id=None)
+
+    def preview_of(count: int) -> int:
+        rows = [(valid_cnp("F", date(1970, 1, 1 + n % 28), 1 + n % 40), "Pop", f"Ana{n}", cuis[0])
+                for n in range(count)]
+        assert run_import(db.session, "participants", four_columns(rows), project,
+                          user_id=None).written
+        moved = [(cnp, last, first, cuis[n % 2]) for n, (cnp, last, first, _) in enumerate(rows)]
+        response = auth.post("/imports/", {"kind": "participants", "project_id": str(project.id),
+                                           "file": (io.BytesIO(four_columns(moved)), "m.csv")},
+                             content_type="multipart/form-data")
+        return page_queries(response.location)
+
+    assert preview_of(10) == preview_of(100)
