@@ -338,3 +338,16 @@ def test_the_preview_runs_a_constant_number_of_queries(project, auth, client, pa
         return page_queries(response.location)
 
     assert preview_of(10) == preview_of(100)
+
+
+def test_a_kept_withdrawal_date_before_a_new_enrollment_date_is_a_row_error(world, tmp_path,
+                                                                            data):
+    def later(rows):
+        rows["enrollments"][2][2] = "2026-03-10"  # withdrawn on 2026-03-03 is stored
+        rows["enrollments"][2][4] = None
+
+    report = run_import(db.session, "workbook", workbook(tmp_path / "w.xlsx", data, later),
+                        world, user_id=None)
+    assert [(e.sheet, e.row, e.column) for e in report.errors] == [
+        ("enrollments", 3, "withdrawn_on")]
+    assert not report.written

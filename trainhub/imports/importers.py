@@ -264,11 +264,10 @@ def import_participants(db_session: Session, project: Project, table: Table, *,
     count_changes(report, changes)
     if (report.errors and not partial) or dry_run:
         return report
-    rows = writes
-    lock_people(db_session, [existing[values["cnp"]].id for values, _ in rows
+    lock_people(db_session, [existing[values["cnp"]].id for values, _ in writes
                              if values["cnp"] in existing])
-    for start in range(0, len(rows), WRITE_BATCH):
-        _write_people(db_session, project, rows[start:start + WRITE_BATCH], existing, members,
+    for start in range(0, len(writes), WRITE_BATCH):
+        _write_people(db_session, project, writes[start:start + WRITE_BATCH], existing, members,
                       user_id)
     _finish(db_session, report, commit)
     return report

@@ -124,9 +124,11 @@ def _cohorts(db_session: Session, project: Project, table: Table, report: Import
             continue
         values = {"course_id": course.id, "capacity": cleaned.values["capacity"],
                   "trainer_id": trainers[trainer_email].id if trainer_email else None}
-        given = {name: value for name, value in values.items()
-                 if {"capacity": "capacity", "trainer_id": "trainer_email"}.get(name)
-                 not in cleaned.blank}
+        given = dict(values)  # an empty cell keeps the stored capacity and trainer
+        if "capacity" in cleaned.blank:
+            del given["capacity"]
+        if "trainer_email" in cleaned.blank:
+            del given["trainer_id"]
         code = cleaned.values["code"]
         action = upsert(db_session, cohort, given, lambda values=values, code=code: Cohort(
             project_id=project.id, code=code, **values))
@@ -206,7 +208,11 @@ def _enrollments(db_session: Session, project: Project, table: Table, report: Im
         membership = members.get(cleaned.values.get("cnp"))
         if "cnp" not in cleaned.errors and membership is None:
             cleaned.errors["cnp"] = _l("not a member of project %(code)s", code=project.code)
+        enrollment = existing.get((cohort.id, membership.id)) if cohort and membership else None
         withdrawn_on, enrolled_on = cleaned.values.get("withdrawn_on"), cleaned.values.get("enrolled_on")
+        if (withdrawn_on is None and enrollment is not None
+                and cleaned.values.get("status") == EnrollmentStatus.WITHDRAWN):
+            withdrawn_on = enrollment.withdrawn_on  # an empty cell keeps the stored date
         if withdrawn_on and enrolled_on and withdrawn_on < enrolled_on:
             cleaned.errors["withdrawn_on"] = _l("before the enrollment date")
         if _errors(report, table, number, cleaned) or duplicate_key(
@@ -215,8 +221,7 @@ def _enrollments(db_session: Session, project: Project, table: Table, report: Im
         values = {"status": cleaned.values["status"], "enrolled_on": enrolled_on,
                   "withdrawn_on": withdrawn_on}
         action = upsert(
-            db_session, existing.get((cohort.id, membership.id)),
-            {name: value for name, value in values.items() if name not in cleaned.blank},
+            db_session, enrollment, values,
             lambda values=values, cohort_id=cohort.id, membership_id=membership.id: Enrollment(
                 cohort_id=cohort_id, membership_id=membership_id, **values))
         count_changes(report, [Change(table.sheet, number, f"{cohort.code} {cleaned.values['cnp']}", action)])
