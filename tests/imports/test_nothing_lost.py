@@ -351,3 +351,28 @@ def test_a_kept_withdrawal_date_before_a_new_enrollment_date_is_a_row_error(worl
     assert [(e.sheet, e.row, e.column) for e in report.errors] == [
         ("enrollments", 3, "withdrawn_on")]
     assert not report.written
+
+
+def test_a_refused_mark_names_its_column_in_any_language(world):
+    cnp = db.session.scalar(select(Participant.cnp).where(Participant.last_name == "Ștefănescu"))
+    csv = f"cohort_code,date,cnp,status,hours\nWB-G1,2026-03-02,{cnp},present,9\n".encode()
+    with force_locale("ro"):
+        report = run_import(db.session, "attendance", csv, world, user_id=None)
+        (error,) = report.errors
+        assert error.column == "hours" and str(error.message).startswith("orele trebuie")
+
+
+def test_rows_the_reader_skips_are_counted_in_the_report(world, monkeypatch):
+    from trainhub.imports import importers
+
+    read = importers.read_table
+
+    def skipping(*args, **kwargs):
+        table = read(*args, **kwargs)
+        table.skipped = 2  # as the reader does for a TOTAL row and a footer
+        return table
+
+    monkeypatch.setattr(importers, "read_table", skipping)
+    report = run_import(db.session, "participants", four_columns(current_rows()), world,
+                        user_id=None)
+    assert str(summary(report)) == "6 rows: 0 new, 0 updated, 4 unchanged, 2 skipped, 0 with errors"

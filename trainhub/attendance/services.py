@@ -386,7 +386,7 @@ def import_attendance(db_session: Session, project: Project, table: Table, *, us
         try:
             hours = resolve_mark(day_sessions[0], enrollment, status, hours_text)
         except MarkRefused as refused:
-            error("hours" if "hours" in str(refused.reason) else "status", refused.reason)
+            error("hours" if is_expected(day_sessions[0], enrollment) else "date", refused.reason)
             continue
         changes.append((number, day_sessions[0], enrollment, status, hours))
     for number, session, enrollment, status, hours in changes:

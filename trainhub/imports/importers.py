@@ -343,7 +343,7 @@ def run_import(db_session: Session, kind: str, content: bytes, project: Project,
         table = read_table(content, sheet=sheet, aliases=importer.aliases)
         report = importer.run(db_session, project, table, user_id=user_id, partial=partial,
                               dry_run=dry_run, **options)
-        report.rows = len(table.rows)
+        report.rows, report.skipped = len(table.rows), report.skipped + table.skipped
     return report
 
 

@@ -50,6 +50,8 @@ class Table:
     sheet: str
     columns: list[str]
     rows: list[tuple[int, dict[str, object]]] = field(default_factory=list)
+    #: rows left out on purpose (footer / TOTAL rows); the report shows them as skipped
+    skipped: int = 0
 
 
 def normalise_column(name: object) -> str:

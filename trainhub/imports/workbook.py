@@ -245,7 +245,8 @@ def import_workbook(db_session: Session, project: Project, content: bytes, *,
     """Every sheet of a project workbook, all or nothing (valid rows only with `partial`);
     people change employer only with `allow_employer_change`."""
     tables = read_workbook(content, SHEETS)
-    report = ImportReport(rows=sum(len(table.rows) for table in tables.values()))
+    report = ImportReport(rows=sum(len(table.rows) for table in tables.values()),
+                          skipped=sum(table.skipped for table in tables.values()))
     steps = [
         ("enterprises", lambda t: import_enterprises(db_session, project, t, user_id=user_id,
                                                      partial=True, commit=False)),
