@@ -376,3 +376,18 @@ def test_rows_the_reader_skips_are_counted_in_the_report(world, monkeypatch):
     report = run_import(db.session, "participants", four_columns(current_rows()), world,
                         user_id=None)
     assert str(summary(report)) == "6 rows: 0 new, 0 updated, 4 unchanged, 2 skipped, 0 with errors"
+
+
+def test_the_preview_speaks_the_users_language(world, auth, client, tmp_path):
+    user = UserFactory(role="coordinator", locale="ro")
+    db.session.commit()
+    auth.login(user.email)
+    path, *_rest = _moved_file(tmp_path)
+    bad = path.read_bytes() + b"1800517125431,Pop,Ana,\n,Pop,Ion,\n"
+    response = auth.post("/imports/", {"kind": "participants", "project_id": str(world.id),
+                                       "file": (io.BytesIO(bad), "m.csv")},
+                         content_type="multipart/form-data")
+    page = client.get(response.location).get_data(as_text=True)
+    assert "Schimbări de angajator" in page and "ar trece de la angajatorul" in page
+    assert "csv:4: cnp: este obligatoriu" in page
+    assert "2 cu erori" in page and "0 sărite" in page
