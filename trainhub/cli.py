@@ -55,6 +55,13 @@ def demo_command(scale):
         click.echo(f"login: {role} {email} {password}")
 
 
+def _default_lang() -> str:
+    """`ro` when the shell's LANG is Romanian, else `en`."""
+    import os
+
+    return "ro" if os.environ.get("LANG", "").lower().startswith("ro") else "en"
+
+
 @click.command("import")
 @click.argument("kind", type=click.Choice(["enterprises", "participants", "attendance", "workbook"]))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
@@ -64,12 +71,20 @@ def demo_command(scale):
 @click.option("--sheet", default=None, help="Sheet of an XLSX workbook (default: the first).")
 @click.option("--partial", is_flag=True, help="Import the valid rows even when others are bad.")
 @click.option("--dry-run", is_flag=True, help="Check the file and report; write nothing.")
+@click.option("--allow-employer-change", is_flag=True,
+              help="Apply the rows that move a person to another employer (else a warning).")
+@click.option("--lang", type=click.Choice(["ro", "en"]), default=_default_lang,
+              help="Language of the report (default: from LANG).")
 @with_appcontext
-def import_command(kind, file, project_code, call_code, sheet, partial, dry_run):
+def import_command(kind, file, project_code, call_code, sheet, partial, dry_run,
+                   allow_employer_change, lang):
     """Import a CSV/XLSX file (DESIGN §9): every bad row is reported as sheet:row: column."""
     from pathlib import Path
 
-    from trainhub.imports.importers import run_import
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
+    from trainhub.imports.importers import run_import, summary
     from trainhub.imports.services import ImportFailed
     from trainhub.programme.services import project_for_import
 
@@ -77,17 +92,22 @@ def import_command(kind, file, project_code, call_code, sheet, partial, dry_run)
                                  create=kind == "workbook")
     if project is None:
         raise click.ClickException(f"no project with code {project_code}")
-    try:
-        with acting_as(None):
-            report = run_import(db.session, kind, Path(file).read_bytes(), project, user_id=None,
-                                sheet=sheet, partial=partial, dry_run=dry_run)
-    except ImportFailed as failure:
-        raise click.ClickException(str(failure)) from None
-    for error in report.errors:
-        click.echo(str(error), err=True)
-    summary = (f"{report.rows} rows: {report.created} new, {report.updated} updated, "
-               f"{report.unchanged} unchanged, {len(report.errors)} with errors")
-    click.echo(summary + ("" if report.written else " - nothing was written"))
+    with force_locale(lang):
+        try:
+            with acting_as(None):
+                report = run_import(db.session, kind, Path(file).read_bytes(), project,
+                                    user_id=None, sheet=sheet, partial=partial, dry_run=dry_run,
+                                    allow_employer_change=allow_employer_change)
+        except ImportFailed as failure:
+            raise click.ClickException(str(failure)) from None
+        for error in report.errors:
+            click.echo(str(error), err=True)
+        for warning in report.employer_changes:
+            click.echo(_("warning: %(message)s", message=str(warning)), err=True)
+        line = summary(report)
+        if not report.written:
+            line = _("%(summary)s - nothing was written", summary=line)
+        click.echo(line)
     if report.errors and not partial:
         raise SystemExit(1)
 

@@ -64,7 +64,7 @@ def test_every_bad_row_is_reported_and_nothing_written(runner, tmp_path, cohort_
     ]).encode()
     result = _run(runner, tmp_path, cohort.project.code, csv)
     assert result.exit_code == 1
-    for line in ("csv:3: cohort_code: no cohort 'G-NONE'", "csv:4: date: cohort G-IMP has no session on 2026-03-04",
+    for line in ("csv:3: cohort_code: no cohort «G-NONE»", "csv:4: date: cohort G-IMP has no session on 2026-03-04",
                  "csv:5: cnp: not enrolled in cohort G-IMP", "csv:6: hours: hours must be between 0 and 4",
                  "csv:7: cnp: CNP", "csv:8: cnp: same person and date as row 2"):
         assert line in result.output

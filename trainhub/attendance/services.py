@@ -317,7 +317,13 @@ ATTENDANCE_ALIASES = {"grupa": "cohort_code", "cod_grupa": "cohort_code", "data"
 def import_attendance(db_session: Session, project: Project, table: Table, *, user_id: int | None,
                       partial: bool = False, dry_run: bool = False,
                       commit: bool = True) -> ImportReport:
-    """Marks from a `cohort_code, date, cnp, status, hours` table (DESIGN §9), all or nothing."""
+    """Marks from a `cohort_code, date, cnp, status, hours` table (DESIGN §9), all or nothing.
+
+    Blank hours are the default of DESIGN §7 for a new mark and keep the stored hours of an
+    existing mark whose status stays the same (DESIGN §13 "Nothing lost").
+    """
+    from trainhub.imports.importers import NEW, UNCHANGED, UPDATED, Change, as_typed, count_changes
+
     require_columns(table, ATTENDANCE_COLUMNS[:4])
     cohorts = {c.code: c for c in db_session.scalars(
         select(Cohort).where(Cohort.project_id == project.id))}
@@ -339,7 +345,8 @@ def import_attendance(db_session: Session, project: Project, table: Table, *, us
         errors_before = len(report.errors)
         cohort = cohorts.get(text(row.get("cohort_code")))
         if cohort is None:
-            error("cohort_code", f"no cohort {text(row.get('cohort_code'))!r} in project {project.code}")
+            error("cohort_code", _l("no cohort %(code)s in project %(project)s",
+                                    code=as_typed(row.get("cohort_code")), project=project.code))
         try:
             day = parse_date(row.get("date"))
         except CellError as problem:
@@ -351,42 +358,47 @@ def import_attendance(db_session: Session, project: Project, table: Table, *, us
             error("cnp", problem)
             cnp = None
         status = text(row.get("status")).lower()
+        if status not in set(MarkStatus):
+            error("status", _l("%(value)s is not one of: %(choices)s",
+                               value=as_typed(row.get("status")),
+                               choices=", ".join(choice.value for choice in MarkStatus)))
         if len(report.errors) > errors_before:
             continue
         day_sessions = sessions.get((cohort.id, day), [])
         enrollment = enrollments.get((cohort.id, cnp))
         if len(day_sessions) != 1:
-            error("date", f"cohort {cohort.code} has {len(day_sessions)} sessions on {day.isoformat()}"
-                  if day_sessions else f"cohort {cohort.code} has no session on {day.isoformat()}")
+            error("date", _l("cohort %(code)s has %(count)s sessions on %(day)s",
+                             code=cohort.code, count=len(day_sessions), day=day.isoformat())
+                  if day_sessions else _l("cohort %(code)s has no session on %(day)s",
+                                          code=cohort.code, day=day.isoformat()))
             continue
         if enrollment is None:
-            error("cnp", f"not enrolled in cohort {cohort.code}")
+            error("cnp", _l("not enrolled in cohort %(code)s", code=cohort.code))
             continue
         key = (day_sessions[0].id, enrollment.id)
         if key in seen:
-            error("cnp", f"same person and date as row {seen[key]}")
+            error("cnp", _l("same person and date as row %(row)s", row=seen[key]))
             continue
         seen[key] = number
+        hours_text, stored = row.get("hours"), marks.get(key)
+        if text(hours_text) == "" and stored is not None and stored.status == status:
+            hours_text = stored.hours
         try:
-            hours = resolve_mark(day_sessions[0], enrollment, status, row.get("hours"))
+            hours = resolve_mark(day_sessions[0], enrollment, status, hours_text)
         except MarkRefused as refused:
-            error("hours" if "hours" in str(refused.reason) else "status", refused.reason)
+            error("hours" if is_expected(day_sessions[0], enrollment) else "date", refused.reason)
             continue
-        changes.append((day_sessions[0], enrollment, status, hours))
+        changes.append((number, day_sessions[0], enrollment, status, hours))
+    for number, session, enrollment, status, hours in changes:
+        mark = marks.get((session.id, enrollment.id))
+        action = NEW if mark is None else (
+            UNCHANGED if (mark.status, mark.hours) == (status, hours) else UPDATED)
+        key = f"{session.cohort.code} {session.date.isoformat()} {enrollment.membership.participant.cnp}"
+        count_changes(report, [Change(table.sheet, number, key, action)])
     if (report.errors and not partial) or dry_run:
-        for session, enrollment, status, hours in changes:
-            mark = marks.get((session.id, enrollment.id))
-            if mark is None:
-                report.created += 1
-            elif (mark.status, mark.hours) == (status, hours):
-                report.unchanged += 1
-            else:
-                report.updated += 1
         return report
-    for session, enrollment, status, hours in changes:
-        outcome = store_mark(db_session, marks, session, enrollment, status, hours, user_id,
-                             MarkSource.CSV)
-        setattr(report, outcome, getattr(report, outcome) + 1)
+    for _number, session, enrollment, status, hours in changes:
+        store_mark(db_session, marks, session, enrollment, status, hours, user_id, MarkSource.CSV)
     if commit:
         db_session.commit()
     else:

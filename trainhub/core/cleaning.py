@@ -6,6 +6,8 @@ same message.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
+
 from trainhub.core.geography import county_code
 from trainhub.core.identifiers import InvalidIdentifier, normalise_cnp, normalise_cui
 from trainhub.imports.services import CellError, text
@@ -13,25 +15,38 @@ from trainhub.imports.services import CellError, text
 
 @dataclass
 class Cleaned:
-    """Clean values by column, and a message for every column that could not be cleaned."""
+    """Clean values by column, and a message for every column that could not be cleaned.
+
+    `blank` names the columns that were absent or empty: a form that the user cleared means
+    `default` (in `values`), a file means "keep what is stored" (`given()` leaves them out).
+    """
 
     values: dict = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    blank: set[str] = field(default_factory=set)
 
     def take(self, raw: dict, column: str, parse: Callable, *, required: bool = False,
              default=None) -> None:
         """Parse `raw[column]` into `values[column]`; blank gives `default` or an error."""
         value = raw.get(column)
         if value is None or text(value) == "":
+            self.blank.add(column)
             if required:
-                self.errors[column] = "is required"
+                self.errors[column] = _l("is required")
             else:
                 self.values[column] = default
             return
         try:
             self.values[column] = parse(value)
         except (CellError, ValueError) as problem:
-            self.errors[column] = str(problem)
+            # a lazy message stays lazy: it is translated where it is shown
+            self.errors[column] = problem.args[0] if len(problem.args) == 1 else str(problem)
+
+    def given(self) -> dict:
+        """The values the source actually gave: an import updates a stored record with these
+        only, so an absent column or an empty cell never changes a stored value."""
+        return {column: value for column, value in self.values.items()
+                if column not in self.blank}
 
 
 def bounded_text(limit: int) -> Callable[[object], str]:

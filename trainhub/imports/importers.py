@@ -2,12 +2,15 @@
 
 Each importer checks every row first and lists the changes it would make; it writes only when
 every row is valid (or the caller asked for a partial import), and never on a dry run.
-Existing rows are matched by CUI / CNP and updated, never duplicated.
+Existing rows are matched by CUI / CNP and updated, never duplicated, and only with the values
+the file gives: an absent column or an empty cell keeps the stored value (DESIGN §13).
 """
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -47,12 +50,31 @@ class Change:
     action: str
 
 
-def upsert(db_session: Session, obj, values: dict, make: Callable) -> str:
-    """Create the record (`make()`) when `obj` is None, else update it: new/updated/unchanged."""
+def upsert(db_session: Session, obj, given: dict, make: Callable) -> str:
+    """Create the record (`make()`) when `obj` is None, else update it with the values the
+    file `given` (Cleaned.given): new/updated/unchanged."""
     if obj is None:
         db_session.add(make())
         return NEW
-    return UPDATED if apply_values(obj, values) else UNCHANGED
+    return UPDATED if apply_values(obj, given) else UNCHANGED
+
+
+def as_typed(value: object) -> str:
+    """A cell quoted exactly as it was typed, for messages: «RO 123»."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return f"«{'' if value is None else value}»"
+
+
+def summary(report: ImportReport) -> str:
+    """The report's one line (DESIGN §13), counting rows, in the current locale."""
+    return ngettext(
+        "%(num)d row: %(new)d new, %(updated)d updated, %(unchanged)d unchanged, "
+        "%(skipped)d skipped, %(errors)d with errors",
+        "%(num)d rows: %(new)d new, %(updated)d updated, %(unchanged)d unchanged, "
+        "%(skipped)d skipped, %(errors)d with errors",
+        report.rows + report.skipped, new=report.created, updated=report.updated,
+        unchanged=report.unchanged, skipped=report.skipped, errors=report.rows_with_errors)
 
 
 def _changed(obj, values: dict) -> bool:
@@ -80,8 +102,8 @@ def count_changes(report: ImportReport, changes: list[Change]) -> None:
 def duplicate_key(report: ImportReport, seen: dict, key: str, table: Table, number: int,
                    column: str) -> bool:
     if key in seen:
-        report.errors.append(RowError(table.sheet, number, column,
-                                      f"same {column.upper()} as row {seen[key]}"))
+        report.errors.append(RowError(table.sheet, number, column, _l(
+            "same %(column)s as row %(row)s", column=column.upper(), row=seen[key])))
         return True
     seen[key] = number
     return False
@@ -99,28 +121,39 @@ def import_enterprises(db_session: Session, project: Project, table: Table, *,
             report.errors.append(RowError(table.sheet, number, column, message))
         if cleaned.errors or duplicate_key(report, seen, cleaned.values["cui"], table, number, "cui"):
             continue
-        valid.append((number, cleaned.values))
-    existing = _load_by(db_session, Enterprise.cui, [values["cui"] for _, values in valid])
+        valid.append((number, cleaned))
+    existing = _load_by(db_session, Enterprise.cui, [c.values["cui"] for _, c in valid])
     changes = []
-    for number, values in valid:
-        current = existing.get(values["cui"])
-        action = NEW if current is None else (UPDATED if _changed(current, values) else UNCHANGED)
-        changes.append(Change(table.sheet, number, values["cui"], action))
+    for number, cleaned in valid:
+        current = existing.get(cleaned.values["cui"])
+        action = NEW if current is None else (
+            UPDATED if _changed(current, cleaned.given()) else UNCHANGED)
+        changes.append(Change(table.sheet, number, cleaned.values["cui"], action))
     count_changes(report, changes)
     if (report.errors and not partial) or dry_run:
         return report
     updated_ids = []
-    for (_, values), change in zip(valid, changes, strict=True):
+    for (_, cleaned), change in zip(valid, changes, strict=True):
         if change.action == NEW:
-            db_session.add(Enterprise(**values))
+            db_session.add(Enterprise(**cleaned.values))
         elif change.action == UPDATED:
-            apply_values(existing[values["cui"]], values)
-            updated_ids.append(existing[values["cui"]].id)
+            current = existing[cleaned.values["cui"]]
+            apply_values(current, cleaned.given())
+            updated_ids.append(current.id)
     db_session.flush()
     if updated_ids:
         refresh_employees(db_session, updated_ids)
     _finish(db_session, report, commit)
     return report
+
+
+def _cuis_of(db_session: Session, enterprise_ids: set[int]) -> dict[int, str]:
+    """CUI by enterprise id, for the ids given."""
+    ids, found = sorted(enterprise_ids), {}
+    for start in range(0, len(ids), CHUNK):
+        found.update(db_session.execute(select(Enterprise.id, Enterprise.cui).where(
+            Enterprise.id.in_(ids[start:start + CHUNK]))).all())
+    return found
 
 
 def _finish(db_session: Session, report: ImportReport, commit: bool) -> None:
@@ -135,7 +168,9 @@ def _decision(row: dict, errors: dict) -> tuple[str | None, date | None]:
     """The legacy decision a workbook row carries: (status, decided_on), blank = pending."""
     status = text(row.get("eligibility")).lower() or Eligibility.PENDING.value
     if status not in set(Eligibility):
-        errors["eligibility"] = f"{status!r} is not eligible, ineligible or pending"
+        errors["eligibility"] = _l("%(value)s is not one of: %(choices)s",
+                                   value=as_typed(row.get("eligibility")),
+                                   choices=", ".join(e.value for e in Eligibility))
         return None, None
     decided_on = None
     if text(row.get("decided_on")):
@@ -146,13 +181,48 @@ def _decision(row: dict, errors: dict) -> tuple[str | None, date | None]:
     return status, decided_on
 
 
+def _employer(cleaned, row: dict, employers: dict[str, int]) -> None:
+    """Replace the cleaned `enterprise_cui` by `enterprise_id`; an empty or absent cell is
+    blank (a new person has no employer, a known one keeps theirs)."""
+    cui = cleaned.values.pop("enterprise_cui", None)
+    if "enterprise_cui" in cleaned.blank:
+        cleaned.values["enterprise_id"] = None
+        cleaned.blank.add("enterprise_id")
+    elif cui is not None:
+        if cui in employers:
+            cleaned.values["enterprise_id"] = employers[cui]
+        else:
+            cleaned.errors["enterprise_cui"] = _l("no enterprise with CUI %(cui)s is registered",
+                                                  cui=as_typed(row.get("enterprise_cui")))
+
+
+def _employer_change(report: ImportReport, table: Table, number: int, current: Participant,
+                     given: dict, cuis: dict[int, str], allow: bool) -> None:
+    """A row that moves a known person to another employer is a warning; the move is kept out
+    of `given` unless the import was asked to apply it."""
+    new_id = given.get("enterprise_id")
+    if current.enterprise_id is None or new_id is None or new_id == current.enterprise_id:
+        return
+    names = {"name": f"{current.last_name} {current.first_name}",
+             "old": cuis.get(current.enterprise_id, ""), "new": cuis.get(new_id, "")}
+    if allow:
+        message = _l("%(name)s moves from employer %(old)s to %(new)s", **names)
+    else:
+        message = _l("%(name)s would move from employer %(old)s to %(new)s: the employer is "
+                     "kept unless the employer changes are confirmed", **names)
+        del given["enterprise_id"]
+    report.employer_changes.append(RowError(table.sheet, number, "enterprise_cui", message))
+
+
 def import_participants(db_session: Session, project: Project, table: Table, *,
                         user_id: int | None, partial: bool = False, dry_run: bool = False,
-                        commit: bool = True, decisions: bool = False) -> ImportReport:
+                        commit: bool = True, decisions: bool = False,
+                        allow_employer_change: bool = False) -> ImportReport:
     """People by CNP (DESIGN §9), made members of `project` and evaluated against its rules.
 
     With `decisions` (the workbook), the `eligibility` and `decided_on` columns are recorded
-    as decisions the project already made.
+    as decisions the project already made. A known person's employer changes only with
+    `allow_employer_change`; the rest of such a row is applied either way.
     """
     require_columns(table, ["cnp", "last_name", "first_name"])
     report, valid, seen = ImportReport(), [], {}
@@ -161,44 +231,43 @@ def import_participants(db_session: Session, project: Project, table: Table, *,
     employers = {cui: e.id for cui, e in _load_by(db_session, Enterprise.cui, sorted(cuis)).items()}
     for number, row in table.rows:
         cleaned = clean_participant(row)
-        cui = cleaned.values.pop("enterprise_cui", None)
-        if cui is not None:
-            if cui in employers:
-                cleaned.values["enterprise_id"] = employers[cui]
-            else:
-                cleaned.errors["enterprise_cui"] = f"no enterprise with CUI {cui} is registered"
-        elif "enterprise_cui" not in cleaned.errors:
-            cleaned.values["enterprise_id"] = None
+        _employer(cleaned, row, employers)
         decision = _decision(row, cleaned.errors) if decisions else (None, None)
         for column, message in cleaned.errors.items():
             report.errors.append(RowError(table.sheet, number, column, message))
         if cleaned.errors or duplicate_key(report, seen, cleaned.values["cnp"], table, number, "cnp"):
             continue
-        valid.append((number, cleaned.values, decision))
-    existing = _load_by(db_session, Participant.cnp, [values["cnp"] for _, values, _ in valid])
+        valid.append((number, cleaned, decision))
+    existing = _load_by(db_session, Participant.cnp, [c.values["cnp"] for _, c, _ in valid])
     members = {}
     person_ids = [p.id for p in existing.values()]
     for start in range(0, len(person_ids), CHUNK):
         members.update((m.participant_id, m) for m in db_session.scalars(select(Membership).where(
             Membership.project_id == project.id,
             Membership.participant_id.in_(person_ids[start:start + CHUNK]))))
-    changes = []
-    for number, values, (status, _) in valid:
-        current = existing.get(values["cnp"])
+    employer_cuis = {id_: cui for cui, id_ in employers.items()} | _cuis_of(
+        db_session, {p.enterprise_id for p in existing.values() if p.enterprise_id})
+    changes, writes = [], []
+    for number, cleaned, (status, decided_on) in valid:
+        current = existing.get(cleaned.values["cnp"])
         membership = members.get(current.id) if current else None
+        values = cleaned.values if current is None else cleaned.given()
+        if current is not None:
+            _employer_change(report, table, number, current, values, employer_cuis,
+                             allow_employer_change)
         differs = current is None or _changed(current, values) or membership is None or (
             status not in (None, Eligibility.PENDING) and membership.eligibility_status != status)
         action = NEW if current is None else (UPDATED if differs else UNCHANGED)
-        changes.append(Change(table.sheet, number, values["cnp"], action))
+        changes.append(Change(table.sheet, number, cleaned.values["cnp"], action))
+        if action != UNCHANGED:
+            writes.append((values, (status, decided_on)))
     count_changes(report, changes)
     if (report.errors and not partial) or dry_run:
         return report
-    rows = [(values, decision) for (_, values, decision), change in zip(valid, changes, strict=True)
-            if change.action != UNCHANGED]
-    lock_people(db_session, [existing[values["cnp"]].id for values, _ in rows
+    lock_people(db_session, [existing[values["cnp"]].id for values, _ in writes
                              if values["cnp"] in existing])
-    for start in range(0, len(rows), WRITE_BATCH):
-        _write_people(db_session, project, rows[start:start + WRITE_BATCH], existing, members,
+    for start in range(0, len(writes), WRITE_BATCH):
+        _write_people(db_session, project, writes[start:start + WRITE_BATCH], existing, members,
                       user_id)
     _finish(db_session, report, commit)
     return report
@@ -241,6 +310,8 @@ class Importer:
     run: Callable
     aliases: dict
     workbook: bool = False
+    #: takes `allow_employer_change` (it may move people between employers)
+    moves_people: bool = False
 
 
 def importers() -> dict[str, Importer]:
@@ -249,26 +320,31 @@ def importers() -> dict[str, Importer]:
 
     return {
         "enterprises": Importer(import_enterprises, ENTERPRISE_ALIASES),
-        "participants": Importer(import_participants, PARTICIPANT_ALIASES),
+        "participants": Importer(import_participants, PARTICIPANT_ALIASES, moves_people=True),
         "attendance": Importer(import_attendance, ATTENDANCE_ALIASES),
-        "workbook": Importer(import_workbook, {}, workbook=True),
+        "workbook": Importer(import_workbook, {}, workbook=True, moves_people=True),
     }
 
 
 def run_import(db_session: Session, kind: str, content: bytes, project: Project, *,
                user_id: int | None, sheet: str | None = None, partial: bool = False,
-               dry_run: bool = False) -> ImportReport:
-    """Read `content` and run the importer of `kind`: the one entry of the CLI and the web."""
+               dry_run: bool = False, allow_employer_change: bool = False) -> ImportReport:
+    """Read `content` and run the importer of `kind`: the one entry of the CLI and the web.
+
+    `allow_employer_change` applies the rows that move a person to another employer (without
+    it they are warnings and the employer stays).
+    """
     importer = importers()[kind]
+    options = {"allow_employer_change": allow_employer_change} if importer.moves_people else {}
     if importer.workbook:
         report = importer.run(db_session, project, content, user_id=user_id, partial=partial,
-                              dry_run=dry_run)
+                              dry_run=dry_run, **options)
     else:
         table = read_table(content, sheet=sheet, aliases=importer.aliases)
         report = importer.run(db_session, project, table, user_id=user_id, partial=partial,
-                              dry_run=dry_run)
-        report.rows = len(table.rows)
+                              dry_run=dry_run, **options)
+        report.rows, report.skipped = len(table.rows), report.skipped + table.skipped
     return report
 
 
-__all__ = ["ImportFailed", "importers", "run_import"]
+__all__ = ["ImportFailed", "importers", "run_import", "summary"]

@@ -27,10 +27,13 @@ class ImportFailed(Problems):
 
 @dataclass(frozen=True)
 class RowError:
+    """One problem (or warning) of one cell; `message` may be a lazy string, translated
+    when shown."""
+
     sheet: str
     row: int
     column: str
-    message: str
+    message: object
 
     def __str__(self) -> str:
         return f"{self.sheet}:{self.row}: {self.column}: {self.message}"
@@ -47,6 +50,8 @@ class Table:
     sheet: str
     columns: list[str]
     rows: list[tuple[int, dict[str, object]]] = field(default_factory=list)
+    #: rows left out on purpose (footer / TOTAL rows); the report shows them as skipped
+    skipped: int = 0
 
 
 def normalise_column(name: object) -> str:
@@ -219,7 +224,17 @@ class ImportReport:
     changes: list = field(default_factory=list)
     #: rows read from the file(s)
     rows: int = 0
+    #: rows the reader left out on purpose (footer / TOTAL rows), not part of `rows`
+    skipped: int = 0
+    #: rows that would move a person to another employer (RowError warnings); applied only
+    #: when the import was asked to (DESIGN §13 "Nothing lost")
+    employer_changes: list = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def rows_with_errors(self) -> int:
+        """Rows with at least one error: a row with three bad cells counts once."""
+        return len({(error.sheet, error.row) for error in self.errors})

@@ -13,7 +13,7 @@ from wtforms import BooleanField, SelectField
 
 from trainhub.auth.permissions import permission_required
 from trainhub.extensions import db
-from trainhub.imports.importers import run_import
+from trainhub.imports.importers import run_import, summary
 from trainhub.imports.services import ImportFailed
 from trainhub.programme.models import Project
 
@@ -32,7 +32,7 @@ class UploadForm(FlaskForm):
 
 
 class ConfirmForm(FlaskForm):
-    pass
+    allow_employer_change = BooleanField(_l("Also apply the employer changes listed above"))
 
 
 def _staging_dir() -> Path:
@@ -73,11 +73,12 @@ def upload():
     return render_template("imports/upload.html", form=form)
 
 
-def _run(token: str, *, dry_run: bool):
+def _run(token: str, *, dry_run: bool, allow_employer_change: bool = False):
     path, meta = _staged(token)
     project = db.get_or_404(Project, meta["project_id"])
     report = run_import(db.session, meta["kind"], path.read_bytes(), project,
-                        user_id=current_user.id, partial=meta["partial"], dry_run=dry_run)
+                        user_id=current_user.id, partial=meta["partial"], dry_run=dry_run,
+                        allow_employer_change=allow_employer_change)
     return path, meta, project, report
 
 
@@ -99,21 +100,22 @@ def preview(token: str):
 @bp.route("/<token>/confirm", methods=["POST"])
 @permission_required("imports.run")
 def confirm(token: str):
+    form = ConfirmForm()
     try:
-        path, meta, project, report = _run(token, dry_run=False)
+        path, meta, project, report = _run(
+            token, dry_run=False, allow_employer_change=bool(form.allow_employer_change.data))
     except ImportFailed as failure:
         db.session.rollback()
         flash(str(failure), "danger")
         return redirect(url_for("imports.upload"))
     if not report.written:
         db.session.rollback()
-        flash(_("Nothing was imported: %(count)s rows have errors.", count=len(report.errors)),
-              "danger")
+        flash(_("Nothing was imported: %(count)s rows have errors.",
+                count=report.rows_with_errors), "danger")
         return redirect(url_for("imports.preview", token=token))
     path.unlink(missing_ok=True)
     path.with_suffix(".meta").unlink(missing_ok=True)
-    flash(_("Imported: %(new)s new, %(updated)s updated, %(unchanged)s unchanged.",
-            new=report.created, updated=report.updated, unchanged=report.unchanged), "success")
+    flash(_("Imported: %(summary)s", summary=summary(report)), "success")
     target = {"enterprises": "enterprises.index", "attendance": "courses.cohorts"}.get(
         meta["kind"], "participants.index")
     return redirect(url_for(target))

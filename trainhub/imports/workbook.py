@@ -2,10 +2,12 @@
 
 Sheets are imported in dependency order inside one transaction, each one seeing the rows the
 earlier sheets wrote; if any row of any sheet is bad (and the import is not partial), or on a
-dry run, the whole transaction is rolled back, so the database is left as it was.
+dry run, the whole transaction is rolled back, so the database is left as it was. An empty
+optional cell keeps what is stored (DESIGN §13 "Nothing lost").
 """
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -30,6 +32,7 @@ from trainhub.imports.importers import (
     UNCHANGED,
     UPDATED,
     Change,
+    as_typed,
     count_changes,
     duplicate_key,
     import_enterprises,
@@ -63,7 +66,7 @@ SHEETS = {
 def _hours(value: object) -> Decimal:
     hours = parse_decimal(value)
     if not 1 <= hours <= 1000:
-        raise CellError("planned hours must be between 1 and 1000")
+        raise CellError(_l("planned hours must be between 1 and 1000"))
     return hours
 
 
@@ -107,23 +110,35 @@ def _cohorts(db_session: Session, project: Project, table: Table, report: Import
         cleaned.take(row, "trainer_email", lambda v: text(v).lower())
         course = courses.get(cleaned.values.get("course_code"))
         if "course_code" not in cleaned.errors and course is None:
-            cleaned.errors["course_code"] = f"no course {cleaned.values['course_code']!r}"
+            cleaned.errors["course_code"] = _l("no course %(code)s",
+                                               code=as_typed(row.get("course_code")))
         trainer_email = cleaned.values.get("trainer_email")
         if trainer_email and trainer_email not in trainers:
-            cleaned.errors["trainer_email"] = f"no trainer account {trainer_email!r}"
+            cleaned.errors["trainer_email"] = _l("no trainer account %(email)s",
+                                                 email=as_typed(row.get("trainer_email")))
         cohort = existing.get(cleaned.values.get("code"))
         if cohort is not None and cohort.project_id != project.id:
-            cleaned.errors["code"] = "this cohort code belongs to another project"
+            cleaned.errors["code"] = _l("this cohort code belongs to another project")
         if _errors(report, table, number, cleaned) or duplicate_key(
                 report, seen, cleaned.values["code"], table, number, "code"):
             continue
         values = {"course_id": course.id, "capacity": cleaned.values["capacity"],
                   "trainer_id": trainers[trainer_email].id if trainer_email else None}
+        given = dict(values)  # an empty cell keeps the stored capacity and trainer
+        if "capacity" in cleaned.blank:
+            del given["capacity"]
+        if "trainer_email" in cleaned.blank:
+            del given["trainer_id"]
         code = cleaned.values["code"]
-        action = upsert(db_session, cohort, values, lambda values=values, code=code: Cohort(
+        action = upsert(db_session, cohort, given, lambda values=values, code=code: Cohort(
             project_id=project.id, code=code, **values))
         count_changes(report, [Change(table.sheet, number, cleaned.values["code"], action)])
     db_session.flush()
+
+
+def _no_cohort(row: dict, project: Project):
+    return _l("no cohort %(code)s in project %(project)s", code=as_typed(row.get("cohort_code")),
+              project=project.code)
 
 
 def _project_cohorts(db_session: Session, project: Project) -> dict[str, Cohort]:
@@ -143,10 +158,10 @@ def _sessions(db_session: Session, project: Project, table: Table, report: Impor
         cleaned.take(row, "end", parse_time, required=True)
         cohort = cohorts.get(cleaned.values.get("cohort_code"))
         if "cohort_code" not in cleaned.errors and cohort is None:
-            cleaned.errors["cohort_code"] = f"no cohort {cleaned.values['cohort_code']!r} in project {project.code}"
+            cleaned.errors["cohort_code"] = _no_cohort(row, project)
         start, end = cleaned.values.get("start"), cleaned.values.get("end")
         if start and end and end <= start:
-            cleaned.errors["end"] = "the session must end after it starts"
+            cleaned.errors["end"] = _l("the session must end after it starts")
         if _errors(report, table, number, cleaned):
             continue
         key = (cohort.id, cleaned.values["date"], start)
@@ -189,20 +204,24 @@ def _enrollments(db_session: Session, project: Project, table: Table, report: Im
         cleaned.take(row, "withdrawn_on", parse_date)
         cohort = cohorts.get(cleaned.values.get("cohort_code"))
         if "cohort_code" not in cleaned.errors and cohort is None:
-            cleaned.errors["cohort_code"] = f"no cohort {cleaned.values['cohort_code']!r} in project {project.code}"
+            cleaned.errors["cohort_code"] = _no_cohort(row, project)
         membership = members.get(cleaned.values.get("cnp"))
         if "cnp" not in cleaned.errors and membership is None:
-            cleaned.errors["cnp"] = f"not a member of project {project.code}"
+            cleaned.errors["cnp"] = _l("not a member of project %(code)s", code=project.code)
+        enrollment = existing.get((cohort.id, membership.id)) if cohort and membership else None
         withdrawn_on, enrolled_on = cleaned.values.get("withdrawn_on"), cleaned.values.get("enrolled_on")
+        if (withdrawn_on is None and enrollment is not None
+                and cleaned.values.get("status") == EnrollmentStatus.WITHDRAWN):
+            withdrawn_on = enrollment.withdrawn_on  # an empty cell keeps the stored date
         if withdrawn_on and enrolled_on and withdrawn_on < enrolled_on:
-            cleaned.errors["withdrawn_on"] = "before the enrollment date"
+            cleaned.errors["withdrawn_on"] = _l("before the enrollment date")
         if _errors(report, table, number, cleaned) or duplicate_key(
                 report, seen, f"{cohort.code}/{membership.id}", table, number, "cnp"):
             continue
         values = {"status": cleaned.values["status"], "enrolled_on": enrolled_on,
                   "withdrawn_on": withdrawn_on}
         action = upsert(
-            db_session, existing.get((cohort.id, membership.id)), values,
+            db_session, enrollment, values,
             lambda values=values, cohort_id=cohort.id, membership_id=membership.id: Enrollment(
                 cohort_id=cohort_id, membership_id=membership_id, **values))
         count_changes(report, [Change(table.sheet, number, f"{cohort.code} {cleaned.values['cnp']}", action)])
@@ -213,22 +232,27 @@ def _enrollments(db_session: Session, project: Project, table: Table, report: Im
 def _merge(total: ImportReport, part: ImportReport) -> None:
     total.errors.extend(part.errors)
     total.changes.extend(part.changes)
+    total.employer_changes.extend(part.employer_changes)
     total.created += part.created
     total.updated += part.updated
     total.unchanged += part.unchanged
+    total.skipped += part.skipped
 
 
 def import_workbook(db_session: Session, project: Project, content: bytes, *,
-                    user_id: int | None, partial: bool = False,
-                    dry_run: bool = False) -> ImportReport:
-    """Every sheet of a project workbook, all or nothing (valid rows only with `partial`)."""
+                    user_id: int | None, partial: bool = False, dry_run: bool = False,
+                    allow_employer_change: bool = False) -> ImportReport:
+    """Every sheet of a project workbook, all or nothing (valid rows only with `partial`);
+    people change employer only with `allow_employer_change`."""
     tables = read_workbook(content, SHEETS)
-    report = ImportReport(rows=sum(len(table.rows) for table in tables.values()))
+    report = ImportReport(rows=sum(len(table.rows) for table in tables.values()),
+                          skipped=sum(table.skipped for table in tables.values()))
     steps = [
         ("enterprises", lambda t: import_enterprises(db_session, project, t, user_id=user_id,
                                                      partial=True, commit=False)),
-        ("participants", lambda t: import_participants(db_session, project, t, user_id=user_id,
-                                                       partial=True, commit=False, decisions=True)),
+        ("participants", lambda t: import_participants(
+            db_session, project, t, user_id=user_id, partial=True, commit=False, decisions=True,
+            allow_employer_change=allow_employer_change)),
         ("courses", lambda t: _sub(lambda r: _courses(db_session, t, r))),
         ("cohorts", lambda t: _sub(lambda r: _cohorts(db_session, project, t, r))),
         ("sessions", lambda t: _sub(lambda r: _sessions(db_session, project, t, r))),

@@ -54,7 +54,7 @@ def _reasons(reasons: list[dict], *, full_cnp: bool) -> str:
 
 
 def _all_rows(db_session: Session, project: Project, *, full_cnp: bool, today: date):
-    yield HEADER
+    yield _flag_header()  # each column once: a re-import reads the answers, not the flags
     stmt = (select(Membership)
             .options(joinedload(Membership.participant).joinedload(Participant.enterprise))
             .join(Participant).where(Membership.project_id == project.id)
