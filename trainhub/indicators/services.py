@@ -83,6 +83,40 @@ INDICATORS: list[Indicator] = [
 ]
 BY_CODE = {indicator.code: indicator for indicator in INDICATORS}
 
+#: what a project may promise a number of (DESIGN §14): every indicator, and women
+TARGET_CODES: list[str] = ["TOTAL", "WOMEN"] + [i.code for i in INDICATORS if i.code != "TOTAL"]
+TARGET_LABELS: dict[str, str] = {i.code: i.label for i in INDICATORS} | {
+    "WOMEN": "Women participants"}
+
+
+@dataclass(frozen=True)
+class TargetProgress:
+    """One target of a project beside the value reached."""
+
+    code: str
+    label: str
+    target: int
+    actual: int
+
+    @property
+    def percent(self) -> int:
+        """Share of the target reached, in whole percent (100 for a target of 0)."""
+        return round(100 * self.actual / self.target) if self.target else 100
+
+
+def target_progress(targets: dict[str, int], values: dict[str, dict]) -> list[TargetProgress]:
+    """Every target the project has, in TARGET_CODES order, with the value from `values` (the
+    indicator table); WOMEN is the women column of TOTAL."""
+    def actual(code: str) -> int:
+        if code == "WOMEN":
+            return values["TOTAL"]["women"] or 0
+        return (values[code]["total"] or 0) if code in values else 0
+
+    known = [code for code in TARGET_CODES if code in targets]
+    others = sorted(code for code in targets if code not in TARGET_CODES)
+    return [TargetProgress(code, TARGET_LABELS.get(code, code), targets[code], actual(code))
+            for code in known + others]
+
 
 def _in_period(c, indicator: Indicator, start: date, end: date):
     day = c.c.exit_date if indicator.basis == "exit" else c.c.entry_date
