@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from trainhub.audit.services import record
 from trainhub.auth.models import Role
-from trainhub.auth.scoping import visible_condition
+from trainhub.auth.scoping import MAX_ID, visible_condition
 from trainhub.core.errors import Problems
 from trainhub.courses.models import Cohort, TrainingSession
 from trainhub.documents.models import Document, DocumentStatus
@@ -394,7 +394,7 @@ def save_project(db_session, project: Project | None, data: ProjectData, *,
         fields["code"] = [_l("Another project already has the code %(code)s.", code=code)]
     if not title or len(title) > 400:
         fields["title"] = [_l("Give the project's title (at most 400 characters).")]
-    if data.call_id is None or db_session.get(Call, data.call_id) is None:
+    if not 0 < (data.call_id or 0) <= MAX_ID or db_session.get(Call, data.call_id) is None:
         fields["call_id"] = [_l("Choose the call of the project.")]
     for name in ("start_date", "end_date"):
         day = getattr(data, name)
