@@ -248,3 +248,14 @@ def test_the_indicators_dashboard_shows_the_women_target_and_every_other(app, au
     page = client.get(f"/indicators/?project={project.id}").get_data(as_text=True)
     for code in ("TOTAL", "WOMEN", "AGE55_64", "CO19"):
         assert f'data-testid="target-{code}"' in page
+
+
+def test_the_project_page_speaks_romanian(app, auth, client):
+    login(auth, "coordinator", locale="ro")
+    project = ProjectFactory()
+    project.targets = [ProjectTarget(indicator_code="WOMEN", value=10)]
+    db.session.commit()
+    page = client.get(f"/projects/{project.id}").get_data(as_text=True)
+    assert "Participante (femei)" in page and "Ținte" in page and "Perioade de raportare" in page
+    form = client.get(f"/projects/{project.id}/edit").get_data(as_text=True)
+    assert "WOMEN · Participante (femei)" in form and "Regiuni eligibile (NUTS2)" in form

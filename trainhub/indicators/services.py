@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, and_, case, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
@@ -85,8 +86,9 @@ BY_CODE = {indicator.code: indicator for indicator in INDICATORS}
 
 #: what a project may promise a number of (DESIGN §14): every indicator, and women
 TARGET_CODES: list[str] = ["TOTAL", "WOMEN"] + [i.code for i in INDICATORS if i.code != "TOTAL"]
-TARGET_LABELS: dict[str, str] = {i.code: i.label for i in INDICATORS} | {
-    "WOMEN": "Women participants"}
+#: their labels in the reader's language (lazy: resolved when shown)
+TARGET_LABELS: dict[str, str] = {i.code: _l(i.label) for i in INDICATORS} | {
+    "WOMEN": _l("Women participants")}
 
 
 @dataclass(frozen=True)

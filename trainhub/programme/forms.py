@@ -1,7 +1,7 @@
 """Forms of the programme area: a new call, a project with its targets and periods."""
 from decimal import Decimal
 
-from flask_babel import LazyString, gettext
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -112,5 +112,5 @@ class ProjectForm(FlaskForm):
 
 for _code in TARGET_CODES:
     setattr(ProjectForm, f"target_{_code}", IntegerField(
-        LazyString(lambda code: f"{code} · {gettext(TARGET_LABELS[code])}", _code),
+        LazyString(lambda code: f"{code} · {TARGET_LABELS[code]}", _code),
         validators=[Optional(), NumberRange(min=0, max=MAX_TARGET)]))
