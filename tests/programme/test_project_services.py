@@ -257,3 +257,13 @@ def test_target_progress_shows_women_and_every_target_in_order():
     rows = target_progress({"CR03": 8, "WOMEN": 5, "TOTAL": 20}, values)
     assert [(r.code, r.target, r.actual, r.percent) for r in rows] == [
         ("TOTAL", 20, 10, 50), ("WOMEN", 5, 4, 80), ("CR03", 8, 2, 25)]
+
+
+def test_a_period_added_by_hand_may_not_overlap_another(app):
+    from trainhub.indicators.services import create_period
+
+    project = ProjectFactory()
+    create_period(db.session, project, "Q1", date(2026, 1, 1), date(2026, 3, 31))
+    with pytest.raises(Problems, match="overlaps"):
+        create_period(db.session, project, "Q1b", date(2026, 3, 31), date(2026, 4, 30))
+    assert create_period(db.session, project, "Q2", date(2026, 4, 1), date(2026, 6, 30)).id

@@ -288,6 +288,8 @@ def monthly_entries(db_session: Session, project: Project, start: date, end: dat
 
 def create_period(db_session: Session, project: Project, label: str, start: date,
                   end: date) -> ReportingPeriod:
+    from trainhub.programme.services import overlaps
+
     problems = []
     if not label.strip():
         problems.append("the period needs a label")
@@ -296,6 +298,10 @@ def create_period(db_session: Session, project: Project, label: str, start: date
     if db_session.scalar(select(ReportingPeriod.id).where(
             ReportingPeriod.project_id == project.id, ReportingPeriod.label == label.strip())):
         problems.append(f"the project already has a period {label.strip()!r}")
+    if end >= start and overlaps(db_session.execute(
+            select(ReportingPeriod.start_date, ReportingPeriod.end_date)
+            .where(ReportingPeriod.project_id == project.id)).all(), start, end):
+        problems.append("the period overlaps another period of the project")
     if problems:
         raise Problems(problems)
     period = ReportingPeriod(project=project, label=label.strip(), start_date=start, end_date=end)

@@ -245,6 +245,12 @@ def _free_parts(period: PlannedPeriod, taken: list[tuple[date, date]]) -> list[t
     return parts
 
 
+def overlaps(spans, start: date, end: date) -> bool:
+    """Whether [start, end] shares a day with any (first, last) of `spans`: the one test of the
+    rule that a project's reporting periods never overlap."""
+    return any(first <= end and start <= last for first, last in spans)
+
+
 def plan_periods(start: date, end: date, scheme: str, *, locked: list | tuple = (),
                  custom: list[PlannedPeriod] | None = None) -> list[PlannedPeriod]:
     """The reporting periods of a project running from `start` to `end` (DESIGN §14).
@@ -286,8 +292,7 @@ def plan_periods(start: date, end: date, scheme: str, *, locked: list | tuple = 
                 problems.append(_l("Period %(label)s is not within the project's dates.",
                                    label=period.label))
             others = taken + [(p.start_date, p.end_date) for p in plan[:index]]
-            if any(first <= period.end_date and period.start_date <= last
-                   for first, last in others):
+            if overlaps(others, period.start_date, period.end_date):
                 problems.append(_l("Period %(label)s overlaps another period.",
                                    label=period.label))
         plan = [PlannedPeriod(p.label.strip(), p.start_date, p.end_date) for p in plan]
