@@ -147,6 +147,17 @@ ACCESS = {
     ("GET", "programme.calls"): only("admin", "coordinator"),
     ("GET", "programme.rules"): only("admin", "coordinator"),
     ("POST", "programme.save_rules"): only("admin"),
+    ("GET", "programme.call_new"): only("admin"),
+    # an empty form is refused (422) to those who may post it
+    ("POST", "programme.call_new"): only("admin") | {"admin": "refused"},
+    ("GET", "programme.projects"): only("admin", "coordinator", "authority"),
+    ("GET", "programme.project"): only("admin", "coordinator", "authority"),
+    ("GET", "programme.project_new"): only("admin", "coordinator"),
+    ("POST", "programme.project_new"): only("admin", "coordinator")
+    | {"admin": "refused", "coordinator": "refused"},
+    ("GET", "programme.project_edit"): only("admin", "coordinator"),
+    ("POST", "programme.project_edit"): only("admin", "coordinator")
+    | {"admin": "refused", "coordinator": "refused"},
     ("GET", "indicators.dashboard"): only("admin", "coordinator", "authority"),
     ("GET", "indicators.cell"): only("admin", "coordinator", "authority"),
     ("GET", "indicators.download"): only("admin", "coordinator", "authority"),

@@ -13,8 +13,10 @@ from trainhub.programme.services import overview_for
 
 bp = Blueprint("main", __name__)
 
-#: (endpoint, label, permission) of the navigation bar; areas add their entries in register()
-NAV_ITEMS: list[tuple[str, str, str]] = []
+#: the navigation bar: (group label, [(endpoint, label, permission), ...]), filled in register();
+#: a group shows as a dropdown of the entries the user may open (as a plain link when only
+#: one is), so the bar fits at 1366 px in every role and language
+NAV_ITEMS: list[tuple[str, list[tuple[str, str, str]]]] = []
 
 
 @bp.route("/")
@@ -36,6 +38,16 @@ def healthz():
     if database_is_up():
         return jsonify(status="ok", database="ok")
     return jsonify(status="unavailable", database="unreachable"), 503
+
+
+def _nav_groups() -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """The navigation groups with only the entries the current user may open; empty groups go."""
+    groups = []
+    for label, entries in NAV_ITEMS:
+        allowed = [entry for entry in entries if can(current_user, entry[2])]
+        if allowed:
+            groups.append((label, allowed))
+    return groups
 
 
 def _error_page(code: int, title: str, message: str):
@@ -68,18 +80,32 @@ def register(app: Flask) -> None:
                       documents_bp):
         app.register_blueprint(blueprint)
     NAV_ITEMS[:] = [
-        ("enterprises.index", _l("Enterprises"), "enterprises.read"),
-        ("participants.index", _l("Participants"), "participants.read"),
-        ("courses.catalogue_page", _l("Courses"), "courses.read"),
-        ("courses.cohorts", _l("Cohorts"), "courses.read"),
-        ("courses.calendar", _l("Calendar"), "courses.read"),
-        ("documents.index", _l("Documents"), "documents.read"),
-        ("indicators.dashboard", _l("Indicators"), "indicators.read"),
+        (_l("Programme"), [
+            ("programme.projects", _l("Projects"), "projects.read"),
+            ("programme.calls", _l("Eligibility rules"), "calls.read"),
+            ("documents.checklists", _l("Document checklists"), "calls.read"),
+            ("indicators.dashboard", _l("Indicators"), "indicators.read"),
+        ]),
+        (_l("Registry"), [
+            ("enterprises.index", _l("Enterprises"), "enterprises.read"),
+            ("participants.index", _l("Participants"), "participants.read"),
+            ("documents.index", _l("Documents"), "documents.read"),
+        ]),
+        (_l("Training"), [
+            ("courses.catalogue_page", _l("Courses"), "courses.read"),
+            ("courses.cohorts", _l("Cohorts"), "courses.read"),
+            ("courses.calendar", _l("Calendar"), "courses.read"),
+        ]),
+        (_l("Administration"), [
+            ("auth.users", _l("Users"), "users.read"),
+            ("audit.events", _l("Audit trail"), "audit.read"),
+            ("participants.retention", _l("Retention"), "participants.retention"),
+        ]),
     ]
 
     @app.context_processor
     def _template_helpers() -> dict:
-        return {"can": lambda permission: can(current_user, permission), "nav_items": NAV_ITEMS,
+        return {"can": lambda permission: can(current_user, permission), "nav_groups": _nav_groups,
                 "get_locale": get_locale,
                 "request_path": request.full_path.rstrip("?"),
                 "size_labels": SIZE_LABELS, "eligibility_labels": ELIGIBILITY_LABELS,

@@ -47,6 +47,7 @@ def test_document_from_upload_to_complete(live_app, live_server, page: Page, tmp
         db.session.commit()
 
     _log_in(page, live_server, "sme@alfa.ro")
+    page.get_by_role("button", name="Registry").click()  # the navbar groups its entries
     page.get_by_role("link", name="Documents").click()
     expect(page.get_by_role("heading", name="What is missing")).to_be_visible()
     expect(page.get_by_test_id("status-missing")).to_be_visible()

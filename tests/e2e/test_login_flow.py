@@ -21,7 +21,7 @@ def test_coordinator_logs_in_switches_language_and_logs_out(live_app, live_serve
     expect(page.get_by_test_id("current-user")).to_contain_text("coordonator@example.org")
     expect(page.get_by_test_id("dashboard-figures")).to_contain_text("Participanți")
 
-    page.get_by_role("button", name="EN").click()
+    page.get_by_role("button", name="EN", exact=True).click()  # not "Evidență" in the navbar
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "en")
 

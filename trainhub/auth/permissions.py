@@ -26,13 +26,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "documents.review", "courses.write", "attendance.write", "indicators.export",
         "indicators.lock", "imports.run", "dashboard.read", "participants.export",
         "participants.gdpr", "participants.special_categories", "participants.retention",
+        "projects.read", "projects.write",
     }),
     Role.COORDINATOR: frozenset(READ_ALL | {
         "users.read", "calls.read", "enterprises.write", "enterprises.create",
         "participants.write", "participants.decide", "participants.export_full",
         "documents.upload", "documents.review", "courses.write", "attendance.write", "indicators.export", "indicators.lock", "imports.run",
         "dashboard.read", "participants.export", "participants.gdpr",
-        "participants.special_categories",
+        "participants.special_categories", "projects.read", "projects.write",
     }),
     Role.TRAINER: frozenset({
         "enterprises.read", "participants.read", "courses.read", "attendance.read",
@@ -44,7 +45,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "dashboard.read",
     }),
     Role.AUTHORITY: frozenset(READ_ALL | {"indicators.export", "participants.export",
-                                          "dashboard.read"}),
+                                          "dashboard.read", "projects.read"}),
 }
 
 ALL_PERMISSIONS = frozenset().union(*PERMISSIONS.values())

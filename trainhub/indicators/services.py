@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, and_, case, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
@@ -82,6 +83,41 @@ INDICATORS: list[Indicator] = [
               lambda c: c.c.completed.is_(True), basis="exit"),
 ]
 BY_CODE = {indicator.code: indicator for indicator in INDICATORS}
+
+#: what a project may promise a number of (DESIGN §14): every indicator, and women
+TARGET_CODES: list[str] = ["TOTAL", "WOMEN"] + [i.code for i in INDICATORS if i.code != "TOTAL"]
+#: their labels in the reader's language (lazy: resolved when shown)
+TARGET_LABELS: dict[str, str] = {i.code: _l(i.label) for i in INDICATORS} | {
+    "WOMEN": _l("Women participants")}
+
+
+@dataclass(frozen=True)
+class TargetProgress:
+    """One target of a project beside the value reached."""
+
+    code: str
+    label: str
+    target: int
+    actual: int
+
+    @property
+    def percent(self) -> int:
+        """Share of the target reached, in whole percent (100 for a target of 0)."""
+        return round(100 * self.actual / self.target) if self.target else 100
+
+
+def target_progress(targets: dict[str, int], values: dict[str, dict]) -> list[TargetProgress]:
+    """Every target the project has, in TARGET_CODES order, with the value from `values` (the
+    indicator table); WOMEN is the women column of TOTAL."""
+    def actual(code: str) -> int:
+        if code == "WOMEN":
+            return values["TOTAL"]["women"] or 0
+        return (values[code]["total"] or 0) if code in values else 0
+
+    known = [code for code in TARGET_CODES if code in targets]
+    others = sorted(code for code in targets if code not in TARGET_CODES)
+    return [TargetProgress(code, TARGET_LABELS.get(code, code), targets[code], actual(code))
+            for code in known + others]
 
 
 def _in_period(c, indicator: Indicator, start: date, end: date):
@@ -252,6 +288,8 @@ def monthly_entries(db_session: Session, project: Project, start: date, end: dat
 
 def create_period(db_session: Session, project: Project, label: str, start: date,
                   end: date) -> ReportingPeriod:
+    from trainhub.programme.services import overlaps
+
     problems = []
     if not label.strip():
         problems.append("the period needs a label")
@@ -260,6 +298,10 @@ def create_period(db_session: Session, project: Project, label: str, start: date
     if db_session.scalar(select(ReportingPeriod.id).where(
             ReportingPeriod.project_id == project.id, ReportingPeriod.label == label.strip())):
         problems.append(f"the project already has a period {label.strip()!r}")
+    if end >= start and overlaps(db_session.execute(
+            select(ReportingPeriod.start_date, ReportingPeriod.end_date)
+            .where(ReportingPeriod.project_id == project.id)).all(), start, end):
+        problems.append("the period overlaps another period of the project")
     if problems:
         raise Problems(problems)
     period = ReportingPeriod(project=project, label=label.strip(), start_date=start, end_date=end)

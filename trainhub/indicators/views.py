@@ -27,6 +27,7 @@ from trainhub.indicators.services import (
     monthly_entries,
     not_counted,
     snapshot_diff,
+    target_progress,
 )
 from trainhub.participants.models import Membership, Participant
 from trainhub.programme.models import Project, ReportingPeriod
@@ -56,14 +57,14 @@ def _selection() -> tuple[Project, date, date]:
 def dashboard():
     project, start, end = _selection()
     values = compute(db.session, project, start, end)
-    targets = {t.indicator_code: t.value for t in project.targets}
+    progress = target_progress({t.indicator_code: t.value for t in project.targets}, values)
     months = monthly_entries(db.session, project, start, end)
     periods = db.session.scalars(select(ReportingPeriod).options(
         joinedload(ReportingPeriod.snapshots)).where(ReportingPeriod.project_id == project.id)
         .order_by(ReportingPeriod.start_date)).unique().all()
     return render_template(
         "indicators/dashboard.html", project=project, start=start, end=end, values=values,
-        indicators=INDICATORS, targets=targets, months=months,
+        indicators=INDICATORS, progress=progress, months=months,
         month_max=max((n for _, n in months), default=0),
         breakdowns=breakdowns(db.session, project, start, end),
         not_counted=not_counted(db.session, project, start, end), periods=periods,

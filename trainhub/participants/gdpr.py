@@ -95,9 +95,16 @@ def add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
+def retention_years_of(project: Project, years: int) -> int:
+    """How many years after its end a project's records are kept: its own figure, else the
+    instance's `years` (RETENTION_YEARS)."""
+    return project.retention_years or years
+
+
 def retention_date(project: Project, years: int) -> date:
-    """Until when a project's records must be kept: its end date plus `years`."""
-    return add_years(project.end_date, years)
+    """Until when a project's records must be kept: its end date plus its retention years
+    (`years`, the instance's default, when the project names none)."""
+    return add_years(project.end_date, retention_years_of(project, years))
 
 
 @dataclass(frozen=True)
@@ -121,19 +128,19 @@ def retention_holds(db_session: Session, participant: Participant, years: int,
 def past_retention(db_session: Session, years: int, today: date) -> list[tuple[Participant, date]]:
     """People not yet pseudonymised whose every project is past its retention date, with the
     latest retention date, oldest first."""
-    latest_end = func.max(Project.end_date)
+    # one row per (person, end date, retention years): a handful per person
     rows = db_session.execute(
-        select(Participant, latest_end)
+        select(Participant, Project.end_date, Project.retention_years)
         .join(Membership, Membership.participant_id == Participant.id)
         .join(Project, Project.id == Membership.project_id)
         .where(Participant.pseudonymised_at.is_(None))
-        .group_by(Participant.id).order_by(latest_end, Participant.id)).all()
-    result = []
-    for participant, end in rows:
-        until = add_years(end, years)
-        if until <= today:
-            result.append((participant, until))
-    return result
+        .group_by(Participant.id, Project.end_date, Project.retention_years)).all()
+    latest: dict[Participant, date] = {}
+    for participant, end, own_years in rows:
+        until = add_years(end, own_years or years)
+        latest[participant] = max(until, latest.get(participant, until))
+    return sorted(((participant, until) for participant, until in latest.items()
+                   if until <= today), key=lambda pair: (pair[1], pair[0].id))
 
 
 def retention_check(db_session: Session, years: int, today: date) -> list[int]:
@@ -282,7 +289,7 @@ def erase(db_session: Session, participant: Participant, *, years: int, today: d
             "Refused: the records must be kept until %(day)s for project %(project)s "
             "(retention of %(years)s years after the project ends, funding rules of the "
             "managing authority).", day=hold.until.isoformat(), project=hold.project.code,
-            years=years) for hold in holds])
+            years=retention_years_of(hold.project, years)) for hold in holds])
     db_session.flush()
     counted = db_session.scalar(select(func.count()).select_from(Membership).where(
         Membership.participant_id == participant.id,

@@ -39,6 +39,9 @@ class Project(TimestampMixin, db.Model):
         CheckConstraint(
             "completion_threshold > 0 AND completion_threshold <= 1", name="threshold_range"
         ),
+        CheckConstraint(
+            "retention_years IS NULL OR retention_years BETWEEN 1 AND 100", name="retention_range"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -46,12 +49,18 @@ class Project(TimestampMixin, db.Model):
     #: the project's code, e.g. its SMIS code
     code: Mapped[str] = mapped_column(String(40), unique=True)
     title: Mapped[str] = mapped_column(String(400))
+    #: the organisation that signed the financing contract
+    beneficiary: Mapped[str] = mapped_column(String(300), default="")
+    #: names of the partner organisations, in the contract's order
+    partners: Mapped[list] = mapped_column(JSON, default=list)
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date] = mapped_column(Date)
     #: NUTS2 codes of the regions where employers must be (e.g. ["RO11", "RO12"])
     regions: Mapped[list] = mapped_column(JSON, default=list)
     #: share of a course's planned hours a trainee must attend to complete it
     completion_threshold: Mapped[Decimal] = mapped_column(Numeric(4, 3), default=Decimal("0.800"))
+    #: years the records are kept after the end date; None = the instance's RETENTION_YEARS
+    retention_years: Mapped[int | None]
 
     call: Mapped[Call] = relationship(back_populates="projects")
     targets: Mapped[list["ProjectTarget"]] = relationship(

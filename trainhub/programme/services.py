@@ -1,17 +1,22 @@
-"""Programme-wide services: the dashboard figures of each role and the call rule editor."""
-from datetime import date
+"""Programme-wide services: the dashboard figures, the call rule editor, calls and projects
+set up in the UI (targets, reporting periods)."""
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from trainhub.audit.services import record
 from trainhub.auth.models import Role
-from trainhub.auth.scoping import visible_condition
+from trainhub.auth.scoping import MAX_ID, visible_condition
 from trainhub.core.errors import Problems
 from trainhub.courses.models import Cohort, TrainingSession
 from trainhub.documents.models import Document, DocumentStatus
 from trainhub.enterprises.models import Enterprise
 from trainhub.extensions import db
 from trainhub.participants.models import Eligibility, Membership, Participant
-from trainhub.programme.models import Project
+from trainhub.programme.models import Call, Project, ProjectTarget, ReportingPeriod
 
 
 def overview_for(user, today: date | None = None) -> dict:
@@ -136,8 +141,7 @@ def project_for_import(db_session, code: str, call_code: str, *, create: bool) -
     A created project is only flushed: it is committed with the import, or not at all.
     """
     from trainhub.core.geography import NUTS2_REGIONS
-    from trainhub.demo import seed_call
-    from trainhub.programme.models import Call
+    from trainhub.programme.presets import seed_call
 
     project = db_session.scalar(select(Project).where(Project.code == code))
     if project is not None or not create:
@@ -151,4 +155,315 @@ def project_for_import(db_session, code: str, call_code: str, *, create: bool) -
                       regions=[code for code in NUTS2_REGIONS if code != "RO32"])
     db_session.add(project)
     db_session.flush()
+    return project
+
+
+# --- calls and projects set up in the UI ------------------------------------------------------
+
+#: the dates a project may have: wide enough for any real programme, narrow enough that
+#: periods, retention dates and date arithmetic never overflow
+EARLIEST_DATE, LATEST_DATE = date(2000, 1, 1), date(2100, 12, 31)
+#: the largest target a project may promise for one indicator
+MAX_TARGET = 1_000_000
+#: the most reporting periods a project may have
+MAX_PERIODS = 200
+#: how reporting periods are generated: calendar quarters, calendar semesters, or typed rows
+PERIOD_SCHEMES = ("quarterly", "semester", "custom")
+
+
+class FieldProblems(Problems):
+    """A form's values were refused: `fields` maps each field name to its messages."""
+
+    def __init__(self, fields: dict[str, list]):
+        super().__init__([message for messages in fields.values() for message in messages])
+        self.fields = fields
+
+
+def create_call(db_session, *, code: str, name: str, preset: str,
+                user_id: int | None) -> Call:
+    """A new call with the chosen preset's rules and checklists; FieldProblems when the code is
+    taken or the preset unknown. Flushed, not committed."""
+    from trainhub.programme.presets import PRESETS, apply_preset
+
+    code, name = (code or "").strip(), (name or "").strip()
+    fields: dict[str, list] = {}
+    if not code or len(code) > 40:
+        fields["code"] = [_l("Give the call's code (at most 40 characters).")]
+    elif db_session.scalar(select(Call.id).where(func.lower(Call.code) == code.lower())):
+        fields["code"] = [_l("Another call already has the code %(code)s.", code=code)]
+    if not name or len(name) > 300:
+        fields["name"] = [_l("Give the call's name (at most 300 characters).")]
+    if preset not in PRESETS:
+        fields["preset"] = [_l("Choose one of the presets.")]
+    if fields:
+        raise FieldProblems(fields)
+    call = Call(code=code, name=name)
+    db_session.add(call)
+    apply_preset(db_session, call, preset)
+    db_session.flush()
+    record(db_session, "call.create", call, {"code": code, "preset": preset}, user_id=user_id)
+    return call
+
+
+@dataclass(frozen=True)
+class PlannedPeriod:
+    """A reporting period to be: its label and first and last day."""
+
+    label: str
+    start_date: date
+    end_date: date
+
+
+def _calendar_blocks(start: date, end: date, months: int, prefix: str) -> list[PlannedPeriod]:
+    """[start, end] cut at the calendar quarters (months=3) or semesters (months=6)."""
+    blocks, cursor = [], start
+    while cursor <= end:
+        number = (cursor.month - 1) // months
+        first_month_after = (number + 1) * months + 1
+        block_after = (date(cursor.year + 1, 1, 1) if first_month_after > 12
+                       else date(cursor.year, first_month_after, 1))
+        last = min(block_after - timedelta(days=1), end)
+        blocks.append(PlannedPeriod(f"{prefix}{number + 1} {cursor.year}", cursor, last))
+        cursor = block_after
+    return blocks
+
+
+def _free_parts(period: PlannedPeriod, taken: list[tuple[date, date]]) -> list[tuple[date, date]]:
+    """The parts of `period` that no (start, end) of `taken` covers."""
+    parts = [(period.start_date, period.end_date)]
+    for first, last in taken:
+        next_parts = []
+        for start, end in parts:
+            if last < start or first > end:
+                next_parts.append((start, end))
+                continue
+            if start < first:
+                next_parts.append((start, first - timedelta(days=1)))
+            if last < end:
+                next_parts.append((last + timedelta(days=1), end))
+        parts = next_parts
+    return parts
+
+
+def overlaps(spans, start: date, end: date) -> bool:
+    """Whether [start, end] shares a day with any (first, last) of `spans`: the one test of the
+    rule that a project's reporting periods never overlap."""
+    return any(first <= end and start <= last for first, last in spans)
+
+
+def plan_periods(start: date, end: date, scheme: str, *, locked: list | tuple = (),
+                 custom: list[PlannedPeriod] | None = None) -> list[PlannedPeriod]:
+    """The reporting periods of a project running from `start` to `end` (DESIGN §14).
+
+    `quarterly` and `semester` cut the span at calendar quarters or semesters (a project that
+    starts or ends inside one gets a shorter first or last period); `custom` takes the typed
+    rows as they are. `locked` periods (objects with label, start_date, end_date) are never
+    changed: generated periods leave out the days they cover (a label that would repeat one
+    gets its dates added), custom rows may not overlap them. Periods never overlap.
+    Problems lists every reason a plan is refused.
+    """
+    taken = sorted((period.start_date, period.end_date) for period in locked)
+    labels = {period.label for period in locked}
+    problems: list = []
+    if end < start:
+        raise Problems([_l("The project must end after it starts.")])
+    if scheme in ("quarterly", "semester"):
+        months, prefix = (3, "T") if scheme == "quarterly" else (6, "S")
+        plan = []
+        for block in _calendar_blocks(start, end, months, prefix):
+            parts = _free_parts(block, taken)
+            for first, last in parts:
+                label = block.label
+                if label in labels or len(parts) > 1:
+                    label = f"{block.label} ({first.isoformat()} – {last.isoformat()})"
+                labels.add(label)
+                plan.append(PlannedPeriod(label, first, last))
+    elif scheme == "custom":
+        plan = sorted(custom or [], key=lambda period: period.start_date)
+        for index, period in enumerate(plan):
+            if not period.label.strip() or len(period.label.strip()) > 80:
+                problems.append(_l("Each period needs a label of at most 80 characters."))
+            elif period.label.strip() in labels:
+                problems.append(_l("The label %(label)s is used twice.", label=period.label))
+            labels.add(period.label.strip())
+            if period.end_date < period.start_date:
+                problems.append(_l("Period %(label)s ends before it starts.", label=period.label))
+            if period.start_date < start or period.end_date > end:
+                problems.append(_l("Period %(label)s is not within the project's dates.",
+                                   label=period.label))
+            others = taken + [(p.start_date, p.end_date) for p in plan[:index]]
+            if overlaps(others, period.start_date, period.end_date):
+                problems.append(_l("Period %(label)s overlaps another period.",
+                                   label=period.label))
+        plan = [PlannedPeriod(p.label.strip(), p.start_date, p.end_date) for p in plan]
+    else:
+        raise Problems([_l("Choose how the reporting periods are generated.")])
+    if len(plan) + len(taken) > MAX_PERIODS:
+        problems.append(_l("A project may have at most %(count)s reporting periods.",
+                           count=MAX_PERIODS))
+    if problems:
+        raise Problems(problems)
+    return plan
+
+
+def parse_custom_periods(text_value: str) -> list[PlannedPeriod]:
+    """Rows typed as `label; first day; last day` (YYYY-MM-DD or DD.MM.YYYY), one per line."""
+    rows, problems = [], []
+    for number, line in enumerate((text_value or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [part.strip() for part in line.split(";")]
+        days = [_day(part) for part in parts[1:]] if len(parts) == 3 else []
+        if len(days) != 2 or None in days:
+            problems.append(_l("Line %(number)s: write label; first day; last day "
+                               "(e.g. P1; 2026-01-01; 2026-06-30).", number=number))
+            continue
+        rows.append(PlannedPeriod(parts[0], days[0], days[1]))
+        if len(rows) > MAX_PERIODS:
+            problems.append(_l("A project may have at most %(count)s reporting periods.",
+                               count=MAX_PERIODS))
+            break
+    if problems:
+        raise Problems(problems)
+    return rows
+
+
+def _day(value: str) -> date | None:
+    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(value, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def set_periods(db_session, project: Project, plan: list[PlannedPeriod]) -> None:
+    """Make the project's open periods those of `plan`: an open period the plan repeats exactly
+    is kept (its id and links with it), the other open ones go; locked ones are never touched.
+    """
+    wanted = {(p.label, p.start_date, p.end_date) for p in plan}
+    existing = set()
+    for period in list(project.periods):
+        key = (period.label, period.start_date, period.end_date)
+        if period.locked:
+            continue
+        if key in wanted:
+            existing.add(key)
+        else:
+            project.periods.remove(period)
+            db_session.delete(period)
+    db_session.flush()  # the deleted labels are free before the new rows take them
+    for period in plan:
+        if (period.label, period.start_date, period.end_date) not in existing:
+            project.periods.append(ReportingPeriod(label=period.label, start_date=period.start_date,
+                                                   end_date=period.end_date))
+
+
+@dataclass
+class ProjectData:
+    """What the project form sets (DESIGN §14); `targets` maps an indicator code to its
+    number, None for no target; `periods` is None to leave the periods as they are."""
+
+    call_id: int | None
+    code: str
+    title: str
+    start_date: date | None
+    end_date: date | None
+    regions: list[str]
+    beneficiary: str = ""
+    partners: list[str] = field(default_factory=list)
+    completion_threshold: Decimal = Decimal("0.800")
+    retention_years: int | None = None
+    targets: dict[str, int | None] = field(default_factory=dict)
+    periods: str | None = None
+    custom_periods: list[PlannedPeriod] | None = None
+
+
+def save_project(db_session, project: Project | None, data: ProjectData, *,
+                 user_id: int | None) -> Project:
+    """Create (project=None) or update a project with its targets and periods.
+
+    Every value is checked first; FieldProblems names each bad one by its form field and
+    nothing is written. Flushed and audited, not committed.
+    """
+    from trainhub.core.geography import NUTS2_REGIONS
+    from trainhub.indicators.services import TARGET_CODES
+
+    fields: dict[str, list] = {}
+    code, title = (data.code or "").strip(), (data.title or "").strip()
+    if not code or len(code) > 40:
+        fields["code"] = [_l("Give the project's code (at most 40 characters).")]
+    elif db_session.scalar(select(Project.id).where(
+            func.lower(Project.code) == code.lower(),
+            Project.id != (project.id if project is not None else -1))):
+        fields["code"] = [_l("Another project already has the code %(code)s.", code=code)]
+    if not title or len(title) > 400:
+        fields["title"] = [_l("Give the project's title (at most 400 characters).")]
+    if not 0 < (data.call_id or 0) <= MAX_ID or db_session.get(Call, data.call_id) is None:
+        fields["call_id"] = [_l("Choose the call of the project.")]
+    for name in ("start_date", "end_date"):
+        day = getattr(data, name)
+        if day is None:
+            fields[name] = [_l("Give a date.")]
+        elif not EARLIEST_DATE <= day <= LATEST_DATE:
+            fields[name] = [_l("The date must be between %(first)s and %(last)s.",
+                               first=EARLIEST_DATE.isoformat(), last=LATEST_DATE.isoformat())]
+    if not fields.get("start_date") and not fields.get("end_date") and (
+            data.end_date <= data.start_date):
+        fields["end_date"] = [_l("The project must end after it starts.")]
+    regions = list(dict.fromkeys(data.regions or []))
+    if not regions or any(region not in NUTS2_REGIONS for region in regions):
+        fields["regions"] = [_l("Choose at least one region.")]
+    beneficiary = (data.beneficiary or "").strip()
+    partners = [name.strip() for name in data.partners or [] if name.strip()]
+    if len(beneficiary) > 300:
+        fields["beneficiary"] = [_l("At most %(count)s characters.", count=300)]
+    if len(partners) > 50 or any(len(name) > 300 for name in partners):
+        fields["partners"] = [_l("At most 50 partners of at most 300 characters each.")]
+    threshold = data.completion_threshold
+    if threshold is None or not Decimal("0.01") <= threshold <= 1:
+        fields["completion_threshold"] = [_l("Between 1 and 100 per cent.")]
+    if data.retention_years is not None and not 1 <= data.retention_years <= 100:
+        fields["retention_years"] = [_l("Between 1 and 100 years, or empty.")]
+    targets = {code_: value for code_, value in (data.targets or {}).items() if value is not None}
+    for code_, value in targets.items():
+        if code_ not in TARGET_CODES:
+            fields.setdefault("targets", []).append(_l("Unknown indicator %(code)s.", code=code_))
+        elif not isinstance(value, int) or not 0 <= value <= MAX_TARGET:
+            fields[f"target_{code_}"] = [_l("A whole number from 0 to %(max)s.", max=MAX_TARGET)]
+    plan = None
+    if data.periods is not None and not fields.get("start_date") and not fields.get("end_date"):
+        locked = [period for period in (project.periods if project is not None else [])
+                  if period.locked]
+        try:
+            plan = plan_periods(data.start_date, data.end_date, data.periods, locked=locked,
+                                custom=data.custom_periods)
+        except Problems as problems:
+            fields.setdefault("periods", []).extend(problems.problems)
+    if fields:
+        raise FieldProblems(fields)
+    created = project is None
+    if created:
+        project = Project()
+        db_session.add(project)
+    project.call_id, project.code, project.title = data.call_id, code, title
+    project.beneficiary, project.partners = beneficiary, partners
+    project.start_date, project.end_date, project.regions = data.start_date, data.end_date, regions
+    project.completion_threshold = threshold.quantize(Decimal("0.001"))
+    project.retention_years = data.retention_years
+    current = {target.indicator_code: target for target in project.targets}
+    for code_, target in current.items():
+        if code_ not in targets:
+            project.targets.remove(target)
+    for code_, value in targets.items():
+        if code_ in current:
+            current[code_].value = value
+        else:
+            project.targets.append(ProjectTarget(indicator_code=code_, value=value))
+    db_session.flush()
+    if plan is not None:
+        set_periods(db_session, project, plan)
+        db_session.flush()
+    record(db_session, "project.create" if created else "project.update", project,
+           {"code": code, "targets": targets, "periods": data.periods}, user_id=user_id)
     return project

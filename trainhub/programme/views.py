@@ -1,20 +1,35 @@
-"""Admin pages of the programme: calls and their eligibility rule parameters."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+"""Programme pages: calls (new call from a preset, rule parameters) and projects (list, page,
+form with targets and reporting periods)."""
+from datetime import date
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
 
+from trainhub.auth.models import Role, User
 from trainhub.auth.permissions import permission_required
+from trainhub.auth.scoping import get_visible_or_404, scoped
 from trainhub.core.errors import Problems
+from trainhub.core.geography import NUTS2_REGIONS
+from trainhub.core.pagination import paginate
+from trainhub.courses.models import Cohort
 from trainhub.extensions import db
+from trainhub.indicators.services import compute, target_progress
 from trainhub.participants.eligibility import SEVERITIES
-from trainhub.programme.models import Call, Project
-from trainhub.programme.services import rules_from_form
+from trainhub.participants.gdpr import retention_date, retention_years_of
+from trainhub.participants.models import Membership
+from trainhub.programme.forms import PERIOD_LABELS, CallForm, ProjectForm
+from trainhub.programme.models import Call, Project, ReportingPeriod
+from trainhub.programme.presets import PRESETS
+from trainhub.programme.services import FieldProblems, create_call, rules_from_form, save_project
 
-bp = Blueprint("programme", __name__, url_prefix="/admin/calls")
+bp = Blueprint("programme", __name__)
 
 
-@bp.route("/")
+@bp.route("/admin/calls/")
 @permission_required("calls.read")
 def calls():
     return render_template("programme/calls.html",
@@ -22,7 +37,7 @@ def calls():
                            projects=db.session.scalars(select(Project).order_by(Project.code)).all())
 
 
-@bp.route("/<int:call_id>/rules", methods=["GET"])
+@bp.route("/admin/calls/<int:call_id>/rules", methods=["GET"])
 @permission_required("calls.read")
 def rules(call_id: int, problems=None):
     call = db.get_or_404(Call, call_id)
@@ -30,7 +45,7 @@ def rules(call_id: int, problems=None):
                            posted=request.form, severities=SEVERITIES, locale=str(get_locale()))
 
 
-@bp.route("/<int:call_id>/rules", methods=["POST"])
+@bp.route("/admin/calls/<int:call_id>/rules", methods=["POST"])
 @permission_required("calls.write")
 def save_rules(call_id: int):
     call = db.get_or_404(Call, call_id)  # CSRFProtect has already checked the token
@@ -52,3 +67,116 @@ def _refresh_call(call: Call) -> None:
     memberships = db.session.scalars(select(Membership).join(Project)
                                      .where(Project.call_id == call.id)).all()
     refresh(db.session, list(memberships))
+
+
+@bp.route("/admin/calls/new", methods=["GET", "POST"])
+@permission_required("calls.write")
+def call_new():
+    form = CallForm()
+    if form.validate_on_submit():
+        try:
+            call = create_call(db.session, code=form.code.data, name=form.name.data,
+                               preset=form.preset.data, user_id=current_user.id)
+        except FieldProblems as problems:
+            db.session.rollback()
+            _show_on_fields(form, problems)
+        else:
+            db.session.commit()
+            flash(_("Call %(code)s created.", code=call.code), "success")
+            return redirect(url_for("programme.rules", call_id=call.id))
+    return render_template("programme/call_form.html", form=form, presets=PRESETS), (
+        422 if form.errors else 200)
+
+
+# --- projects ------------------------------------------------------------------------------
+
+@bp.route("/projects/")
+@permission_required("projects.read")
+def projects():
+    page = paginate(scoped(select(Project).options(joinedload(Project.call),
+                                                   selectinload(Project.targets))
+                           .order_by(Project.start_date.desc(), Project.code),
+                           Project, current_user))
+    members = dict(db.session.execute(
+        select(Membership.project_id, func.count(Membership.id))
+        .where(Membership.project_id.in_([project.id for project in page.items]))
+        .group_by(Membership.project_id)).all())
+    return render_template("programme/projects.html", page=page, members=members,
+                           regions=NUTS2_REGIONS)
+
+
+@bp.route("/projects/<int:project_id>")
+@permission_required("projects.read")
+def project(project_id: int):
+    project = get_visible_or_404(Project, project_id, current_user)
+    values = compute(db.session, project, project.start_date, project.end_date)
+    periods = db.session.scalars(
+        select(ReportingPeriod).options(selectinload(ReportingPeriod.snapshots))
+        .where(ReportingPeriod.project_id == project.id)
+        .order_by(ReportingPeriod.start_date)).all()
+    trainers = db.session.scalars(
+        select(User).where(User.id.in_(select(Cohort.trainer_id)
+                                       .where(Cohort.project_id == project.id)))
+        .order_by(User.full_name)).all()
+    coordinators = db.session.scalars(
+        select(User).where(User.role == Role.COORDINATOR.value, User.active.is_(True))
+        .order_by(User.full_name)).all()
+    years = current_app.config["RETENTION_YEARS"]
+    return render_template(
+        "programme/project.html", project=project, periods=periods, trainers=trainers,
+        coordinators=coordinators, progress=target_progress(
+            {t.indicator_code: t.value for t in project.targets}, values),
+        members=db.session.scalar(select(func.count(Membership.id))
+                                  .where(Membership.project_id == project.id)),
+        regions=NUTS2_REGIONS, retained_until=retention_date(project, years),
+        retention_years=retention_years_of(project, years),
+        default_years=years, today=date.today())
+
+
+def _show_on_fields(form, problems: FieldProblems) -> None:
+    """Put each refused value's messages under its field (the form-wide ones under periods)."""
+    for name, messages in problems.fields.items():
+        target = form[name] if name in form else form.periods
+        target.errors = list(target.errors) + [str(message) for message in messages]
+
+
+def _save_project(project: Project | None):
+    calls = db.session.scalars(select(Call).order_by(Call.code)).all()
+    form = ProjectForm(obj=project)
+    form.call_id.choices = [(call.id, f"{call.code} · {call.name}") for call in calls]
+    if project is None:
+        form.periods.choices = [item for item in PERIOD_LABELS.items() if item[0]]
+    if request.method == "GET":
+        if project is not None:
+            form.fill_from(project)
+        else:
+            form.periods.data = "quarterly"
+    if form.validate_on_submit():
+        try:
+            project = save_project(db.session, project, form.project_data(),
+                                   user_id=current_user.id)
+        except FieldProblems as problems:
+            db.session.rollback()
+            _show_on_fields(form, problems)
+        except Problems as problems:  # custom period rows that cannot be read
+            db.session.rollback()
+            form.custom_periods.errors = [str(problem) for problem in problems.problems]
+        else:
+            db.session.commit()
+            flash(_("Project %(code)s saved.", code=project.code), "success")
+            return redirect(url_for("programme.project", project_id=project.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("programme/project_form.html", form=form, project=project,
+                           calls=calls), status
+
+
+@bp.route("/projects/new", methods=["GET", "POST"])
+@permission_required("projects.write")
+def project_new():
+    return _save_project(None)
+
+
+@bp.route("/projects/<int:project_id>/edit", methods=["GET", "POST"])
+@permission_required("projects.write")
+def project_edit(project_id: int):
+    return _save_project(get_visible_or_404(Project, project_id, current_user))
