@@ -13,6 +13,7 @@ from trainhub.core.errors import Problems
 from trainhub.courses.models import (
     OPEN_ENROLLMENT_STATUSES,
     Cohort,
+    CohortState,
     Course,
     CourseCategory,
     Enrollment,
@@ -156,6 +157,39 @@ class EnrollmentRefused(Problems):
     """The person cannot be enrolled; `problems` says everything that is missing."""
 
 
+class CohortClosed(EnrollmentRefused):
+    """A write into a closed cohort (marks, enrollments, withdrawals, sessions) was refused."""
+
+
+def cohort_state(cohort: Cohort, today: date) -> CohortState:
+    """DESIGN §15: closed, reopened, running (a session has been held by `today`) or planned."""
+    if cohort.closed_at is not None:
+        return CohortState.CLOSED
+    if cohort.reopened_at is not None:
+        return CohortState.REOPENED
+    if cohort.start_date is not None and cohort.start_date <= today:
+        return CohortState.RUNNING
+    return CohortState.PLANNED
+
+
+def cohort_write_problem(cohort: Cohort):
+    """Why nothing may be written into `cohort` (a lazy string), or None when it is writable.
+
+    The one rule every path that writes marks, enrollments, withdrawals or sessions calls.
+    """
+    if cohort.closed_at is not None:
+        return _l("Cohort %(code)s is closed: reopen it (with a reason) to change it.",
+                  code=cohort.code)
+    return None
+
+
+def assert_cohort_writable(cohort: Cohort) -> None:
+    """CohortClosed when `cohort` is closed (see cohort_write_problem)."""
+    problem = cohort_write_problem(cohort)
+    if problem is not None:
+        raise CohortClosed([problem])
+
+
 def enrollment_gate(db_session: Session, cohort: Cohort, membership: Membership,
                     *, override_documents: bool = False) -> list:
     """Every reason the member cannot take a seat in the cohort (empty: the gate is open).
@@ -193,6 +227,7 @@ def enroll(db_session: Session, cohort: Cohort, membership: Membership, today: d
     A coordinator may override the document check with a reason (audited). The cohort row
     is locked while seats are counted, so two requests never take the last seat twice.
     """
+    assert_cohort_writable(cohort)
     problems = enrollment_gate(db_session, cohort, membership,
                                override_documents=bool(override_reason.strip()))
     if problems:
@@ -217,6 +252,7 @@ def enroll(db_session: Session, cohort: Cohort, membership: Membership, today: d
 
 def withdraw(db_session: Session, enrollment: Enrollment, today: date) -> Enrollment | None:
     """Withdraw; the freed seat goes to the first person waiting, who is returned."""
+    assert_cohort_writable(enrollment.cohort)
     if enrollment.status not in OPEN_ENROLLMENT_STATUSES:
         raise EnrollmentRefused([_l("Only an open enrollment can be withdrawn.")])
     freed_seat = enrollment.status == EnrollmentStatus.ENROLLED
@@ -251,6 +287,7 @@ def enroll_many(db_session: Session, cohort: Cohort, memberships: list[Membershi
 
 def delete_session(db_session: Session, training_session: TrainingSession) -> None:
     """Remove a planned session; refused once anybody has a mark for it."""
+    assert_cohort_writable(training_session.cohort)
     marked = db_session.scalar(select(func.count(AttendanceMark.id))
                                .where(AttendanceMark.session_id == training_session.id))
     if marked:
@@ -266,12 +303,20 @@ def update_session(db_session: Session, training_session: TrainingSession, *, da
 
     A session that already has marks keeps its day: the marks were given for that day.
     """
+    problem = cohort_write_problem(training_session.cohort)
+    if problem is not None:
+        raise CourseError("date", problem)
     if end <= start:
         raise CourseError("end_time", _l("The session must end after it starts."))
     if day != training_session.date and db_session.scalar(
             select(func.count(AttendanceMark.id))
             .where(AttendanceMark.session_id == training_session.id)):
         raise CourseError("date", _l("The session has attendance marks; its day cannot change."))
+    longest = db_session.scalar(select(func.max(AttendanceMark.hours))
+                                .where(AttendanceMark.session_id == training_session.id))
+    if longest is not None and longest > session_hours(start, end):
+        raise CourseError("end_time", _l("A mark of this session counts %(hours)s hours; the "
+                                         "session cannot be shorter.", hours=f"{longest:g}"))
     training_session.date, training_session.start_time, training_session.end_time = day, start, end
     training_session.hours = session_hours(start, end)
     training_session.topic = topic.strip()

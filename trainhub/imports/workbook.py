@@ -22,6 +22,7 @@ from trainhub.courses.models import (
     TrainingSession,
     session_hours,
 )
+from trainhub.courses.services import cohort_write_problem
 from trainhub.enterprises.models import Enterprise
 from trainhub.enterprises.services import ENTERPRISE_ALIASES
 from trainhub.imports.importers import (
@@ -144,6 +145,8 @@ def _sessions(db_session: Session, project: Project, table: Table, report: Impor
         cohort = cohorts.get(cleaned.values.get("cohort_code"))
         if "cohort_code" not in cleaned.errors and cohort is None:
             cleaned.errors["cohort_code"] = f"no cohort {cleaned.values['cohort_code']!r} in project {project.code}"
+        if cohort is not None and (closed := cohort_write_problem(cohort)) is not None:
+            cleaned.errors["cohort_code"] = str(closed)
         start, end = cleaned.values.get("start"), cleaned.values.get("end")
         if start and end and end <= start:
             cleaned.errors["end"] = "the session must end after it starts"
@@ -190,6 +193,8 @@ def _enrollments(db_session: Session, project: Project, table: Table, report: Im
         cohort = cohorts.get(cleaned.values.get("cohort_code"))
         if "cohort_code" not in cleaned.errors and cohort is None:
             cleaned.errors["cohort_code"] = f"no cohort {cleaned.values['cohort_code']!r} in project {project.code}"
+        if cohort is not None and (closed := cohort_write_problem(cohort)) is not None:
+            cleaned.errors["cohort_code"] = str(closed)
         membership = members.get(cleaned.values.get("cnp"))
         if "cnp" not in cleaned.errors and membership is None:
             cleaned.errors["cnp"] = f"not a member of project {project.code}"
