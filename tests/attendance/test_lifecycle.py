@@ -159,3 +159,56 @@ def test_closing_again_revokes_the_certificate_of_someone_no_longer_completing(w
     assert certificate.revoked_at is not None
     assert db.session.query(CertificateRevision).count() == 0
     assert db.session.query(Certificate).count() == 1
+
+
+def _pdf_text(data: bytes) -> str:
+    import io
+
+    import pypdf
+
+    return " ".join(pypdf.PdfReader(io.BytesIO(data)).pages[0].extract_text().split())
+
+
+def test_certificate_and_its_check_page_state_the_same_figures(world, auth, client):
+    cohort, held, future, ana, _ion = world
+    close_cohort(db.session, cohort, TODAY, confirmed=True)
+    (certificate,) = issue_certificates(db.session, cohort, TODAY)
+    auth.login("coord@example.org")
+    text = _pdf_text(client.get(f"/attendance/certificates/{certificate.id}.pdf").data)
+    period = f"{held[0].date.isoformat()} – {held[2].date.isoformat()}"
+    assert period in text and future.date.isoformat() not in text  # sessions held only
+    assert "12 ore frecventate din 10 ore planificate" in text
+    page = client.get(f"/verify/{certificate.token}").get_data(as_text=True)
+    assert f'data-testid="certificate-period">{period}<' in page
+    assert 'data-testid="certificate-hours">12<' in page
+    assert 'data-testid="certificate-planned">10<' in page
+
+
+def test_person_and_cohort_pages_link_each_certificate_pdf(world, auth, client):
+    cohort, _held, _future, ana, _ion = world
+    close_cohort(db.session, cohort, TODAY, confirmed=True)
+    (certificate,) = issue_certificates(db.session, cohort, TODAY)
+    link = f'href="/attendance/certificates/{certificate.id}.pdf"'
+    auth.login("coord@example.org")
+    assert link in client.get(f"/courses/cohorts/{cohort.id}").get_data(as_text=True)
+    person_page = client.get(f"/participants/{ana.membership.participant_id}").get_data(as_text=True)
+    assert link in person_page and certificate.serial in person_page
+
+
+def test_cohort_and_register_pages_run_a_constant_number_of_queries(world, auth, page_queries):
+    cohort, held, _future, _ana, _ion = world
+    auth.login("coord@example.org")
+
+    def queries_with(total: int) -> dict[str, int]:
+        while len(cohort.enrollments) < total:
+            enrollment = EnrollmentFactory(cohort=cohort,
+                                           enrolled_on=TODAY - timedelta(days=20),
+                                           membership=MembershipFactory(project=cohort.project))
+            AttendanceMarkFactory(session=held[0], enrollment=enrollment, remark="x")
+            db.session.add(Certificate(enrollment=enrollment, serial=f"S-{enrollment.id}",
+                                       issued_on=TODAY, token=f"t-{enrollment.id}"))
+            db.session.commit()
+        return {url: page_queries(url) for url in (
+            f"/courses/cohorts/{cohort.id}", f"/attendance/cohorts/{cohort.id}/close")}
+
+    assert queries_with(10) == queries_with(40)

@@ -489,6 +489,16 @@ def reissue_certificate(db_session: Session, certificate: Certificate,
             "hours_attended": str(figures.hours_attended)}, user_id=user_id)
 
 
+def enrollments_of(db_session: Session, participant_id: int) -> list[Enrollment]:
+    """Every enrollment of a person with its cohort, course and certificate (one query)."""
+    return list(db_session.scalars(
+        select(Enrollment).join(Membership, Membership.id == Enrollment.membership_id)
+        .options(joinedload(Enrollment.cohort).joinedload(Cohort.course),
+                 joinedload(Enrollment.certificate))
+        .where(Membership.participant_id == participant_id)
+        .order_by(Enrollment.enrolled_on.desc(), Enrollment.id)).unique())
+
+
 def initials(first_name: str, last_name: str) -> str:
     """`I. Ș.`: all the public verification page shows of a name."""
     return " ".join(f"{part[0]}." for part in (first_name, last_name) if part)

@@ -108,7 +108,8 @@ def cohorts():
 def cohort(cohort_id: int):
     cohort = get_visible_or_404(Cohort, cohort_id, current_user)
     enrollments = db.session.scalars(scoped(
-        select(Enrollment).options(joinedload(Enrollment.membership).joinedload(Membership.participant))
+        select(Enrollment).options(joinedload(Enrollment.membership).joinedload(Membership.participant),
+                                   joinedload(Enrollment.certificate))
         .where(Enrollment.cohort_id == cohort.id).order_by(Enrollment.status, Enrollment.id),
         Enrollment, current_user)).all()
     candidates = []

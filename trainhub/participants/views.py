@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
+from trainhub.attendance.services import enrollments_of
 from trainhub.audit.services import record
 from trainhub.auth.models import Role
 from trainhub.auth.permissions import can, permission_required
@@ -116,6 +117,7 @@ def detail(participant_id: int):
         outcomes=evaluate_memberships(db.session, memberships, today), today=today,
         locale=str(get_locale()), decision_form=DecisionForm(), consent_form=consent_form,
         holds=gdpr.retention_holds(db.session, participant, years, today) if gdpr_rights else [],
+        enrollments=enrollments_of(db.session, participant.id),
         retention_date=lambda project: gdpr.retention_date(project, years),
         checklist=checklist_for(db.session, participant, today=today)
         if can(current_user, "documents.read") else None)
