@@ -89,6 +89,7 @@ ACCESS = {
     ("POST", "courses.cohort_new"): only("admin", "coordinator"),
     ("POST", "courses.enroll_members"): only("admin", "coordinator"),
     ("POST", "courses.withdraw_enrollment"): only("admin", "coordinator"),
+    ("POST", "courses.enrollment_date"): only("admin", "coordinator"),
     ("POST", "courses.session_delete"): only("admin", "coordinator"),
     ("GET", "courses.session_edit"): only("admin", "coordinator"),
     ("POST", "courses.session_edit"): only("admin", "coordinator"),

@@ -221,11 +221,13 @@ def _seats_taken(db_session: Session, cohort: Cohort) -> int:
 
 
 def enroll(db_session: Session, cohort: Cohort, membership: Membership, today: date,
-           *, override_reason: str = "", user_id: int | None = None) -> Enrollment:
+           *, override_reason: str = "", user_id: int | None = None,
+           enrolled_on: date | None = None) -> Enrollment:
     """Enroll when the gate is open (waiting list when only the seat is missing).
 
     A coordinator may override the document check with a reason (audited). The cohort row
     is locked while seats are counted, so two requests never take the last seat twice.
+    `enrolled_on` defaults to `today`; sessions before it are not expected.
     """
     assert_cohort_writable(cohort)
     problems = enrollment_gate(db_session, cohort, membership,
@@ -240,7 +242,8 @@ def enroll(db_session: Session, cohort: Cohort, membership: Membership, today: d
     if enrollment is None:
         enrollment = Enrollment(cohort=cohort, membership=membership)
         db_session.add(enrollment)
-    enrollment.status, enrollment.enrolled_on, enrollment.withdrawn_on = status.value, today, None
+    enrollment.status, enrollment.withdrawn_on = status.value, None
+    enrollment.enrolled_on = enrolled_on or today
     if override_reason.strip():
         enrollment.override_reason, enrollment.override_by_id = override_reason.strip(), user_id
         db_session.flush()
@@ -248,6 +251,39 @@ def enroll(db_session: Session, cohort: Cohort, membership: Membership, today: d
                {"reason": override_reason.strip()}, user_id=user_id)
     db_session.commit()
     return enrollment
+
+
+def change_enrollment_date(db_session: Session, enrollment: Enrollment, enrolled_on: date,
+                           reason: str, *, user_id: int | None = None) -> None:
+    """Set the date a person joined the cohort, with a reason (audited).
+
+    Sessions before it are not expected; refused while a mark exists for such a session,
+    after a withdrawal date, or in a closed cohort.
+    """
+    assert_cohort_writable(enrollment.cohort)
+    reason = " ".join((reason or "").split())
+    problems = []
+    if not reason:
+        problems.append(_l("Say why the enrollment date changes."))
+    elif len(reason) > 500:
+        problems.append(_l("The reason is longer than %(n)s characters.", n=500))
+    if enrollment.withdrawn_on is not None and enrolled_on > enrollment.withdrawn_on:
+        problems.append(_l("The enrollment date cannot be after the withdrawal (%(day)s).",
+                           day=enrollment.withdrawn_on.isoformat()))
+    marked = sorted(db_session.scalars(
+        select(TrainingSession.date).join(AttendanceMark)
+        .where(AttendanceMark.enrollment_id == enrollment.id, TrainingSession.date < enrolled_on)))
+    if marked:
+        problems.append(_l("The person has marks before that date (%(days)s).",
+                           days=", ".join(day.isoformat() for day in marked)))
+    if problems:
+        raise EnrollmentRefused(problems)
+    before = enrollment.enrolled_on
+    enrollment.enrolled_on = enrolled_on
+    record(db_session, "enrollment.enrolled_on", enrollment,
+           {"from": before.isoformat(), "to": enrolled_on.isoformat(), "reason": reason},
+           user_id=user_id)
+    db_session.commit()
 
 
 def withdraw(db_session: Session, enrollment: Enrollment, today: date) -> Enrollment | None:
@@ -271,12 +307,14 @@ def withdraw(db_session: Session, enrollment: Enrollment, today: date) -> Enroll
 
 
 def enroll_many(db_session: Session, cohort: Cohort, memberships: list[Membership], today: date,
-                user_id: int | None = None) -> list[tuple[Membership, str, list]]:
+                user_id: int | None = None,
+                enrolled_on: date | None = None) -> list[tuple[Membership, str, list]]:
     """Enroll each member in turn: (membership, 'enrolled' | 'waiting' | 'refused', problems)."""
     results = []
     for membership in memberships:
         try:
-            enrollment = enroll(db_session, cohort, membership, today, user_id=user_id)
+            enrollment = enroll(db_session, cohort, membership, today, user_id=user_id,
+                                enrolled_on=enrolled_on)
         except EnrollmentRefused as refused:
             db_session.rollback()
             results.append((membership, "refused", refused.problems))

@@ -24,6 +24,7 @@ from trainhub.courses.services import (
     CourseError,
     EnrollmentRefused,
     catalogue,
+    change_enrollment_date,
     cohort_counts,
     create_cohort,
     delete_session,
@@ -123,7 +124,7 @@ def cohort(cohort_id: int):
             .order_by(Membership.eligibility_status, Participant.last_name, Participant.first_name)
             .limit(500)).all()
     return render_template("courses/cohort.html", cohort=cohort, enrollments=enrollments,
-                           candidates=candidates)
+                           candidates=candidates, today=date.today())
 
 
 @bp.route("/cohorts/new", methods=["GET", "POST"])
@@ -170,16 +171,23 @@ def enroll_members(cohort_id: int):
         joinedload(Membership.participant)).where(Membership.id.in_(ids))).all()
     if not memberships:
         flash(_("Choose at least one person to enroll."), "warning")
+    enrolled_on = _date_field("enrolled_on")
+    if enrolled_on is False:
+        flash(_("The enrollment date is not a valid date."), "danger")
+        return redirect(url_for("courses.cohort", cohort_id=cohort_id))
     override = request.form.get("override_reason", "").strip()
     if override and len(memberships) == 1:
         try:
             enrollment = enroll(db.session, cohort, memberships[0], date.today(),
-                                override_reason=override, user_id=current_user.id)
+                                override_reason=override, user_id=current_user.id,
+                                enrolled_on=enrolled_on)
             results = [(memberships[0], enrollment.status, [])]
         except EnrollmentRefused as refused:
+            db.session.rollback()
             results = [(memberships[0], "refused", refused.problems)]
     else:
-        results = enroll_many(db.session, cohort, memberships, date.today(), current_user.id)
+        results = enroll_many(db.session, cohort, memberships, date.today(), current_user.id,
+                              enrolled_on=enrolled_on)
     for membership, outcome, problems in results:
         name = membership.participant.full_name
         if outcome == "refused":
@@ -190,6 +198,38 @@ def enroll_members(cohort_id: int):
         else:
             flash(_("%(name)s enrolled.", name=name), "success")
     return redirect(url_for("courses.cohort", cohort_id=cohort_id))
+
+
+def _date_field(name: str) -> date | None | bool:
+    """The form's `name` as a date; None when blank, False when it is not a date."""
+    value = request.form.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return False
+
+
+@bp.route("/enrollments/<int:enrollment_id>/enrolled-on", methods=["POST"])
+@permission_required("courses.write")
+def enrollment_date(enrollment_id: int):
+    enrollment = get_visible_or_404(Enrollment, enrollment_id, current_user)
+    enrolled_on = _date_field("enrolled_on")
+    if not enrolled_on:
+        flash(_("The enrollment date is not a valid date."), "danger")
+    else:
+        try:
+            change_enrollment_date(db.session, enrollment, enrolled_on,
+                                   request.form.get("reason", ""), user_id=current_user.id)
+        except EnrollmentRefused as refused:
+            db.session.rollback()
+            flash(str(refused), "danger")
+        else:
+            flash(_("Enrollment date of %(name)s set to %(day)s.",
+                    name=enrollment.membership.participant.full_name,
+                    day=enrolled_on.isoformat()), "success")
+    return redirect(url_for("courses.cohort", cohort_id=enrollment.cohort_id))
 
 
 @bp.route("/enrollments/<int:enrollment_id>/withdraw", methods=["POST"])
