@@ -98,6 +98,8 @@ ACCESS = {
     ("GET", "attendance.grid"): only("admin", "coordinator", "trainer", "sme", "authority",
                                      other_sme=OK),  # the rows are the SME's own employees
     ("POST", "attendance.save"): only("admin", "coordinator", "trainer"),
+    ("GET", "attendance.register"): only("admin", "coordinator", "trainer", "sme", "authority",
+                                         other_sme=OK),  # the rows are the SME's own employees
     ("GET", "attendance.sign_in_sheet_pdf"): only("admin", "coordinator", "trainer", "sme",
                                                   "authority", other_sme=OK),
     ("GET", "attendance.close"): only("admin", "coordinator"),
@@ -246,6 +248,7 @@ URL_ARGS = {
     "code": lambda world: "wrong-code",
     "document_id": lambda world: world.document_id,
     "requirement_id": lambda world: world.requirement_id,
+    "kind": lambda world: "xlsx",
 }
 
 

@@ -209,6 +209,7 @@ def test_cohort_and_register_pages_run_a_constant_number_of_queries(world, auth,
                                        issued_on=TODAY, token=f"t-{enrollment.id}"))
             db.session.commit()
         return {url: page_queries(url) for url in (
-            f"/courses/cohorts/{cohort.id}", f"/attendance/cohorts/{cohort.id}/close")}
+            f"/courses/cohorts/{cohort.id}", f"/attendance/cohorts/{cohort.id}/close",
+            f"/attendance/cohorts/{cohort.id}/register.csv")}
 
     assert queries_with(10) == queries_with(40)

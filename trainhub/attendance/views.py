@@ -21,6 +21,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from trainhub.attendance import pdf
+from trainhub.attendance import register as attendance_register
 from trainhub.attendance.models import Certificate, CertificateRevision, MarkStatus
 from trainhub.attendance.services import (
     AttendanceError,
@@ -100,6 +101,21 @@ def _rows(grid, submitted) -> list[tuple]:
             cells.append((key, day, session_id in expected, status, hours, remark))
         rows.append((enrollment.membership.participant.full_name, cells, *totals[enrollment.id]))
     return rows
+
+
+REGISTER_MIME = {"csv": "text/csv", "pdf": "application/pdf",
+                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+@bp.route("/cohorts/<int:cohort_id>/register.<kind>")
+@permission_required("attendance.read")
+def register(cohort_id: int, kind: str):
+    """The cohort's attendance register: the rows the reader may see, as XLSX, CSV or PDF."""
+    if kind not in attendance_register.FORMATS:
+        abort(404)
+    grid = _grid_for(cohort_id, read_only=True)
+    content = attendance_register.render(attendance_register.build(grid, date.today()), kind)
+    return _download(content, f"registru-prezenta-{grid.cohort.code}.{kind}", REGISTER_MIME[kind])
 
 
 @bp.route("/sessions/<int:session_id>/signed-sheet", methods=["POST"])
