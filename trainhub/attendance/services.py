@@ -12,6 +12,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
+from trainhub.attendance import pdf
 from trainhub.attendance.models import (
     ATTENDED_STATUSES,
     AttendanceMark,
@@ -410,6 +411,19 @@ def certificate_figures(db_session: Session, certificate: Certificate) -> Certif
         return figures_for(db_session, certificate.enrollment, date.today())
     return CertificateFigures(certificate.first_day, certificate.last_day,
                               certificate.hours_attended, certificate.hours_planned)
+
+
+def certificate_document(db_session: Session, certificate: Certificate, verify_url: str) -> bytes:
+    """The certificate's PDF, with the figures its verification page shows (one builder for
+    the download, the cohort ZIP and the audit dossier)."""
+    enrollment = certificate.enrollment
+    cohort, person = enrollment.cohort, enrollment.membership.participant
+    figures = certificate_figures(db_session, certificate)
+    return pdf.certificate(
+        name=f"{person.first_name} {person.last_name}", course=cohort.course.title,
+        hours=figures.hours_attended, planned_hours=figures.hours_planned,
+        start=figures.first_day, end=figures.last_day, serial=certificate.serial,
+        issued_on=certificate.issued_on, verify_url=verify_url)
 
 
 def _stamp(certificate: Certificate, figures: CertificateFigures) -> None:

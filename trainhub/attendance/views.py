@@ -25,6 +25,7 @@ from trainhub.attendance import register as attendance_register
 from trainhub.attendance.models import Certificate, CertificateRevision, MarkStatus
 from trainhub.attendance.services import (
     AttendanceError,
+    certificate_document,
     certificate_figures,
     check_in,
     check_in_code,
@@ -282,15 +283,8 @@ def verify(token: str):
 
 
 def _certificate_pdf(certificate: Certificate) -> bytes:
-    enrollment = certificate.enrollment
-    cohort, person = enrollment.cohort, enrollment.membership.participant
-    figures = certificate_figures(db.session, certificate)
-    return pdf.certificate(
-        name=f"{person.first_name} {person.last_name}", course=cohort.course.title,
-        hours=figures.hours_attended, planned_hours=figures.hours_planned,
-        start=figures.first_day, end=figures.last_day, serial=certificate.serial,
-        issued_on=certificate.issued_on,
-        verify_url=url_for("verification.verify", token=certificate.token, _external=True))
+    return certificate_document(db.session, certificate, url_for(
+        "verification.verify", token=certificate.token, _external=True))
 
 
 def _download(content: bytes, filename: str, mimetype: str = "application/pdf"):

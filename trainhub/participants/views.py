@@ -112,10 +112,15 @@ def detail(participant_id: int):
                           f"v{document.version}")
             for document in gdpr.consent_documents(db.session, participant)]
     years = current_app.config["RETENTION_YEARS"]
+    outcomes = evaluate_memberships(db.session, memberships, today)
+    # the decision offered first follows the checks: never "eligible" when a blocking rule fails
+    decision_forms = {membership.id: DecisionForm(formdata=None, status=(
+        "ineligible" if any(outcome.blocks for outcome in outcomes[membership.id]) else "eligible"))
+        for membership in memberships}
     return render_template(
         "participants/detail.html", participant=participant, memberships=memberships,
-        outcomes=evaluate_memberships(db.session, memberships, today), today=today,
-        locale=str(get_locale()), decision_form=DecisionForm(), consent_form=consent_form,
+        outcomes=outcomes, today=today,
+        locale=str(get_locale()), decision_forms=decision_forms, consent_form=consent_form,
         holds=gdpr.retention_holds(db.session, participant, years, today) if gdpr_rights else [],
         enrollments=enrollments_of(db.session, participant.id),
         retention_date=lambda project: gdpr.retention_date(project, years),
