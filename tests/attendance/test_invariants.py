@@ -268,3 +268,15 @@ def test_a_withdrawal_dated_in_the_future_exits_today_at_the_latest(world):
     ana.status, ana.withdrawn_on = "withdrawn", FUTURE  # e.g. from a workbook
     db.session.commit()
     assert ana.membership.exit_date == TODAY
+
+
+def test_a_workbook_cannot_make_a_session_shorter_than_its_marks(world):
+    cohort, held, _future, ana, _ion = world
+    AttendanceMarkFactory(session=held, enrollment=ana, status="present", hours=Decimal(4))
+    db.session.commit()
+    shorter = _workbook({"sessions": [["cohort_code", "date", "start", "end"],
+                                      ["G-INV", held.date.isoformat(), "16:00", "18:00"]]})
+    report = run_import(db.session, "workbook", shorter, cohort.project, user_id=None)
+    assert not report.written and "cannot be shorter" in str(report.errors)
+    db.session.refresh(held)
+    assert held.hours == Decimal(4)

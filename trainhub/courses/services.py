@@ -335,6 +335,20 @@ def delete_session(db_session: Session, training_session: TrainingSession) -> No
     db_session.commit()
 
 
+def shorter_than_marks_problem(db_session: Session, training_session: TrainingSession,
+                               hours: Decimal):
+    """Why the session cannot last only `hours` (a lazy string), or None: no mark may count
+    more hours than its session (DESIGN §15)."""
+    if training_session.id is None:
+        return None
+    longest = db_session.scalar(select(func.max(AttendanceMark.hours))
+                                .where(AttendanceMark.session_id == training_session.id))
+    if longest is not None and longest > hours:
+        return _l("A mark of this session counts %(hours)s hours; the session cannot be shorter.",
+                  hours=f"{longest:g}")
+    return None
+
+
 def update_session(db_session: Session, training_session: TrainingSession, *, day: date,
                    start: time, end: time, topic: str) -> list[tuple[date, str]]:
     """Move or retitle a session; returns the trainer's overlapping sessions (a warning).
@@ -350,11 +364,9 @@ def update_session(db_session: Session, training_session: TrainingSession, *, da
             select(func.count(AttendanceMark.id))
             .where(AttendanceMark.session_id == training_session.id)):
         raise CourseError("date", _l("The session has attendance marks; its day cannot change."))
-    longest = db_session.scalar(select(func.max(AttendanceMark.hours))
-                                .where(AttendanceMark.session_id == training_session.id))
-    if longest is not None and longest > session_hours(start, end):
-        raise CourseError("end_time", _l("A mark of this session counts %(hours)s hours; the "
-                                         "session cannot be shorter.", hours=f"{longest:g}"))
+    shorter = shorter_than_marks_problem(db_session, training_session, session_hours(start, end))
+    if shorter is not None:
+        raise CourseError("end_time", shorter)
     training_session.date, training_session.start_time, training_session.end_time = day, start, end
     training_session.hours = session_hours(start, end)
     training_session.topic = topic.strip()

@@ -22,7 +22,7 @@ from trainhub.courses.models import (
     TrainingSession,
     session_hours,
 )
-from trainhub.courses.services import cohort_write_problem
+from trainhub.courses.services import cohort_write_problem, shorter_than_marks_problem
 from trainhub.enterprises.models import Enterprise
 from trainhub.enterprises.services import ENTERPRISE_ALIASES
 from trainhub.imports.importers import (
@@ -161,6 +161,10 @@ def _sessions(db_session: Session, project: Project, table: Table, report: Impor
             existing[key] = session
             action = NEW
         elif session.end_time != end:
+            shorter = shorter_than_marks_problem(db_session, session, session_hours(start, end))
+            if shorter is not None:
+                report.errors.append(RowError(table.sheet, number, "end", str(shorter)))
+                continue
             session.end_time, session.hours = end, session_hours(start, end)
             action = UPDATED
         else:
