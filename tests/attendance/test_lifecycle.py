@@ -58,14 +58,25 @@ def world(app):
     return cohort, held, future, ana, ion
 
 
-def test_states_follow_the_sessions_and_the_decisions(world):
+def test_states_follow_the_sessions_and_the_decisions(world, auth, client):
     cohort, _held, _future, _ana, _ion = world
+    auth.login("coord@example.org")
+
+    def shown() -> set[str]:
+        return {page.split('data-testid="cohort-state">')[1].split("<")[0]
+                for page in (client.get(url).get_data(as_text=True) for url in (
+                    "/courses/cohorts", f"/courses/cohorts/{cohort.id}",
+                    f"/attendance/cohorts/{cohort.id}"))}
+
     assert cohort_state(cohort, TODAY - timedelta(days=30)) == CohortState.PLANNED
     assert cohort_state(cohort, TODAY) == CohortState.RUNNING
+    assert shown() == {"running"}
     close_cohort(db.session, cohort, TODAY, confirmed=True)
     assert cohort_state(cohort, TODAY) == CohortState.CLOSED
+    assert shown() == {"closed"}
     reopen_cohort(db.session, cohort, "o prezență greșită")
     assert cohort_state(cohort, TODAY) == CohortState.REOPENED
+    assert shown() == {"reopened"}
 
 
 def test_closing_lists_future_sessions_and_missing_marks_and_needs_confirmation(world, auth, client):

@@ -26,6 +26,7 @@ from trainhub.courses.services import (
     catalogue,
     change_enrollment_date,
     cohort_counts,
+    cohort_state,
     create_cohort,
     delete_session,
     enroll,
@@ -45,7 +46,8 @@ bp = Blueprint("courses", __name__, url_prefix="/courses")
 
 @bp.context_processor
 def _labels() -> dict:
-    return {"category_labels": CATEGORY_LABELS, "modality_labels": MODALITY_LABELS}
+    return {"category_labels": CATEGORY_LABELS, "modality_labels": MODALITY_LABELS,
+            "cohort_state": cohort_state, "today": date.today()}
 
 
 @bp.route("/")
@@ -124,7 +126,7 @@ def cohort(cohort_id: int):
             .order_by(Membership.eligibility_status, Participant.last_name, Participant.first_name)
             .limit(500)).all()
     return render_template("courses/cohort.html", cohort=cohort, enrollments=enrollments,
-                           candidates=candidates, today=date.today())
+                           candidates=candidates)
 
 
 @bp.route("/cohorts/new", methods=["GET", "POST"])
