@@ -392,23 +392,26 @@ class CertificateFigures:
     hours_planned: Decimal
 
 
-def figures_for(db_session: Session, enrollment: Enrollment, today: date) -> CertificateFigures:
-    """The figures a certificate of `enrollment` states today: first and last day of the
-    cohort's sessions held, hours attended (as the grid counts them) and planned."""
-    cohort = enrollment.cohort
+def cohort_figures(db_session: Session, cohort: Cohort, today: date) -> dict[int, CertificateFigures]:
+    """The figures a certificate states today, per enrollment id of the cohort (two queries):
+    first and last day of the cohort's sessions held, hours attended (as the grid counts
+    them) and the course's planned hours."""
     first, last = db_session.execute(
         select(func.min(TrainingSession.date), func.max(TrainingSession.date))
         .where(TrainingSession.cohort_id == cohort.id, TrainingSession.date <= today)).one()
-    hours = attended_hours_by_enrollment(db_session, cohort, today).get(enrollment.id, Decimal(0))
-    return CertificateFigures(first, last, Decimal(hours).quantize(Decimal("0.01")),
-                              Decimal(cohort.course.planned_hours).quantize(Decimal("0.01")))
+    attended = attended_hours_by_enrollment(db_session, cohort, today)
+    planned = Decimal(cohort.course.planned_hours).quantize(Decimal("0.01"))
+    return {enrollment.id: CertificateFigures(
+        first, last, Decimal(attended.get(enrollment.id, 0)).quantize(Decimal("0.01")), planned)
+        for enrollment in cohort.enrollments}
 
 
 def certificate_figures(db_session: Session, certificate: Certificate) -> CertificateFigures:
     """The figures stored on `certificate` at issue (worked out for one issued before they
     were stored): the PDF and the verification page both show these."""
     if certificate.hours_attended is None:
-        return figures_for(db_session, certificate.enrollment, date.today())
+        enrollment = certificate.enrollment
+        return cohort_figures(db_session, enrollment.cohort, date.today())[enrollment.id]
     return CertificateFigures(certificate.first_day, certificate.last_day,
                               certificate.hours_attended, certificate.hours_planned)
 
@@ -436,10 +439,10 @@ def issue_certificates(db_session: Session, cohort: Cohort, today: date) -> list
     """A certificate for every completed enrollment of the cohort that has none yet."""
     if cohort.closed_at is None:
         raise AttendanceError([_l("Certificates are issued once the cohort is closed.")])
-    issued = []
+    issued, figures_of = [], cohort_figures(db_session, cohort, today)
     for enrollment in cohort.enrollments:
         if enrollment.status == EnrollmentStatus.COMPLETED and enrollment.certificate is None:
-            figures = figures_for(db_session, enrollment, today)
+            figures = figures_of[enrollment.id]
             certificate = Certificate(enrollment=enrollment, issued_on=today,
                                       serial=f"TH-{today.year}-{enrollment.id:06d}",
                                       token=secrets.token_urlsafe(24))
@@ -459,7 +462,7 @@ def refresh_certificates(db_session: Session, cohort: Cohort, today: date, *,
     names the new serial) and the new serial is the old one with `-2`, `-3`... Returns how
     many certificates changed.
     """
-    changed = 0
+    changed, figures_of = 0, cohort_figures(db_session, cohort, today)
     for enrollment in cohort.enrollments:
         certificate = enrollment.certificate
         if certificate is None:
@@ -473,7 +476,7 @@ def refresh_certificates(db_session: Session, cohort: Cohort, today: date, *,
                        user_id=user_id)
                 changed += 1
             continue
-        figures = figures_for(db_session, enrollment, today)
+        figures = figures_of[enrollment.id]
         if certificate.revoked_at is None and certificate_figures(db_session, certificate) == figures:
             continue
         reissue_certificate(db_session, certificate, figures, today, user_id=user_id)
