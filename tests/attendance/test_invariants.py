@@ -280,3 +280,12 @@ def test_a_workbook_cannot_make_a_session_shorter_than_its_marks(world):
     assert not report.written and "cannot be shorter" in str(report.errors)
     db.session.refresh(held)
     assert held.hours == Decimal(4)
+
+
+def test_a_remark_too_long_saves_nothing_and_says_why(world, auth):
+    cohort, held, _future, ana, _ion = world
+    auth.login("trainer@example.org")
+    response = auth.post(f"/attendance/cohorts/{cohort.id}", {
+        f"status-{held.id}-{ana.id}": "excused", f"remark-{held.id}-{ana.id}": "x" * 301})
+    assert response.status_code == 422 and "longer than 300" in response.get_data(as_text=True)
+    assert _marks() == set()
