@@ -92,6 +92,7 @@ ACCESS = {
     ("POST", "courses.cohort_new"): only("admin", "coordinator"),
     ("POST", "courses.enroll_members"): only("admin", "coordinator"),
     ("POST", "courses.withdraw_enrollment"): only("admin", "coordinator"),
+    ("POST", "courses.enrollment_date"): only("admin", "coordinator"),
     ("POST", "courses.session_delete"): only("admin", "coordinator"),
     ("GET", "courses.session_edit"): only("admin", "coordinator"),
     ("POST", "courses.session_edit"): only("admin", "coordinator"),
@@ -100,9 +101,13 @@ ACCESS = {
     ("GET", "attendance.grid"): only("admin", "coordinator", "trainer", "sme", "authority",
                                      other_sme=OK),  # the rows are the SME's own employees
     ("POST", "attendance.save"): only("admin", "coordinator", "trainer"),
+    ("GET", "attendance.register"): only("admin", "coordinator", "trainer", "sme", "authority",
+                                         other_sme=OK),  # the rows are the SME's own employees
     ("GET", "attendance.sign_in_sheet_pdf"): only("admin", "coordinator", "trainer", "sme",
                                                   "authority", other_sme=OK),
+    ("GET", "attendance.close"): only("admin", "coordinator"),
     ("POST", "attendance.close"): only("admin", "coordinator"),
+    ("POST", "attendance.reopen"): only("admin", "coordinator"),
     ("POST", "attendance.certificates_zip"): only("admin", "coordinator"),
     ("GET", "attendance.certificate_pdf"): only("admin", "coordinator", "trainer", "sme",
                                                 "authority", other_sme=NOT_FOUND),
@@ -257,6 +262,7 @@ URL_ARGS = {
     "code": lambda world: "wrong-code",
     "document_id": lambda world: world.document_id,
     "requirement_id": lambda world: world.requirement_id,
+    "kind": lambda world: "xlsx",
 }
 
 

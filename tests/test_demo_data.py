@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 import config
 from trainhub import create_app, demo
-from trainhub.attendance.models import ATTENDED_STATUSES, AttendanceMark
+from trainhub.attendance.models import ATTENDED_STATUSES, AttendanceMark, Certificate
 from trainhub.auth.models import Role, User
 from trainhub.core.identifiers import (
     InvalidIdentifier,
@@ -202,3 +202,16 @@ def test_identifiers_reject_a_tampered_generated_cnp():
     tampered = cnp[:-1] + str((int(cnp[-1]) + 1) % 10)
     with pytest.raises(InvalidIdentifier):
         normalise_cnp(tampered)
+
+
+def test_the_finished_demo_cohort_is_closed_with_certificates(session):
+    demo.load_demo(session, today=TODAY)
+    closed = session.scalars(select(Cohort).where(Cohort.closed_at.is_not(None))).all()
+    assert [cohort.end_date < TODAY for cohort in closed] == [True]
+    (cohort,) = closed
+    completed = [e for e in cohort.enrollments if e.status == "completed"]
+    assert completed and all(e.certificate is not None for e in completed)
+    assert _count(session, Certificate) == len(completed)
+    for enrollment in cohort.enrollments:
+        assert enrollment.membership.exit_date is not None
+        assert enrollment.membership.exit_date <= TODAY

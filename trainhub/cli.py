@@ -129,6 +129,21 @@ def indicators_rebuild_facts_command():
     click.echo(f"rebuilt the indicator facts: {written} counted membership(s)")
 
 
+@indicators_group.command("refresh-dates")
+@with_appcontext
+def indicators_refresh_dates_command():
+    """Recompute every membership's entry and exit dates with today's rules (DESIGN §15: exit
+    = last session attended or the withdrawal, never after today); run once after upgrading."""
+    from sqlalchemy import select
+
+    from trainhub.participants.entry_exit import refresh_entry_exit
+    from trainhub.participants.models import Membership
+
+    changed = refresh_entry_exit(db.session, list(db.session.scalars(select(Membership.id))))
+    db.session.commit()
+    click.echo(f"entry/exit dates recomputed: {changed} membership(s) changed")
+
+
 @indicators_group.command("export")
 @click.option("--project", "project_code", required=True, help="Project code.")
 @click.option("--from", "start", required=True, type=click.DateTime(["%Y-%m-%d"]),

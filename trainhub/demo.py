@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from stdnum.ro import cui as stdnum_cui
 
 from trainhub.attendance.models import ATTENDED_STATUSES, AttendanceMark, MarkSource, MarkStatus
+from trainhub.attendance.services import close_cohort, issue_certificates
 from trainhub.auth.models import Role, User
 from trainhub.core.geography import COUNTIES, region_of
 from trainhub.core.identifiers import age_on, cnp_birth_date, cnp_check_digit, cnp_sex
@@ -306,9 +307,20 @@ def load_demo(session: Session, today: date | None = None) -> list[tuple[str, st
     session.add_all(participants)
     memberships = _demo_memberships(rng, project, participants, users, today)
     session.add_all(memberships)
-    session.add_all(_demo_cohorts(rng, project, courses, users, memberships, today))
+    cohorts = _demo_cohorts(rng, project, courses, users, memberships, today)
+    session.add_all(cohorts)
     session.commit()
+    _close_finished(session, cohorts, today)
     return logins
+
+
+def _close_finished(session: Session, cohorts: list[Cohort], today: date) -> None:
+    """Close the cohorts whose sessions are all past and issue their certificates (DESIGN
+    §15: the demo shows a closed cohort with certificates)."""
+    for cohort in cohorts:
+        if cohort.end_date is not None and cohort.end_date < today:
+            close_cohort(session, cohort, today, confirmed=True)
+            issue_certificates(session, cohort, today)
 
 
 def _demo_project(call: Call, today: date) -> Project:

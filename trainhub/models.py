@@ -1,5 +1,10 @@
 """Imports every area's models so the metadata (and Alembic) sees the whole schema."""
-from trainhub.attendance.models import AttendanceMark, Certificate, SignInSheet
+from trainhub.attendance.models import (
+    AttendanceMark,
+    Certificate,
+    CertificateRevision,
+    SignInSheet,
+)
 from trainhub.audit.models import AuditEvent
 from trainhub.auth.models import ApiToken, PasswordResetToken, User
 from trainhub.courses.models import Cohort, Course, Enrollment, TrainingSession
@@ -10,7 +15,8 @@ from trainhub.participants.models import Membership, Participant
 from trainhub.programme.models import Call, Project, ProjectTarget, ReportingPeriod
 
 __all__ = [
-    "ApiToken", "AttendanceMark", "AuditEvent", "Call", "Certificate", "Cohort", "Course", "DeMinimisAid",
+    "ApiToken", "AttendanceMark", "AuditEvent", "Call", "Certificate", "CertificateRevision",
+    "Cohort", "Course", "DeMinimisAid",
     "Document", "DocumentRequirement", "Enrollment", "Enterprise", "IndicatorSnapshot",
     "MailLog", "Membership", "Participant", "PasswordResetToken", "Project", "ProjectTarget", "ReportingPeriod",
     "SignInSheet", "TrainingSession", "User",

@@ -47,18 +47,18 @@ def finished_cohort(app, auth):
 
 def test_closing_decides_completion_by_the_threshold(finished_cohort, auth):
     cohort, _sessions, ioana, ion = finished_cohort
-    response = auth.post(f"/attendance/cohorts/{cohort.id}/close", follow_redirects=True)
+    response = auth.post(f"/attendance/cohorts/{cohort.id}/close", {"confirm": "yes"}, follow_redirects=True)
     assert "1 completed, 1 not completed" in response.get_data(as_text=True)
     db.session.refresh(ioana)
     db.session.refresh(ion)
     assert (ioana.status, ion.status) == ("completed", "not_completed")
-    again = auth.post(f"/attendance/cohorts/{cohort.id}/close", follow_redirects=True)
+    again = auth.post(f"/attendance/cohorts/{cohort.id}/close", {"confirm": "yes"}, follow_redirects=True)
     assert "already closed" in again.get_data(as_text=True)
 
 
 def test_certificates_are_issued_once_and_verifiable(finished_cohort, auth, client):
     cohort, _sessions, ioana, _ion = finished_cohort
-    auth.post(f"/attendance/cohorts/{cohort.id}/close")
+    auth.post(f"/attendance/cohorts/{cohort.id}/close", {"confirm": "yes"})
     response = auth.post(f"/attendance/cohorts/{cohort.id}/certificates.zip")
     assert response.status_code == 200 and response.mimetype == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.data))
@@ -76,7 +76,7 @@ def test_certificates_are_issued_once_and_verifiable(finished_cohort, auth, clie
 
 def test_revoked_certificate_shows_revoked(finished_cohort, auth, client):
     cohort, _sessions, ioana, _ion = finished_cohort
-    auth.post(f"/attendance/cohorts/{cohort.id}/close")
+    auth.post(f"/attendance/cohorts/{cohort.id}/close", {"confirm": "yes"})
     auth.post(f"/attendance/cohorts/{cohort.id}/certificates.zip")
     certificate = db.session.query(Certificate).one()
     from trainhub.core.models import utcnow

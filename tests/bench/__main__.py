@@ -71,7 +71,7 @@ def bench_cohort_paperwork() -> list[dict]:
         started = time.perf_counter()
         assert client.post(f"/attendance/cohorts/{cohort.id}", data=cells).status_code == 302
         grid_seconds = time.perf_counter() - started
-        client.post(f"/attendance/cohorts/{cohort.id}/close")
+        client.post(f"/attendance/cohorts/{cohort.id}/close", data={"confirm": "yes"})
         started = time.perf_counter()
         response = client.post(f"/attendance/cohorts/{cohort.id}/certificates.zip")
         certificate_seconds = time.perf_counter() - started

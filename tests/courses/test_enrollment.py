@@ -5,7 +5,14 @@ from datetime import date
 import pytest
 
 from tests.conftest import ON_POSTGRES, run_in_threads
-from tests.factories import CohortFactory, EnrollmentFactory, MembershipFactory, UserFactory
+from tests.factories import (
+    AttendanceMarkFactory,
+    CohortFactory,
+    EnrollmentFactory,
+    MembershipFactory,
+    TrainingSessionFactory,
+    UserFactory,
+)
 from trainhub.audit.models import AuditEvent
 from trainhub.courses.models import Cohort, Enrollment
 from trainhub.courses.services import EnrollmentRefused, enroll, withdraw
@@ -108,3 +115,48 @@ def test_two_requests_for_the_last_seat_take_it_once(app):
     errors = run_in_threads(app, take_seat(first.id), take_seat(second.id))
     assert errors == []
     assert sorted(e.status for e in db.session.query(Enrollment)) == ["enrolled", "waiting"]
+
+
+def test_the_coordinator_sets_the_enrollment_date_with_an_audited_reason(app, auth, client):
+    UserFactory(email="coord-date@example.org", role="coordinator")
+    enrollment = EnrollmentFactory(enrolled_on=date(2026, 3, 1))
+    early = TrainingSessionFactory(cohort=enrollment.cohort, date=date(2026, 3, 2))
+    TrainingSessionFactory(cohort=enrollment.cohort, date=date(2026, 3, 9))
+    db.session.commit()
+    auth.login("coord-date@example.org")
+    url = f"/courses/enrollments/{enrollment.id}/enrolled-on"
+    for form in ({"enrolled_on": "2026-03-05", "reason": ""},
+                 {"enrolled_on": "not a date", "reason": "x"},
+                 {"enrolled_on": "", "reason": "x"}):
+        assert auth.post(url, form).status_code == 302
+        db.session.refresh(enrollment)
+        assert enrollment.enrolled_on == date(2026, 3, 1)
+    auth.post(url, {"enrolled_on": "2026-03-05", "reason": "a venit din a doua săptămână"})
+    db.session.refresh(enrollment)
+    assert enrollment.enrolled_on == date(2026, 3, 5)
+    event = db.session.query(AuditEvent).filter_by(action="enrollment.enrolled_on").one()
+    assert event.changes == {"from": "2026-03-01", "to": "2026-03-05",
+                             "reason": "a venit din a doua săptămână"}
+    grid = client.get(f"/attendance/cohorts/{enrollment.cohort_id}").get_data(as_text=True)
+    assert f'name="status-{early.id}-{enrollment.id}"' not in grid  # not expected any more
+    # a mark on a session before the new date blocks moving it past that session
+    AttendanceMarkFactory(session=early, enrollment=enrollment, status="present")
+    enrollment.enrolled_on = date(2026, 3, 1)
+    db.session.commit()
+    page = auth.post(url, {"enrolled_on": "2026-03-05", "reason": "greșit"},
+                     follow_redirects=True).get_data(as_text=True)
+    assert "marks before that date (2026-03-02)" in page
+    db.session.refresh(enrollment)
+    assert enrollment.enrolled_on == date(2026, 3, 1)
+
+
+def test_enrolling_takes_the_date_chosen(app, auth):
+    UserFactory(email="coord-date@example.org", role="coordinator")
+    cohort = CohortFactory()
+    membership = MembershipFactory(project=cohort.project, eligibility_status="eligible")
+    db.session.commit()
+    auth.login("coord-date@example.org")
+    auth.post(f"/courses/cohorts/{cohort.id}/enroll", {
+        "membership_ids": str(membership.id), "enrolled_on": "2026-02-20",
+        "override_reason": "documente în curs"})
+    assert db.session.query(Enrollment).one().enrolled_on == date(2026, 2, 20)

@@ -1,5 +1,5 @@
 """Issue 6 end to end: cohort with generated sessions, gated enrollment, grid, certificates."""
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from playwright.sync_api import Page, expect
@@ -40,7 +40,8 @@ def test_cohort_from_creation_to_verified_certificate(live_app, live_server, pag
     page.goto(f"{live_server}/courses/cohorts/new")
     page.get_by_label("Code").fill("G-E2E")
     page.get_by_label("Trainer").select_option(label="Radu Georgescu")
-    page.get_by_label("First day").fill(date.today().isoformat())
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    page.get_by_label("First day").fill(yesterday)  # yesterday's and today's sessions are held
     page.get_by_label("Start time").fill("09:00")
     page.get_by_label("End time").fill("13:00")
     for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"):
@@ -50,6 +51,7 @@ def test_cohort_from_creation_to_verified_certificate(live_app, live_server, pag
 
     page.get_by_label("Ștefănescu Ioana").check()
     page.get_by_label("Vasile Dan").check()
+    page.get_by_label("Enrollment date").fill(yesterday)
     page.get_by_role("button", name="Enroll selected").click()
     expect(page.get_by_text("Ștefănescu Ioana enrolled.")).to_be_visible()
     expect(page.get_by_text("Vasile Dan was not enrolled: Eligibility is ineligible")).to_be_visible()
@@ -69,7 +71,9 @@ def test_cohort_from_creation_to_verified_certificate(live_app, live_server, pag
     page.goto(f"{live_server}/courses/cohorts")
     page.get_by_role("link", name="G-E2E").click()
     page.get_by_role("link", name="Attendance").click()
-    page.get_by_role("button", name="Close cohort and decide completion").click()
+    page.get_by_role("link", name="Close cohort and decide completion").click()
+    expect(page.get_by_test_id("nothing-missing")).to_be_visible()
+    page.get_by_role("button", name="Confirm: close the cohort and decide completion").click()
     expect(page.get_by_text("Cohort closed: 1 completed, 0 not completed.")).to_be_visible()
     with page.expect_download() as download:
         page.get_by_role("button", name="Certificates (ZIP)").click()

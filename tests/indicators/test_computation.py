@@ -24,7 +24,8 @@ PERIOD = (date(2026, 1, 1), date(2026, 6, 30))
 def member(project, *, entry: date | None, sex="M", birth=date(1980, 5, 17), status="employed",
            isced=3, eligibility="eligible", completed_exit: date | None = None, enterprise=None,
            **person):
-    """A member who attended (present) one session on `entry`; optionally completed later."""
+    """A member who attended (present) one session on `entry`; optionally completed after
+    attending a last session on `completed_exit`."""
     participant = ParticipantFactory(sex=sex, birth=birth, employment_status=status, isced=isced,
                                      enterprise=enterprise or EnterpriseFactory(), **person)
     membership = MembershipFactory(project=project, participant=participant,
@@ -34,8 +35,9 @@ def member(project, *, entry: date | None, sex="M", birth=date(1980, 5, 17), sta
                                        enrolled_on=entry)
         AttendanceMarkFactory(enrollment=enrollment, status="present", session=TrainingSessionFactory(
             cohort=enrollment.cohort, date=entry))
-        if completed_exit:
-            TrainingSessionFactory(cohort=enrollment.cohort, date=completed_exit)
+        if completed_exit:  # the last session attended is the exit (DESIGN §15)
+            AttendanceMarkFactory(enrollment=enrollment, status="present", session=(
+                TrainingSessionFactory(cohort=enrollment.cohort, date=completed_exit)))
             enrollment.status = "completed"
     db.session.commit()
     return membership

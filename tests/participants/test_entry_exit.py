@@ -1,5 +1,7 @@
 """Entry and exit dates follow the marks and enrollments, whatever writes them (DESIGN §7)."""
-from datetime import date
+from datetime import date, timedelta
+
+from sqlalchemy import update
 
 from tests.factories import (
     AttendanceMarkFactory,
@@ -9,6 +11,7 @@ from tests.factories import (
 )
 from trainhub.extensions import db
 from trainhub.participants.entry_exit import exit_date_of
+from trainhub.participants.models import Membership
 
 
 def test_entry_is_the_first_session_attended_present_or_late(app):
@@ -44,3 +47,20 @@ def test_a_rolled_back_change_leaves_the_dates_alone(app):
     db.session.rollback()
     db.session.commit()
     assert enrollment.membership.entry_date is None
+
+
+def test_refresh_dates_repairs_an_exit_stored_after_today(app, runner):
+    enrollment = EnrollmentFactory(status="withdrawn", withdrawn_on=date(2026, 3, 10))
+    session = TrainingSessionFactory(cohort=enrollment.cohort, date=date(2026, 3, 2))
+    AttendanceMarkFactory(session=session, enrollment=enrollment, status="present")
+    db.session.commit()
+    membership = enrollment.membership
+    assert membership.exit_date == date(2026, 3, 10)
+    # as the old rule (or a hand edit) could have left it
+    db.session.execute(update(Membership).where(Membership.id == membership.id)
+                       .values(exit_date=date.today() + timedelta(days=40)))
+    db.session.commit()
+    result = runner.invoke(args=["indicators", "refresh-dates"])
+    assert result.exit_code == 0 and "1 membership(s) changed" in result.output
+    db.session.refresh(membership)
+    assert membership.exit_date == date(2026, 3, 10)

@@ -144,7 +144,7 @@ def test_closing_a_cohort_locks_its_enrollments_and_memberships_before_writing(a
         return hours_of(db_session, cohort)
 
     monkeypatch.setattr(attendance, "attended_hours_by_enrollment", look_from_outside)
-    attendance.close_cohort(db.session, enrollment.cohort)
+    attendance.close_cohort(db.session, enrollment.cohort, confirmed=True)
     assert seen == {"enrollment": True, "membership": True}
 
 

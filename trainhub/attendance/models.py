@@ -50,6 +50,8 @@ class AttendanceMark(db.Model):
     #: hours attended (default: the session's hours when present/late, else 0)
     hours: Mapped[Decimal] = mapped_column(Numeric(5, 2))
     source: Mapped[str] = mapped_column(String(10), default=MarkSource.MANUAL.value)
+    #: the trainer's remark on this mark (e.g. "motivat: certificat medical")
+    remark: Mapped[str] = mapped_column(String(300), default="")
     marked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     marked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -96,5 +98,36 @@ class Certificate(db.Model):
     token: Mapped[str] = mapped_column(String(64), unique=True)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_reason: Mapped[str] = mapped_column(String(300), default="")
+    #: the figures printed on the certificate and shown by its verification page, fixed at
+    #: issue: first and last day of the sessions held, hours attended and planned
+    first_day: Mapped[date | None] = mapped_column(Date)
+    last_day: Mapped[date | None] = mapped_column(Date)
+    hours_attended: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    hours_planned: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
 
     enrollment = relationship("Enrollment", back_populates="certificate")
+    revisions: Mapped[list["CertificateRevision"]] = relationship(
+        back_populates="certificate", order_by="CertificateRevision.id")
+
+
+class CertificateRevision(db.Model):
+    """A certificate as it was before a reissue: its serial, token and figures stay on record,
+    and its verification link says which serial replaced it."""
+
+    __tablename__ = "certificate_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(
+        ForeignKey("certificates.id", ondelete="CASCADE"), index=True)
+    serial: Mapped[str] = mapped_column(String(40), unique=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    issued_on: Mapped[date] = mapped_column(Date)
+    first_day: Mapped[date | None] = mapped_column(Date)
+    last_day: Mapped[date | None] = mapped_column(Date)
+    hours_attended: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    hours_planned: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    #: when and why it was replaced (re-closing the cohort changed the figures)
+    replaced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    reason: Mapped[str] = mapped_column(String(300), default="")
+
+    certificate = relationship("Certificate", back_populates="revisions")

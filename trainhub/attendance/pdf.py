@@ -53,8 +53,9 @@ def sign_in_sheet(*, project: str, course: str, cohort: str, trainer: str, day: 
     return bytes(pdf.output())
 
 
-def certificate(*, name: str, course: str, hours: Decimal, start: date | None, end: date | None,
-                serial: str, issued_on: date, verify_url: str) -> bytes:
+def certificate(*, name: str, course: str, hours: Decimal, planned_hours: Decimal,
+                start: date | None, end: date | None, serial: str, issued_on: date,
+                verify_url: str) -> bytes:
     """A certificate of completion with its serial and a QR code to the public check page."""
     pdf = _document(orientation="L")
     pdf.set_font("DejaVu", "B", 26)
@@ -66,7 +67,8 @@ def certificate(*, name: str, course: str, hours: Decimal, start: date | None, e
     pdf.cell(0, 14, name, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 14)
     period = f"{start.isoformat() if start else ''} – {end.isoformat() if end else ''}"
-    pdf.multi_cell(0, 9, f"a absolvit cursul „{course}”, {float(hours):g} ore, în perioada {period}.",
+    pdf.multi_cell(0, 9, f"a absolvit cursul „{course}”, în perioada {period}: "
+                   f"{float(hours):g} ore frecventate din {float(planned_hours):g} ore planificate.",
                    align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
     pdf.set_font("DejaVu", "", 11)

@@ -8,14 +8,16 @@ from decimal import Decimal, InvalidOperation
 from functools import cached_property
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
+from trainhub.attendance import pdf
 from trainhub.attendance.models import (
     ATTENDED_STATUSES,
     AttendanceMark,
     Certificate,
+    CertificateRevision,
     MarkSource,
     MarkStatus,
     SignInSheet,
@@ -25,6 +27,7 @@ from trainhub.core.errors import Problems
 from trainhub.core.identifiers import InvalidIdentifier, normalise_cnp
 from trainhub.core.models import utcnow
 from trainhub.courses.models import Cohort, Enrollment, EnrollmentStatus, TrainingSession
+from trainhub.courses.services import cohort_write_problem
 from trainhub.imports.services import (
     CellError,
     ImportReport,
@@ -53,8 +56,8 @@ def is_expected(session: TrainingSession, enrollment: Enrollment) -> bool:
 class Grid:
     """A cohort's sessions × enrollments with the existing marks, loaded in fixed queries.
 
-    `marks` holds AttendanceMark objects, or rows with the same `status` and `hours` when
-    loaded read-only.
+    `marks` holds AttendanceMark objects, or rows with the same `status`, `hours` and
+    `remark` when loaded read-only.
     """
 
     cohort: Cohort
@@ -70,17 +73,20 @@ class Grid:
     def totals(self, today: date) -> dict[int, tuple[Decimal, float | None]]:
         """(attended hours, attendance rate) per enrollment id, in one pass over the marks.
 
-        The rate is attended hours ÷ hours of the sessions held by `today` since enrollment
-        (None before any).
+        The rate is attended hours ÷ hours of the sessions held by `today` at which the person
+        was expected (None before any); only marks of those sessions count, each at most its
+        session's hours, so the rate is never above 100 % (DESIGN §15).
         """
+        held_hours = {s.id: s.hours for s in self.sessions if s.date <= today}
         attended = dict.fromkeys((e.id for e in self.enrollments), Decimal(0))
-        for (_session_id, enrollment_id), mark in self.marks.items():
-            if mark.status in ATTENDED_STATUSES and enrollment_id in attended:
-                attended[enrollment_id] += mark.hours
+        for (session_id, enrollment_id), mark in self.marks.items():
+            if (mark.status in ATTENDED_STATUSES and enrollment_id in attended
+                    and session_id in held_hours and session_id in self.expected[enrollment_id]):
+                attended[enrollment_id] += min(mark.hours, held_hours[session_id])
         result = {}
         for enrollment in self.enrollments:
             expected = self.expected[enrollment.id]
-            held = sum((s.hours for s in self.sessions if s.date <= today and s.id in expected),
+            held = sum((hours for s_id, hours in held_hours.items() if s_id in expected),
                        Decimal(0))
             hours = attended[enrollment.id]
             result[enrollment.id] = (hours, float(hours / held) if held else None)
@@ -116,7 +122,8 @@ def _marks_of(db_session: Session, enrollments,
     if read_only:
         return {(row[0], row[1]): row for row in db_session.execute(
             select(AttendanceMark.session_id, AttendanceMark.enrollment_id, AttendanceMark.status,
-                   AttendanceMark.hours).where(AttendanceMark.enrollment_id.in_(ids)))}
+                   AttendanceMark.hours, AttendanceMark.remark)
+            .where(AttendanceMark.enrollment_id.in_(ids)))}
     return {(m.session_id, m.enrollment_id): m for m in db_session.scalars(
         select(AttendanceMark).where(AttendanceMark.enrollment_id.in_(ids)))}
 
@@ -130,10 +137,21 @@ class MarkRefused(ValueError):
 
 
 def resolve_mark(session: TrainingSession, enrollment: Enrollment, status: str,
-                 hours_text: object) -> Decimal:
-    """The hours of a mark after the DESIGN §7 rules, or MarkRefused with the reason."""
+                 hours_text: object, today: date) -> Decimal:
+    """The hours of a mark after the DESIGN §7 and §15 rules, or MarkRefused with the reason.
+
+    The one check every path that writes a mark calls (grid, mark all present, QR check-in,
+    CSV and workbook imports): the cohort is not closed, the session has started (its date
+    is not after `today`), the person was expected, the hours fit in the session.
+    """
+    closed = cohort_write_problem(session.cohort)
+    if closed is not None:
+        raise MarkRefused(closed)
     if status not in {choice.value for choice in MarkStatus}:
         raise MarkRefused(_l("unknown status %(status)s.", status=status))
+    if session.date > today:
+        raise MarkRefused(_l("the session of %(day)s has not taken place yet.",
+                             day=session.date.isoformat()))
     if not is_expected(session, enrollment):
         raise MarkRefused(_l("the session is before the enrollment date."))
     raw = "" if hours_text is None else str(hours_text).strip().replace(",", ".")
@@ -152,17 +170,22 @@ class AttendanceError(Problems):
     """Marks that cannot be saved; `problems` lists every one, nothing is written."""
 
 
-def save_grid(db_session: Session, grid: Grid, entries: dict[tuple[int, int], tuple[str, str]],
-              user_id: int | None, source: str = MarkSource.MANUAL) -> int:
-    """Save (status, hours text) per (session id, enrollment id); all or nothing.
+def save_grid(db_session: Session, grid: Grid, entries: dict[tuple[int, int], tuple],
+              user_id: int | None, source: str = MarkSource.MANUAL,
+              today: date | None = None) -> int:
+    """Save (status, hours text[, remark]) per (session id, enrollment id); all or nothing.
 
-    An empty status removes nothing and adds nothing; an empty hours text takes the default.
-    Returns how many marks were created or changed.
+    An empty status removes nothing and adds nothing; an empty hours text takes the default;
+    a missing remark keeps the stored one. Returns how many marks were created or changed.
     """
+    today = today or date.today()
+    closed = cohort_write_problem(grid.cohort)
+    if closed is not None:
+        raise AttendanceError([closed])
     sessions = {s.id: s for s in grid.sessions}
     enrollments = {e.id: e for e in grid.enrollments}
     problems, changes = [], []
-    for (session_id, enrollment_id), (status, hours_text) in sorted(entries.items()):
+    for (session_id, enrollment_id), (status, hours_text, *rest) in sorted(entries.items()):
         if not status:
             continue
         session, enrollment = sessions.get(session_id), enrollments.get(enrollment_id)
@@ -170,17 +193,19 @@ def save_grid(db_session: Session, grid: Grid, entries: dict[tuple[int, int], tu
             problems.append(_l("A mark names a session or person that is not in this cohort."))
             continue
         try:
-            hours = resolve_mark(session, enrollment, status, hours_text)
+            hours = resolve_mark(session, enrollment, status, hours_text, today)
+            remark = clean_remark(rest[0]) if rest else None
         except MarkRefused as refused:
             who = f"{enrollment.membership.participant.full_name}, {session.date.isoformat()}"
             problems.append(_l("%(who)s: %(problem)s", who=who, problem=refused.reason))
             continue
-        changes.append((session, enrollment, status, hours))
+        changes.append((session, enrollment, status, hours, remark))
     if problems:
         raise AttendanceError(problems)
     for attempt in (1, 2):
         outcomes = [store_mark(db_session, grid.marks, session, enrollment, status, hours,
-                               user_id, source) for session, enrollment, status, hours in changes]
+                               user_id, source, remark)
+                    for session, enrollment, status, hours, remark in changes]
         try:
             db_session.commit()
             return sum(outcome != "unchanged" for outcome in outcomes)
@@ -193,25 +218,44 @@ def save_grid(db_session: Session, grid: Grid, entries: dict[tuple[int, int], tu
     raise AssertionError("unreachable")
 
 
+#: the longest remark a mark keeps
+REMARK_LENGTH = 300
+
+
+def clean_remark(value: object) -> str:
+    """A mark's remark as stored: trimmed text; MarkRefused when it is too long."""
+    remark = "" if value is None else " ".join(str(value).split())
+    if len(remark) > REMARK_LENGTH:
+        raise MarkRefused(_l("the remark is longer than %(n)s characters.", n=REMARK_LENGTH))
+    return remark
+
+
 def store_mark(db_session: Session, marks: dict[tuple[int, int], AttendanceMark],
                session: TrainingSession, enrollment: Enrollment, status: str, hours: Decimal,
-               user_id: int | None, source: str) -> str:
-    """Create or update the one mark of (session, enrollment): 'created', 'updated', 'unchanged'."""
+               user_id: int | None, source: str, remark: str | None = None) -> str:
+    """Create or update the one mark of (session, enrollment): 'created', 'updated', 'unchanged'.
+
+    `remark` None keeps the stored remark.
+    """
     mark = marks.get((session.id, enrollment.id))
-    if mark is not None and (mark.status, mark.hours) == (status, hours):
+    if mark is not None and (mark.status, mark.hours) == (status, hours) and (
+            remark is None or remark == mark.remark):
         return "unchanged"
     outcome = "updated"
     if mark is None:
-        mark = AttendanceMark(session_id=session.id, enrollment_id=enrollment.id)
+        mark = AttendanceMark(session_id=session.id, enrollment_id=enrollment.id, remark="")
         db_session.add(mark)
         marks[(session.id, enrollment.id)] = mark
         outcome = "created"
     mark.status, mark.hours, mark.source = status, hours, source
+    if remark is not None:
+        mark.remark = remark
     mark.marked_by_id, mark.marked_at = user_id, utcnow()
     return outcome
 
 
-def mark_all_present(db_session: Session, grid: Grid, session_id: int, user_id: int | None) -> int:
+def mark_all_present(db_session: Session, grid: Grid, session_id: int, user_id: int | None,
+                     today: date | None = None) -> int:
     """Mark every expected, not yet marked person present at one session of the grid."""
     entries = {
         (session_id, enrollment.id): (MarkStatus.PRESENT.value, "")
@@ -219,27 +263,79 @@ def mark_all_present(db_session: Session, grid: Grid, session_id: int, user_id: 
         if (session_id, enrollment.id) not in grid.marks
         and any(s.id == session_id and is_expected(s, enrollment) for s in grid.sessions)
     }
-    return save_grid(db_session, grid, entries, user_id)
+    return save_grid(db_session, grid, entries, user_id, today=today)
 
 
-def attended_hours_by_enrollment(db_session: Session, cohort: Cohort) -> dict[int, Decimal]:
-    """Σ hours of present/late marks per enrollment of the cohort, in one query."""
+def attended_hours_by_enrollment(db_session: Session, cohort: Cohort,
+                                 today: date | None = None) -> dict[int, Decimal]:
+    """Σ hours of present/late marks per enrollment of the cohort, in one query.
+
+    Only sessions held by `today` at which the person was expected count, each mark at most
+    its session's hours: the same figures as the grid (Grid.totals).
+    """
+    today = today or date.today()
+    capped = case((AttendanceMark.hours > TrainingSession.hours, TrainingSession.hours),
+                  else_=AttendanceMark.hours)
     rows = db_session.execute(
-        select(AttendanceMark.enrollment_id, func.sum(AttendanceMark.hours))
-        .join(Enrollment)
-        .where(Enrollment.cohort_id == cohort.id, AttendanceMark.status.in_(ATTENDED_STATUSES))
+        select(AttendanceMark.enrollment_id, func.sum(capped))
+        .join(Enrollment, Enrollment.id == AttendanceMark.enrollment_id)
+        .join(TrainingSession, TrainingSession.id == AttendanceMark.session_id)
+        .where(Enrollment.cohort_id == cohort.id, AttendanceMark.status.in_(ATTENDED_STATUSES),
+               TrainingSession.date <= today, TrainingSession.date >= Enrollment.enrolled_on)
         .group_by(AttendanceMark.enrollment_id)
     )
     return {enrollment_id: Decimal(total) for enrollment_id, total in rows}
 
 
-def close_cohort(db_session: Session, cohort: Cohort) -> dict[str, int]:
+@dataclass
+class ClosingPreview:
+    """What closing a cohort would leave behind: sessions not held yet, marks never given."""
+
+    future_sessions: list[TrainingSession]
+    #: (participant's name, session) of held sessions without a mark for an expected person
+    missing_marks: list[tuple[str, TrainingSession]]
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return bool(self.future_sessions or self.missing_marks)
+
+
+def closing_preview(db_session: Session, cohort: Cohort, today: date) -> ClosingPreview:
+    """The future sessions and missing marks of `cohort` (DESIGN §15), in fixed queries."""
+    grid = load_grid(db_session, cohort, Enrollment.status == EnrollmentStatus.ENROLLED,
+                     read_only=True)
+    held = [s for s in grid.sessions if s.date <= today]
+    missing = [(e.membership.participant.full_name, s) for s in held for e in grid.enrollments
+               if s.id in grid.expected[e.id] and (s.id, e.id) not in grid.marks]
+    return ClosingPreview([s for s in grid.sessions if s.date > today], missing)
+
+
+class ConfirmationNeeded(AttendanceError):
+    """Closing would leave future sessions or missing marks: the caller must confirm."""
+
+    def __init__(self, preview: ClosingPreview):
+        super().__init__([_l("Closing needs a confirmation: %(future)s sessions are still in "
+                             "the future and %(missing)s marks are missing.",
+                             future=len(preview.future_sessions),
+                             missing=len(preview.missing_marks))])
+        self.preview = preview
+
+
+def close_cohort(db_session: Session, cohort: Cohort, today: date | None = None, *,
+                 confirmed: bool = False, user_id: int | None = None) -> dict[str, int]:
     """Decide completion of every enrolled person (DESIGN §7) and close the cohort.
 
     Completed when attended hours ≥ the project's threshold × the course's planned hours.
+    Future sessions or missing marks need `confirmed` (ConfirmationNeeded otherwise). Closing
+    again after a reopening also brings the certificates in line (see refresh_certificates);
+    exit dates follow on commit (participants.entry_exit).
     """
+    today = today or date.today()
     if cohort.closed_at is not None:
         raise AttendanceError([_l("The cohort is already closed.")])
+    preview = closing_preview(db_session, cohort, today)
+    if preview.needs_confirmation and not confirmed:
+        raise ConfirmationNeeded(preview)
     needed = Decimal(cohort.project.completion_threshold) * cohort.course.planned_hours
     lock_enrollments(db_session, db_session.scalars(select(Enrollment.id).where(
         Enrollment.cohort_id == cohort.id, Enrollment.status == EnrollmentStatus.ENROLLED)))
@@ -252,23 +348,172 @@ def close_cohort(db_session: Session, cohort: Cohort) -> dict[str, int]:
         enrollment.status = (EnrollmentStatus.COMPLETED if done else EnrollmentStatus.NOT_COMPLETED).value
         outcome[enrollment.status] += 1
     cohort.closed_at = utcnow()
-    record(db_session, "cohort.close", cohort, {"needed_hours": str(needed), **outcome})
+    changed = refresh_certificates(db_session, cohort, today, user_id=user_id)
+    record(db_session, "cohort.close", cohort,
+           {"needed_hours": str(needed), **outcome, "certificates_changed": changed,
+            "future_sessions": len(preview.future_sessions),
+            "missing_marks": len(preview.missing_marks)}, user_id=user_id)
     db_session.commit()
     return outcome
 
 
+def reopen_cohort(db_session: Session, cohort: Cohort, reason: str, *,
+                  user_id: int | None = None) -> None:
+    """Make a closed cohort writable again, with a reason (audited).
+
+    Completion is undecided again (completed / not completed → enrolled) until it is closed
+    anew; certificates stay as issued until then.
+    """
+    reason = " ".join((reason or "").split())
+    if cohort.closed_at is None:
+        raise AttendanceError([_l("Only a closed cohort can be reopened.")])
+    if not reason:
+        raise AttendanceError([_l("Say why the cohort is reopened.")])
+    if len(reason) > 500:
+        raise AttendanceError([_l("The reason is longer than %(n)s characters.", n=500)])
+    decided = {}
+    for enrollment in cohort.enrollments:
+        if enrollment.status in (EnrollmentStatus.COMPLETED, EnrollmentStatus.NOT_COMPLETED):
+            decided[str(enrollment.id)] = enrollment.status
+            enrollment.status = EnrollmentStatus.ENROLLED.value
+    cohort.closed_at, cohort.reopened_at, cohort.reopen_reason = None, utcnow(), reason
+    record(db_session, "cohort.reopen", cohort, {"reason": reason, "decided_before": decided},
+           user_id=user_id)
+    db_session.commit()
+
+
+@dataclass(frozen=True)
+class CertificateFigures:
+    """What a certificate states, printed and on its verification page alike."""
+
+    first_day: date | None
+    last_day: date | None
+    hours_attended: Decimal
+    hours_planned: Decimal
+
+
+def cohort_figures(db_session: Session, cohort: Cohort, today: date) -> dict[int, CertificateFigures]:
+    """The figures a certificate states today, per enrollment id of the cohort (two queries):
+    first and last day of the cohort's sessions held, hours attended (as the grid counts
+    them) and the course's planned hours."""
+    first, last = db_session.execute(
+        select(func.min(TrainingSession.date), func.max(TrainingSession.date))
+        .where(TrainingSession.cohort_id == cohort.id, TrainingSession.date <= today)).one()
+    attended = attended_hours_by_enrollment(db_session, cohort, today)
+    planned = Decimal(cohort.course.planned_hours).quantize(Decimal("0.01"))
+    return {enrollment.id: CertificateFigures(
+        first, last, Decimal(attended.get(enrollment.id, 0)).quantize(Decimal("0.01")), planned)
+        for enrollment in cohort.enrollments}
+
+
+def certificate_figures(db_session: Session, certificate: Certificate) -> CertificateFigures:
+    """The figures stored on `certificate` at issue (worked out for one issued before they
+    were stored): the PDF and the verification page both show these."""
+    if certificate.hours_attended is None:
+        enrollment = certificate.enrollment
+        return cohort_figures(db_session, enrollment.cohort, date.today())[enrollment.id]
+    return CertificateFigures(certificate.first_day, certificate.last_day,
+                              certificate.hours_attended, certificate.hours_planned)
+
+
+def certificate_document(db_session: Session, certificate: Certificate, verify_url: str) -> bytes:
+    """The certificate's PDF, with the figures its verification page shows (one builder for
+    the download, the cohort ZIP and the audit dossier)."""
+    enrollment = certificate.enrollment
+    cohort, person = enrollment.cohort, enrollment.membership.participant
+    figures = certificate_figures(db_session, certificate)
+    return pdf.certificate(
+        name=f"{person.first_name} {person.last_name}", course=cohort.course.title,
+        hours=figures.hours_attended, planned_hours=figures.hours_planned,
+        start=figures.first_day, end=figures.last_day, serial=certificate.serial,
+        issued_on=certificate.issued_on, verify_url=verify_url)
+
+
+def _stamp(certificate: Certificate, figures: CertificateFigures) -> None:
+    certificate.first_day, certificate.last_day = figures.first_day, figures.last_day
+    certificate.hours_attended, certificate.hours_planned = (figures.hours_attended,
+                                                             figures.hours_planned)
+
+
 def issue_certificates(db_session: Session, cohort: Cohort, today: date) -> list[Certificate]:
     """A certificate for every completed enrollment of the cohort that has none yet."""
-    issued = []
+    if cohort.closed_at is None:
+        raise AttendanceError([_l("Certificates are issued once the cohort is closed.")])
+    issued, figures_of = [], cohort_figures(db_session, cohort, today)
     for enrollment in cohort.enrollments:
         if enrollment.status == EnrollmentStatus.COMPLETED and enrollment.certificate is None:
+            figures = figures_of[enrollment.id]
             certificate = Certificate(enrollment=enrollment, issued_on=today,
                                       serial=f"TH-{today.year}-{enrollment.id:06d}",
                                       token=secrets.token_urlsafe(24))
+            _stamp(certificate, figures)
             db_session.add(certificate)
             issued.append(certificate)
     db_session.commit()
     return issued
+
+
+def refresh_certificates(db_session: Session, cohort: Cohort, today: date, *,
+                         user_id: int | None = None) -> int:
+    """Bring the cohort's issued certificates in line with its (re)decided completion.
+
+    A certificate whose person no longer completed is revoked; one whose figures changed is
+    reissued: the old serial, token and figures stay as a CertificateRevision (its link then
+    names the new serial) and the new serial is the old one with `-2`, `-3`... Returns how
+    many certificates changed.
+    """
+    changed, figures_of = 0, cohort_figures(db_session, cohort, today)
+    for enrollment in cohort.enrollments:
+        certificate = enrollment.certificate
+        if certificate is None:
+            continue
+        if enrollment.status != EnrollmentStatus.COMPLETED:
+            if certificate.revoked_at is None:
+                certificate.revoked_at = utcnow()
+                certificate.revoked_reason = "not completed when the cohort was closed again"
+                record(db_session, "certificate.revoke", certificate,
+                       {"serial": certificate.serial, "reason": certificate.revoked_reason},
+                       user_id=user_id)
+                changed += 1
+            continue
+        figures = figures_of[enrollment.id]
+        if certificate.revoked_at is None and certificate_figures(db_session, certificate) == figures:
+            continue
+        reissue_certificate(db_session, certificate, figures, today, user_id=user_id)
+        changed += 1
+    return changed
+
+
+def reissue_certificate(db_session: Session, certificate: Certificate,
+                        figures: CertificateFigures, today: date, *,
+                        user_id: int | None = None) -> None:
+    """Replace a certificate's serial, token and figures, keeping the old ones on record."""
+    old = certificate_figures(db_session, certificate)
+    db_session.add(CertificateRevision(
+        certificate=certificate, serial=certificate.serial, token=certificate.token,
+        issued_on=certificate.issued_on, first_day=old.first_day, last_day=old.last_day,
+        hours_attended=old.hours_attended, hours_planned=old.hours_planned,
+        reason="reissued when the cohort was closed again"))
+    base = certificate.serial.rsplit("-R", 1)[0]
+    previous_serial = certificate.serial
+    certificate.serial = f"{base}-R{len(certificate.revisions) + 1}"
+    certificate.token = secrets.token_urlsafe(24)
+    certificate.issued_on, certificate.revoked_at, certificate.revoked_reason = today, None, ""
+    _stamp(certificate, figures)
+    db_session.flush()
+    record(db_session, "certificate.reissue", certificate,
+           {"serial": certificate.serial, "replaces": previous_serial,
+            "hours_attended": str(figures.hours_attended)}, user_id=user_id)
+
+
+def enrollments_of(db_session: Session, participant_id: int) -> list[Enrollment]:
+    """Every enrollment of a person with its cohort, course and certificate (one query)."""
+    return list(db_session.scalars(
+        select(Enrollment).join(Membership, Membership.id == Enrollment.membership_id)
+        .options(joinedload(Enrollment.cohort).joinedload(Cohort.course),
+                 joinedload(Enrollment.certificate))
+        .where(Membership.participant_id == participant_id)
+        .order_by(Enrollment.enrolled_on.desc(), Enrollment.id)).unique())
 
 
 def initials(first_name: str, last_name: str) -> str:
@@ -305,25 +550,28 @@ def check_in(db_session: Session, session: TrainingSession, code: str, cnp_tail:
     enrollment = matches[0]
     if (session.id, enrollment.id) not in grid.marks:
         save_grid(db_session, grid, {(session.id, enrollment.id): (MarkStatus.PRESENT.value, "")},
-                  user_id=None, source=MarkSource.QR)
+                  user_id=None, source=MarkSource.QR, today=today)
     return enrollment.membership.participant.first_name
 
 
-ATTENDANCE_COLUMNS = ["cohort_code", "date", "cnp", "status", "hours"]
+ATTENDANCE_COLUMNS = ["cohort_code", "date", "cnp", "status", "hours", "remark"]
 ATTENDANCE_ALIASES = {"grupa": "cohort_code", "cod_grupa": "cohort_code", "data": "date",
-                      "stare": "status", "ore": "hours"}
+                      "stare": "status", "ore": "hours", "observatii": "remark"}
 
 
 def import_attendance(db_session: Session, project: Project, table: Table, *, user_id: int | None,
                       partial: bool = False, dry_run: bool = False,
-                      commit: bool = True) -> ImportReport:
-    """Marks from a `cohort_code, date, cnp, status, hours` table (DESIGN §9), all or nothing.
+                      commit: bool = True, today: date | None = None) -> ImportReport:
+    """Marks from a `cohort_code, date, cnp, status, hours[, remark]` table (DESIGN §9), all or
+    nothing.
 
     Blank hours are the default of DESIGN §7 for a new mark and keep the stored hours of an
-    existing mark whose status stays the same (DESIGN §13 "Nothing lost").
+    existing mark whose status stays the same; a blank or absent remark keeps the stored one
+    (DESIGN §13 "Nothing lost").
     """
     from trainhub.imports.importers import NEW, UNCHANGED, UPDATED, Change, as_typed, count_changes
 
+    today = today or date.today()
     require_columns(table, ATTENDANCE_COLUMNS[:4])
     cohorts = {c.code: c for c in db_session.scalars(
         select(Cohort).where(Cohort.project_id == project.id))}
@@ -384,21 +632,28 @@ def import_attendance(db_session: Session, project: Project, table: Table, *, us
         if text(hours_text) == "" and stored is not None and stored.status == status:
             hours_text = stored.hours
         try:
-            hours = resolve_mark(day_sessions[0], enrollment, status, hours_text)
+            hours = resolve_mark(day_sessions[0], enrollment, status, hours_text, today)
         except MarkRefused as refused:
             error("hours" if is_expected(day_sessions[0], enrollment) else "date", refused.reason)
             continue
-        changes.append((number, day_sessions[0], enrollment, status, hours))
-    for number, session, enrollment, status, hours in changes:
+        try:
+            remark = clean_remark(row.get("remark")) or None
+        except MarkRefused as refused:
+            error("remark", refused.reason)
+            continue
+        changes.append((number, day_sessions[0], enrollment, status, hours, remark))
+    for number, session, enrollment, status, hours, remark in changes:
         mark = marks.get((session.id, enrollment.id))
         action = NEW if mark is None else (
-            UNCHANGED if (mark.status, mark.hours) == (status, hours) else UPDATED)
+            UNCHANGED if (mark.status, mark.hours) == (status, hours)
+            and remark in (None, mark.remark) else UPDATED)
         key = f"{session.cohort.code} {session.date.isoformat()} {enrollment.membership.participant.cnp}"
         count_changes(report, [Change(table.sheet, number, key, action)])
     if (report.errors and not partial) or dry_run:
         return report
-    for _number, session, enrollment, status, hours in changes:
-        store_mark(db_session, marks, session, enrollment, status, hours, user_id, MarkSource.CSV)
+    for _number, session, enrollment, status, hours, remark in changes:
+        store_mark(db_session, marks, session, enrollment, status, hours, user_id, MarkSource.CSV,
+                   remark)
     if commit:
         db_session.commit()
     else:

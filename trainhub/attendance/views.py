@@ -2,7 +2,6 @@
 import re
 import zipfile
 from datetime import date
-from decimal import Decimal
 from io import BytesIO
 
 import segno
@@ -22,18 +21,22 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from trainhub.attendance import pdf
-from trainhub.attendance.models import Certificate, MarkStatus
+from trainhub.attendance import register as attendance_register
+from trainhub.attendance.models import Certificate, CertificateRevision, MarkStatus
 from trainhub.attendance.services import (
     AttendanceError,
-    attended_hours_by_enrollment,
+    certificate_document,
+    certificate_figures,
     check_in,
     check_in_code,
     close_cohort,
+    closing_preview,
     initials,
     is_expected,
     issue_certificates,
     load_grid,
     mark_all_present,
+    reopen_cohort,
     save_grid,
     sheet_scans,
     store_signed_sheet,
@@ -43,6 +46,7 @@ from trainhub.auth.permissions import can, permission_required, public
 from trainhub.auth.scoping import get_visible_or_404, visible_condition
 from trainhub.core.errors import Problems
 from trainhub.courses.models import Cohort, Enrollment, TrainingSession
+from trainhub.courses.services import cohort_state
 from trainhub.extensions import db, limiter
 
 bp = Blueprint("attendance", __name__, url_prefix="/attendance")
@@ -68,15 +72,17 @@ def _render_grid(cohort_id: int, errors: list | None = None, submitted=None):
     grid = _grid_for(cohort_id, read_only=True)
     scans = sheet_scans(db.session, [session.id for session in grid.sessions])
     return render_template("attendance/grid.html", grid=grid, rows=_rows(grid, submitted),
-                           statuses=[s.value for s in MarkStatus],
-                           errors=errors or [], editable=can(current_user, "attendance.write"),
+                           statuses=[s.value for s in MarkStatus], errors=errors or [],
+                           editable=(can(current_user, "attendance.write")
+                                     and grid.cohort.closed_at is None),
+                           state=cohort_state(grid.cohort, date.today()), today=date.today(),
                            scans=scans, unbacked=unbacked_sessions(grid, scans))
 
 
 def _rows(grid, submitted) -> list[tuple]:
     """(name, cells, attended hours, rate) per enrollment of the grid page, worked out here
     rather than cell by cell in the template. A cell is (key, day, expected, status, hours
-    text): the refused form's values when `submitted`, else the stored mark's."""
+    text, remark): the refused form's values when `submitted`, else the stored mark's."""
     totals = grid.totals(date.today())
     days = [(session.id, session.date.isoformat()) for session in grid.sessions]
     rows = []
@@ -88,12 +94,29 @@ def _rows(grid, submitted) -> list[tuple]:
             if submitted:
                 status = submitted.get(f"status-{key}", "")
                 hours = submitted.get(f"hours-{key}", "")
+                remark = submitted.get(f"remark-{key}", "")
             else:
                 mark = grid.marks.get((session_id, enrollment.id))
-                status, hours = (mark.status, f"{float(mark.hours):g}") if mark else ("", "")
-            cells.append((key, day, session_id in expected, status, hours))
+                status, hours, remark = ((mark.status, f"{float(mark.hours):g}", mark.remark)
+                                         if mark else ("", "", ""))
+            cells.append((key, day, session_id in expected, status, hours, remark))
         rows.append((enrollment.membership.participant.full_name, cells, *totals[enrollment.id]))
     return rows
+
+
+REGISTER_MIME = {"csv": "text/csv", "pdf": "application/pdf",
+                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+@bp.route("/cohorts/<int:cohort_id>/register.<kind>")
+@permission_required("attendance.read")
+def register(cohort_id: int, kind: str):
+    """The cohort's attendance register: the rows the reader may see, as XLSX, CSV or PDF."""
+    if kind not in attendance_register.FORMATS:
+        abort(404)
+    grid = _grid_for(cohort_id, read_only=True)
+    content = attendance_register.render(attendance_register.build(grid, date.today()), kind)
+    return _download(content, f"registru-prezenta-{grid.cohort.code}.{kind}", REGISTER_MIME[kind])
 
 
 @bp.route("/sessions/<int:session_id>/signed-sheet", methods=["POST"])
@@ -148,7 +171,8 @@ def save(cohort_id: int):
                 if match:
                     session_id, enrollment_id = map(int, match.groups())
                     hours = request.form.get(f"hours-{session_id}-{enrollment_id}", "")
-                    entries[(session_id, enrollment_id)] = (status, hours)
+                    remark = request.form.get(f"remark-{session_id}-{enrollment_id}")
+                    entries[(session_id, enrollment_id)] = (status, hours, remark)
             changed = save_grid(db.session, grid, entries, current_user.id)
     except AttendanceError as error:
         db.session.rollback()
@@ -173,17 +197,42 @@ def sign_in_sheet_pdf(session_id: int):
     return _download(content, f"prezenta-{cohort.code}-{session.date.isoformat()}.pdf")
 
 
-@bp.route("/cohorts/<int:cohort_id>/close", methods=["POST"])
+@bp.route("/cohorts/<int:cohort_id>/close", methods=["GET", "POST"])
 @permission_required("courses.write")
 def close(cohort_id: int):
-    cohort = db.get_or_404(Cohort, cohort_id)
+    """GET: what closing would leave behind (future sessions, missing marks); POST with
+    `confirm`: close. A POST without it shows the same page again."""
+    cohort = get_visible_or_404(Cohort, cohort_id, current_user)
+    if cohort.closed_at is not None:
+        flash(_("The cohort is already closed."), "warning")
+        return redirect(url_for("attendance.grid", cohort_id=cohort_id))
+    if request.method == "POST" and request.form.get("confirm") == "yes":
+        try:
+            outcome = close_cohort(db.session, cohort, date.today(), confirmed=True,
+                                   user_id=current_user.id)
+        except AttendanceError as error:
+            db.session.rollback()
+            flash(str(error), "danger")
+        else:
+            flash(_("Cohort closed: %(completed)s completed, %(not_completed)s not completed.",
+                    **outcome), "success")
+        return redirect(url_for("attendance.grid", cohort_id=cohort_id))
+    return render_template("attendance/close.html", cohort=cohort,
+                           preview=closing_preview(db.session, cohort, date.today()))
+
+
+@bp.route("/cohorts/<int:cohort_id>/reopen", methods=["POST"])
+@permission_required("courses.write")
+def reopen(cohort_id: int):
+    cohort = get_visible_or_404(Cohort, cohort_id, current_user)
     try:
-        outcome = close_cohort(db.session, cohort)
+        reopen_cohort(db.session, cohort, request.form.get("reason", ""), user_id=current_user.id)
     except AttendanceError as error:
+        db.session.rollback()
         flash(str(error), "danger")
     else:
-        flash(_("Cohort closed: %(completed)s completed, %(not_completed)s not completed.",
-                **outcome), "success")
+        flash(_("Cohort reopened: marks, enrollments and sessions can be changed again; close "
+                "it again to decide completion."), "success")
     return redirect(url_for("attendance.grid", cohort_id=cohort_id))
 
 
@@ -191,12 +240,17 @@ def close(cohort_id: int):
 @permission_required("courses.write")
 def certificates_zip(cohort_id: int):
     """Issue the missing certificates and download every certificate of the cohort."""
-    cohort = db.get_or_404(Cohort, cohort_id)
-    issue_certificates(db.session, cohort, date.today())
+    cohort = get_visible_or_404(Cohort, cohort_id, current_user)
+    try:
+        issue_certificates(db.session, cohort, date.today())
+    except AttendanceError as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+        return redirect(url_for("attendance.grid", cohort_id=cohort_id))
     buffer = BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for enrollment in cohort.enrollments:
-            if enrollment.certificate is not None:
+            if enrollment.certificate is not None and enrollment.certificate.revoked_at is None:
                 archive.writestr(f"{enrollment.certificate.serial}.pdf",
                                  _certificate_pdf(enrollment.certificate))
     return _download(buffer.getvalue(), f"certificate-{cohort.code}.zip", "application/zip")
@@ -214,23 +268,23 @@ def certificate_pdf(certificate_id: int):
 @public
 def verify(token: str):
     certificate = db.session.scalar(select(Certificate).where(Certificate.token == token))
+    replaced = None
     if certificate is None:
-        abort(404)
+        replaced = db.session.scalar(select(CertificateRevision)
+                                     .where(CertificateRevision.token == token))
+        if replaced is None:
+            abort(404)
+        certificate = replaced.certificate
     person = certificate.enrollment.membership.participant
-    return render_template("attendance/verify.html", certificate=certificate,
+    return render_template("attendance/verify.html", certificate=certificate, replaced=replaced,
+                           figures=replaced or certificate_figures(db.session, certificate),
                            initials=initials(person.first_name, person.last_name),
                            course=certificate.enrollment.cohort.course)
 
 
 def _certificate_pdf(certificate: Certificate) -> bytes:
-    enrollment = certificate.enrollment
-    cohort, person = enrollment.cohort, enrollment.membership.participant
-    hours = attended_hours_by_enrollment(db.session, cohort).get(enrollment.id, Decimal(0))
-    return pdf.certificate(
-        name=f"{person.first_name} {person.last_name}", course=cohort.course.title, hours=hours,
-        start=cohort.start_date, end=cohort.end_date, serial=certificate.serial,
-        issued_on=certificate.issued_on,
-        verify_url=url_for("verification.verify", token=certificate.token, _external=True))
+    return certificate_document(db.session, certificate, url_for(
+        "verification.verify", token=certificate.token, _external=True))
 
 
 def _download(content: bytes, filename: str, mimetype: str = "application/pdf"):

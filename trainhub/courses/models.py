@@ -102,6 +102,9 @@ class Cohort(TimestampMixin, db.Model):
     end_date: Mapped[date | None] = mapped_column(Date)
     #: set when a coordinator closes the cohort (completion is decided then)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: when a coordinator last reopened the closed cohort, and why (audited)
+    reopened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reopen_reason: Mapped[str] = mapped_column(String(500), default="")
 
     project = relationship("Project")
     course: Mapped[Course] = relationship(back_populates="cohorts")
@@ -110,6 +113,15 @@ class Cohort(TimestampMixin, db.Model):
         back_populates="cohort", order_by="(TrainingSession.date, TrainingSession.start_time)"
     )
     enrollments: Mapped[list["Enrollment"]] = relationship(back_populates="cohort")
+
+
+class CohortState(StrEnum):
+    """DESIGN §15: planned, running (a session has been held), closed, reopened."""
+
+    PLANNED = "planned"
+    RUNNING = "running"
+    CLOSED = "closed"
+    REOPENED = "reopened"
 
 
 class TrainingSession(db.Model):

@@ -13,6 +13,7 @@ from trainhub.core.errors import Problems
 from trainhub.courses.models import (
     OPEN_ENROLLMENT_STATUSES,
     Cohort,
+    CohortState,
     Course,
     CourseCategory,
     Enrollment,
@@ -156,6 +157,39 @@ class EnrollmentRefused(Problems):
     """The person cannot be enrolled; `problems` says everything that is missing."""
 
 
+class CohortClosed(EnrollmentRefused):
+    """A write into a closed cohort (marks, enrollments, withdrawals, sessions) was refused."""
+
+
+def cohort_state(cohort: Cohort, today: date) -> CohortState:
+    """DESIGN §15: closed, reopened, running (a session has been held by `today`) or planned."""
+    if cohort.closed_at is not None:
+        return CohortState.CLOSED
+    if cohort.reopened_at is not None:
+        return CohortState.REOPENED
+    if cohort.start_date is not None and cohort.start_date <= today:
+        return CohortState.RUNNING
+    return CohortState.PLANNED
+
+
+def cohort_write_problem(cohort: Cohort):
+    """Why nothing may be written into `cohort` (a lazy string), or None when it is writable.
+
+    The one rule every path that writes marks, enrollments, withdrawals or sessions calls.
+    """
+    if cohort.closed_at is not None:
+        return _l("Cohort %(code)s is closed: reopen it (with a reason) to change it.",
+                  code=cohort.code)
+    return None
+
+
+def assert_cohort_writable(cohort: Cohort) -> None:
+    """CohortClosed when `cohort` is closed (see cohort_write_problem)."""
+    problem = cohort_write_problem(cohort)
+    if problem is not None:
+        raise CohortClosed([problem])
+
+
 def enrollment_gate(db_session: Session, cohort: Cohort, membership: Membership,
                     *, override_documents: bool = False) -> list:
     """Every reason the member cannot take a seat in the cohort (empty: the gate is open).
@@ -187,12 +221,15 @@ def _seats_taken(db_session: Session, cohort: Cohort) -> int:
 
 
 def enroll(db_session: Session, cohort: Cohort, membership: Membership, today: date,
-           *, override_reason: str = "", user_id: int | None = None) -> Enrollment:
+           *, override_reason: str = "", user_id: int | None = None,
+           enrolled_on: date | None = None) -> Enrollment:
     """Enroll when the gate is open (waiting list when only the seat is missing).
 
     A coordinator may override the document check with a reason (audited). The cohort row
     is locked while seats are counted, so two requests never take the last seat twice.
+    `enrolled_on` defaults to `today`; sessions before it are not expected.
     """
+    assert_cohort_writable(cohort)
     problems = enrollment_gate(db_session, cohort, membership,
                                override_documents=bool(override_reason.strip()))
     if problems:
@@ -205,7 +242,8 @@ def enroll(db_session: Session, cohort: Cohort, membership: Membership, today: d
     if enrollment is None:
         enrollment = Enrollment(cohort=cohort, membership=membership)
         db_session.add(enrollment)
-    enrollment.status, enrollment.enrolled_on, enrollment.withdrawn_on = status.value, today, None
+    enrollment.status, enrollment.withdrawn_on = status.value, None
+    enrollment.enrolled_on = enrolled_on or today
     if override_reason.strip():
         enrollment.override_reason, enrollment.override_by_id = override_reason.strip(), user_id
         db_session.flush()
@@ -215,8 +253,42 @@ def enroll(db_session: Session, cohort: Cohort, membership: Membership, today: d
     return enrollment
 
 
+def change_enrollment_date(db_session: Session, enrollment: Enrollment, enrolled_on: date,
+                           reason: str, *, user_id: int | None = None) -> None:
+    """Set the date a person joined the cohort, with a reason (audited).
+
+    Sessions before it are not expected; refused while a mark exists for such a session,
+    after a withdrawal date, or in a closed cohort.
+    """
+    assert_cohort_writable(enrollment.cohort)
+    reason = " ".join((reason or "").split())
+    problems = []
+    if not reason:
+        problems.append(_l("Say why the enrollment date changes."))
+    elif len(reason) > 500:
+        problems.append(_l("The reason is longer than %(n)s characters.", n=500))
+    if enrollment.withdrawn_on is not None and enrolled_on > enrollment.withdrawn_on:
+        problems.append(_l("The enrollment date cannot be after the withdrawal (%(day)s).",
+                           day=enrollment.withdrawn_on.isoformat()))
+    marked = sorted(db_session.scalars(
+        select(TrainingSession.date).join(AttendanceMark)
+        .where(AttendanceMark.enrollment_id == enrollment.id, TrainingSession.date < enrolled_on)))
+    if marked:
+        problems.append(_l("The person has marks before that date (%(days)s).",
+                           days=", ".join(day.isoformat() for day in marked)))
+    if problems:
+        raise EnrollmentRefused(problems)
+    before = enrollment.enrolled_on
+    enrollment.enrolled_on = enrolled_on
+    record(db_session, "enrollment.enrolled_on", enrollment,
+           {"from": before.isoformat(), "to": enrolled_on.isoformat(), "reason": reason},
+           user_id=user_id)
+    db_session.commit()
+
+
 def withdraw(db_session: Session, enrollment: Enrollment, today: date) -> Enrollment | None:
     """Withdraw; the freed seat goes to the first person waiting, who is returned."""
+    assert_cohort_writable(enrollment.cohort)
     if enrollment.status not in OPEN_ENROLLMENT_STATUSES:
         raise EnrollmentRefused([_l("Only an open enrollment can be withdrawn.")])
     freed_seat = enrollment.status == EnrollmentStatus.ENROLLED
@@ -235,12 +307,14 @@ def withdraw(db_session: Session, enrollment: Enrollment, today: date) -> Enroll
 
 
 def enroll_many(db_session: Session, cohort: Cohort, memberships: list[Membership], today: date,
-                user_id: int | None = None) -> list[tuple[Membership, str, list]]:
+                user_id: int | None = None,
+                enrolled_on: date | None = None) -> list[tuple[Membership, str, list]]:
     """Enroll each member in turn: (membership, 'enrolled' | 'waiting' | 'refused', problems)."""
     results = []
     for membership in memberships:
         try:
-            enrollment = enroll(db_session, cohort, membership, today, user_id=user_id)
+            enrollment = enroll(db_session, cohort, membership, today, user_id=user_id,
+                                enrolled_on=enrolled_on)
         except EnrollmentRefused as refused:
             db_session.rollback()
             results.append((membership, "refused", refused.problems))
@@ -251,6 +325,7 @@ def enroll_many(db_session: Session, cohort: Cohort, memberships: list[Membershi
 
 def delete_session(db_session: Session, training_session: TrainingSession) -> None:
     """Remove a planned session; refused once anybody has a mark for it."""
+    assert_cohort_writable(training_session.cohort)
     marked = db_session.scalar(select(func.count(AttendanceMark.id))
                                .where(AttendanceMark.session_id == training_session.id))
     if marked:
@@ -260,18 +335,38 @@ def delete_session(db_session: Session, training_session: TrainingSession) -> No
     db_session.commit()
 
 
+def shorter_than_marks_problem(db_session: Session, training_session: TrainingSession,
+                               hours: Decimal):
+    """Why the session cannot last only `hours` (a lazy string), or None: no mark may count
+    more hours than its session (DESIGN §15)."""
+    if training_session.id is None:
+        return None
+    longest = db_session.scalar(select(func.max(AttendanceMark.hours))
+                                .where(AttendanceMark.session_id == training_session.id))
+    if longest is not None and longest > hours:
+        return _l("A mark of this session counts %(hours)s hours; the session cannot be shorter.",
+                  hours=f"{longest:g}")
+    return None
+
+
 def update_session(db_session: Session, training_session: TrainingSession, *, day: date,
                    start: time, end: time, topic: str) -> list[tuple[date, str]]:
     """Move or retitle a session; returns the trainer's overlapping sessions (a warning).
 
     A session that already has marks keeps its day: the marks were given for that day.
     """
+    problem = cohort_write_problem(training_session.cohort)
+    if problem is not None:
+        raise CourseError("date", problem)
     if end <= start:
         raise CourseError("end_time", _l("The session must end after it starts."))
     if day != training_session.date and db_session.scalar(
             select(func.count(AttendanceMark.id))
             .where(AttendanceMark.session_id == training_session.id)):
         raise CourseError("date", _l("The session has attendance marks; its day cannot change."))
+    shorter = shorter_than_marks_problem(db_session, training_session, session_hours(start, end))
+    if shorter is not None:
+        raise CourseError("end_time", shorter)
     training_session.date, training_session.start_time, training_session.end_time = day, start, end
     training_session.hours = session_hours(start, end)
     training_session.topic = topic.strip()

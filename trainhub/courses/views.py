@@ -24,7 +24,9 @@ from trainhub.courses.services import (
     CourseError,
     EnrollmentRefused,
     catalogue,
+    change_enrollment_date,
     cohort_counts,
+    cohort_state,
     create_cohort,
     delete_session,
     enroll,
@@ -44,7 +46,8 @@ bp = Blueprint("courses", __name__, url_prefix="/courses")
 
 @bp.context_processor
 def _labels() -> dict:
-    return {"category_labels": CATEGORY_LABELS, "modality_labels": MODALITY_LABELS}
+    return {"category_labels": CATEGORY_LABELS, "modality_labels": MODALITY_LABELS,
+            "cohort_state": cohort_state, "today": date.today()}
 
 
 @bp.route("/")
@@ -108,7 +111,8 @@ def cohorts():
 def cohort(cohort_id: int):
     cohort = get_visible_or_404(Cohort, cohort_id, current_user)
     enrollments = db.session.scalars(scoped(
-        select(Enrollment).options(joinedload(Enrollment.membership).joinedload(Membership.participant))
+        select(Enrollment).options(joinedload(Enrollment.membership).joinedload(Membership.participant),
+                                   joinedload(Enrollment.certificate))
         .where(Enrollment.cohort_id == cohort.id).order_by(Enrollment.status, Enrollment.id),
         Enrollment, current_user)).all()
     candidates = []
@@ -169,16 +173,23 @@ def enroll_members(cohort_id: int):
         joinedload(Membership.participant)).where(Membership.id.in_(ids))).all()
     if not memberships:
         flash(_("Choose at least one person to enroll."), "warning")
+    enrolled_on = _date_field("enrolled_on")
+    if enrolled_on is False:
+        flash(_("The enrollment date is not a valid date."), "danger")
+        return redirect(url_for("courses.cohort", cohort_id=cohort_id))
     override = request.form.get("override_reason", "").strip()
     if override and len(memberships) == 1:
         try:
             enrollment = enroll(db.session, cohort, memberships[0], date.today(),
-                                override_reason=override, user_id=current_user.id)
+                                override_reason=override, user_id=current_user.id,
+                                enrolled_on=enrolled_on)
             results = [(memberships[0], enrollment.status, [])]
         except EnrollmentRefused as refused:
+            db.session.rollback()
             results = [(memberships[0], "refused", refused.problems)]
     else:
-        results = enroll_many(db.session, cohort, memberships, date.today(), current_user.id)
+        results = enroll_many(db.session, cohort, memberships, date.today(), current_user.id,
+                              enrolled_on=enrolled_on)
     for membership, outcome, problems in results:
         name = membership.participant.full_name
         if outcome == "refused":
@@ -189,6 +200,38 @@ def enroll_members(cohort_id: int):
         else:
             flash(_("%(name)s enrolled.", name=name), "success")
     return redirect(url_for("courses.cohort", cohort_id=cohort_id))
+
+
+def _date_field(name: str) -> date | None | bool:
+    """The form's `name` as a date; None when blank, False when it is not a date."""
+    value = request.form.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return False
+
+
+@bp.route("/enrollments/<int:enrollment_id>/enrolled-on", methods=["POST"])
+@permission_required("courses.write")
+def enrollment_date(enrollment_id: int):
+    enrollment = get_visible_or_404(Enrollment, enrollment_id, current_user)
+    enrolled_on = _date_field("enrolled_on")
+    if not enrolled_on:
+        flash(_("The enrollment date is not a valid date."), "danger")
+    else:
+        try:
+            change_enrollment_date(db.session, enrollment, enrolled_on,
+                                   request.form.get("reason", ""), user_id=current_user.id)
+        except EnrollmentRefused as refused:
+            db.session.rollback()
+            flash(str(refused), "danger")
+        else:
+            flash(_("Enrollment date of %(name)s set to %(day)s.",
+                    name=enrollment.membership.participant.full_name,
+                    day=enrolled_on.isoformat()), "success")
+    return redirect(url_for("courses.cohort", cohort_id=enrollment.cohort_id))
 
 
 @bp.route("/enrollments/<int:enrollment_id>/withdraw", methods=["POST"])

@@ -24,6 +24,7 @@ from trainhub.courses.models import (
     TrainingSession,
     session_hours,
 )
+from trainhub.courses.services import cohort_write_problem, shorter_than_marks_problem
 from trainhub.enterprises.models import Enterprise
 from trainhub.enterprises.services import ENTERPRISE_ALIASES
 from trainhub.imports.importers import (
@@ -159,6 +160,8 @@ def _sessions(db_session: Session, project: Project, table: Table, report: Impor
         cohort = cohorts.get(cleaned.values.get("cohort_code"))
         if "cohort_code" not in cleaned.errors and cohort is None:
             cleaned.errors["cohort_code"] = _no_cohort(row, project)
+        if cohort is not None and (closed := cohort_write_problem(cohort)) is not None:
+            cleaned.errors["cohort_code"] = closed
         start, end = cleaned.values.get("start"), cleaned.values.get("end")
         if start and end and end <= start:
             cleaned.errors["end"] = _l("the session must end after it starts")
@@ -173,6 +176,10 @@ def _sessions(db_session: Session, project: Project, table: Table, report: Impor
             existing[key] = session
             action = NEW
         elif session.end_time != end:
+            shorter = shorter_than_marks_problem(db_session, session, session_hours(start, end))
+            if shorter is not None:
+                report.errors.append(RowError(table.sheet, number, "end", str(shorter)))
+                continue
             session.end_time, session.hours = end, session_hours(start, end)
             action = UPDATED
         else:
@@ -205,6 +212,8 @@ def _enrollments(db_session: Session, project: Project, table: Table, report: Im
         cohort = cohorts.get(cleaned.values.get("cohort_code"))
         if "cohort_code" not in cleaned.errors and cohort is None:
             cleaned.errors["cohort_code"] = _no_cohort(row, project)
+        if cohort is not None and (closed := cohort_write_problem(cohort)) is not None:
+            cleaned.errors["cohort_code"] = closed
         membership = members.get(cleaned.values.get("cnp"))
         if "cnp" not in cleaned.errors and membership is None:
             cleaned.errors["cnp"] = _l("not a member of project %(code)s", code=project.code)

@@ -310,12 +310,22 @@ def create_period(db_session: Session, project: Project, label: str, start: date
     return period
 
 
+class PeriodNotOver(Problems):
+    """Locking a period that has not ended yet needs an explicit confirmation."""
+
+
 def lock_period(db_session: Session, period: ReportingPeriod, *, user_id: int | None,
-                note: str = "") -> IndicatorSnapshot:
+                note: str = "", today: date | None = None,
+                confirmed: bool = False) -> IndicatorSnapshot:
     """Freeze the period's values and the people behind them as the next version.
 
-    Version 1 locks the period; a later version is a correction and needs a note.
+    Version 1 locks the period; a later version is a correction and needs a note. A period
+    that has not ended by `today` is locked only when `confirmed` (PeriodNotOver otherwise):
+    people entering after the lock would be missing from it.
     """
+    if period.end_date >= (today or date.today()) and not confirmed:
+        raise PeriodNotOver([_l("The period runs until %(day)s: confirm to lock it before it "
+                                "ends.", day=period.end_date.isoformat())])
     version = 1 + max((s.version for s in period.snapshots), default=0)
     if version > 1 and not note.strip():
         raise Problems(["a correction needs a note saying why"])

@@ -33,7 +33,8 @@ from trainhub.participants.models import Membership, Participant
 from trainhub.programme.models import Project, ReportingPeriod
 
 bp = Blueprint("indicators", __name__, url_prefix="/indicators")
-MIME = {"csv": "text/csv; charset=utf-8", "json": "application/json",
+#: Flask adds "; charset=utf-8" to text/* types itself
+MIME = {"csv": "text/csv", "json": "application/json",
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
@@ -158,7 +159,7 @@ def period(period_id: int):
     live = compute(db.session, period.project, period.start_date, period.end_date)
     return render_template("indicators/period.html", period=period, snapshots=snapshots,
                            latest=snapshots[-1] if snapshots else None, diff=diff, live=live,
-                           indicators=INDICATORS)
+                           indicators=INDICATORS, today=date.today())
 
 
 @bp.route("/periods/<int:period_id>/lock", methods=["POST"])
@@ -167,7 +168,8 @@ def period_lock(period_id: int):
     period = db.get_or_404(ReportingPeriod, period_id)
     try:
         snapshot = lock_period(db.session, period, user_id=current_user.id,
-                               note=request.form.get("note", ""))
+                               note=request.form.get("note", ""), today=date.today(),
+                               confirmed=request.form.get("confirm_early") == "yes")
     except Problems as problems:
         db.session.rollback()
         flash(str(problems), "danger")

@@ -5,7 +5,6 @@ import tempfile
 import zipfile
 from collections.abc import Callable, Iterable
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import IO
 
@@ -14,7 +13,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from trainhub.attendance import pdf
 from trainhub.attendance.models import Certificate, SignInSheet
-from trainhub.attendance.services import attended_hours_by_enrollment
+from trainhub.attendance.services import certificate_document
 from trainhub.courses.models import Cohort, Enrollment, TrainingSession
 from trainhub.documents import storage
 from trainhub.documents.models import Document, DocumentStatus
@@ -156,14 +155,8 @@ def add_person(archive: zipfile.ZipFile, db_session: Session, participant: Parti
 
 
 def certificate_pdf(db_session: Session, certificate: Certificate, verify_url: VerifyUrl) -> bytes:
-    """The certificate PDF as issued (same layout as the attendance area's download)."""
-    enrollment = certificate.enrollment
-    cohort, person = enrollment.cohort, enrollment.membership.participant
-    hours = attended_hours_by_enrollment(db_session, cohort).get(enrollment.id, Decimal(0))
-    return pdf.certificate(
-        name=f"{person.first_name} {person.last_name}", course=cohort.course.title, hours=hours,
-        start=cohort.start_date, end=cohort.end_date, serial=certificate.serial,
-        issued_on=certificate.issued_on, verify_url=verify_url(certificate.token))
+    """The certificate PDF as issued (the attendance area's one builder)."""
+    return certificate_document(db_session, certificate, verify_url(certificate.token))
 
 
 def dossier_zip(db_session: Session, participants: Iterable[Participant], *, years: int,

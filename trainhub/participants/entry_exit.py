@@ -20,18 +20,27 @@ ENDED = {EnrollmentStatus.COMPLETED.value, EnrollmentStatus.NOT_COMPLETED.value}
 OPEN = {EnrollmentStatus.ENROLLED.value, EnrollmentStatus.WAITING.value}
 
 
-def exit_date_of(enrollments: list[tuple[str, date | None, date | None]]) -> date | None:
-    """The final exit from (status, withdrawn_on, cohort's last session) of one membership."""
+def exit_date_of(enrollments: list[tuple[str, date | None, date | None]],
+                 today: date | None = None) -> date | None:
+    """The final exit from (status, withdrawn_on, last session) of one membership.
+
+    The last session is the last one the person attended in the cohort (else the cohort's
+    last session held); DESIGN §15: an exit date is never after `today`.
+    """
     if not enrollments or any(status in OPEN for status, _, _ in enrollments):
         return None
     ends = [last_session if status in ENDED else withdrawn_on
             for status, withdrawn_on, last_session in enrollments]
     ends = [day for day in ends if day is not None]
-    return max(ends, default=None)
+    if not ends:
+        return None
+    return min(max(ends), today or date.today())
 
 
-def refresh_entry_exit(db_session: Session, membership_ids: set[int] | list[int]) -> int:
+def refresh_entry_exit(db_session: Session, membership_ids: set[int] | list[int],
+                       today: date | None = None) -> int:
     """Recompute entry_date and exit_date of these memberships; returns how many changed."""
+    today = today or date.today()
     ids = sorted(set(membership_ids))
     changed = 0
     for start in range(0, len(ids), CHUNK):
@@ -43,9 +52,17 @@ def refresh_entry_exit(db_session: Session, membership_ids: set[int] | list[int]
             .where(Enrollment.membership_id.in_(chunk),
                    AttendanceMark.status.in_(list(ATTENDED_STATUSES)))
             .group_by(Enrollment.membership_id)).all())
-        last_session = (select(func.max(TrainingSession.date))
-                        .where(TrainingSession.cohort_id == Enrollment.cohort_id)
-                        .scalar_subquery())
+        last_attended = (select(func.max(TrainingSession.date))
+                         .join(AttendanceMark, AttendanceMark.session_id == TrainingSession.id)
+                         .where(AttendanceMark.enrollment_id == Enrollment.id,
+                                AttendanceMark.status.in_(list(ATTENDED_STATUSES)),
+                                TrainingSession.date <= today)
+                         .scalar_subquery())
+        last_held = (select(func.max(TrainingSession.date))
+                     .where(TrainingSession.cohort_id == Enrollment.cohort_id,
+                            TrainingSession.date <= today)
+                     .scalar_subquery())
+        last_session = func.coalesce(last_attended, last_held)
         enrollments: dict[int, list] = defaultdict(list)
         for membership_id, status, withdrawn_on, last in db_session.execute(
                 select(Enrollment.membership_id, Enrollment.status, Enrollment.withdrawn_on,
@@ -54,7 +71,8 @@ def refresh_entry_exit(db_session: Session, membership_ids: set[int] | list[int]
         with db_session.no_autoflush:
             for membership in db_session.scalars(select(Membership).where(Membership.id.in_(chunk))):
                 entry = entries.get(membership.id)
-                exit_ = exit_date_of(enrollments.get(membership.id, [])) if entry else None
+                exit_ = (exit_date_of(enrollments.get(membership.id, []), today) if entry
+                         else None)
                 if (membership.entry_date, membership.exit_date) != (entry, exit_):
                     membership.entry_date, membership.exit_date = entry, exit_
                     changed += 1

@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
+from trainhub.attendance.services import enrollments_of
 from trainhub.audit.services import record
 from trainhub.auth.models import Role
 from trainhub.auth.permissions import can, permission_required
@@ -115,12 +116,18 @@ def detail(participant_id: int):
     found = {membership_id: [outcome.as_dict() for outcome in outcomes] for membership_id, outcomes
              in evaluate_memberships(db.session, memberships, today).items()}
     view = reader_view(db.session, current_user, found.values())
+    outcomes = {membership_id: [Outcome(**shown) for shown in view.reasons(outcomes)]
+                for membership_id, outcomes in found.items()}
+    # the decision offered first follows the checks: never "eligible" when a blocking rule fails
+    decision_forms = {membership.id: DecisionForm(formdata=None, status=(
+        "ineligible" if any(outcome.blocks for outcome in outcomes[membership.id]) else "eligible"))
+        for membership in memberships}
     return render_template(
         "participants/detail.html", participant=participant, memberships=memberships,
-        outcomes={membership_id: [Outcome(**shown) for shown in view.reasons(outcomes)]
-                  for membership_id, outcomes in found.items()}, today=today,
-        locale=str(get_locale()), decision_form=DecisionForm(), consent_form=consent_form,
+        outcomes=outcomes, today=today,
+        locale=str(get_locale()), decision_forms=decision_forms, consent_form=consent_form,
         holds=gdpr.retention_holds(db.session, participant, years, today) if gdpr_rights else [],
+        enrollments=enrollments_of(db.session, participant.id),
         retention_date=lambda project: gdpr.retention_date(project, years),
         checklist=checklist_for(db.session, participant, today=today)
         if can(current_user, "documents.read") else None)
