@@ -5,6 +5,7 @@ from sqlalchemy.orm import joinedload
 
 from trainhub.audit.models import AuditEvent
 from trainhub.auth.permissions import permission_required
+from trainhub.core.bounds import an_id
 from trainhub.core.pagination import paginate
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
@@ -17,7 +18,7 @@ def events():
     entity_type = request.args.get("entity_type", "").strip()
     if entity_type:
         stmt = stmt.where(AuditEvent.entity_type == entity_type)
-    entity_id = request.args.get("entity_id", type=int)
+    entity_id = request.args.get("entity_id", type=an_id)
     if entity_id is not None:
         stmt = stmt.where(AuditEvent.entity_id == entity_id)
     return render_template("audit/events.html", page=paginate(stmt, per_page=50),

@@ -20,6 +20,7 @@ from sqlalchemy.orm import joinedload
 from trainhub.auth.models import Role
 from trainhub.auth.permissions import permission_required
 from trainhub.auth.scoping import get_visible_or_404, scoped
+from trainhub.core.bounds import an_id, ids_in
 from trainhub.core.pagination import paginate, paginate_list
 from trainhub.core.spreadsheets import csv_text, xlsx_bytes
 from trainhub.documents import services, storage
@@ -180,8 +181,8 @@ def preview(document_id: int):
 @permission_required("documents.review")
 def review():
     """Pending documents, oldest first, filtered by enterprise and line."""
-    enterprise_id = request.args.get("enterprise", type=int)
-    requirement_id = request.args.get("requirement", type=int)
+    enterprise_id = request.args.get("enterprise", type=an_id)
+    requirement_id = request.args.get("requirement", type=an_id)
     stmt = services.review_queue(enterprise_id, requirement_id).options(
         joinedload(Document.requirement), joinedload(Document.enterprise),
         joinedload(Document.participant).joinedload(Participant.enterprise))
@@ -234,7 +235,7 @@ def reject(document_id: int):
 @bp.route("/review/accept", methods=["POST"])
 @permission_required("documents.review")
 def bulk_accept():
-    ids = [int(value) for value in request.form.getlist("document_ids") if value.isdigit()]
+    ids = ids_in(request.form.getlist("document_ids"))
     documents = db.session.scalars(select(Document).where(Document.id.in_(ids))
                                    .order_by(Document.id)).all() if ids else []
     if not documents:
