@@ -19,6 +19,9 @@ def bundled_dir(name: str) -> str:
 def create_app(config: DefaultConfig | dict | None = None) -> Flask:
     """Build the Flask app: config, extensions, blueprints, CLI, error handlers."""
     app = Flask(__name__, template_folder=bundled_dir("templates"), instance_relative_config=True)
+    from trainhub.core.bounds import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # every <int:...> of every route, pages and API
     if isinstance(config, dict):
         base = config_from_env()
         app.config.from_object(base)

@@ -1,6 +1,8 @@
 """marshmallow schemas of the API's answers and query arguments (they also make the OpenAPI)."""
 from marshmallow import Schema, fields, validate
 
+from trainhub.core.bounds import MAX_PAGE
+
 
 class ErrorSchema(Schema):
     """Every API error, whatever its status."""
@@ -12,7 +14,7 @@ class ErrorSchema(Schema):
 
 
 class PageArgsSchema(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Integer(load_default=25, validate=validate.Range(min=1, max=200))
 
 

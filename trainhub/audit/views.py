@@ -6,6 +6,7 @@ from sqlalchemy.orm import joinedload
 
 from trainhub.audit.models import AuditEvent
 from trainhub.auth.permissions import permission_required
+from trainhub.core.bounds import an_id
 from trainhub.core.pagination import paginate
 from trainhub.extensions import db
 from trainhub.participants.services import reader_view
@@ -20,7 +21,7 @@ def events():
     entity_type = request.args.get("entity_type", "").strip()
     if entity_type:
         stmt = stmt.where(AuditEvent.entity_type == entity_type)
-    entity_id = request.args.get("entity_id", type=int)
+    entity_id = request.args.get("entity_id", type=an_id)
     if entity_id is not None:
         stmt = stmt.where(AuditEvent.entity_id == entity_id)
     page = paginate(stmt, per_page=50)

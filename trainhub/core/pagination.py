@@ -3,6 +3,7 @@ from flask import current_app, request
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select
 
+from trainhub.core.bounds import a_page
 from trainhub.extensions import db
 
 
@@ -10,7 +11,7 @@ def paginate(stmt: Select, per_page: int | None = None) -> Pagination:
     """The page of `stmt` named by the `page` query argument (a bad number gives page 1)."""
     return db.paginate(
         stmt,
-        page=request.args.get("page", 1, type=int),
+        page=request.args.get("page", 1, type=a_page),
         per_page=per_page or current_app.config["PAGE_SIZE"],
         max_per_page=200,
         error_out=False,
@@ -32,7 +33,7 @@ def paginate_list(items: list, per_page: int | None = None,
                   page_arg: str = "page") -> ListPagination:
     """The page of `items` named by the `page_arg` query argument (a bad number gives page 1)."""
     return ListPagination(
-        page=request.args.get(page_arg, 1, type=int),
+        page=request.args.get(page_arg, 1, type=a_page),
         per_page=per_page or current_app.config["PAGE_SIZE"],
         max_per_page=200,
         error_out=False,

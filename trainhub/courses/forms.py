@@ -2,7 +2,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     DecimalField,
     IntegerField,
     SelectField,
@@ -14,6 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from trainhub.core.bounds import DayField
 from trainhub.courses.models import Modality
 from trainhub.courses.services import CATEGORY_LABELS
 
@@ -57,7 +57,7 @@ class CohortForm(FlaskForm):
     capacity = IntegerField(_l("Seats"), default=20,
                             validators=[InputRequired(), NumberRange(min=1, max=500)])
     location = StringField(_l("Location (address or online link)"), validators=[Length(max=300)])
-    first_day = DateField(_l("First day"), validators=[InputRequired()])
+    first_day = DayField(_l("First day"), validators=[InputRequired()])
     weekdays = SelectMultipleField(_l("Weekdays"), coerce=int, choices=WEEKDAYS,
                                    default=[1, 3], widget=ListWidget(prefix_label=False),
                                    option_widget=CheckboxInput())
@@ -68,7 +68,7 @@ class CohortForm(FlaskForm):
 class SessionForm(FlaskForm):
     """One session's day, times and topic."""
 
-    date = DateField(_l("Date"), validators=[InputRequired()])
+    date = DayField(_l("Date"), validators=[InputRequired()])
     start_time = TimeField(_l("Start time"), validators=[InputRequired()])
     end_time = TimeField(_l("End time"), validators=[InputRequired()])
     topic = StringField(_l("Topic"), validators=[Length(max=300)])

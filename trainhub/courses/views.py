@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 from trainhub.auth.models import Role, User
 from trainhub.auth.permissions import can, permission_required
 from trainhub.auth.scoping import get_visible_or_404, scoped
+from trainhub.core.bounds import day_in_range, ids_in
 from trainhub.core.pagination import paginate
 from trainhub.courses.forms import MODALITY_LABELS, CohortForm, CourseForm, SessionForm
 from trainhub.courses.models import (
@@ -168,7 +169,7 @@ def cohort_new():
 @permission_required("courses.write")
 def enroll_members(cohort_id: int):
     cohort = db.get_or_404(Cohort, cohort_id)
-    ids = [int(value) for value in request.form.getlist("membership_ids") if value.isdigit()]
+    ids = ids_in(request.form.getlist("membership_ids"))
     memberships = db.session.scalars(select(Membership).options(
         joinedload(Membership.participant)).where(Membership.id.in_(ids))).all()
     if not memberships:
@@ -271,6 +272,8 @@ def calendar():
     try:
         start = date.fromisoformat(request.args.get("from", ""))
     except ValueError:
+        start = date.today()
+    if not day_in_range(start):
         start = date.today()
     stmt = scoped(
         select(TrainingSession).join(Cohort)

@@ -1,5 +1,4 @@
 """Document pages: the SME "what is missing" portal, uploads, downloads, review, board, editor."""
-import csv
 import io
 from decimal import Decimal
 
@@ -21,7 +20,9 @@ from sqlalchemy.orm import joinedload
 from trainhub.auth.models import Role
 from trainhub.auth.permissions import permission_required
 from trainhub.auth.scoping import get_visible_or_404, scoped
+from trainhub.core.bounds import an_id, ids_in
 from trainhub.core.pagination import paginate, paginate_list
+from trainhub.core.spreadsheets import csv_text, xlsx_bytes
 from trainhub.documents import services, storage
 from trainhub.documents.forms import (
     CONDITION_LABELS,
@@ -180,8 +181,8 @@ def preview(document_id: int):
 @permission_required("documents.review")
 def review():
     """Pending documents, oldest first, filtered by enterprise and line."""
-    enterprise_id = request.args.get("enterprise", type=int)
-    requirement_id = request.args.get("requirement", type=int)
+    enterprise_id = request.args.get("enterprise", type=an_id)
+    requirement_id = request.args.get("requirement", type=an_id)
     stmt = services.review_queue(enterprise_id, requirement_id).options(
         joinedload(Document.requirement), joinedload(Document.enterprise),
         joinedload(Document.participant).joinedload(Participant.enterprise))
@@ -234,7 +235,7 @@ def reject(document_id: int):
 @bp.route("/review/accept", methods=["POST"])
 @permission_required("documents.review")
 def bulk_accept():
-    ids = [int(value) for value in request.form.getlist("document_ids") if value.isdigit()]
+    ids = ids_in(request.form.getlist("document_ids"))
     documents = db.session.scalars(select(Document).where(Document.id.in_(ids))
                                    .order_by(Document.id)).all() if ids else []
     if not documents:
@@ -291,21 +292,10 @@ def board_export():
                               f"{services.requirement_title(line.requirement)} "
                               f"({services.STATUS_LABELS[line.status]})" for line in row.to_do)])
     if request.args.get("format") == "xlsx":
-        from openpyxl import Workbook
-
-        workbook = Workbook()
-        sheet = workbook.active
-        sheet.title = "documents"
-        for line in table:
-            sheet.append([str(cell) if not isinstance(cell, int) else cell for cell in line])
-        out = io.BytesIO()
-        workbook.save(out)
-        out.seek(0)
-        return send_file(out, as_attachment=True, download_name="documents-board.xlsx",
+        return send_file(io.BytesIO(xlsx_bytes("documents", table)), as_attachment=True,
+                         download_name="documents-board.xlsx",
                          mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    text = io.StringIO()
-    csv.writer(text).writerows(table)
-    return send_file(io.BytesIO(("\ufeff" + text.getvalue()).encode()), as_attachment=True,
+    return send_file(io.BytesIO(("\ufeff" + csv_text(table)).encode()), as_attachment=True,
                      download_name="documents-board.csv", mimetype="text/csv")
 
 

@@ -1,9 +1,10 @@
 """Forms of the enterprises area; the values are checked by enterprises.services."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, SelectField, StringField
+from wtforms import DecimalField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange
 
+from trainhub.core.bounds import AMOUNT_TOO_LARGE, MAX_AMOUNT_EUR, DayField
 from trainhub.core.geography import county_choices
 
 
@@ -26,7 +27,9 @@ class EnterpriseForm(FlaskForm):
 
 
 class AidForm(FlaskForm):
-    granted_on = DateField(_l("Granted on"), validators=[InputRequired()])
+    granted_on = DayField(_l("Granted on"), validators=[InputRequired()])
     amount_eur = DecimalField(_l("Amount (EUR)"), places=2,
-                              validators=[InputRequired(), NumberRange(min=0.01)])
+                              validators=[InputRequired(), NumberRange(min=0.01),
+                                          NumberRange(max=MAX_AMOUNT_EUR,
+                                                      message=AMOUNT_TOO_LARGE)])
     source = StringField(_l("Granted by / programme"), validators=[Length(max=300)])

@@ -6,6 +6,7 @@ from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from trainhub.core import cleaning
+from trainhub.core.bounds import AMOUNT_TOO_LARGE, MAX_AMOUNT_EUR
 from trainhub.core.cleaning import Cleaned, bounded_text, email_address, whole_number
 from trainhub.core.errors import Problems
 from trainhub.core.models import apply_values, taken_by_another
@@ -52,6 +53,8 @@ def _money(value: object) -> Decimal:
     amount = parse_decimal(value)
     if amount < 0:
         raise CellError("must not be negative")
+    if amount > MAX_AMOUNT_EUR:
+        raise CellError(AMOUNT_TOO_LARGE)
     return amount.quantize(Decimal("0.01"))
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import String, and_, case, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from trainhub.audit.services import record
+from trainhub.core.bounds import DAY_OUT_OF_RANGE, day_in_range
 from trainhub.core.errors import Problems
 from trainhub.courses.models import Cohort, Course, Enrollment, EnrollmentStatus
 from trainhub.enterprises.models import Enterprise
@@ -295,6 +296,8 @@ def create_period(db_session: Session, project: Project, label: str, start: date
         problems.append("the period needs a label")
     if end < start:
         problems.append("the period ends before it starts")
+    if not (day_in_range(start) and day_in_range(end)):
+        problems.append(DAY_OUT_OF_RANGE)
     if db_session.scalar(select(ReportingPeriod.id).where(
             ReportingPeriod.project_id == project.id, ReportingPeriod.label == label.strip())):
         problems.append(f"the project already has a period {label.strip()!r}")

@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from trainhub.audit.services import record
 from trainhub.auth.permissions import can, permission_required
+from trainhub.core.bounds import an_id, day_in_range
 from trainhub.core.errors import Problems
 from trainhub.core.identifiers import mask_cnp
 from trainhub.core.pagination import paginate
@@ -40,7 +41,7 @@ MIME = {"csv": "text/csv", "json": "application/json",
 
 def _selection() -> tuple[Project, date, date]:
     """The project and period named by the query string (defaults: latest project, whole span)."""
-    project_id = request.args.get("project", type=int)
+    project_id = request.args.get("project", type=an_id)
     project = (db.session.get(Project, project_id) if project_id else
                db.session.scalar(select(Project).order_by(Project.start_date.desc())))
     if project is None:
@@ -49,6 +50,8 @@ def _selection() -> tuple[Project, date, date]:
         start = date.fromisoformat(request.args.get("from") or project.start_date.isoformat())
         end = date.fromisoformat(request.args.get("to") or project.end_date.isoformat())
     except ValueError:
+        abort(400)
+    if not (day_in_range(start) and day_in_range(end)):
         abort(400)
     return project, start, end
 
@@ -131,7 +134,7 @@ def download():
 @bp.route("/periods", methods=["POST"])
 @permission_required("indicators.lock")
 def period_new():
-    project = db.session.get(Project, request.form.get("project", type=int) or 0)
+    project = db.session.get(Project, request.form.get("project", type=an_id) or 0)
     if project is None:
         flash(_("Choose the project of the period."), "danger")
         return redirect(url_for("indicators.dashboard"))
@@ -139,11 +142,11 @@ def period_new():
         start = date.fromisoformat(request.form.get("start", ""))
         end = date.fromisoformat(request.form.get("end", ""))
         create_period(db.session, project, request.form.get("label", ""), start, end)
-    except ValueError:
-        flash(_("Give the period's first and last day."), "danger")
-    except Problems as problems:
+    except Problems as problems:  # (a ValueError too: caught first)
         db.session.rollback()
         flash(str(problems), "danger")
+    except ValueError:
+        flash(_("Give the period's first and last day."), "danger")
     else:
         db.session.commit()
         flash(_("Period created."), "success")

@@ -1,9 +1,10 @@
 """Forms of the participants area; the values are checked by participants.services."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
+from trainhub.core.bounds import DayField
 from trainhub.core.geography import county_choices
 from trainhub.participants.models import EmploymentStatus, Environment
 
@@ -60,7 +61,7 @@ class DecisionForm(FlaskForm):
 class ConsentForm(FlaskForm):
     """How and when a person consented to the processing of their data, for one project."""
 
-    given_on = DateField(_l("Consent given on"), validators=[InputRequired()])
+    given_on = DayField(_l("Consent given on"), validators=[InputRequired()])
     text_version = StringField(_l("Consent text version"),
                                validators=[InputRequired(), Length(max=40)])
     method = StringField(_l("How it was obtained"), default="signed registration form",

@@ -1,13 +1,12 @@
 """The target-group register: one XLSX row per member of a project, written as a stream."""
 import io
-import tempfile
 from datetime import date
 
-from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from trainhub.core.identifiers import mask_cnp, mask_cnps_in
+from trainhub.core.spreadsheets import xlsx_bytes
 from trainhub.participants.models import Membership, Participant
 from trainhub.programme.models import Project
 
@@ -83,12 +82,6 @@ def _all_rows(db_session: Session, project: Project, *, full_cnp: bool, today: d
 def register_workbook(db_session: Session, project: Project, *, full_cnp: bool,
                       today: date, special_categories: bool = True) -> io.BytesIO:
     """The register as an XLSX file in memory (written row by row, write-only mode)."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("register")
-    for row in register_rows(db_session, project, full_cnp=full_cnp, today=today,
-                             special_categories=special_categories):
-        sheet.append(row)
-    with tempfile.TemporaryFile() as spool:
-        workbook.save(spool)
-        spool.seek(0)
-        return io.BytesIO(spool.read())
+    return io.BytesIO(xlsx_bytes("register", register_rows(
+        db_session, project, full_cnp=full_cnp, today=today,
+        special_categories=special_categories)))

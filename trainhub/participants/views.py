@@ -26,6 +26,7 @@ from trainhub.audit.services import record
 from trainhub.auth.models import Role
 from trainhub.auth.permissions import can, permission_required
 from trainhub.auth.scoping import get_visible_or_404, scoped
+from trainhub.core.bounds import an_id
 from trainhub.core.errors import Problems
 from trainhub.core.geography import county_choices, county_name
 from trainhub.core.identifiers import mask_cnp
@@ -79,7 +80,7 @@ def _helpers() -> dict:
 @permission_required("participants.read")
 def index():
     args = request.args
-    enterprise_id = args.get("enterprise", type=int)
+    enterprise_id = args.get("enterprise", type=an_id)
     stmt = participant_list(
         search=args.get("q", ""), enterprise_id=enterprise_id, employer=args.get("employer", ""),
         county=args.get("county") or None, sex=args.get("sex") or None,
@@ -146,7 +147,7 @@ def _save(participant: Participant | None):
     _form_choices(form)
     if request.method == "GET":
         if participant is None and current_user.role != Role.SME:
-            form.enterprise_id.data = request.args.get("enterprise_id", type=int) or 0
+            form.enterprise_id.data = request.args.get("enterprise_id", type=an_id) or 0
             project = default_project(db.session)
             form.project_id.data = project.id if project else None
         form.isced.data = "" if form.isced.data is None else str(form.isced.data)
@@ -234,7 +235,7 @@ def _accepted_documents(membership: Membership) -> list[dict]:
 @bp.route("/register.xlsx")
 @permission_required("participants.export")
 def register_export():
-    project = db.session.get(Project, request.args.get("project", type=int) or 0) \
+    project = db.session.get(Project, request.args.get("project", type=an_id) or 0) \
         or default_project(db.session)
     if project is None:
         abort(404)

@@ -1,0 +1,150 @@
+"""No export (CSV or XLSX, web or CLI) writes a live formula: every text cell goes through one helper."""
+import ast
+import csv
+import io
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.factories import EnterpriseFactory, MembershipFactory, ProjectFactory, UserFactory
+from tests.indicators.test_computation import member
+from trainhub.core.spreadsheets import csv_text, safe_cell, xlsx_bytes
+from trainhub.demo import seed_call
+from trainhub.extensions import db
+
+PACKAGE = Path(__file__).resolve().parent.parent / "trainhub"
+HELPER = PACKAGE / "core" / "spreadsheets.py"
+HOSTILE = ["=HYPERLINK(\"http://evil\",\"x\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)",
+           "\tTab", "\rReturn"]
+
+
+def _writers_in(path: Path) -> list[str]:
+    """What in `path` creates a csv writer or a spreadsheet workbook for output."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names = {alias.name for alias in node.names}
+            if node.module == "csv" and names & {"writer", "DictWriter"}:
+                found.append(f"line {node.lineno}: from csv import {names}")
+            if node.module.startswith("openpyxl") and "Workbook" in names:
+                found.append(f"line {node.lineno}: from openpyxl import Workbook")
+            if node.module.startswith("xlsxwriter"):
+                found.append(f"line {node.lineno}: xlsxwriter")
+        elif isinstance(node, ast.Import):
+            if any(alias.name.startswith("xlsxwriter") for alias in node.names):
+                found.append(f"line {node.lineno}: import xlsxwriter")
+        elif isinstance(node, ast.Attribute):
+            owner = node.value.id if isinstance(node.value, ast.Name) else ""
+            if node.attr == "Workbook" or (owner, node.attr) in {("csv", "writer"),
+                                                                 ("csv", "DictWriter")}:
+                found.append(f"line {node.lineno}: {owner or '...'}.{node.attr}")
+    return found
+
+
+def test_only_the_spreadsheet_helper_writes_csv_or_workbooks():
+    offenders = {str(path.relative_to(PACKAGE)): found for path in sorted(PACKAGE.rglob("*.py"))
+                 if path != HELPER and (found := _writers_in(path))}
+    assert offenders == {}, "write spreadsheets through trainhub/core/spreadsheets.py"
+    assert _writers_in(HELPER)  # the scan does see a writer where there is one
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_text_that_would_start_a_formula_gets_a_quote(value):
+    assert safe_cell(value) == "'" + value
+    assert next(csv.reader(io.StringIO(csv_text([[value, "x"]]))))[0] == "'" + value
+    cell = load_workbook(io.BytesIO(xlsx_bytes("s", [[value]]))).active["A1"]
+    assert cell.data_type == "s" and cell.value.startswith("'")
+    assert cell.value == "'" + value.replace("\r", "\n")  # XML reads a lone CR back as LF
+
+
+def test_numbers_dates_and_plain_text_are_written_as_they_are():
+    row = [-5, -2.5, Decimal("-7.25"), 0, date(2026, 1, 2), None, "Popescu", "a=b", ""]
+    assert [safe_cell(value) for value in row] == row
+    assert csv_text([row]) == "-5,-2.5,-7.25,0,2026-01-02,,Popescu,a=b,\r\n"
+    cells = list(load_workbook(io.BytesIO(xlsx_bytes("s", [row]))).active.iter_rows())[0]
+    assert [cell.data_type for cell in cells[:4]] == ["n"] * 4
+    assert cells[0].value == -5 and cells[6].value == "Popescu"
+
+
+# --- every export, downloaded with a hostile name ---------------------------------------------
+
+@pytest.fixture
+def hostile(app):
+    """A project whose enterprise and member carry names that would start formulas."""
+    call = seed_call(db.session)
+    project = ProjectFactory(call=call, code="SMIS-77", start_date=date(2026, 1, 1),
+                             end_date=date(2026, 12, 31))
+    firm = EnterpriseFactory(name="=HYPERLINK(\"http://evil\",\"firm\")")
+    membership = MembershipFactory(project=project, participant__enterprise=firm,
+                                   participant__last_name="=1+2", participant__first_name="@SUM(A1)",
+                                   participant__job_title="-3+4", participant__phone="+40721000000")
+    member(project, entry=date(2026, 2, 3), last_name="=CMD()")
+    admin = UserFactory(role="admin")
+    db.session.commit()
+    return project, firm, membership, admin
+
+
+def _cells(data: bytes, sheet: str | None = None) -> list:
+    workbook = load_workbook(io.BytesIO(data))
+    return [cell for row in (workbook[sheet] if sheet else workbook.active).iter_rows()
+            for cell in row]
+
+
+def _assert_no_formula(cells: list) -> None:
+    assert cells, "the workbook is empty"
+    for cell in cells:
+        assert cell.data_type != "f", f"{cell.coordinate} is a formula: {cell.value!r}"
+        if isinstance(cell.value, str):
+            assert not cell.value.startswith(("=", "+", "-", "@", "\t", "\r")), cell.value
+
+
+def test_documents_board_export_neutralises_names(hostile, client, auth):
+    _project, firm, _membership, admin = hostile
+    auth.login(admin.email)
+    rows = list(csv.reader(io.StringIO(
+        client.get("/documents/board/export").get_data(as_text=True).lstrip("\ufeff"))))
+    assert ["'" + firm.name] == [row[2] for row in rows if row[0] == "enterprise"
+                                 and row[2].endswith("\"firm\")")]
+    assert any(row[3] == "'=1+2 @SUM(A1)" for row in rows)
+    assert all(not value.startswith(("=", "+", "@")) for row in rows for value in row)
+    cells = _cells(client.get("/documents/board/export?format=xlsx").data)
+    _assert_no_formula(cells)
+    assert "'" + firm.name in [cell.value for cell in cells]
+    assert any(cell.data_type == "n" for cell in cells)  # the counts stay numbers
+
+
+def test_register_neutralises_names_and_keeps_numbers(hostile, client, auth):
+    project, firm, _membership, admin = hostile
+    auth.login(admin.email)
+    response = client.get(f"/participants/register.xlsx?project={project.id}")
+    assert response.status_code == 200
+    cells = _cells(response.data)
+    _assert_no_formula(cells)
+    rows = list(load_workbook(io.BytesIO(response.data)).active.values)
+    person = dict(zip(rows[0], next(row for row in rows if row[2] == "'=1+2"), strict=True))
+    assert (person["first_name"], person["job_title"], person["phone"],
+            person["enterprise_name"]) == ("'@SUM(A1)", "'-3+4", "'+40721000000", "'" + firm.name)
+    assert isinstance(person["age"], int)
+
+
+def test_indicator_exports_neutralise_names_on_the_web_and_the_cli(hostile, client, auth,
+                                                                   runner, tmp_path):
+    project, _firm, _membership, admin = hostile
+    auth.login(admin.email)
+    response = client.get(f"/indicators/export?project={project.id}&from=2026-01-01"
+                          "&to=2026-06-30&format=xlsx")
+    assert response.status_code == 200
+    cells = _cells(response.data, "participants")
+    _assert_no_formula(cells)
+    assert "'=CMD()" in [cell.value for cell in cells]
+    target = tmp_path / "out.xlsx"
+    result = runner.invoke(args=["indicators", "export", "--project", project.code, "--from",
+                                 "2026-01-01", "--to", "2026-06-30", "--format", "xlsx",
+                                 "--output", str(target)])
+    assert result.exit_code == 0, result.output
+    cells = _cells(target.read_bytes(), "participants")
+    _assert_no_formula(cells)
+    assert "'=CMD()" in [cell.value for cell in cells]
