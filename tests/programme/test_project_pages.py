@@ -59,7 +59,7 @@ def test_a_coordinator_sets_up_a_project_in_the_ui(app, auth, client):
 
 @pytest.mark.parametrize("changes, field_message", [
     ({"end_date": "2026-01-01"}, "Proiectul trebuie să se încheie după ce începe."),
-    ({"end_date": "9999-12-31"}, "Data trebuie să fie între 2000-01-01 și 2100-12-31."),
+    ({"end_date": "9999-12-31"}, "trebuie să fie între 2000-01-01 și 2100-12-31"),
     ({"start_date": "10000-01-01"}, None),
     ({"target_TOTAL": "99999999999999999999999999"}, None),
     ({"target_WOMEN": "-3"}, None),

@@ -1,17 +1,14 @@
 """The attendance register of a cohort (DESIGN §15): people × sessions as XLSX, CSV or PDF."""
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from trainhub.attendance import pdf
 from trainhub.attendance.models import ATTENDED_STATUSES
 from trainhub.attendance.services import Grid
+from trainhub.core.spreadsheets import SafeWorkbook, csv_text
 
 #: one letter per status in the register's cells (the legend says what each means)
 STATUS_CODES = {"present": "P", "late": "I", "excused": "M", "absent": "A"}
@@ -78,32 +75,17 @@ def build(grid: Grid, today: date) -> Register:
 
 def to_csv(register: Register) -> bytes:
     """UTF-8 with a BOM (Excel opens it with the diacritics right), header row first."""
-    stream = io.StringIO()
-    writer = csv.writer(stream, lineterminator="\n")
-    writer.writerow(register.header)
-    writer.writerows(register.rows)
-    writer.writerow(register.totals)
-    return ("\ufeff" + stream.getvalue()).encode()
+    rows = [register.header, *register.rows, register.totals]
+    return ("\ufeff" + csv_text(rows, lineterminator="\n")).encode()
 
 
 def to_xlsx(register: Register) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "prezenta"
-    sheet.append(register.header)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in register.rows:
+    workbook = SafeWorkbook()
+    sheet = workbook.sheet("prezenta")
+    sheet.header(register.header)
+    for row in [*register.rows, register.totals, [], [register.legend]]:
         sheet.append(row)
-    sheet.append(register.totals)
-    for cell in sheet[sheet.max_row]:
-        cell.font = Font(bold=True)
-    sheet.append([])
-    sheet.append([register.legend])
-    sheet.freeze_panes = "B2"
-    stream = io.BytesIO()
-    workbook.save(stream)
-    return stream.getvalue()
+    return workbook.to_bytes()
 
 
 #: sessions per PDF page, so a long course stays readable in landscape A4

@@ -5,6 +5,7 @@ from sqlalchemy import Select, false, select, true
 
 from trainhub.attendance.models import AttendanceMark
 from trainhub.auth.models import Role
+from trainhub.core.bounds import MAX_ID
 from trainhub.courses.models import Cohort, Enrollment, TrainingSession
 from trainhub.documents.models import Document
 from trainhub.enterprises.models import Enterprise
@@ -70,10 +71,6 @@ _SCOPES = {
 }
 
 
-#: the largest primary key an INTEGER column holds (PostgreSQL's 4-byte integer)
-MAX_ID = 2**31 - 1
-
-
 def visible_condition(model, user):
     """The WHERE condition that keeps only the rows of `model` that `user` may see."""
     builder = _SCOPES.get(model, {}).get(user.role)
@@ -93,7 +90,7 @@ def scoped(stmt: Select, model, user) -> Select:
 def get_visible_or_404(model, object_id: int, user):
     """The object with that id if `user` may see it; 404 otherwise (never reveals existence)."""
     if not 0 < object_id <= MAX_ID:
-        abort(404)  # no row has it, and SQLite cannot even compare a number that large
+        abort(404)  # no row has it, and the database cannot even compare a number that large
     obj = db.session.scalar(scoped(select(model).where(model.id == object_id), model, user))
     if obj is None:
         abort(404)

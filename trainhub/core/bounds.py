@@ -8,8 +8,8 @@ from werkzeug.routing import IntegerConverter
 from wtforms import DateField
 from wtforms.validators import ValidationError
 
-#: ids are 64-bit signed integers in the database (SQLite INTEGER, PostgreSQL bigint at most)
-MAX_ID = 2**63 - 1
+#: the largest id an INTEGER primary key holds (PostgreSQL's 4-byte integer; SQLite's are wider)
+MAX_ID = 2**31 - 1
 
 
 def _regex_up_to(limit: int) -> str:

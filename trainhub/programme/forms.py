@@ -5,7 +5,6 @@ from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     DecimalField,
     IntegerField,
     SelectField,
@@ -23,6 +22,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from trainhub.core.bounds import DayField
 from trainhub.core.geography import NUTS2_REGIONS
 from trainhub.indicators.services import TARGET_CODES, TARGET_LABELS
 from trainhub.programme.presets import PRESETS
@@ -64,8 +64,8 @@ class ProjectForm(FlaskForm):
     beneficiary = StringField(_l("Beneficiary"), validators=[Length(max=300)])
     partners = TextAreaField(_l("Partners"), validators=[Length(max=15000)],
                              description=_l("One partner per line."))
-    start_date = DateField(_l("Start date"), validators=[InputRequired()])
-    end_date = DateField(_l("End date"), validators=[InputRequired()])
+    start_date = DayField(_l("Start date"), validators=[InputRequired()])
+    end_date = DayField(_l("End date"), validators=[InputRequired()])
     regions = SelectMultipleField(_l("Eligible regions (NUTS2)"),
                                   choices=[(code, f"{code} {name}")
                                            for code, name in NUTS2_REGIONS.items()],

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from trainhub.audit.services import record
 from trainhub.auth.models import Role
-from trainhub.auth.scoping import MAX_ID, visible_condition
+from trainhub.auth.scoping import visible_condition
+from trainhub.core.bounds import DAY_OUT_OF_RANGE, MAX_ID, day_in_range
 from trainhub.core.errors import Problems
 from trainhub.courses.models import Cohort, TrainingSession
 from trainhub.documents.models import Document, DocumentStatus
@@ -160,9 +161,6 @@ def project_for_import(db_session, code: str, call_code: str, *, create: bool) -
 
 # --- calls and projects set up in the UI ------------------------------------------------------
 
-#: the dates a project may have: wide enough for any real programme, narrow enough that
-#: periods, retention dates and date arithmetic never overflow
-EARLIEST_DATE, LATEST_DATE = date(2000, 1, 1), date(2100, 12, 31)
 #: the largest target a project may promise for one indicator
 MAX_TARGET = 1_000_000
 #: the most reporting periods a project may have
@@ -405,9 +403,8 @@ def save_project(db_session, project: Project | None, data: ProjectData, *,
         day = getattr(data, name)
         if day is None:
             fields[name] = [_l("Give a date.")]
-        elif not EARLIEST_DATE <= day <= LATEST_DATE:
-            fields[name] = [_l("The date must be between %(first)s and %(last)s.",
-                               first=EARLIEST_DATE.isoformat(), last=LATEST_DATE.isoformat())]
+        elif not day_in_range(day):
+            fields[name] = [DAY_OUT_OF_RANGE]
     if not fields.get("start_date") and not fields.get("end_date") and (
             data.end_date <= data.start_date):
         fields["end_date"] = [_l("The project must end after it starts.")]
