@@ -13,7 +13,12 @@ from sqlalchemy.orm import Session
 
 from trainhub.core.models import apply_values
 from trainhub.enterprises.models import Enterprise
-from trainhub.enterprises.services import ENTERPRISE_ALIASES, clean_enterprise, refresh_employees
+from trainhub.enterprises.services import (
+    ENTERPRISE_ALIASES,
+    clean_enterprise,
+    lei_to_eur,
+    refresh_employees,
+)
 from trainhub.imports.services import (
     CellError,
     ImportFailed,
@@ -241,6 +246,8 @@ class Importer:
     run: Callable
     aliases: dict
     workbook: bool = False
+    #: the identifier column: a row without it that reads as a total is skipped
+    key: str | None = None
 
 
 def importers() -> dict[str, Importer]:
@@ -248,26 +255,31 @@ def importers() -> dict[str, Importer]:
     from trainhub.imports.workbook import import_workbook
 
     return {
-        "enterprises": Importer(import_enterprises, ENTERPRISE_ALIASES),
-        "participants": Importer(import_participants, PARTICIPANT_ALIASES),
-        "attendance": Importer(import_attendance, ATTENDANCE_ALIASES),
+        "enterprises": Importer(import_enterprises, ENTERPRISE_ALIASES, key="cui"),
+        "participants": Importer(import_participants, PARTICIPANT_ALIASES, key="cnp"),
+        "attendance": Importer(import_attendance, ATTENDANCE_ALIASES, key="cnp"),
         "workbook": Importer(import_workbook, {}, workbook=True),
     }
 
 
 def run_import(db_session: Session, kind: str, content: bytes, project: Project, *,
                user_id: int | None, sheet: str | None = None, partial: bool = False,
-               dry_run: bool = False) -> ImportReport:
-    """Read `content` and run the importer of `kind`: the one entry of the CLI and the web."""
+               dry_run: bool = False, fiscal_year: int | None = None) -> ImportReport:
+    """Read `content` and run the importer of `kind`: the one entry of the CLI and the web.
+
+    Amounts in lei are converted at the EUR/RON rate of `fiscal_year` (default: last year).
+    """
     importer = importers()[kind]
     if importer.workbook:
         report = importer.run(db_session, project, content, user_id=user_id, partial=partial,
-                              dry_run=dry_run)
+                              dry_run=dry_run, fiscal_year=fiscal_year)
     else:
-        table = read_table(content, sheet=sheet, aliases=importer.aliases)
+        table = read_table(content, sheet=sheet, aliases=importer.aliases, key=importer.key)
+        rate = lei_to_eur(db_session, table, fiscal_year) if kind == "enterprises" else None
         report = importer.run(db_session, project, table, user_id=user_id, partial=partial,
                               dry_run=dry_run)
-        report.rows = len(table.rows)
+        report.read_from(table)
+        report.lei_rate = rate
     return report
 
 

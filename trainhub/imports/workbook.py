@@ -16,14 +16,14 @@ from trainhub.core.cleaning import Cleaned, bounded_text, whole_number
 from trainhub.courses.models import (
     Cohort,
     Course,
-    CourseCategory,
     Enrollment,
     EnrollmentStatus,
     TrainingSession,
     session_hours,
 )
+from trainhub.courses.services import course_category
 from trainhub.enterprises.models import Enterprise
-from trainhub.enterprises.services import ENTERPRISE_ALIASES
+from trainhub.enterprises.services import ENTERPRISE_ALIASES, lei_to_eur
 from trainhub.imports.importers import (
     CHUNK,
     NEW,
@@ -80,7 +80,7 @@ def _courses(db_session: Session, table: Table, report: ImportReport) -> None:
     for number, row in table.rows:
         cleaned = Cleaned()
         cleaned.take(row, "code", lambda v: bounded_text(40)(v).upper(), required=True)
-        cleaned.take(row, "category", parse_choice({c.value for c in CourseCategory}), required=True)
+        cleaned.take(row, "category", course_category, required=True)
         cleaned.take(row, "title", bounded_text(300), required=True)
         cleaned.take(row, "planned_hours", _hours, required=True)
         if _errors(report, table, number, cleaned) or duplicate_key(
@@ -220,10 +220,11 @@ def _merge(total: ImportReport, part: ImportReport) -> None:
 
 def import_workbook(db_session: Session, project: Project, content: bytes, *,
                     user_id: int | None, partial: bool = False,
-                    dry_run: bool = False) -> ImportReport:
+                    dry_run: bool = False, fiscal_year: int | None = None) -> ImportReport:
     """Every sheet of a project workbook, all or nothing (valid rows only with `partial`)."""
     tables = read_workbook(content, SHEETS)
-    report = ImportReport(rows=sum(len(table.rows) for table in tables.values()))
+    report = ImportReport(lei_rate=lei_to_eur(db_session, tables.get("enterprises"), fiscal_year))
+    report.read_from(*tables.values())
     steps = [
         ("enterprises", lambda t: import_enterprises(db_session, project, t, user_id=user_id,
                                                      partial=True, commit=False)),
