@@ -318,7 +318,7 @@ ATTENDANCE_ALIASES = synonyms({
     "cohort_code": ["grupa", "cod grupă", "grupă", "cod grupa", "cohort", "group"],
     "date": ["data", "data sesiunii", "ziua", "data cursului", "session date"],
     "cnp": ["cod numeric personal", "cnp cursant", "cnp participant"],
-    "status": ["prezent", "prezență", "prezenta", "prezent da/nu", "stare", "semnătură",
+    "status": ["prezent", "prezență", "prezenta", "prezent da/nu", "stare",
                "attendance", "present"],
     "hours": ["ore", "nr. ore", "număr ore", "ore prezență", "ore efectuate", "hours attended"],
     "remark": ["observații", "observatii", "mențiuni", "motiv", "remarks", "notes"],
