@@ -145,6 +145,9 @@ def _says_lei(header: object) -> bool:
     return bool({"lei", "ron"} & set(fold(header).split()))
 
 
+_NUMBER_LIKE = re.compile(r"[-+]?[\d.,\s]+")
+
+
 def _is_footer(row: dict[str, object], values, key: str | None) -> bool:
     """A total row: no identifier, and a "total" label, a formula or numbers only."""
     if key is not None and text(row.get(key)):
@@ -153,7 +156,9 @@ def _is_footer(row: dict[str, object], values, key: str | None) -> bool:
     if any(isinstance(value, str) and (fold(value).startswith("total")
                                         or value.strip().startswith("=")) for value in cells):
         return True
-    return key is not None and all(isinstance(value, int | float | Decimal) for value in cells)
+    return key is not None and all(isinstance(value, int | float | Decimal)
+                                   or _NUMBER_LIKE.fullmatch(str(value).strip())
+                                   for value in cells)
 
 
 def _rows_to_table(sheet: str, rows: Iterator[tuple], aliases: dict[str, str],
