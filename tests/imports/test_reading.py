@@ -170,3 +170,16 @@ def test_a_workbook_names_course_categories_by_their_labels(app, tmp_path):
     message = next(str(e) for e in report.errors if e.column == "category")
     assert "'Basket weaving' is not a course category" in message
     assert "CNC programming" in message and "cnc_programming" not in message
+
+
+def test_refusals_read_in_romanian_for_a_romanian_user(app):
+    from flask_babel import force_locale
+
+    with force_locale("ro"):
+        with pytest.raises(CellError) as refused:
+            parse_date("31.02.2026")
+        assert str(refused.value) == ("„31.02.2026” nu este o dată (ZZ.LL.AAAA, ZZ/LL/AAAA sau"
+                                      " AAAA-LL-ZZ)")
+        table = read_table(b"cnp,nume,coloana mea\n", aliases=PARTICIPANT_ALIASES)
+        assert str(table.not_imported[0]) == (
+            "csv: coloana „coloana mea” nu se importă: niciun câmp nu are acest nume")
