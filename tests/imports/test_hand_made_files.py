@@ -177,3 +177,29 @@ def test_own_format_files_import_as_before(runner, tmp_path, project):
     person = db.session.scalar(select(Participant))
     assert (person.county, person.isced, person.employment_status, person.disability) == (
         "RO-CJ", 3, "long_term_unemployed", False)
+
+
+def test_the_web_preview_lists_columns_not_imported_skipped_rows_and_the_rate(app, client, auth,
+                                                                              project):
+    import io
+
+    from tests.factories import UserFactory
+
+    coordinator = UserFactory(role="coordinator", locale="ro")
+    db.session.commit()
+    auth.login(coordinator.email)
+    response = auth.post("/imports/", {"kind": "enterprises", "project_id": str(project.id),
+                                       "fiscal_year": "2024",
+                                       "file": (io.BytesIO(firms_xlsx()), "firme.xlsx")},
+                         content_type="multipart/form-data")
+    assert response.status_code == 302
+    preview = client.get(response.location).get_data(as_text=True)
+    assert "Coloane care nu se importă" in preview
+    assert "Firme: coloana „Observații” nu se importă" in preview
+    assert "1 rând de total a fost lăsat deoparte." in preview
+    assert "la 4.9746 lei pentru un euro, cursul mediu al anului 2024" in preview
+    assert db.session.scalars(select(Enterprise)).all() == []
+    assert auth.post(response.location + "/confirm").status_code == 302
+    db.session.expire_all()
+    assert db.session.scalar(select(Enterprise.turnover_eur).where(
+        Enterprise.cui == FIRMS[0].cui)) == Decimal("251276.59")
