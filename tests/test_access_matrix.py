@@ -144,6 +144,9 @@ ACCESS = {
     ("GET", "programme.calls"): only("admin", "coordinator"),
     ("GET", "programme.rules"): only("admin", "coordinator"),
     ("POST", "programme.save_rules"): only("admin"),
+    ("GET", "programme.rates"): only("admin", "coordinator"),
+    # an empty form is refused (422) once the admin is let in
+    ("POST", "programme.save_rate"): only("admin") | {"admin": "refused"},
     ("GET", "indicators.dashboard"): only("admin", "coordinator", "authority"),
     ("GET", "indicators.cell"): only("admin", "coordinator", "authority"),
     ("GET", "indicators.download"): only("admin", "coordinator", "authority"),

@@ -7,7 +7,7 @@ Create Date: 2026-11-30 07:30:00
 import sqlalchemy as sa
 from alembic import op
 
-from trainhub.enterprises.models import NBR_ANNUAL_AVERAGES
+from trainhub.enterprises.models import seed_rates
 
 # revision identifiers, used by Alembic.
 revision = '0010'
@@ -17,7 +17,7 @@ depends_on = None
 
 
 def upgrade():
-    rates = op.create_table(
+    op.create_table(
         'eur_ron_rates',
         sa.Column('year', sa.Integer(), autoincrement=False, nullable=False),
         sa.Column('ron_per_eur', sa.Numeric(precision=8, scale=4), nullable=False),
@@ -26,8 +26,8 @@ def upgrade():
                            name=op.f('ck_eur_ron_rates_year_plausible')),
         sa.PrimaryKeyConstraint('year', name=op.f('pk_eur_ron_rates')),
     )
-    op.bulk_insert(rates, [{'year': year, 'ron_per_eur': rate}
-                           for year, rate in NBR_ANNUAL_AVERAGES.items()])
+    # the published rates come from the code that defines the table, as `create_all` has them
+    seed_rates(op.get_bind())
 
 
 def downgrade():

@@ -131,8 +131,12 @@ class EurRonRate(db.Model):
     ron_per_eur: Mapped[Decimal] = mapped_column(Numeric(8, 4))
 
 
+def seed_rates(connection) -> None:
+    """Record the published rates (the migration, `create_all` and emptied test databases)."""
+    connection.execute(EurRonRate.__table__.insert(), [
+        {"year": year, "ron_per_eur": rate} for year, rate in NBR_ANNUAL_AVERAGES.items()])
+
+
 @event.listens_for(EurRonRate.__table__, "after_create")
-def _seed_rates(target, connection, **_kw) -> None:
-    """A table made by `create_all` starts with the published rates, as the migration does."""
-    connection.execute(target.insert(), [{"year": year, "ron_per_eur": rate}
-                                         for year, rate in NBR_ANNUAL_AVERAGES.items()])
+def _seed_new_table(_target, connection, **_kw) -> None:
+    seed_rates(connection)

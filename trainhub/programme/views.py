@@ -1,11 +1,17 @@
-"""Admin pages of the programme: calls and their eligibility rule parameters."""
+"""Admin pages of the programme: calls, their eligibility rule parameters, EUR/RON rates."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from sqlalchemy import select
+from wtforms import IntegerField, StringField
+from wtforms.validators import DataRequired
 
 from trainhub.auth.permissions import permission_required
 from trainhub.core.errors import Problems
+from trainhub.enterprises.models import EurRonRate
+from trainhub.enterprises.services import set_rate
 from trainhub.extensions import db
 from trainhub.participants.eligibility import SEVERITIES
 from trainhub.programme.models import Call, Project
@@ -52,3 +58,34 @@ def _refresh_call(call: Call) -> None:
     memberships = db.session.scalars(select(Membership).join(Project)
                                      .where(Project.call_id == call.id)).all()
     refresh(db.session, list(memberships))
+
+
+class RateForm(FlaskForm):
+    year = IntegerField(_l("Financial year"), validators=[DataRequired()])
+    rate = StringField(_l("Lei for one euro (annual average)"), validators=[DataRequired()])
+
+
+@bp.route("/rates", methods=["GET"])
+@permission_required("calls.read")
+def rates(form=None, problems=None):
+    """The annual average EUR/RON rates that convert amounts in lei in imported files."""
+    return render_template("programme/rates.html", form=form or RateForm(), problems=problems or [],
+                           rates=db.session.scalars(select(EurRonRate)
+                                                    .order_by(EurRonRate.year.desc())).all())
+
+
+@bp.route("/rates", methods=["POST"])
+@permission_required("calls.write")
+def save_rate():
+    form = RateForm()
+    if not form.validate_on_submit():
+        return rates(form=form), 422
+    try:
+        row = set_rate(db.session, form.year.data, form.rate.data)
+    except Problems as problems:
+        db.session.rollback()
+        return rates(form=form, problems=problems.problems), 422
+    db.session.commit()
+    flash(_("The EUR/RON rate of %(year)s is now %(rate)s lei.", year=row.year,
+            rate=row.ron_per_eur), "success")
+    return redirect(url_for("programme.rates"))
