@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
+from itertools import chain
 
 from flask_babel import lazy_gettext as _l
 from openpyxl import load_workbook
@@ -189,7 +190,7 @@ def _rows_to_table(sheet: str, rows: Iterator[tuple], aliases: dict[str, str],
     table = Table(sheet, columns, not_imported=not_imported, lei_columns=lei, header_row=at + 1)
     empty_run = 0
     numbered = enumerate(head[at + 1:], start=at + 2)
-    for number, values in _chain(numbered, enumerate(rows, start=len(head) + 1)):
+    for number, values in chain(numbered, enumerate(rows, start=len(head) + 1)):
         values = tuple(_unescape(value) for value in values)
         if _is_empty(values):
             empty_run += 1
@@ -206,11 +207,6 @@ def _rows_to_table(sheet: str, rows: Iterator[tuple], aliases: dict[str, str],
                                    " into smaller files", sheet=sheet, limit=f"{max_rows:,}")])
         table.rows.append((number, row))
     return table
-
-
-def _chain(*iterables):
-    for iterable in iterables:
-        yield from iterable
 
 
 def _decode(content: bytes) -> str:
