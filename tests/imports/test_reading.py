@@ -183,3 +183,17 @@ def test_refusals_read_in_romanian_for_a_romanian_user(app):
         table = read_table(b"cnp,nume,coloana mea\n", aliases=PARTICIPANT_ALIASES)
         assert str(table.not_imported[0]) == (
             "csv: coloana „coloana mea” nu se importă: niciun câmp nu are acest nume")
+
+
+def test_a_workbook_sheet_reports_its_unknown_columns(app, tmp_path):
+    project = ProjectFactory(code="SMIS-8")
+    db.session.commit()
+
+    def extra_column(sheets):
+        sheets["courses"][0].append("Observații")
+        sheets["courses"][1].append("de revăzut")
+
+    path = build(tmp_path / "extra.xlsx", extra_column)
+    report = run_import(db.session, "workbook", path.read_bytes(), project, user_id=None)
+    assert report.written, report.errors
+    assert [(c.sheet, c.column) for c in report.not_imported] == [("courses", "Observații")]

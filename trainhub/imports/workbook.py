@@ -47,6 +47,7 @@ from trainhub.imports.services import (
     parse_time,
     read_workbook,
     require_columns,
+    synonyms,
     text,
 )
 from trainhub.participants.locks import lock_people, takes_row_locks
@@ -55,8 +56,22 @@ from trainhub.participants.services import PARTICIPANT_ALIASES
 from trainhub.programme.models import Project
 
 SHEETS = {
-    "enterprises": ENTERPRISE_ALIASES, "participants": PARTICIPANT_ALIASES, "courses": {},
-    "cohorts": {}, "sessions": {}, "enrollments": {}, "attendance": ATTENDANCE_ALIASES,
+    "enterprises": ENTERPRISE_ALIASES, "participants": PARTICIPANT_ALIASES,
+    "courses": synonyms({"code": ["cod", "cod curs"], "category": ["categorie", "categoria"],
+                         "title": ["titlu", "denumire", "denumire curs"],
+                         "planned_hours": ["ore planificate", "nr. ore", "număr ore", "ore"]}),
+    "cohorts": synonyms({"code": ["cod", "grupa", "cod grupă"],
+                         "course_code": ["cod curs", "curs"],
+                         "capacity": ["capacitate", "locuri", "nr. locuri"],
+                         "trainer_email": ["e-mail formator", "email formator", "formator"]}),
+    "sessions": synonyms({"cohort_code": ["grupa", "cod grupă"], "date": ["data"],
+                          "start": ["ora început", "început", "de la"],
+                          "end": ["ora sfârșit", "sfârșit", "până la"]}),
+    "enrollments": synonyms({"cohort_code": ["grupa", "cod grupă"], "cnp": [],
+                             "enrolled_on": ["data înscrierii", "înscris la"],
+                             "status": ["stare", "statut"],
+                             "withdrawn_on": ["data retragerii", "retras la"]}),
+    "attendance": ATTENDANCE_ALIASES,
 }
 
 
