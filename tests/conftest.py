@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from config import TestingConfig
 from trainhub import create_app
+from trainhub.enterprises.models import seed_rates
 from trainhub.extensions import db
 
 ON_POSTGRES = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
@@ -46,6 +47,7 @@ def _empty_database() -> None:
     else:
         for table in tables:
             db.session.execute(text(f"DELETE FROM {table}"))
+    seed_rates(db.session.connection())  # reference data every test starts with
     db.session.commit()
 
 

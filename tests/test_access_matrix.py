@@ -163,6 +163,9 @@ ACCESS = {
     ("GET", "programme.project_edit"): only("admin", "coordinator"),
     ("POST", "programme.project_edit"): only("admin", "coordinator")
     | {"admin": "refused", "coordinator": "refused"},
+    ("GET", "programme.rates"): only("admin", "coordinator"),
+    # an empty form is refused (422) once the admin is let in
+    ("POST", "programme.save_rate"): only("admin") | {"admin": "refused"},
     ("GET", "indicators.dashboard"): only("admin", "coordinator", "authority"),
     ("GET", "indicators.cell"): only("admin", "coordinator", "authority"),
     ("GET", "indicators.download"): only("admin", "coordinator", "authority"),

@@ -1,4 +1,4 @@
-"""`flask` commands: create-user, demo, import, reminders, scheduler (DESIGN §10)."""
+"""`flask` commands: create-user, demo, import, rates, reminders, scheduler (DESIGN §10)."""
 import click
 from flask import Flask
 from flask.cli import with_appcontext
@@ -75,9 +75,11 @@ def _default_lang() -> str:
               help="Apply the rows that move a person to another employer (else a warning).")
 @click.option("--lang", type=click.Choice(["ro", "en"]), default=_default_lang,
               help="Language of the report (default: from LANG).")
+@click.option("--fiscal-year", type=click.IntRange(1990, 2100), default=None,
+              help="Financial year of amounts in lei, for the EUR/RON rate (default: last year).")
 @with_appcontext
 def import_command(kind, file, project_code, call_code, sheet, partial, dry_run,
-                   allow_employer_change, lang):
+                   allow_employer_change, lang, fiscal_year):
     """Import a CSV/XLSX file (DESIGN §9): every bad row is reported as sheet:row: column."""
     from pathlib import Path
 
@@ -85,7 +87,7 @@ def import_command(kind, file, project_code, call_code, sheet, partial, dry_run,
     from flask_babel import gettext as _
 
     from trainhub.imports.importers import run_import, summary
-    from trainhub.imports.services import ImportFailed
+    from trainhub.imports.services import MAX_FILE_BYTES, ImportFailed
     from trainhub.programme.services import project_for_import
 
     project = project_for_import(db.session, project_code, call_code,
@@ -93,17 +95,27 @@ def import_command(kind, file, project_code, call_code, sheet, partial, dry_run,
     if project is None:
         raise click.ClickException(f"no project with code {project_code}")
     with force_locale(lang):
+        if Path(file).stat().st_size > MAX_FILE_BYTES:  # refused before it is read into memory
+            raise click.ClickException(_("the file is larger than %(limit)s MB; split it into "
+                                         "smaller files", limit=MAX_FILE_BYTES // 2**20))
         try:
             with acting_as(None):
                 report = run_import(db.session, kind, Path(file).read_bytes(), project,
                                     user_id=None, sheet=sheet, partial=partial, dry_run=dry_run,
-                                    allow_employer_change=allow_employer_change)
+                                    allow_employer_change=allow_employer_change,
+                                    fiscal_year=fiscal_year)
         except ImportFailed as failure:
             raise click.ClickException(str(failure)) from None
         for error in report.errors:
             click.echo(str(error), err=True)
         for warning in report.employer_changes:
             click.echo(_("warning: %(message)s", message=str(warning)), err=True)
+        for column in report.not_imported:
+            click.echo(str(column))
+        if report.lei_rate:
+            year, rate = report.lei_rate
+            click.echo(_("amounts in lei converted to EUR at %(rate)s lei/EUR, the average rate "
+                         "of %(year)s", rate=rate, year=year))
         line = summary(report)
         if not report.written:
             line = _("%(summary)s - nothing was written", summary=line)
@@ -214,6 +226,42 @@ def reminders_send_command(dry_run):
         raise SystemExit(1)
 
 
+@click.group("rates")
+def rates_group():
+    """Annual average EUR/RON rates that convert amounts in lei (DESIGN §13)."""
+
+
+@rates_group.command("list")
+@with_appcontext
+def rates_list_command():
+    """Print the recorded rates, one year a line."""
+    from sqlalchemy import select
+
+    from trainhub.enterprises.models import EurRonRate
+
+    for rate in db.session.scalars(select(EurRonRate).order_by(EurRonRate.year)):
+        click.echo(f"{rate.year} {rate.ron_per_eur}")
+
+
+@rates_group.command("set")
+@click.argument("year", type=int)
+@click.argument("rate")
+@with_appcontext
+def rates_set_command(year, rate):
+    """Record or correct a year's average rate (lei for one euro, e.g. 4.9746)."""
+    from trainhub.core.errors import Problems
+    from trainhub.enterprises.services import set_rate
+
+    try:
+        with acting_as(None):
+            row = set_rate(db.session, year, rate)
+            db.session.commit()
+    except Problems as problems:
+        db.session.rollback()
+        raise click.ClickException(str(problems)) from None
+    click.echo(f"{row.year} {row.ron_per_eur}")
+
+
 @click.command("scheduler")
 @with_appcontext
 def scheduler_command():
@@ -242,5 +290,5 @@ def scheduler_command():
 
 def register_cli(app: Flask) -> None:
     for command in (create_user_command, demo_command, import_command, indicators_group,
-                    reminders_group, scheduler_command):
+                    rates_group, reminders_group, scheduler_command):
         app.cli.add_command(command)

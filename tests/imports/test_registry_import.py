@@ -101,8 +101,10 @@ def test_every_bad_row_is_listed_and_nothing_is_written(project):
         person(valid_cnp(), "12345678"),
     ), project, user_id=None)
     assert [str(e) for e in report.errors] == [
-        "csv:3: county: 'Atlantis' is not a Romanian county",
-        "csv:4: isced: 9 is not between 0 and 8",
+        "csv:3: county: 'Atlantis' is not a Romanian county (a name such as Argeș, a plate code"
+        " such as AG or an ISO code such as RO-AG)",
+        "csv:4: isced: '9' is not an ISCED level (0 to 8, or primar, gimnaziu, liceu, postliceal,"
+        " licență, master, doctorat)",
         "csv:5: cnp: same CNP as row 2",
         "csv:6: enterprise_cui: CUI check digit is wrong",
     ]
@@ -203,7 +205,8 @@ def test_one_bad_row_in_any_sheet_leaves_the_database_unchanged(project, tmp_pat
     path = build(tmp_path / "bad.xlsx", break_attendance)
     report = run_import(db.session, "workbook", path.read_bytes(), project, user_id=None)
     assert [str(e) for e in report.errors] == [
-        "attendance:2: status: 'sleeping' is not one of absent, excused, late, present"
+        "attendance:2: status: 'sleeping' is not accepted here (accepted: DA, NU, prezent, absent,"
+        " motivat, întârziat, P, A, M, I)"
     ] or report.errors[0].sheet == "attendance"
     assert not report.written and counts() == (0, 0, 0)
     fixed = run_import(db.session, "workbook", WORKBOOK.read_bytes(), project, user_id=None)

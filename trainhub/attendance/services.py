@@ -33,8 +33,11 @@ from trainhub.imports.services import (
     ImportReport,
     RowError,
     Table,
+    fold,
     parse_date,
+    parse_vocabulary,
     require_columns,
+    synonyms,
     text,
 )
 from trainhub.participants.locks import lock_enrollments
@@ -555,8 +558,42 @@ def check_in(db_session: Session, session: TrainingSession, code: str, cnp_tail:
 
 
 ATTENDANCE_COLUMNS = ["cohort_code", "date", "cnp", "status", "hours", "remark"]
-ATTENDANCE_ALIASES = {"grupa": "cohort_code", "cod_grupa": "cohort_code", "data": "date",
-                      "stare": "status", "ore": "hours", "observatii": "remark"}
+#: every column under its Romanian and English names (DESIGN §13 "Synonyms")
+ATTENDANCE_ALIASES = synonyms({
+    "cohort_code": ["grupa", "cod grupă", "grupă", "cod grupa", "cohort", "group"],
+    "date": ["data", "data sesiunii", "ziua", "data cursului", "session date"],
+    "cnp": ["cod numeric personal", "cnp cursant", "cnp participant"],
+    "status": ["prezent", "prezență", "prezenta", "prezent da/nu", "stare",
+               "attendance", "present"],
+    "hours": ["ore", "nr. ore", "număr ore", "ore prezență", "ore efectuate", "hours attended"],
+    "remark": ["observații", "observatii", "mențiuni", "motiv", "remarks", "notes"],
+    "last_name": ["nume", "nume de familie"],
+    "first_name": ["prenume"],
+})
+#: what a sign-in list says about a person, ro + en (DESIGN §13 "Values")
+_MARK_WORDS = {
+    "present": MarkStatus.PRESENT, "prezent": MarkStatus.PRESENT, "da": MarkStatus.PRESENT,
+    "p": MarkStatus.PRESENT, "x": MarkStatus.PRESENT, "yes": MarkStatus.PRESENT,
+    "prezenta": MarkStatus.PRESENT, "1": MarkStatus.PRESENT,
+    "absent": MarkStatus.ABSENT, "absenta": MarkStatus.ABSENT, "nu": MarkStatus.ABSENT,
+    "a": MarkStatus.ABSENT, "no": MarkStatus.ABSENT, "0": MarkStatus.ABSENT,
+    "excused": MarkStatus.EXCUSED, "motivat": MarkStatus.EXCUSED, "motivata": MarkStatus.EXCUSED,
+    "absent motivat": MarkStatus.EXCUSED, "absenta motivata": MarkStatus.EXCUSED,
+    "m": MarkStatus.EXCUSED,
+    "late": MarkStatus.LATE, "intarziat": MarkStatus.LATE, "intarziata": MarkStatus.LATE,
+    "i": MarkStatus.LATE, "intarziere": MarkStatus.LATE,
+}
+_mark_word = parse_vocabulary({word: status.value for word, status in _MARK_WORDS.items()},
+                              "DA, NU, prezent, absent, motivat, întârziat, P, A, M, I")
+
+
+def mark_status(value: object, remark: object = None) -> str:
+    """The status a sign-in list's cell means: DA/prezent/P, NU/absent/A, motivat/M (also
+    "motivat - concediu medical"), întârziat/I; NU with a remark saying "motivat" is excused."""
+    status = _mark_word(value)
+    if status == MarkStatus.ABSENT and "motivat" in fold(text(remark)):
+        return MarkStatus.EXCUSED.value
+    return status
 
 
 def import_attendance(db_session: Session, project: Project, table: Table, *, user_id: int | None,
@@ -605,11 +642,10 @@ def import_attendance(db_session: Session, project: Project, table: Table, *, us
         except InvalidIdentifier as problem:
             error("cnp", problem)
             cnp = None
-        status = text(row.get("status")).lower()
-        if status not in set(MarkStatus):
-            error("status", _l("%(value)s is not one of: %(choices)s",
-                               value=as_typed(row.get("status")),
-                               choices=", ".join(choice.value for choice in MarkStatus)))
+        try:
+            status = mark_status(row.get("status"), row.get("remark"))
+        except CellError as problem:
+            error("status", problem)
         if len(report.errors) > errors_before:
             continue
         day_sessions = sessions.get((cohort.id, day), [])

@@ -3,6 +3,7 @@
 Forms and imports share these, so the web and the files refuse the same values with the
 same message.
 """
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -10,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from trainhub.core.geography import county_code
 from trainhub.core.identifiers import InvalidIdentifier, normalise_cnp, normalise_cui
-from trainhub.imports.services import CellError, text
+from trainhub.imports.services import CellError, fold, text
 
 
 @dataclass
@@ -62,13 +63,19 @@ def bounded_text(limit: int) -> Callable[[object], str]:
 def whole_number(low: int, high: int | None = None) -> Callable[[object], int]:
     def parse(value: object) -> int:
         raw = text(value)
+        digits = raw.replace("\u00a0", "").replace(" ", "")
+        if re.fullmatch(r"\d{1,3}(\.\d{3})+", digits):  # 1.250 employees: digit groups
+            digits = digits.replace(".", "")
         try:
-            number = int(raw)
+            number = int(digits) if len(digits) <= 20 else None
         except ValueError:
-            raise CellError(f"{raw!r} is not a whole number") from None
+            number = None
+        if number is None:
+            raise CellError(_l("'%(value)s' is not a whole number", value=raw))
         if number < low or (high is not None and number > high):
-            raise CellError(f"{number} is not between {low} and {high}" if high is not None
-                            else f"{number} is below {low}")
+            raise CellError(_l("%(number)s is not between %(low)s and %(high)s", number=number,
+                               low=low, high=high) if high is not None
+                            else _l("%(number)s is below %(low)s", number=number, low=low))
         return number
 
     return parse
@@ -78,7 +85,7 @@ def email_address(value: object) -> str:
     cleaned = text(value).lower()
     local, at, domain = cleaned.partition("@")
     if not at or not local or "." not in domain or " " in cleaned or len(cleaned) > 254:
-        raise CellError(f"{cleaned!r} is not an e-mail address")
+        raise CellError(_l("'%(value)s' is not an e-mail address", value=text(value)))
     return cleaned
 
 
@@ -96,8 +103,21 @@ def cui(value: object) -> str:
         raise CellError(str(problem)) from None
 
 
+#: words before a county's name in hand-made files ("jud. Argeș", "Județul Cluj")
+_COUNTY_PREFIXES = ("judetul", "judet", "jud", "municipiul", "mun", "county", "orasul")
+
+
 def county(value: object) -> str:
-    iso = county_code(text(value))
+    """ISO code of a county by name (diacritics optional), plate or ISO code, also after
+    "jud."/"județul"/"municipiul"; "București, sector 3" and "Sector 3" are București."""
+    raw = text(value)
+    words = fold(raw.split(",")[0]).split()
+    while words and words[0] in _COUNTY_PREFIXES:
+        words = words[1:]
+    iso = county_code(raw) or county_code(" ".join(words))
+    if iso is None and words[:1] == ["sector"]:
+        iso = "RO-B"
     if iso is None:
-        raise CellError(f"{text(value)!r} is not a Romanian county")
+        raise CellError(_l("'%(value)s' is not a Romanian county (a name such as Argeș, a plate"
+                           " code such as AG or an ISO code such as RO-AG)", value=raw))
     return iso

@@ -22,6 +22,7 @@ from trainhub.courses.models import (
     session_hours,
 )
 from trainhub.documents.services import missing_documents
+from trainhub.imports.services import CellError, fold, text
 from trainhub.participants.models import Eligibility, Membership
 from trainhub.programme.models import Project
 
@@ -40,6 +41,23 @@ CATEGORY_LABELS = {
     CourseCategory.ERP: _l("ERP"),
     CourseCategory.CAD: _l("CAD applications"),
 }
+
+
+def course_category(value: object) -> str:
+    """A course category (DESIGN §4) named by its slug or by its label in Romanian or English
+    ("CNC programming", "Programare CNC", "cnc_programming"); a refusal lists the labels."""
+    from flask_babel import force_locale
+
+    raw = text(value)
+    spellings = {fold(category.value): category.value for category in CourseCategory}
+    for locale in ("en", "ro"):
+        with force_locale(locale):
+            spellings.update({fold(str(label)): category.value
+                              for category, label in CATEGORY_LABELS.items()})
+    if fold(raw) in spellings:
+        return spellings[fold(raw)]
+    raise CellError(_l("'%(value)s' is not a course category (accepted: %(accepted)s)",
+                       value=raw, accepted="; ".join(str(label) for label in CATEGORY_LABELS.values())))
 
 
 class CourseError(ValueError):

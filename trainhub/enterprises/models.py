@@ -106,3 +106,37 @@ def _derive_enterprise_fields(_mapper, _connection, enterprise: Enterprise) -> N
     enterprise.size_class = size_class_of(
         enterprise.employees, enterprise.turnover_eur, enterprise.balance_eur
     ).value
+
+
+#: the National Bank of Romania's annual average EUR/RON rates (lei for one euro), the
+#: seed of the rates table (DESIGN §13 "Money in lei"); admins add later years
+NBR_ANNUAL_AVERAGES = {
+    2014: Decimal("4.4446"), 2015: Decimal("4.4450"), 2016: Decimal("4.4908"),
+    2017: Decimal("4.5681"), 2018: Decimal("4.6535"), 2019: Decimal("4.7452"),
+    2020: Decimal("4.8371"), 2021: Decimal("4.9204"), 2022: Decimal("4.9315"),
+    2023: Decimal("4.9465"), 2024: Decimal("4.9746"),
+}
+
+
+class EurRonRate(db.Model):
+    """The annual average EUR/RON rate of one financial year: amounts in lei become EUR."""
+
+    __tablename__ = "eur_ron_rates"
+    __table_args__ = (CheckConstraint("ron_per_eur > 0", name="ron_per_eur_positive"),
+                      CheckConstraint("year BETWEEN 1990 AND 2100", name="year_plausible"))
+
+    #: the financial year
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    #: lei for one euro, the year's average
+    ron_per_eur: Mapped[Decimal] = mapped_column(Numeric(8, 4))
+
+
+def seed_rates(connection) -> None:
+    """Record the published rates (the migration, `create_all` and emptied test databases)."""
+    connection.execute(EurRonRate.__table__.insert(), [
+        {"year": year, "ron_per_eur": rate} for year, rate in NBR_ANNUAL_AVERAGES.items()])
+
+
+@event.listens_for(EurRonRate.__table__, "after_create")
+def _seed_new_table(_target, connection, **_kw) -> None:
+    seed_rates(connection)

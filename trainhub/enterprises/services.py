@@ -1,7 +1,9 @@
 """Enterprise rules: cleaning and saving an SME, its size class explained, de minimis totals."""
+import re
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -10,22 +12,46 @@ from trainhub.core.bounds import AMOUNT_TOO_LARGE, MAX_AMOUNT_EUR
 from trainhub.core.cleaning import Cleaned, bounded_text, email_address, whole_number
 from trainhub.core.errors import Problems
 from trainhub.core.models import apply_values, taken_by_another
-from trainhub.enterprises.models import DeMinimisAid, Enterprise, SizeClass
-from trainhub.imports.services import CellError, parse_decimal, text
+from trainhub.enterprises.models import DeMinimisAid, Enterprise, EurRonRate, SizeClass
+from trainhub.imports.services import (
+    CellError,
+    ImportFailed,
+    Table,
+    parse_decimal,
+    says_eur,
+    says_lei,
+    synonyms,
+    text,
+)
 from trainhub.participants.models import Eligibility, Membership, Participant
 
 #: the columns of an enterprise, as in the import file (DESIGN §9) and the form
 ENTERPRISE_COLUMNS = ["cui", "name", "caen", "county", "locality", "employees", "turnover_eur",
                       "balance_eur", "contact_name", "contact_email", "contact_phone"]
-ENTERPRISE_ALIASES = {
-    "cod_fiscal": "cui", "cif": "cui", "denumire": "name", "nume": "name", "firma": "name",
-    "cod_caen": "caen", "judet": "county", "localitate": "locality",
-    "numar_angajati": "employees", "nr_angajati": "employees", "angajati": "employees",
-    "cifra_de_afaceri": "turnover_eur", "cifra_afaceri_eur": "turnover_eur",
-    "active_totale": "balance_eur", "bilant_eur": "balance_eur",
-    "persoana_contact": "contact_name", "email_contact": "contact_email",
-    "telefon_contact": "contact_phone",
-}
+#: every column under its Romanian and English names (DESIGN §13 "Synonyms")
+ENTERPRISE_ALIASES = synonyms({
+    "cui": ["cod fiscal", "cif", "cod unic de înregistrare", "cui/cif", "cif/cui", "cod cui",
+            "fiscal code", "vat code"],
+    "name": ["denumire", "denumirea", "denumire firmă", "denumire societate", "nume", "firma",
+             "firmă", "societate", "operator economic", "company", "company name"],
+    "caen": ["cod caen", "caen principal", "cod caen principal", "activitate principală",
+             "caen code"],
+    "county": ["județ", "județul", "județ sediu", "county"],
+    "locality": ["localitate", "localitatea", "oraș", "sediu", "city", "town"],
+    "employees": ["nr. angajați", "număr angajați", "numar de angajati", "angajați",
+                  "număr mediu de salariați", "nr. mediu de salariați", "nr. salariați",
+                  "număr salariați", "headcount", "staff"],
+    "turnover_eur": ["cifra de afaceri", "cifra afaceri", "cifra de afaceri eur",
+                     "cifra afaceri eur", "cifra de afaceri netă", "turnover", "annual turnover"],
+    "balance_eur": ["active totale", "total active", "bilanț", "bilant eur", "total bilanț",
+                    "balance sheet", "balance", "total assets"],
+    "contact_name": ["persoană de contact", "persoana contact", "contact", "reprezentant",
+                     "reprezentant legal", "contact person"],
+    "contact_email": ["email contact", "e-mail contact", "e-mail", "email", "adresă e-mail"],
+    "contact_phone": ["telefon contact", "telefon", "phone"],
+})
+#: the amount columns; amounts in lei are converted to EUR (DESIGN §13 "Money in lei")
+MONEY_COLUMNS = ("turnover_eur", "balance_eur")
 
 
 class FieldProblems(Problems):
@@ -39,12 +65,16 @@ class FieldProblems(Problems):
 
 
 def _caen(value: object) -> str:
+    """A 4-digit CAEN code, also when followed by its description ("2932 - Fabricarea …"),
+    written 62.01, or a number that lost its leading zero (111 → 0111)."""
     raw = text(value)
-    if raw.isdigit() and len(raw) == 3:
-        raw = "0" + raw  # spreadsheets drop the leading zero of 0111
-    if not (raw.isdigit() and len(raw) == 4):
-        raise CellError(f"{raw!r} is not a 4-digit CAEN code")
-    return raw
+    code = re.match(r"\s*(\d{2})\.?(\d{1,2})(?!\d)", raw)
+    digits = (code.group(1) + code.group(2)) if code else ""
+    if len(digits) == 3 and code.group(0).strip().isdigit():
+        digits = "0" + digits  # spreadsheets drop the leading zero of 0111
+    if len(digits) != 4 or not code or re.match(r"\s*\d+[.,]\d+[.,]", raw):
+        raise CellError(_l("'%(value)s' is not a 4-digit CAEN code", value=raw))
+    return digits
 
 
 
@@ -52,7 +82,7 @@ def _caen(value: object) -> str:
 def _money(value: object) -> Decimal:
     amount = parse_decimal(value)
     if amount < 0:
-        raise CellError("must not be negative")
+        raise CellError(_l("must not be negative"))
     if amount > MAX_AMOUNT_EUR:
         raise CellError(AMOUNT_TOO_LARGE)
     return amount.quantize(Decimal("0.01"))
@@ -189,3 +219,69 @@ def employee_counts(db_session: Session, enterprise_ids: list[int]) -> dict[int,
     return {row[0]: {"employees": row[1]} | {status.value: count for status, count
                                              in zip(Eligibility, row[2:], strict=True)}
             for row in rows}
+
+
+# --- EUR/RON rates: amounts in lei become EUR (DESIGN §13 "Money in lei") -----------------
+
+def default_fiscal_year(today: date | None = None) -> int:
+    """The financial year whose figures a file holds unless told: the year before."""
+    return (today or date.today()).year - 1
+
+
+def ron_per_eur(db_session: Session, year: int) -> Decimal | None:
+    """The recorded annual average EUR/RON rate of `year`, or None."""
+    return db_session.scalar(select(EurRonRate.ron_per_eur).where(EurRonRate.year == year))
+
+
+def set_rate(db_session: Session, year: int, rate: object) -> EurRonRate:
+    """Record (or correct) the rate of a year (the audit trail keeps the change); Problems
+    when the year or the rate is not plausible."""
+    try:
+        value = parse_decimal(rate)
+    except CellError as problem:
+        raise Problems([problem]) from None
+    problems = []
+    if not 1990 <= year <= 2100:
+        problems.append(_l("%(year)s is not a plausible financial year", year=year))
+    if not Decimal("0.1") <= value <= Decimal("1000"):
+        problems.append(_l("%(rate)s is not a plausible number of lei for one euro",
+                           rate=text(rate)))
+    if problems:
+        raise Problems(problems)
+    row = db_session.get(EurRonRate, year)
+    if row is None:
+        row = EurRonRate(year=year, ron_per_eur=value.quantize(Decimal("0.0001")))
+        db_session.add(row)
+    else:
+        row.ron_per_eur = value.quantize(Decimal("0.0001"))
+    db_session.flush()
+    return row
+
+
+def lei_to_eur(db_session: Session, table: Table | None, fiscal_year: int | None
+               ) -> tuple[int, Decimal] | None:
+    """Convert the amounts of `table` given in lei (its header or the cell says lei/RON) to
+    EUR at the annual average rate of the financial year; (year, rate) when any was converted.
+
+    A cell that cannot be read as a number is left as typed, for the row check to refuse.
+    """
+    if table is None:
+        return None
+    year = fiscal_year or default_fiscal_year()
+    cells = [(row, column) for _, row in table.rows for column in MONEY_COLUMNS
+             if text(row.get(column)) and not says_eur(row.get(column))
+             and (column in table.lei_columns or says_lei(row.get(column)))]
+    if not cells:
+        return None
+    rate = ron_per_eur(db_session, year)
+    if rate is None:
+        raise ImportFailed([_l("amounts are in lei but no EUR/RON rate is recorded for %(year)s:"
+                               " choose the financial year of the figures, or ask an"
+                               " administrator to record that year's rate", year=year)])
+    for row, column in cells:
+        try:
+            amount = parse_decimal(row[column])
+        except CellError:
+            continue
+        row[column] = (amount / rate).quantize(Decimal("0.01"))
+    return year, rate

@@ -16,7 +16,12 @@ from sqlalchemy.orm import Session
 
 from trainhub.core.models import apply_values
 from trainhub.enterprises.models import Enterprise
-from trainhub.enterprises.services import ENTERPRISE_ALIASES, clean_enterprise, refresh_employees
+from trainhub.enterprises.services import (
+    ENTERPRISE_ALIASES,
+    clean_enterprise,
+    lei_to_eur,
+    refresh_employees,
+)
 from trainhub.imports.services import (
     CellError,
     ImportFailed,
@@ -312,6 +317,8 @@ class Importer:
     workbook: bool = False
     #: takes `allow_employer_change` (it may move people between employers)
     moves_people: bool = False
+    #: the identifier column: a row without it that reads as a total is skipped
+    key: str | None = None
 
 
 def importers() -> dict[str, Importer]:
@@ -319,31 +326,36 @@ def importers() -> dict[str, Importer]:
     from trainhub.imports.workbook import import_workbook
 
     return {
-        "enterprises": Importer(import_enterprises, ENTERPRISE_ALIASES),
-        "participants": Importer(import_participants, PARTICIPANT_ALIASES, moves_people=True),
-        "attendance": Importer(import_attendance, ATTENDANCE_ALIASES),
+        "enterprises": Importer(import_enterprises, ENTERPRISE_ALIASES, key="cui"),
+        "participants": Importer(import_participants, PARTICIPANT_ALIASES, key="cnp",
+                                 moves_people=True),
+        "attendance": Importer(import_attendance, ATTENDANCE_ALIASES, key="cnp"),
         "workbook": Importer(import_workbook, {}, workbook=True, moves_people=True),
     }
 
 
 def run_import(db_session: Session, kind: str, content: bytes, project: Project, *,
                user_id: int | None, sheet: str | None = None, partial: bool = False,
-               dry_run: bool = False, allow_employer_change: bool = False) -> ImportReport:
+               dry_run: bool = False, allow_employer_change: bool = False,
+               fiscal_year: int | None = None) -> ImportReport:
     """Read `content` and run the importer of `kind`: the one entry of the CLI and the web.
 
     `allow_employer_change` applies the rows that move a person to another employer (without
-    it they are warnings and the employer stays).
+    it they are warnings and the employer stays). Amounts in lei are converted at the EUR/RON
+    rate of `fiscal_year` (default: last year).
     """
     importer = importers()[kind]
     options = {"allow_employer_change": allow_employer_change} if importer.moves_people else {}
     if importer.workbook:
         report = importer.run(db_session, project, content, user_id=user_id, partial=partial,
-                              dry_run=dry_run, **options)
+                              dry_run=dry_run, fiscal_year=fiscal_year, **options)
     else:
-        table = read_table(content, sheet=sheet, aliases=importer.aliases)
+        table = read_table(content, sheet=sheet, aliases=importer.aliases, key=importer.key)
+        rate = lei_to_eur(db_session, table, fiscal_year) if kind == "enterprises" else None
         report = importer.run(db_session, project, table, user_id=user_id, partial=partial,
                               dry_run=dry_run, **options)
-        report.rows, report.skipped = len(table.rows), report.skipped + table.skipped
+        report.read_from(table)
+        report.lei_rate = rate
     return report
 
 

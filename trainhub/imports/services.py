@@ -3,22 +3,43 @@
 A file is read into rows of {column: raw value}; an importer turns each row into a change
 or a list of `sheet:row: column: message` errors. Nothing is written unless every row is
 valid, or only the valid rows when the caller asks for a partial import.
+
+Files made by hand are read as they are (DESIGN §13): the header is found below title rows,
+column names match their synonyms, unknown columns are reported as not imported, total rows
+are skipped, and values are read in their Romanian spellings.
 """
 import csv
 import io
+import logging
+import re
 import unicodedata
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
+from itertools import chain
 
+from flask_babel import lazy_gettext as _l
 from openpyxl import load_workbook
 
 from trainhub.core.errors import Problems
 
+log = logging.getLogger(__name__)
+
 #: a run of this many empty rows ends a sheet (files "formatted" down to row 1,048,576)
 MAX_EMPTY_ROWS = 1000
+#: the header is the first of these rows that names at least two known columns
+HEADER_SCAN_ROWS = 15
+#: files larger than this, or with more data rows, are refused (DESIGN §13 "Size")
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_ROWS = 200_000
+#: the longest CSV field read (Python's default, set explicitly: a longer one is refused)
+CSV_FIELD_LIMIT = 131_072
+csv.field_size_limit(CSV_FIELD_LIMIT)
+#: numbers with more digits before the decimal point than this are refused as too large
+MAX_INTEGER_DIGITS = 15
 
 
 class ImportFailed(Problems):
@@ -43,6 +64,28 @@ class CellError(ValueError):
     """A cell that cannot be read as the type its column needs; str() says why."""
 
 
+#: why a file column is not imported: no field has that name, or the CNP already says it
+UNKNOWN, DERIVED = "unknown", "derived"
+#: the field name synonyms map a column to when the CNP already says what it holds
+DERIVED_FIELD = "~derived"
+
+
+@dataclass(frozen=True)
+class NotImported:
+    """A column of the file that is not imported, as its header is typed, and why."""
+
+    sheet: str
+    column: str
+    reason: str  # UNKNOWN or DERIVED
+
+    def __str__(self) -> str:
+        if self.reason == DERIVED:
+            return str(_l("%(sheet)s: column '%(column)s' is not imported: it is derived from"
+                          " the CNP", sheet=self.sheet, column=self.column))
+        return str(_l("%(sheet)s: column '%(column)s' is not imported: no field has this name",
+                      sheet=self.sheet, column=self.column))
+
+
 @dataclass
 class Table:
     """One sheet: its name, its normalised header, and its non-empty rows with row numbers."""
@@ -50,37 +93,122 @@ class Table:
     sheet: str
     columns: list[str]
     rows: list[tuple[int, dict[str, object]]] = field(default_factory=list)
-    #: rows left out on purpose (footer / TOTAL rows); the report shows them as skipped
+    #: columns of the file that no field takes
+    not_imported: list[NotImported] = field(default_factory=list)
+    #: total / footer rows left out
     skipped: int = 0
+    #: columns whose header says the amounts are in lei ("Cifra de afaceri (lei)")
+    lei_columns: set[str] = field(default_factory=set)
+    #: the row number of the header (1 = the first row)
+    header_row: int = 1
+
+
+def fold(value: object) -> str:
+    """`Județul  Argeș!` → `judetul arges`: lower case, no diacritics (ș/ş, ț/ţ alike),
+    punctuation as spaces, spaces collapsed."""
+    decomposed = unicodedata.normalize("NFKD", str(value or "").lower())
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(re.sub(r"[\W_]+", " ", plain).split())
 
 
 def normalise_column(name: object) -> str:
-    """`Județ ` → `judet`: lower case, no diacritics, spaces and dashes as underscores."""
-    text = unicodedata.normalize("NFKD", str(name or "").strip().lower())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return "_".join(text.replace("-", " ").split())
+    """`Nivel de educație (ISCED)` → `nivel_de_educatie`: folded, text in parentheses dropped,
+    words joined by underscores (so `turnover_eur` and `Turnover EUR` are one name)."""
+    return "_".join(fold(re.sub(r"\([^)]*\)", " ", str(name or ""))).split())
+
+
+def synonyms(names: dict[str, list[str]]) -> dict[str, str]:
+    """{normalised column name: field} for every field under its own name and its synonyms."""
+    table = {}
+    for target, others in names.items():
+        for name in (target, *others):
+            table[normalise_column(name)] = target
+    return table
 
 
 def _is_empty(values) -> bool:
     return all(value is None or (isinstance(value, str) and not value.strip()) for value in values)
 
 
-def _rows_to_table(sheet: str, rows: Iterator[tuple], aliases: dict[str, str]) -> Table:
-    header = next(rows, None)
-    if header is None or _is_empty(header):
-        raise ImportFailed([f"{sheet}: the first row must name the columns"])
-    columns = [aliases.get(normalise_column(name), normalise_column(name)) for name in header]
-    table = Table(sheet, columns)
+_FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def _unescape(value: object) -> object:
+    """A text cell without the one apostrophe an export put before = + - @ (CSV injection)."""
+    if isinstance(value, str) and value.startswith("'") and value[1:2] in _FORMULA_STARTS:
+        return value[1:]
+    return value
+
+
+def _known_count(values, aliases: dict[str, str]) -> int:
+    return sum(1 for value in values
+               if isinstance(value, str | int) and normalise_column(value) in aliases)
+
+
+def _says_lei(header: object) -> bool:
+    return bool({"lei", "ron"} & set(fold(header).split()))
+
+
+_NUMBER_LIKE = re.compile(r"[-+]?[\d.,\s]+")
+
+
+def _is_footer(row: dict[str, object], values, key: str | None) -> bool:
+    """A total row: no identifier, and a "total" label, a formula or numbers only."""
+    if key is not None and text(row.get(key)):
+        return False
+    cells = [value for value in values if not _is_empty([value])]
+    if any(isinstance(value, str) and (fold(value).startswith("total")
+                                        or value.strip().startswith("=")) for value in cells):
+        return True
+    return key is not None and all(isinstance(value, int | float | Decimal)
+                                   or _NUMBER_LIKE.fullmatch(str(value).strip())
+                                   for value in cells)
+
+
+def _rows_to_table(sheet: str, rows: Iterator[tuple], aliases: dict[str, str],
+                   key: str | None = None, max_rows: int = MAX_ROWS) -> Table:
+    head = []
+    for values in rows:
+        head.append(tuple(_unescape(value) for value in values))
+        if len(head) >= HEADER_SCAN_ROWS:
+            break
+    at = next((i for i, values in enumerate(head) if _known_count(values, aliases) >= 2),
+              next((i for i, values in enumerate(head) if not _is_empty(values)), None))
+    if at is None:
+        raise ImportFailed([_l("%(sheet)s: no row names the columns", sheet=sheet)])
+    header = head[at]
+    columns, not_imported, lei = [], [], set()
+    for name in header:
+        normalised = normalise_column(name)
+        column = aliases.get(normalised, normalised)
+        if column == DERIVED_FIELD:
+            not_imported.append(NotImported(sheet, text(name), DERIVED))
+            column = ""
+        elif normalised and normalised not in aliases and aliases:
+            not_imported.append(NotImported(sheet, text(name), UNKNOWN))
+            column = ""
+        if column and _says_lei(name):
+            lei.add(column)
+        columns.append(column)
+    table = Table(sheet, columns, not_imported=not_imported, lei_columns=lei, header_row=at + 1)
     empty_run = 0
-    for number, values in enumerate(rows, start=2):
+    numbered = enumerate(head[at + 1:], start=at + 2)
+    for number, values in chain(numbered, enumerate(rows, start=len(head) + 1)):
+        values = tuple(_unescape(value) for value in values)
         if _is_empty(values):
             empty_run += 1
             if empty_run >= MAX_EMPTY_ROWS:
                 break
             continue
         empty_run = 0
-        table.rows.append((number, {col: values[i] if i < len(values) else None
-                                    for i, col in enumerate(columns) if col}))
+        row = {col: values[i] if i < len(values) else None for i, col in enumerate(columns) if col}
+        if _is_footer(row, values, key if key in columns else None):
+            table.skipped += 1
+            continue
+        if len(table.rows) >= max_rows:
+            raise ImportFailed([_l("%(sheet)s: the file has more than %(limit)s rows; split it"
+                                   " into smaller files", sheet=sheet, limit=f"{max_rows:,}")])
+        table.rows.append((number, row))
     return table
 
 
@@ -90,54 +218,110 @@ def _decode(content: bytes) -> str:
             return content.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise ImportFailed(["the file is neither UTF-8 nor Windows-1250 text"])
+    raise ImportFailed([_l("the file is neither UTF-8 nor Windows-1250 text")])
+
+
+def _delimiter(text_: str) -> str:
+    """The delimiter that splits most lines into the same number of cells (; on Romanian
+    Windows, where the comma is the decimal mark)."""
+    lines = [line for line in text_[:65536].splitlines()[:50] if line.strip()]
+    best, best_score = ",", (0, 0)
+    for candidate in (";", ",", "\t"):
+        counts = Counter(line.count(candidate) for line in lines)
+        counts.pop(0, None)
+        if counts:
+            width, lines_ = max(counts.items(), key=lambda item: (item[1], item[0]))
+            if (lines_, width) > best_score:
+                best, best_score = candidate, (lines_, width)
+    return best
+
+
+_READ_ERRORS = (csv.Error, zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError,
+                SyntaxError, TypeError, AttributeError, IndexError, LookupError)
+
+
+def _too_large(content: bytes, max_bytes: int) -> None:
+    if len(content) > max_bytes:
+        raise ImportFailed([_l("the file is larger than %(limit)s MB; split it into smaller"
+                               " files", limit=max_bytes // (1024 * 1024))])
+
+
+def _open_workbook(content: bytes):
+    try:
+        return load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except _READ_ERRORS as problem:
+        log.info("unreadable workbook: %r", problem)
+        raise ImportFailed([_l("the file is not a readable XLSX workbook")]) from None
+
+
+def _read_sheet(worksheet, name: str, aliases: dict[str, str], key: str | None,
+                max_rows: int) -> Table:
+    try:
+        return _rows_to_table(name, worksheet.iter_rows(values_only=True), aliases, key, max_rows)
+    except ImportFailed:
+        raise
+    except _READ_ERRORS as problem:  # a damaged sheet part: truncated or invalid XML
+        log.info("damaged sheet %s: %r", name, problem)
+        raise ImportFailed([_l("%(sheet)s: the sheet is damaged and cannot be read; open the"
+                               " file in Excel and save it again", sheet=name)]) from None
 
 
 def read_table(content: bytes, *, sheet: str | None = None,
-               aliases: dict[str, str] | None = None) -> Table:
-    """The first (or the named) sheet of an XLSX workbook, or a CSV file, as a Table."""
+               aliases: dict[str, str] | None = None, key: str | None = None,
+               max_bytes: int = MAX_FILE_BYTES, max_rows: int = MAX_ROWS) -> Table:
+    """The first (or the named) sheet of an XLSX workbook, or a CSV file, as a Table.
+
+    `key` names the identifier column: a row without it that reads as a total is skipped.
+    """
     aliases = aliases or {}
     if not content:
-        raise ImportFailed(["the file is empty"])
+        raise ImportFailed([_l("the file is empty")])
+    _too_large(content, max_bytes)
     if content[:4] == b"PK\x03\x04":
-        try:
-            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-            raise ImportFailed(["the file is not a readable XLSX workbook"]) from None
+        workbook = _open_workbook(content)
         try:
             if sheet is not None and sheet not in workbook.sheetnames:
-                raise ImportFailed([f"the workbook has no sheet named {sheet!r}"])
-            worksheet = workbook[sheet] if sheet else workbook.worksheets[0]
-            return _rows_to_table(worksheet.title, worksheet.iter_rows(values_only=True), aliases)
+                raise ImportFailed([_l("the workbook has no sheet named '%(sheet)s'", sheet=sheet)])
+            try:
+                worksheet = workbook[sheet] if sheet else workbook.worksheets[0]
+            except _READ_ERRORS:
+                raise ImportFailed([_l("the file is not a readable XLSX workbook")]) from None
+            return _read_sheet(worksheet, worksheet.title, aliases, key, max_rows)
         finally:
             workbook.close()
     if b"\x00" in content[:4096]:
-        raise ImportFailed(["the file is neither an XLSX workbook nor a CSV text file"])
-    text = _decode(content)
+        raise ImportFailed([_l("the file is neither an XLSX workbook nor a CSV text file")])
+    text_ = _decode(content)
+    reader = csv.reader(io.StringIO(text_), delimiter=_delimiter(text_))
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    return _rows_to_table(sheet or "csv", iter(csv.reader(io.StringIO(text), dialect)), aliases)
+        return _rows_to_table(sheet or "csv", reader, aliases, key, max_rows)
+    except csv.Error as problem:
+        line = reader.line_num
+        if "field larger" in str(problem):
+            raise ImportFailed([_l("csv:%(row)s: a cell is longer than %(limit)s characters",
+                                   row=line, limit=f"{CSV_FIELD_LIMIT:,}")]) from None
+        raise ImportFailed([_l("csv:%(row)s: the line cannot be read as CSV", row=line)]) from None
 
 
-def read_workbook(content: bytes, sheets: dict[str, dict[str, str]]) -> dict[str, Table]:
+def read_workbook(content: bytes, sheets: dict[str, dict[str, str]], *,
+                  max_bytes: int = MAX_FILE_BYTES, max_rows: int = MAX_ROWS) -> dict[str, Table]:
     """The named sheets of an XLSX workbook (those present), read in one pass of the file."""
     if content[:4] != b"PK\x03\x04":
-        raise ImportFailed(["a workbook import needs an XLSX file"])
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise ImportFailed(["the file is not a readable XLSX workbook"]) from None
+        raise ImportFailed([_l("a workbook import needs an XLSX file")])
+    _too_large(content, max_bytes)
+    workbook = _open_workbook(content)
     try:
         names = {normalise_column(name): name for name in workbook.sheetnames}
-        tables = {sheet: _rows_to_table(sheet, workbook[names[sheet]].iter_rows(values_only=True),
-                                        aliases)
+        tables = {sheet: _read_sheet(workbook[names[sheet]], sheet, aliases, None, max_rows)
                   for sheet, aliases in sheets.items() if sheet in names}
     finally:
         workbook.close()
     if not tables:
-        raise ImportFailed([f"the workbook has none of the sheets {', '.join(sheets)}"])
+        raise ImportFailed([_l("the workbook has none of the sheets %(sheets)s",
+                               sheets=", ".join(sheets))])
+    if sum(len(table.rows) for table in tables.values()) > max_rows:
+        raise ImportFailed([_l("the workbook has more than %(limit)s rows; split it into smaller"
+                               " files", limit=f"{max_rows:,}")])
     return tables
 
 
@@ -148,11 +332,15 @@ def require_columns(table: Table, required: list[str]) -> None:
 
 
 # --- cell parsers: each returns the value or raises CellError with a readable reason -------
+# A refused value is quoted exactly as typed, and the message says what is accepted.
 
 def text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return "" if value is None else str(value).strip()
+
+
+_DATE_PATTERNS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%d-%m-%Y", "%Y.%m.%d")
 
 
 def parse_date(value: object) -> date:
@@ -161,12 +349,13 @@ def parse_date(value: object) -> date:
     if isinstance(value, date):
         return value
     raw = text(value)
-    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
+    for pattern in _DATE_PATTERNS:
         try:
-            return datetime.strptime(raw, pattern).date()
+            return datetime.strptime(raw.split(" ")[0] if " " in raw else raw, pattern).date()
         except ValueError:
             continue
-    raise CellError(f"{raw!r} is not a date (YYYY-MM-DD or DD.MM.YYYY)")
+    raise CellError(_l("'%(value)s' is not a date (DD.MM.YYYY, DD/MM/YYYY or YYYY-MM-DD)",
+                       value=raw))
 
 
 def parse_time(value: object) -> time:
@@ -175,38 +364,106 @@ def parse_time(value: object) -> time:
     if isinstance(value, datetime):
         return value.time()
     raw = text(value)
-    try:
-        return datetime.strptime(raw, "%H:%M").time()
-    except ValueError:
-        raise CellError(f"{raw!r} is not a time (HH:MM)") from None
+    for pattern in ("%H:%M", "%H.%M", "%H:%M:%S"):
+        try:
+            return datetime.strptime(raw, pattern).time()
+        except ValueError:
+            continue
+    raise CellError(_l("'%(value)s' is not a time (HH:MM)", value=raw))
+
+
+_TRUE = {"yes", "da", "true", "1", "x", "y", "d", "adevarat"}
+_FALSE = {"no", "nu", "false", "0", "n", "fals"}
 
 
 def parse_bool(value: object) -> bool:
-    raw = text(value).lower()
-    if raw in {"yes", "da", "true", "1"}:
+    raw = text(value)
+    folded = fold(raw)
+    if folded in _TRUE:
         return True
-    if raw in {"no", "nu", "false", "0"}:
+    if folded in _FALSE:
         return False
-    raise CellError(f"{raw!r} is not yes/no")
+    raise CellError(_l("'%(value)s' is not yes or no (accepted: da, nu, x, 1, 0, yes, no)",
+                       value=raw))
+
+
+#: words that name a currency in an amount cell ("1.250.000,50 lei", "€ 1,000.00")
+_CURRENCY = re.compile(r"(?i)\b(lei|ron|leu|eur|euro|euri)\b|€|\blei\.")
+
+
+def says_lei(value: object) -> bool:
+    """Whether an amount cell names lei / RON ("1.250.000 lei")."""
+    return isinstance(value, str) and bool({"lei", "ron", "leu"} & set(fold(value).split()))
+
+
+def says_eur(value: object) -> bool:
+    """Whether an amount cell names euros ("12.000 EUR")."""
+    return isinstance(value, str) and (
+        "€" in value or bool({"eur", "euro", "euri"} & set(fold(value).split())))
+
+
+def _number_text(raw: str) -> str:
+    """`1.250.000,50` → `1250000.50`: Romanian (and English) digit grouping undone."""
+    cleaned = _CURRENCY.sub("", raw).replace("\u00a0", "").replace(" ", "").replace("'", "")
+    if "," in cleaned and "." in cleaned:
+        decimal_mark = "," if cleaned.rfind(",") > cleaned.rfind(".") else "."
+        grouping = "." if decimal_mark == "," else ","
+        return cleaned.replace(grouping, "").replace(decimal_mark, ".")
+    for mark in (",", "."):
+        if cleaned.count(mark) > 1:  # 1.250.000 or 1,250,000: digit groups
+            return cleaned.replace(mark, "")
+    if "," in cleaned:
+        return cleaned.replace(",", ".")
+    if re.fullmatch(r"-?\d{1,3}\.\d{3}", cleaned):  # 1.250 is one thousand two hundred fifty
+        return cleaned.replace(".", "")
+    return cleaned
 
 
 def parse_decimal(value: object) -> Decimal:
-    raw = text(value).replace(",", ".")
+    raw = text(value)
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        candidate = str(value)
+    else:
+        candidate = _number_text(raw)
     try:
-        number = Decimal(raw)
+        number = Decimal(candidate)
     except InvalidOperation:
-        raise CellError(f"{raw!r} is not a number") from None
+        raise CellError(_l("'%(value)s' is not a number", value=raw)) from None
     if not number.is_finite():
-        raise CellError(f"{raw!r} is not a number")
+        raise CellError(_l("'%(value)s' is not a number", value=raw))
+    if number and number.adjusted() >= MAX_INTEGER_DIGITS:
+        raise CellError(_l("'%(value)s' is too large", value=raw))
     return number
 
 
 def parse_choice(choices: set[str]) -> Callable[[object], str]:
     def parse(value: object) -> str:
-        raw = text(value).lower()
-        if raw not in choices:
-            raise CellError(f"{raw!r} is not one of {', '.join(sorted(choices))}")
-        return raw
+        raw = text(value)
+        if raw.lower() not in choices:
+            raise CellError(_l("'%(value)s' is not one of %(accepted)s", value=raw,
+                               accepted=", ".join(sorted(choices))))
+        return raw.lower()
+
+    return parse
+
+
+def parse_vocabulary(words: dict[str, str], accepted) -> Callable[[object], str]:
+    """A parser of a coded column: the cell, folded, looked up among `words` (folded spellings
+    → value); the longest spelling the cell starts with wins ("somer de lunga durata" before
+    "somer"). `accepted` (lazy) lists what a user may type."""
+    table = {fold(word): value for word, value in words.items()}
+    by_length = sorted(table, key=len, reverse=True)
+
+    def parse(value: object) -> str:
+        raw = text(value)
+        folded = fold(raw)
+        if folded in table:
+            return table[folded]
+        for word in by_length:
+            if folded.startswith(word + " "):
+                return table[word]
+        raise CellError(_l("'%(value)s' is not accepted here (accepted: %(accepted)s)",
+                           value=raw, accepted=accepted))
 
     return parse
 
@@ -224,11 +481,15 @@ class ImportReport:
     changes: list = field(default_factory=list)
     #: rows read from the file(s)
     rows: int = 0
-    #: rows the reader left out on purpose (footer / TOTAL rows), not part of `rows`
+    #: total / footer rows left out on purpose (DESIGN §13), not part of `rows`
     skipped: int = 0
     #: rows that would move a person to another employer (RowError warnings); applied only
     #: when the import was asked to (DESIGN §13 "Nothing lost")
     employer_changes: list = field(default_factory=list)
+    #: file columns no field takes, or that the CNP already says (NotImported)
+    not_imported: list[NotImported] = field(default_factory=list)
+    #: the EUR/RON rate amounts in lei were converted at: (financial year, RON per EUR)
+    lei_rate: tuple[int, Decimal] | None = None
 
     @property
     def ok(self) -> bool:
@@ -238,3 +499,10 @@ class ImportReport:
     def rows_with_errors(self) -> int:
         """Rows with at least one error: a row with three bad cells counts once."""
         return len({(error.sheet, error.row) for error in self.errors})
+
+    def read_from(self, *tables: Table) -> None:
+        """Note what reading these tables found: rows, skipped rows, columns not imported."""
+        for table in tables:
+            self.rows += len(table.rows)
+            self.skipped += table.skipped
+            self.not_imported.extend(table.not_imported)

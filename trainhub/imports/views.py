@@ -9,7 +9,8 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
-from wtforms import BooleanField, SelectField
+from wtforms import BooleanField, IntegerField, SelectField
+from wtforms.validators import NumberRange, Optional
 
 from trainhub.auth.permissions import permission_required
 from trainhub.extensions import db
@@ -29,6 +30,10 @@ class UploadForm(FlaskForm):
     project_id = SelectField(_l("Project"), coerce=int)
     file = FileField(_l("CSV or XLSX file"), validators=[FileRequired()])
     partial = BooleanField(_l("Import the valid rows even if some rows are bad"))
+    fiscal_year = IntegerField(
+        _l("Financial year of amounts in lei"), validators=[Optional(), NumberRange(1990, 2100)],
+        description=_l("Amounts in lei are converted to EUR at that year's average rate; blank"
+                       " means last year."))
 
 
 class ConfirmForm(FlaskForm):
@@ -49,10 +54,12 @@ def _staged(token: str) -> tuple[Path, dict]:
     meta_path = path.with_suffix(".meta")
     if not path.exists() or not meta_path.exists():
         abort(404)
-    kind, project_id, partial, user_id = meta_path.read_text().split(":")
+    kind, project_id, partial, user_id, *rest = meta_path.read_text().split(":")
     if int(user_id) != current_user.id:
         abort(404)
-    return path, {"kind": kind, "project_id": int(project_id), "partial": partial == "1"}
+    fiscal_year = int(rest[0]) if rest and rest[0].isdigit() else None
+    return path, {"kind": kind, "project_id": int(project_id), "partial": partial == "1",
+                  "fiscal_year": fiscal_year}
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -68,7 +75,8 @@ def upload():
         path = _staging_dir() / token
         form.file.data.save(path)
         path.with_suffix(".meta").write_text(
-            f"{form.kind.data}:{form.project_id.data}:{int(form.partial.data)}:{current_user.id}")
+            f"{form.kind.data}:{form.project_id.data}:{int(form.partial.data)}:{current_user.id}"
+            f":{form.fiscal_year.data or ''}")
         return redirect(url_for("imports.preview", token=token))
     return render_template("imports/upload.html", form=form)
 
@@ -78,7 +86,8 @@ def _run(token: str, *, dry_run: bool, allow_employer_change: bool = False):
     project = db.get_or_404(Project, meta["project_id"])
     report = run_import(db.session, meta["kind"], path.read_bytes(), project,
                         user_id=current_user.id, partial=meta["partial"], dry_run=dry_run,
-                        allow_employer_change=allow_employer_change)
+                        allow_employer_change=allow_employer_change,
+                        fiscal_year=meta["fiscal_year"])
     return path, meta, project, report
 
 

@@ -18,15 +18,18 @@ from trainhub.core.cleaning import Cleaned, bounded_text, whole_number
 from trainhub.courses.models import (
     Cohort,
     Course,
-    CourseCategory,
     Enrollment,
     EnrollmentStatus,
     TrainingSession,
     session_hours,
 )
-from trainhub.courses.services import cohort_write_problem, shorter_than_marks_problem
+from trainhub.courses.services import (
+    cohort_write_problem,
+    course_category,
+    shorter_than_marks_problem,
+)
 from trainhub.enterprises.models import Enterprise
-from trainhub.enterprises.services import ENTERPRISE_ALIASES
+from trainhub.enterprises.services import ENTERPRISE_ALIASES, lei_to_eur
 from trainhub.imports.importers import (
     CHUNK,
     NEW,
@@ -51,6 +54,7 @@ from trainhub.imports.services import (
     parse_time,
     read_workbook,
     require_columns,
+    synonyms,
     text,
 )
 from trainhub.participants.locks import lock_people, takes_row_locks
@@ -59,8 +63,22 @@ from trainhub.participants.services import PARTICIPANT_ALIASES
 from trainhub.programme.models import Project
 
 SHEETS = {
-    "enterprises": ENTERPRISE_ALIASES, "participants": PARTICIPANT_ALIASES, "courses": {},
-    "cohorts": {}, "sessions": {}, "enrollments": {}, "attendance": ATTENDANCE_ALIASES,
+    "enterprises": ENTERPRISE_ALIASES, "participants": PARTICIPANT_ALIASES,
+    "courses": synonyms({"code": ["cod", "cod curs"], "category": ["categorie", "categoria"],
+                         "title": ["titlu", "denumire", "denumire curs"],
+                         "planned_hours": ["ore planificate", "nr. ore", "număr ore", "ore"]}),
+    "cohorts": synonyms({"code": ["cod", "grupa", "cod grupă"],
+                         "course_code": ["cod curs", "curs"],
+                         "capacity": ["capacitate", "locuri", "nr. locuri"],
+                         "trainer_email": ["e-mail formator", "email formator", "formator"]}),
+    "sessions": synonyms({"cohort_code": ["grupa", "cod grupă"], "date": ["data"],
+                          "start": ["ora început", "început", "de la"],
+                          "end": ["ora sfârșit", "sfârșit", "până la"]}),
+    "enrollments": synonyms({"cohort_code": ["grupa", "cod grupă"], "cnp": [],
+                             "enrolled_on": ["data înscrierii", "înscris la"],
+                             "status": ["stare", "statut"],
+                             "withdrawn_on": ["data retragerii", "retras la"]}),
+    "attendance": ATTENDANCE_ALIASES,
 }
 
 
@@ -84,7 +102,7 @@ def _courses(db_session: Session, table: Table, report: ImportReport) -> None:
     for number, row in table.rows:
         cleaned = Cleaned()
         cleaned.take(row, "code", lambda v: bounded_text(40)(v).upper(), required=True)
-        cleaned.take(row, "category", parse_choice({c.value for c in CourseCategory}), required=True)
+        cleaned.take(row, "category", course_category, required=True)
         cleaned.take(row, "title", bounded_text(300), required=True)
         cleaned.take(row, "planned_hours", _hours, required=True)
         if _errors(report, table, number, cleaned) or duplicate_key(
@@ -250,12 +268,13 @@ def _merge(total: ImportReport, part: ImportReport) -> None:
 
 def import_workbook(db_session: Session, project: Project, content: bytes, *,
                     user_id: int | None, partial: bool = False, dry_run: bool = False,
-                    allow_employer_change: bool = False) -> ImportReport:
+                    allow_employer_change: bool = False,
+                    fiscal_year: int | None = None) -> ImportReport:
     """Every sheet of a project workbook, all or nothing (valid rows only with `partial`);
     people change employer only with `allow_employer_change`."""
     tables = read_workbook(content, SHEETS)
-    report = ImportReport(rows=sum(len(table.rows) for table in tables.values()),
-                          skipped=sum(table.skipped for table in tables.values()))
+    report = ImportReport(lei_rate=lei_to_eur(db_session, tables.get("enterprises"), fiscal_year))
+    report.read_from(*tables.values())
     steps = [
         ("enterprises", lambda t: import_enterprises(db_session, project, t, user_id=user_id,
                                                      partial=True, commit=False)),

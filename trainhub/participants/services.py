@@ -1,20 +1,31 @@
 """Participant rules: cleaning and saving a person (one CNP, one person), membership, filters."""
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from trainhub.auth.permissions import can
 from trainhub.auth.scoping import scoped
 from trainhub.core import cleaning
-from trainhub.core.cleaning import Cleaned, bounded_text, email_address, whole_number
-from trainhub.core.identifiers import cnps_in, mask_cnp, mask_cnps_in
+from trainhub.core.cleaning import Cleaned, bounded_text, email_address
+from trainhub.core.identifiers import cnp_birth_date, cnp_sex, cnps_in, mask_cnp, mask_cnps_in
 from trainhub.core.models import apply_values, taken_by_another
 from trainhub.enterprises.models import Enterprise
 from trainhub.enterprises.services import FieldProblems, enterprise_matches
-from trainhub.imports.services import parse_bool, parse_choice, text
+from trainhub.imports.services import (
+    DERIVED_FIELD,
+    CellError,
+    fold,
+    parse_bool,
+    parse_date,
+    parse_vocabulary,
+    synonyms,
+    text,
+)
 from trainhub.participants.eligibility import CHUNK, POSSIBLE_DUPLICATE, refresh
 from trainhub.participants.models import (
     Eligibility,
@@ -30,22 +41,57 @@ from trainhub.programme.models import Project
 PARTICIPANT_COLUMNS = ["cnp", "last_name", "first_name", "email", "phone", "enterprise_cui",
                        "job_title", "county", "environment", "isced", "employment_status",
                        "disability", "minority_or_migrant"]
-PARTICIPANT_ALIASES = {
-    "nume": "last_name", "prenume": "first_name", "telefon": "phone", "judet": "county",
-    "mediu": "environment", "mediu_de_rezidenta": "environment", "nivel_isced": "isced",
-    "statut": "employment_status", "statut_ocupational": "employment_status",
-    "cui_angajator": "enterprise_cui", "cui": "enterprise_cui", "functie": "job_title",
-    "ocupatie": "job_title", "dizabilitate": "disability",
-    "minoritate_sau_migrant": "minority_or_migrant", "eligibilitate": "eligibility",
-    "data_deciziei": "decided_on",
+#: every column under its Romanian and English names (DESIGN §13 "Synonyms")
+PARTICIPANT_ALIASES = synonyms({
+    "cnp": ["cod numeric personal", "cnp participant", "personal numeric code"],
+    "last_name": ["nume", "nume de familie", "numele", "surname", "family name"],
+    "first_name": ["prenume", "prenumele", "given name"],
+    "email": ["e-mail", "e mail", "adresa de e-mail", "adresa email", "mail"],
+    "phone": ["telefon", "nr. telefon", "număr de telefon", "mobil", "telephone"],
+    "enterprise_cui": ["cui angajator", "cif angajator", "cod fiscal angajator", "cui", "cif",
+                       "angajator cui", "employer cui", "employer"],
+    "job_title": ["funcție", "funcția", "ocupație", "ocupația", "post", "job"],
+    "county": ["județ", "județul", "județ domiciliu", "județ de domiciliu", "county of residence"],
+    "environment": ["mediu", "mediu de rezidență", "mediul de rezidență", "mediu rezidență",
+                    "mediu urban/rural", "urban/rural", "residence"],
+    "isced": ["nivel de educație", "nivel educație", "nivel isced", "isced level", "studii",
+              "nivelul de educație", "nivel de studii", "education", "education level"],
+    "employment_status": ["statut pe piața muncii", "situația pe piața muncii",
+                          "statut ocupațional", "statut", "statutul pe piața muncii",
+                          "labour market status"],
+    "disability": ["dizabilitate", "persoană cu dizabilități", "cu dizabilități", "handicap"],
+    "minority_or_migrant": ["minoritate sau migrant", "minoritate", "etnie romă",
+                            "aparține unei minorități", "migrant", "minority"],
+    "eligibility": ["eligibilitate", "eligibil"],
+    "decided_on": ["data deciziei", "data deciziei de eligibilitate", "decision date"],
+    "sex": ["gen", "sexul", "gender"],
+    "birth_date": ["data nașterii", "data naşterii", "dată naștere", "data de naștere",
+                   "date of birth"],
+    DERIVED_FIELD: ["vârstă", "vârsta", "varsta ani", "age"],
+})
+_YES_NO_HINT = "da, nu, x, 1, 0"
+#: the coded columns' spellings in hand-made files, ro + en (DESIGN §13 "Values")
+_ENVIRONMENTS = {"urban": "urban", "rural": "rural", "u": "urban", "r": "rural",
+                 "mediu urban": "urban", "mediu rural": "rural", "oras": "urban", "sat": "rural"}
+_EMPLOYMENT = {status.value.replace("_", " "): status.value for status in EmploymentStatus} | {
+    "angajat": "employed", "angajata": "employed", "salariat": "employed",
+    "salariata": "employed", "persoana angajata": "employed", "employee": "employed",
+    "pfa": "self_employed", "independent": "self_employed", "liber profesionist": "self_employed",
+    "lucrator pe cont propriu": "self_employed", "persoana fizica autorizata": "self_employed",
+    "self-employed": "self_employed", "intreprindere individuala": "self_employed",
+    "somer": "unemployed", "somera": "unemployed", "persoana in cautarea unui loc de munca":
+    "unemployed", "somer de lunga durata": "long_term_unemployed",
+    "somera de lunga durata": "long_term_unemployed", "long term unemployed":
+    "long_term_unemployed", "inactiv": "inactive", "inactiva": "inactive",
+    "persoana inactiva": "inactive",
 }
-#: Romanian spellings accepted in files for the coded columns
-_ENVIRONMENTS = {"urban": "urban", "rural": "rural"}
-_EMPLOYMENT = {status.value: status.value for status in EmploymentStatus} | {
-    "angajat": "employed", "salariat": "employed", "independent": "self_employed",
-    "somer": "unemployed", "șomer": "unemployed", "somer_de_lunga_durata": "long_term_unemployed",
-    "inactiv": "inactive",
-}
+#: education levels by their Romanian names (ISCED 2011)
+_ISCED_WORDS = [("doctorat", 8), ("master", 7), ("licenta", 6), ("postliceal", 4),
+                ("postuniversitar", 7), ("liceu", 3), ("liceal", 3), ("profesional", 3),
+                ("gimnaziu", 2), ("gimnazial", 2), ("primar", 1), ("prescolar", 0),
+                ("fara studii", 0)]
+_SEXES = {"f": "F", "m": "M", "feminin": "F", "masculin": "M", "femeie": "F", "barbat": "M",
+          "female": "F", "male": "M", "woman": "F", "man": "M"}
 AGE_BANDS = {"under_25": (0, 24), "25_54": (25, 54), "55_64": (55, 64), "65_plus": (65, 200)}
 FLAG_FILTERS = ("age_55_64", "woman", "rural")
 #: special-category data (GDPR art. 9): shown only to roles that need it
@@ -58,13 +104,47 @@ SPECIAL_CATEGORIES = ("disability", "minority_or_migrant")
 
 
 
-def _coded(mapping: dict[str, str]):
-    choose = parse_choice(set(mapping))
+_environment = parse_vocabulary(_ENVIRONMENTS, "urban, rural, U, R")
+_employment = parse_vocabulary(
+    _EMPLOYMENT, "angajat, PFA, independent, șomer, șomer de lungă durată, inactiv; employed,"
+                 " self_employed, unemployed, long_term_unemployed, inactive")
+_sex = parse_vocabulary(_SEXES, "F, M, feminin, masculin")
 
-    def parse(value: object) -> str:
-        return mapping[choose("_".join(text(value).lower().split()))]
 
-    return parse
+def isced_level(value: object) -> int:
+    """ISCED 0–8 as a digit anywhere in the cell ("ISCED 3 - Liceu") or a level word."""
+    raw = text(value)
+    digits = re.findall(r"\d+", raw)
+    if len(digits) == 1 and int(digits[0]) <= 8:
+        return int(digits[0])
+    if not digits:
+        folded = fold(raw)
+        for word, level in _ISCED_WORDS:
+            if word in folded:
+                return level
+    raise CellError(_l("'%(value)s' is not an ISCED level (0 to 8, or primar, gimnaziu, liceu,"
+                       " postliceal, licență, master, doctorat)", value=raw))
+
+
+def _check_derived(raw: dict, cleaned: Cleaned) -> None:
+    """A sex or birth date column must agree with the CNP (a mismatch shows a mistyped CNP)."""
+    cnp = cleaned.values.get("cnp")
+    if cnp is None:
+        return
+    sex = Cleaned()
+    sex.take(raw, "sex", _sex)
+    sex.take(raw, "birth_date", parse_date)
+    cleaned.errors.update(sex.errors)
+    typed, derived = sex.values.get("sex"), cnp_sex(cnp)
+    if typed is not None and typed != derived:
+        cleaned.errors["sex"] = _l("'%(typed)s' does not match the CNP %(cnp)s, which says"
+                                   " %(derived)s", typed=text(raw.get("sex")), cnp=cnp,
+                                   derived=derived)
+    born, derived_birth = sex.values.get("birth_date"), cnp_birth_date(cnp)
+    if born is not None and born != derived_birth:
+        cleaned.errors["birth_date"] = _l(
+            "'%(typed)s' does not match the CNP %(cnp)s, which says %(derived)s",
+            typed=text(raw.get("birth_date")), cnp=cnp, derived=derived_birth.strftime("%d.%m.%Y"))
 
 
 def clean_participant(raw: dict) -> Cleaned:
@@ -81,11 +161,12 @@ def clean_participant(raw: dict) -> Cleaned:
     cleaned.take(raw, "enterprise_cui", cleaning.cui)
     cleaned.take(raw, "job_title", bounded_text(200), default="")
     cleaned.take(raw, "county", cleaning.county)
-    cleaned.take(raw, "environment", _coded(_ENVIRONMENTS))
-    cleaned.take(raw, "isced", whole_number(0, 8))
-    cleaned.take(raw, "employment_status", _coded(_EMPLOYMENT))
+    cleaned.take(raw, "environment", _environment)
+    cleaned.take(raw, "isced", isced_level)
+    cleaned.take(raw, "employment_status", _employment)
     cleaned.take(raw, "disability", parse_bool)
     cleaned.take(raw, "minority_or_migrant", parse_bool)
+    _check_derived(raw, cleaned)
     return cleaned
 
 

@@ -114,3 +114,10 @@ for _code in TARGET_CODES:
     setattr(ProjectForm, f"target_{_code}", IntegerField(
         LazyString(lambda code: f"{code} · {TARGET_LABELS[code]}", _code),
         validators=[Optional(), NumberRange(min=0, max=MAX_TARGET)]))
+
+
+class RateForm(FlaskForm):
+    """One year's annual average EUR/RON rate (lei in imported files are converted with it)."""
+
+    year = IntegerField(_l("Financial year"), validators=[DataRequired()])
+    rate = StringField(_l("Lei for one euro (annual average)"), validators=[DataRequired()])

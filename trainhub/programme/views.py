@@ -1,5 +1,5 @@
 """Programme pages: calls (new call from a preset, rule parameters) and projects (list, page,
-form with targets and reporting periods)."""
+form with targets and reporting periods), EUR/RON rates."""
 from datetime import date
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -16,12 +16,14 @@ from trainhub.core.errors import Problems
 from trainhub.core.geography import NUTS2_REGIONS
 from trainhub.core.pagination import paginate
 from trainhub.courses.models import Cohort
+from trainhub.enterprises.models import EurRonRate
+from trainhub.enterprises.services import set_rate
 from trainhub.extensions import db
 from trainhub.indicators.services import compute, target_progress
 from trainhub.participants.eligibility import SEVERITIES
 from trainhub.participants.gdpr import retention_date, retention_years_of
 from trainhub.participants.models import Membership
-from trainhub.programme.forms import PERIOD_LABELS, CallForm, ProjectForm
+from trainhub.programme.forms import PERIOD_LABELS, CallForm, ProjectForm, RateForm
 from trainhub.programme.models import Call, Project, ReportingPeriod
 from trainhub.programme.presets import PRESETS
 from trainhub.programme.services import FieldProblems, create_call, rules_from_form, save_project
@@ -180,3 +182,31 @@ def project_new():
 @permission_required("projects.write")
 def project_edit(project_id: int):
     return _save_project(get_visible_or_404(Project, project_id, current_user))
+
+
+# --- EUR/RON rates ---------------------------------------------------------------------------
+
+@bp.route("/admin/calls/rates", methods=["GET"])
+@permission_required("calls.read")
+def rates(form=None, problems=None):
+    """The annual average EUR/RON rates that convert amounts in lei in imported files."""
+    return render_template("programme/rates.html", form=form or RateForm(), problems=problems or [],
+                           rates=db.session.scalars(select(EurRonRate)
+                                                    .order_by(EurRonRate.year.desc())).all())
+
+
+@bp.route("/admin/calls/rates", methods=["POST"])
+@permission_required("calls.write")
+def save_rate():
+    form = RateForm()
+    if not form.validate_on_submit():
+        return rates(form=form), 422
+    try:
+        row = set_rate(db.session, form.year.data, form.rate.data)
+    except Problems as problems:
+        db.session.rollback()
+        return rates(form=form, problems=problems.problems), 422
+    db.session.commit()
+    flash(_("The EUR/RON rate of %(year)s is now %(rate)s lei.", year=row.year,
+            rate=row.ron_per_eur), "success")
+    return redirect(url_for("programme.rates"))
