@@ -285,3 +285,16 @@ def test_gunicorn_is_a_dependency_and_wsgi_builds_the_production_app(monkeypatch
 
     app = importlib.reload(wsgi).app
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["HSTS_ENABLED"]
+
+
+def test_a_typed_value_inside_a_translated_message_is_escaped(app, client, auth):
+    """A field error quotes what was typed through a lazy translated string; it is text."""
+    coordinator = UserFactory(role="coordinator")
+    db.session.commit()
+    auth.login(coordinator.email)
+    page = auth.post("/enterprises/new", {"cui": "1", "name": "X", "caen": "6201",
+                                          "county": "RO-CJ",
+                                          "employees": "<script>alert(1)</script>"})
+    html = page.get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html

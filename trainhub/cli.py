@@ -244,7 +244,7 @@ def rates_list_command():
 
 
 @rates_group.command("set")
-@click.argument("year", type=int)
+@click.argument("year", type=click.IntRange(1990, 2100))
 @click.argument("rate")
 @with_appcontext
 def rates_set_command(year, rate):

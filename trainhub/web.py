@@ -1,10 +1,11 @@
-"""Per-response plumbing: security headers, the POST and authority-read audit, request logs,
-database outages."""
+"""Per-response plumbing: security headers, escaping of translated text, the POST and
+authority-read audit, request logs, database outages."""
 import json
 import logging
 import time
 
 from flask import Flask, g, render_template, request
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -164,8 +165,19 @@ def database_unavailable(error: DBAPIError):
     return render_template("error.html", code=code, title=title, message=message), code
 
 
+def text_not_markup(value):
+    """What a template prints: a translated lazy string as plain text.
+
+    Flask-Babel's LazyString says it is HTML (`__html__`), so Jinja would print it unescaped,
+    and a message carrying a typed value ("'<script>…' is not a number") would reach the page
+    as markup. None of our lazy strings holds markup, so all of them are escaped like any text.
+    """
+    return str(value) if isinstance(value, LazyString) else value
+
+
 def init_app(app: Flask) -> None:
     """Install the hooks on `app`."""
+    app.jinja_env.finalize = text_not_markup
     proxies = app.config.get("TRUSTED_PROXIES", 0)
     if proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix

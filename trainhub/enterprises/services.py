@@ -16,6 +16,7 @@ from trainhub.enterprises.models import DeMinimisAid, Enterprise, EurRonRate, Si
 from trainhub.imports.services import (
     CellError,
     ImportFailed,
+    NumberTooLarge,
     Table,
     parse_decimal,
     says_eur,
@@ -80,7 +81,10 @@ def _caen(value: object) -> str:
 
 
 def _money(value: object) -> Decimal:
-    amount = parse_decimal(value)
+    try:
+        amount = parse_decimal(value)
+    except NumberTooLarge:
+        amount = Decimal(-1 if text(value).startswith("-") else MAX_AMOUNT_EUR + 1)
     if amount < 0:
         raise CellError(_l("must not be negative"))
     if amount > MAX_AMOUNT_EUR:

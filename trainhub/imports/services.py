@@ -64,6 +64,10 @@ class CellError(ValueError):
     """A cell that cannot be read as the type its column needs; str() says why."""
 
 
+class NumberTooLarge(CellError):
+    """A number with more whole digits than any column holds (1e30, twenty 9s)."""
+
+
 #: why a file column is not imported: no field has that name, or the CNP already says it
 UNKNOWN, DERIVED = "unknown", "derived"
 #: the field name synonyms map a column to when the CNP already says what it holds
@@ -432,7 +436,7 @@ def parse_decimal(value: object) -> Decimal:
     if not number.is_finite():
         raise CellError(_l("'%(value)s' is not a number", value=raw))
     if number and number.adjusted() >= MAX_INTEGER_DIGITS:
-        raise CellError(_l("'%(value)s' is too large", value=raw))
+        raise NumberTooLarge(_l("'%(value)s' is too large", value=raw))
     return number
 
 
