@@ -5,6 +5,7 @@ from sqlalchemy.orm import joinedload
 
 from trainhub.audit.models import AuditEvent
 from trainhub.auth.permissions import permission_required
+from trainhub.core.labels import audited_value
 from trainhub.core.pagination import paginate
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
@@ -21,4 +22,5 @@ def events():
     if entity_id is not None:
         stmt = stmt.where(AuditEvent.entity_id == entity_id)
     return render_template("audit/events.html", page=paginate(stmt, per_page=50),
-                           entity_type=entity_type, entity_id=entity_id)
+                           entity_type=entity_type, entity_id=entity_id,
+                           audited_value=audited_value)

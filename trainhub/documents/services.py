@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from trainhub.audit.services import record
 from trainhub.core.errors import Problems
+from trainhub.core.labels import DOCUMENT_STATUS_LABELS
 from trainhub.core.models import utcnow
 from trainhub.documents import storage
 from trainhub.documents.models import (
@@ -66,14 +67,7 @@ DONE_STATUSES = {LineStatus.ACCEPTED, LineStatus.EXPIRING}
 #: statuses the SME has to act upon
 ACTION_STATUSES = {LineStatus.MISSING, LineStatus.REJECTED, LineStatus.EXPIRED}
 
-STATUS_LABELS = {
-    LineStatus.MISSING: _l("missing"),
-    LineStatus.PENDING: _l("pending review"),
-    LineStatus.ACCEPTED: _l("accepted"),
-    LineStatus.REJECTED: _l("rejected"),
-    LineStatus.EXPIRING: _l("expiring soon"),
-    LineStatus.EXPIRED: _l("expired"),
-}
+STATUS_LABELS = DOCUMENT_STATUS_LABELS
 
 
 def _current_locale() -> str:

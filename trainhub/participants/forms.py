@@ -5,21 +5,7 @@ from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaF
 from wtforms.validators import InputRequired, Length
 
 from trainhub.core.geography import county_choices
-from trainhub.participants.models import EmploymentStatus, Environment
-
-EMPLOYMENT_LABELS = {
-    EmploymentStatus.EMPLOYED: _l("Employed"),
-    EmploymentStatus.SELF_EMPLOYED: _l("Self-employed"),
-    EmploymentStatus.UNEMPLOYED: _l("Unemployed"),
-    EmploymentStatus.LONG_TERM_UNEMPLOYED: _l("Long-term unemployed"),
-    EmploymentStatus.INACTIVE: _l("Inactive"),
-}
-ENVIRONMENT_LABELS = {Environment.URBAN: _l("Urban"), Environment.RURAL: _l("Rural")}
-ISCED_LABELS = {
-    0: _l("0 — early childhood"), 1: _l("1 — primary"), 2: _l("2 — lower secondary"),
-    3: _l("3 — upper secondary"), 4: _l("4 — post-secondary"), 5: _l("5 — short tertiary"),
-    6: _l("6 — bachelor"), 7: _l("7 — master"), 8: _l("8 — doctorate"),
-}
+from trainhub.core.labels import EMPLOYMENT_LABELS, ENVIRONMENT_LABELS, ISCED_LABELS
 
 
 class ParticipantForm(FlaskForm):
