@@ -8,7 +8,6 @@ values written the same in both languages are ignored. Data typed by people (nam
 e-mails) is the demo's own Romanian text.
 """
 import re
-from datetime import date
 from enum import StrEnum
 from html.parser import HTMLParser
 
@@ -55,22 +54,23 @@ ENUMS: tuple[type[StrEnum], ...] = (
     Environment)
 RAW_VALUES = sorted({member.value for enum in ENUMS for member in enum} - SAME_IN_BOTH)
 
-#: English words and phrases that are not Romanian words (whole words, case-sensitive)
+#: English words and phrases that are not Romanian words (whole words, case-sensitive; words
+#: spelt alike in both, as "are", "Total", "Status", "Export", "Calendar", are left out)
 ENGLISH = (
-    "the", "The", "of", "and", "with", "from", "for", "is", "are", "not", "no", "on", "to",
+    "the", "The", "of", "and", "with", "from", "for", "is", "not", "no", "on", "to",
     "by", "or", "yes", "Yes", "No", "at", "in the",
     "missing", "Missing", "unknown", "Unknown", "employer", "Employer", "employment status",
     "size class", "Size class", "member of", "years", "age", "region", "over",
     "Participants", "participants", "above", "below", "Save", "Edit", "Cancel", "Search",
-    "Enterprise", "Enterprises", "Course", "Courses", "Cohort", "Cohorts", "Status",
-    "Name", "Men", "Women", "Export", "Download", "Upload", "Delete", "Back",
+    "Enterprise", "Enterprises", "Course", "Courses", "Cohort", "Cohorts",
+    "Name", "Men", "Women", "Download", "Upload", "Delete", "Back",
     "eligibility", "education level", "Micro enterprise", "Small enterprise",
     "Medium-sized enterprise", "headcount", "turnover", "balance sheet", "ceiling",
     "Quarter", "Semester", "warning", "blocking", "Eligible", "Ineligible", "Pending",
     "Woman", "Male", "Female", "hours", "Hours", "present",
     "saved", "Saved", "records", "Sign in", "Log out", "Dashboard", "Documents",
     "Indicators", "Period", "Locked", "locked", "Rules", "Rule", "Message",
-    "Severity", "Kind", "Code", "Label", "Target", "Men", "Pages", "Next", "Previous",
+    "Severity", "Kind", "Code", "Label", "Target", "Pages", "Next", "Previous",
 )
 ENGLISH_PATTERN = re.compile(r"(?<![\w@./-])(" + "|".join(
     re.escape(word) for word in sorted(set(ENGLISH), key=len, reverse=True)) + r")(?![\w@/-])")
@@ -140,7 +140,7 @@ def _login(client, email: str, password: str) -> None:
     assert response.status_code == 302, f"{email} could not log in"
 
 
-def _demo_objects(role: str, email: str) -> dict[str, list]:
+def _demo_objects(email: str) -> dict[str, list]:
     """The ids each URL parameter takes for this reader: objects of every state the demo holds."""
     user = db.session.scalar(select(User).where(User.email == email))
     people = select(Participant).order_by(Participant.id)
@@ -201,7 +201,7 @@ def _urls(app, objects: dict[str, list]) -> list[str]:
     return urls
 
 
-def _add_documents(world_today: date) -> None:
+def _add_documents() -> None:
     """Uploaded documents of every status, so the document pages have rows."""
     from trainhub.documents.services import accept, reject
 
@@ -230,19 +230,20 @@ def _data_of_the_demo() -> set[str]:
     return texts
 
 
-@pytest.mark.parametrize("role", [role for role, _email, _password in demo.demo_logins()][:5])
-def test_every_page_reads_in_romanian(app, client, role):
+@pytest.mark.parametrize("email, password", [(email, password)
+                                             for _role, email, password in demo.demo_logins()])
+def test_every_page_reads_in_romanian(app, client, email, password):
     demo.load_demo(db.session)
-    _add_documents(date.today())
-    email, password = next((e, p) for r, e, p in demo.demo_logins() if r == role)
+    _add_documents()
     _login(client, email, password)
     found: dict[str, list[str]] = {}
-    for url in _urls(app, _demo_objects(role, email)):
+    typed = _data_of_the_demo()
+    for url in _urls(app, _demo_objects(email)):
         response = client.get(url)
         assert response.status_code < 500, f"{url}: {response.status_code}"
         if response.status_code != 200 or not response.mimetype == "text/html":
             continue
-        problems = offences(response.get_data(as_text=True), _data_of_the_demo())
+        problems = offences(response.get_data(as_text=True), typed)
         if problems:
             found[url] = problems
     assert not found, "\n".join(f"{url}:\n  " + "\n  ".join(p) for url, p in found.items())
