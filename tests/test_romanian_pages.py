@@ -8,6 +8,7 @@ values written the same in both languages are ignored. Data typed by people (nam
 e-mails) is the demo's own Romanian text.
 """
 import re
+from collections.abc import Iterable
 from enum import StrEnum
 from html.parser import HTMLParser
 
@@ -111,12 +112,17 @@ def visible_text(html: str) -> list[str]:
     return [ADDRESSES.sub(" ", part) for part in parser.parts]
 
 
-def offences(html: str, data: set[str]) -> list[str]:
-    """Each piece of visible text that holds an English word or a raw stored value."""
+def offences(html: str, data: set[str], identifiers: Iterable[str] = ()) -> list[str]:
+    """Each piece of visible text that holds an English word or a raw stored value; `data`
+    is text shown as typed, `identifiers` are codes people gave (a call's rule codes)."""
+    codes = (re.compile(r"\b(?:" + "|".join(map(re.escape, identifiers)) + r")\b")
+             if identifiers else None)
     found = []
     for part in visible_text(html):
         if part in data:
             continue
+        if codes:
+            part = codes.sub(" ", part)
         for pattern in (ENGLISH_PATTERN, RAW_PATTERN):
             match = pattern.search(part)
             if match:
@@ -230,15 +236,20 @@ def _data_of_the_demo() -> set[str]:
     return texts
 
 
-@pytest.mark.parametrize("email, password", [(email, password)
-                                             for _role, email, password in demo.demo_logins()])
+ADMIN_EMAIL = next(email for role, email, _password in demo.demo_logins() if role == "admin")
+
+
+@pytest.mark.parametrize("email, password", [(None, None)] + [
+    (email, password) for _role, email, password in demo.demo_logins()])
 def test_every_page_reads_in_romanian(app, client, email, password):
+    """Each demo account, and anonymous visitors (login, verification, check-in pages)."""
     demo.load_demo(db.session)
     _add_documents()
-    _login(client, email, password)
+    if email:
+        _login(client, email, password)
     found: dict[str, list[str]] = {}
     typed = _data_of_the_demo()
-    for url in _urls(app, _demo_objects(email)):
+    for url in _urls(app, _demo_objects(email or ADMIN_EMAIL)):
         response = client.get(url)
         assert response.status_code < 500, f"{url}: {response.status_code}"
         if response.status_code != 200 or not response.mimetype == "text/html":
@@ -247,3 +258,40 @@ def test_every_page_reads_in_romanian(app, client, email, password):
         if problems:
             found[url] = problems
     assert not found, "\n".join(f"{url}:\n  " + "\n  ".join(p) for url, p in found.items())
+
+
+def _post(client, url: str, data: dict):
+    html = client.get("/").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    return client.post(url, data={"csrf_token": token} | data, follow_redirects=True)
+
+
+def test_refusals_read_in_romanian(app, client):
+    """What the rule editor, the reporting periods, the decision and the user form say when
+    they refuse bad input."""
+    demo.load_demo(db.session)
+    password = next(p for _r, e, p in demo.demo_logins() if e == ADMIN_EMAIL)
+    _login(client, ADMIN_EMAIL, password)
+    call = db.session.scalar(select(Call))
+    project = db.session.scalar(select(Project))
+    codes = {rule["kind"]: rule["code"] for rule in call.rules}
+    blocked = db.session.scalar(select(Membership).where(
+        Membership.eligibility_status == Eligibility.INELIGIBLE))
+    refusals = {
+        "rules": _post(client, f"/admin/calls/{call.id}/rules", {
+            f"{codes['age_between']}-severity": "fatal",
+            f"{codes['age_between']}-min": "abc", f"{codes['age_between']}-max": "-3",
+            f"{codes['employer_size_in']}-values": "huge",
+            f"{codes['de_minimis_ceiling']}-ceiling_eur": "0"}),
+        "period": _post(client, "/indicators/periods/new", {
+            "project": project.id, "label": "", "start": "2026-06-30", "end": "2026-01-01"}),
+        "decision": _post(client, f"/participants/memberships/{blocked.id}/decide",
+                          {"status": "eligible"}),
+        "user": _post(client, "/admin/users/new", {
+            "email": ADMIN_EMAIL, "role": "sme", "password": "a-long-password-1"}),
+    }
+    found = {name: offences(response.get_data(as_text=True), _data_of_the_demo(),
+                            codes.values())
+             for name, response in refusals.items()}
+    assert refusals["rules"].status_code == 422 and "vârsta minimă" in refusals["rules"].text
+    assert not any(found.values()), found

@@ -9,12 +9,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from trainhub.attendance import pdf
 from trainhub.attendance.models import Certificate, SignInSheet
 from trainhub.attendance.services import attended_hours_by_enrollment
+from trainhub.core.labels import label
 from trainhub.courses.models import Cohort, Enrollment, TrainingSession
 from trainhub.documents import storage
 from trainhub.documents.models import Document, DocumentStatus
@@ -29,14 +31,15 @@ def _line(value: object) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return str(value)
 
 
 def record_pdf(data: dict) -> bytes:
-    """The person's data (as from `subject_data`) as a readable PDF, diacritics included."""
+    """The person's data (as from `subject_data`) as a readable PDF, diacritics included; the
+    headings and stored codes in the reader's language, the field names as stored."""
     document = pdf.new_document()
     width = document.w - document.l_margin - document.r_margin
 
@@ -60,34 +63,37 @@ def record_pdf(data: dict) -> bytes:
     document.multi_cell(width, 9, f"{person['last_name']} {person['first_name']}".strip(),
                         new_x="LMARGIN", new_y="NEXT")
     document.set_font("DejaVu", "", 9)
-    document.multi_cell(width, 5, f"Generated on {data['generated_on']}",
+    document.multi_cell(width, 5, _("Generated on %(day)s", day=data["generated_on"]),
                         new_x="LMARGIN", new_y="NEXT")
-    heading("Personal data")
+    heading(_("Personal data"))
     pairs(person)
     for membership in data["memberships"]:
-        heading(f"Project {membership['project']}: {membership['eligibility']}")
+        heading(_("Project %(code)s: %(status)s", code=membership["project"],
+                  status=label(membership["eligibility"], "eligibility")))
         evidence = membership.get("evidence") or {}
         pairs({key: value for key, value in membership.items() if key != "evidence"})
-        document.multi_cell(width, 5, "Evidence snapshot of the decision:"
+        document.multi_cell(width, 5, _("Evidence snapshot of the decision:")
                             + ("" if evidence else " —"), new_x="LMARGIN", new_y="NEXT")
         pairs(evidence, "    ")
-    heading("Enrollments and attendance")
+    heading(_("Enrollments and attendance"))
     for enrollment in data["enrollments"]:
         pairs({key: value for key, value in enrollment.items() if key != "attendance"})
         for mark in enrollment["attendance"]:
             document.multi_cell(width, 5, f"    {mark['date']} {mark['start']}–{mark['end']}: "
-                                f"{mark['status']}, {mark['hours']} h ({mark['source']})",
+                                f"{label(mark['status'], 'mark')}, {mark['hours']} h "
+                                f"({label(mark['source'], 'mark_source')})",
                                 new_x="LMARGIN", new_y="NEXT")
     if not data["enrollments"]:
         document.multi_cell(width, 5, "—", new_x="LMARGIN", new_y="NEXT")
-    heading("Documents")
+    heading(_("Documents"))
     for item in data["documents"]:
         document.multi_cell(width, 5, f"#{item['id']} {item['title']} v{item['version']}: "
-                            f"{item['status']} — {item['original_name']} ({item['sha256']})",
+                            f"{label(item['status'], 'document_status')} — "
+                            f"{item['original_name']} ({item['sha256']})",
                             new_x="LMARGIN", new_y="NEXT")
     if not data["documents"]:
         document.multi_cell(width, 5, "—", new_x="LMARGIN", new_y="NEXT")
-    heading("Certificates")
+    heading(_("Certificates"))
     for item in data["certificates"]:
         pairs(item)
     if not data["certificates"]:
