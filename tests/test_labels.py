@@ -161,3 +161,24 @@ def test_every_api_path_has_a_summary_for_the_reference_page(app):
 
     api = app.extensions["flask-smorest"]["apis"][""]["ext_obj"]
     assert set(api.spec.to_dict()["paths"]) == set(SUMMARIES)
+
+
+@pytest.mark.parametrize("employees, turnover, balance, expected", [
+    (85, "6200000", "4100000", "85 de salariați, cifra de afaceri 6,20 mil. EUR, active totale "
+     "4,10 mil. EUR: < 250 salariați și cifra de afaceri ≤ 50 mil. EUR sau active totale "
+     "≤ 43 mil. EUR"),
+    (1, "150000", None, "1 salariat, cifra de afaceri 0,15 mil. EUR, active totale lipsă: "
+     "< 10 salariați și cifra de afaceri ≤ 2 mil. EUR sau active totale ≤ 2 mil. EUR"),
+    (300, "90000000", "80000000", "300 de salariați, cifra de afaceri 90 mil. EUR, active totale "
+     "80 mil. EUR: peste pragurile întreprinderii mijlocii (< 250 de salariați și cifra de "
+     "afaceri ≤ 50 mil. EUR sau active totale ≤ 43 mil. EUR)"),
+    (None, None, None, "sunt necesare numărul de salariați și cifra de afaceri sau activele "
+     "totale (Recomandarea 2003/361/CE)"),
+])
+def test_the_size_class_is_explained_in_romanian(ro, employees, turnover, balance, expected):
+    from tests.factories import EnterpriseFactory
+    from trainhub.enterprises.services import size_reason
+
+    enterprise = EnterpriseFactory(employees=employees, turnover_eur=turnover and Decimal(turnover),
+                                   balance_eur=balance and Decimal(balance))
+    assert size_reason(enterprise) == expected
