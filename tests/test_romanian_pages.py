@@ -67,7 +67,7 @@ ENGLISH = (
     "Name", "Men", "Women", "Download", "Upload", "Delete", "Back",
     "eligibility", "education level", "Micro enterprise", "Small enterprise",
     "Medium-sized enterprise", "headcount", "turnover", "balance sheet", "ceiling",
-    "Quarter", "Semester", "warning", "blocking", "Eligible", "Ineligible", "Pending",
+    "Quarter", "Semester", "Q1", "Q2", "warning", "blocking", "Eligible", "Ineligible", "Pending",
     "Woman", "Male", "Female", "hours", "Hours", "present",
     "saved", "Saved", "records", "Sign in", "Log out", "Dashboard", "Documents",
     "Indicators", "Period", "Locked", "locked", "Rules", "Rule", "Message",
