@@ -61,6 +61,15 @@ def test_label_reads_romanian_and_never_loses_a_value(ro):
     assert label("a_code_added_later", "size") == "a_code_added_later"
 
 
+def test_labels_agree_with_what_they_describe(ro):
+    assert label("eligible", "eligibility_F") == "Eligibilă"
+    assert label("ineligible", "eligibility_F") == "Neeligibilă"
+    assert label("eligible", "eligibility_M") == "Eligibil"
+    assert label("eligible", "eligibility") == "Eligibili"  # filters name people in general
+    assert label("unknown", "size") == "Necunoscută"  # categoria de mărime
+    assert label("pending", "employees") == "cu angajați în așteptarea deciziei"
+
+
 def test_the_audit_trail_names_stored_codes(ro):
     assert audited_value("enrollments", "status", "waiting") == "listă de așteptare"
     assert audited_value("documents", "status", "rejected") == "respins"
@@ -138,21 +147,21 @@ def test_every_message_of_the_code_has_a_romanian_translation():
     with (ROOT / "babel.cfg").open() as config:
         method_map, options_map = parse_mapping_cfg(config)
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "_l": None,
-                "lazy_gettext": None}
+                "lazy_gettext": None, "pgettext": ((1, "c"), 2)}
     with PO_FILE.open("rb") as po:
         catalog = read_po(po, locale="ro")
     missing = []
-    for filename, _line, message, _comments, _context in extract_from_dir(
+    for filename, _line, message, _comments, context in extract_from_dir(
             ROOT, method_map, options_map, keywords=keywords):
         msgid = message[0] if isinstance(message, tuple) else message
-        entry = catalog.get(msgid)
+        entry = catalog.get(msgid, context=context)
         strings = entry.string if entry is not None else None
         if isinstance(message, tuple):
             complete = isinstance(strings, tuple) and len(strings) == 3 and all(strings)
         else:
             complete = bool(strings)
         if not complete:
-            missing.append(f"{filename}: {msgid!r}")
+            missing.append(f"{filename}: {msgid!r}" + (f" (context {context!r})" if context else ""))
     assert not missing, "translate in messages.po:\n" + "\n".join(missing)
 
 

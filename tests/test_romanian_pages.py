@@ -295,3 +295,15 @@ def test_refusals_read_in_romanian(app, client):
              for name, response in refusals.items()}
     assert refusals["rules"].status_code == 422 and "vârsta minimă" in refusals["rules"].text
     assert not any(found.values()), found
+
+
+def test_a_persons_eligibility_agrees_with_the_person(app, client):
+    demo.load_demo(db.session)
+    password = next(p for _r, e, p in demo.demo_logins() if e == ADMIN_EMAIL)
+    _login(client, ADMIN_EMAIL, password)
+    for sex, shown in (("F", ">Eligibilă<"), ("M", ">Eligibil<")):
+        person = db.session.scalar(select(Participant).join(Membership).where(
+            Participant.sex == sex, Membership.eligibility_status == Eligibility.ELIGIBLE))
+        for url in (f"/participants/{person.id}", f"/participants/?q={person.cnp}",
+                    f"/enterprises/{person.enterprise_id}"):
+            assert shown in client.get(url).text, url

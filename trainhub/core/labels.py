@@ -5,6 +5,8 @@ raw: `{{ user.role|label('role') }}`. Each kind maps the stored values to lazy s
 kind `county` names a county by its ISO code.
 """
 from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
+from flask_babel.speaklater import LazyString
 
 from trainhub.attendance.models import MarkSource, MarkStatus
 from trainhub.auth.models import Locale, Role
@@ -16,9 +18,28 @@ from trainhub.participants.models import Eligibility, EmploymentStatus, Environm
 
 SIZE_LABELS = {SizeClass.MICRO: _l("Micro"), SizeClass.SMALL: _l("Small"),
                SizeClass.MEDIUM: _l("Medium"), SizeClass.LARGE: _l("Large"),
-               SizeClass.UNKNOWN: _l("Unknown")}
+               # the size (class) is unknown: Romanian agrees with "categoria"
+               SizeClass.UNKNOWN: LazyString(lambda: pgettext("size class", "Unknown"))}
+#: eligibility of people in general (filters, headings: plural in Romanian)
 ELIGIBILITY_LABELS = {Eligibility.ELIGIBLE: _l("Eligible"), Eligibility.PENDING: _l("Pending"),
                       Eligibility.INELIGIBLE: _l("Ineligible")}
+#: one person's eligibility: the Romanian adjective agrees with the person (sex from the CNP)
+MAN_ELIGIBILITY_LABELS = {
+    Eligibility.ELIGIBLE: LazyString(lambda: pgettext("a man", "Eligible")),
+    Eligibility.PENDING: LazyString(lambda: pgettext("a man", "Pending")),
+    Eligibility.INELIGIBLE: LazyString(lambda: pgettext("a man", "Ineligible")),
+}
+WOMAN_ELIGIBILITY_LABELS = {
+    Eligibility.ELIGIBLE: LazyString(lambda: pgettext("a woman", "Eligible")),
+    Eligibility.PENDING: LazyString(lambda: pgettext("a woman", "Pending")),
+    Eligibility.INELIGIBLE: LazyString(lambda: pgettext("a woman", "Ineligible")),
+}
+#: the enterprise list's filter by the eligibility of the employees
+EMPLOYEES_LABELS = {
+    Eligibility.ELIGIBLE: _l("with eligible employees"),
+    Eligibility.PENDING: _l("with employees pending a decision"),
+    Eligibility.INELIGIBLE: _l("with ineligible employees"),
+}
 FLAG_LABELS = {"age_55_64": _l("55–64"), "woman": _l("Woman"), "rural": _l("Rural"),
                "isced_low": _l("ISCED 0–2"), "disability": _l("Disability"),
                "minority_or_migrant": _l("Minority/migrant")}
@@ -127,6 +148,8 @@ CELL_LABELS = {"men": _l("Men"), "women": _l("Women"), "total": _l("Total")}
 #: kind -> stored value -> label; the `label` filter's table
 LABELS: dict[str, dict] = {
     "size": SIZE_LABELS, "eligibility": ELIGIBILITY_LABELS, "flag": FLAG_LABELS,
+    "eligibility_M": MAN_ELIGIBILITY_LABELS, "eligibility_F": WOMAN_ELIGIBILITY_LABELS,
+    "employees": EMPLOYEES_LABELS,
     "sex": SEX_LABELS, "role": ROLE_LABELS, "locale": LOCALE_LABELS,
     "employment_status": EMPLOYMENT_LABELS, "environment": ENVIRONMENT_LABELS,
     "isced": ISCED_LABELS, "category": CATEGORY_LABELS, "modality": MODALITY_LABELS,
