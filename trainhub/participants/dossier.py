@@ -136,7 +136,7 @@ def add_person(archive: zipfile.ZipFile, db_session: Session, participant: Parti
             .order_by(Document.id)):
         name = f"{folder}/documents/{document.id}-{storage.safe_filename(document.original_name, document.content_type)}"
         if not _add_file(archive, upload_dir, document.storage_key, name):
-            missing.append(f"document {document.id}: file not stored")
+            missing.append(_("document %(id)s: file not stored", id=document.id))
     enrollments = list(db_session.scalars(
         select(Enrollment).join(Membership, Membership.id == Enrollment.membership_id)
         .options(joinedload(Enrollment.cohort).joinedload(Cohort.course),
@@ -153,7 +153,8 @@ def add_person(archive: zipfile.ZipFile, db_session: Session, participant: Parti
             name = (f"{folder}/attendance/{_safe(cohort.code)}/"
                     f"{session.date.isoformat()}-{session.id}-signed-sheet{extension}")
             if not _add_file(archive, upload_dir, sheet.scan_key, name):
-                missing.append(f"sign-in sheet of session {session.id}: file not stored")
+                missing.append(_("sign-in sheet of session %(id)s: file not stored",
+                                 id=session.id))
         if enrollment.certificate is not None:
             archive.writestr(f"{folder}/certificates/{_safe(enrollment.certificate.serial)}.pdf",
                              certificate_pdf(db_session, enrollment.certificate, verify_url))
