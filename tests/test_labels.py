@@ -125,6 +125,9 @@ def test_every_detail_key_has_a_romanian_sentence(ro):
 
 def test_an_outcome_stored_before_detail_keys_shows_its_stored_detail(ro):
     assert detail_text({"detail": "age 70 on 2025-01-01"}) == "age 70 on 2025-01-01"
+    for broken in (_outcome("age", age=70), _outcome("de_minimis", total="x", ceiling="1", num=3),
+                   _outcome("de_minimis", total="1", ceiling="1", num="many")):
+        assert detail_text(broken) == "stored English"
 
 
 def test_indicators_have_romanian_labels_and_the_export_keeps_the_contract_labels(ro):

@@ -116,15 +116,18 @@ def detail_text(outcome) -> str:
         key, args, stored = outcome.detail_key, outcome.detail_args, outcome.detail
     if key not in DETAILS:
         return stored
-    shown = {name: _SHOWN[name](value) if name in _SHOWN else value
-             for name, value in args.items()}
-    if key == "de_minimis":
-        return ngettext("%(total)s EUR of %(ceiling)s EUR over %(num)s year",
-                        "%(total)s EUR of %(ceiling)s EUR over %(num)s years",
-                        args["num"], total=shown["total"], ceiling=shown["ceiling"])
-    if key in VERBATIM:
-        return DETAILS[key] % shown
-    return gettext(DETAILS[key], **shown)
+    try:
+        shown = {name: _SHOWN[name](value) if name in _SHOWN else value
+                 for name, value in args.items()}
+        if key == "de_minimis":
+            return ngettext("%(total)s EUR of %(ceiling)s EUR over %(num)s year",
+                            "%(total)s EUR of %(ceiling)s EUR over %(num)s years",
+                            int(args["num"]), total=shown["total"], ceiling=shown["ceiling"])
+        if key in VERBATIM:
+            return DETAILS[key] % shown
+        return gettext(DETAILS[key], **shown)
+    except (KeyError, TypeError, ValueError, ArithmeticError):
+        return stored  # values stored by hand or by an older version: shown as stored
 
 
 @dataclass
