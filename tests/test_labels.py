@@ -101,8 +101,8 @@ def _outcome(key: str, **args) -> dict:
     (_outcome("size_class", size="medium"), "categoria de mărime: mijlocie"),
     (_outcome("region", region="RO21", county="RO-IS"), "regiunea RO21 (RO-IS)"),
     (_outcome("missing_fields", fields=["isced", "employment_status"]),
-     "lipsesc: Educație (ISCED), Statut pe piața muncii"),
-    (_outcome("member_of", projects="SMIS-2"), "membru în SMIS-2"),
+     "date lipsă: Educație (ISCED), Statut pe piața muncii"),
+    (_outcome("member_of", projects="SMIS-2"), "face parte din SMIS-2"),
     (_outcome("de_minimis", total="150000", ceiling="200000", num=1),
      "150.000,00 EUR din plafonul de 200.000 EUR într-un an"),
     (_outcome("de_minimis", total="150000", ceiling="200000", num=3),
@@ -177,13 +177,13 @@ def test_every_api_path_has_a_summary_for_the_reference_page(app):
 
 @pytest.mark.parametrize("employees, turnover, balance, expected", [
     (85, "6200000", "4100000", "85 de salariați, cifra de afaceri 6,20 mil. EUR, active totale "
-     "4,10 mil. EUR: < 250 salariați și cifra de afaceri ≤ 50 mil. EUR sau active totale "
-     "≤ 43 mil. EUR"),
+     "4,10 mil. EUR: număr de salariați < 250 și cifra de afaceri ≤ 50 mil. EUR sau active "
+     "totale ≤ 43 mil. EUR"),
     (1, "150000", None, "1 salariat, cifra de afaceri 0,15 mil. EUR, active totale lipsă: "
-     "< 10 salariați și cifra de afaceri ≤ 2 mil. EUR sau active totale ≤ 2 mil. EUR"),
+     "număr de salariați < 10 și cifra de afaceri ≤ 2 mil. EUR sau active totale ≤ 2 mil. EUR"),
     (300, "90000000", "80000000", "300 de salariați, cifra de afaceri 90 mil. EUR, active totale "
-     "80 mil. EUR: peste pragurile întreprinderii mijlocii (< 250 de salariați și cifra de "
-     "afaceri ≤ 50 mil. EUR sau active totale ≤ 43 mil. EUR)"),
+     "80 mil. EUR: peste pragurile întreprinderii mijlocii (număr de salariați < 250 și "
+     "cifra de afaceri ≤ 50 mil. EUR sau active totale ≤ 43 mil. EUR)"),
     (None, None, None, "sunt necesare numărul de salariați și cifra de afaceri sau activele "
      "totale (Recomandarea 2003/361/CE)"),
 ])
