@@ -69,7 +69,7 @@ ENGLISH = (
     "Medium-sized enterprise", "headcount", "turnover", "balance sheet", "ceiling",
     "Quarter", "Semester", "Q1", "Q2", "warning", "blocking", "Eligible", "Ineligible", "Pending",
     "Woman", "Male", "Female", "hours", "Hours", "present",
-    "saved", "Saved", "records", "Sign in", "Log out", "Dashboard", "Documents",
+    "saved", "Saved", "records", "form", "signed", "Sign in", "Log out", "Dashboard", "Documents",
     "Indicators", "Period", "Locked", "locked", "Rules", "Rule", "Message",
     "Severity", "Kind", "Code", "Label", "Target", "Pages", "Next", "Previous",
 )

@@ -49,7 +49,7 @@ class ConsentForm(FlaskForm):
     given_on = DateField(_l("Consent given on"), validators=[InputRequired()])
     text_version = StringField(_l("Consent text version"),
                                validators=[InputRequired(), Length(max=40)])
-    method = StringField(_l("How it was obtained"), default="signed registration form",
+    method = StringField(_l("How it was obtained"), default=_l("signed registration form"),
                          validators=[InputRequired(), Length(max=200)])
     document_id = SelectField(_l("Registration form document"), coerce=int, default=0,
                               validate_choice=False)
