@@ -455,7 +455,7 @@ def _demo_memberships(
         membership = Membership(project=project, participant=participant, reasons=[],
                                 evidence={}, consent_given_at=consent,
                                 consent_text_version="2026-01",
-                                consent_method="signed registration form")
+                                consent_method="formular de înregistrare semnat")
         if failed:
             membership.eligibility_status = Eligibility.INELIGIBLE.value
             membership.reasons = [{"code": rule["code"], "passed": False,
@@ -653,7 +653,7 @@ def _insert_scale_batch(
                 "evidence": {"source": "scale"}, "decision_stale": False, "decided_at": decided,
                 "decided_by_id": None, "entry_date": entry, "exit_date": None, "exit_reason": "",
                 "consent_given_at": decided - timedelta(days=4),
-                "consent_text_version": "2026-01", "consent_method": "signed registration form",
+                "consent_text_version": "2026-01", "consent_method": "formular de înregistrare semnat",
             } | stamps)
             enrollment_id = _take_id(next_ids, Enrollment.__table__)
             enrollments.append({

@@ -66,6 +66,7 @@ def register(app: Flask) -> None:
     from trainhub.attendance.views import verification_bp
     from trainhub.audit.views import bp as audit_bp
     from trainhub.auth.views import bp as auth_bp
+    from trainhub.core.formats import register_filters
     from trainhub.core.labels import ELIGIBILITY_LABELS, FLAG_LABELS, SEX_LABELS, SIZE_LABELS
     from trainhub.courses.views import bp as courses_bp
     from trainhub.documents.views import bp as documents_bp
@@ -102,6 +103,8 @@ def register(app: Flask) -> None:
             ("participants.retention", _l("Retention"), "participants.retention"),
         ]),
     ]
+
+    register_filters(app)
 
     @app.context_processor
     def _template_helpers() -> dict:

@@ -124,7 +124,7 @@ def test_session_with_marks_cannot_be_deleted(app, auth, client, coordinator):
     empty = TrainingSessionFactory(cohort=marked.cohort)
     db.session.commit()
     response = auth.post(f"/courses/sessions/{marked.id}/delete", follow_redirects=True)
-    assert "has 1 attendance marks; it cannot be deleted" in response.get_data(as_text=True)
+    assert "has 1 attendance mark; it cannot be deleted" in response.get_data(as_text=True)
     auth.post(f"/courses/sessions/{empty.id}/delete")
     assert {s.id for s in db.session.query(TrainingSession)} == {marked.id}
 

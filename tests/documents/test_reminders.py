@@ -77,7 +77,7 @@ def test_each_sme_contact_gets_one_digest_and_coordinators_the_queue(app, smtp, 
     [beta] = smtp.to(programme.other_firm.contact_email)
     assert "Stan" in beta.get_content() and "Ionescu" not in beta.get_content()
     [digest] = smtp.to(programme.coordinator.email)
-    assert digest["Subject"] == "TrainHub: 1 documents wait for review"
+    assert digest["Subject"] == "TrainHub: 1 document waits for review"
     assert "Ionescu Maria: Copy of the latest diploma" in digest.get_content()
     logs = db.session.scalars(select(MailLog).order_by(MailLog.id)).all()
     assert [log.to for log in logs] == [programme.firm.contact_email,

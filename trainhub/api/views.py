@@ -1,5 +1,6 @@
 """API endpoints under /api/v1 (read only, token auth, scoped like the pages) and /api/docs."""
 from flask import Blueprint, abort, current_app, g, render_template, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_smorest import Blueprint as ApiBlueprint
 from sqlalchemy import Select, select
@@ -188,8 +189,27 @@ def period_snapshots(period_id: int):
                            "indicators": _indicator_rows(s.values)} for s in period.snapshots]}
 
 
+#: what each path answers, for the reference page in the reader's language (the OpenAPI
+#: description keeps the English docstrings)
+SUMMARIES = {
+    "/api/v1/projects": _l("Projects, newest first."),
+    "/api/v1/projects/{project_id}": _l("One project with its targets."),
+    "/api/v1/projects/{project_id}/periods": _l("The project's reporting periods in date order."),
+    "/api/v1/enterprises": _l("Enterprises by name (an SME sees only its own)."),
+    "/api/v1/enterprises/{enterprise_id}": _l("One enterprise."),
+    "/api/v1/participants": _l("Participants by name with their memberships' eligibility "
+                               "(an SME sees its employees)."),
+    "/api/v1/participants/{participant_id}": _l("One participant with the memberships' "
+                                                "eligibility."),
+    "/api/v1/projects/{project_id}/indicators": _l("The indicator table of the project for a "
+                                                   "period, computed now."),
+    "/api/v1/periods/{period_id}/snapshots": _l("Every locked version of a reporting period, "
+                                                "oldest first (never changed once locked)."),
+}
+
+
 @reference_bp.route("/docs")
 @public
 def page():
     api = current_app.extensions["flask-smorest"]["apis"][""]["ext_obj"]  # this app's Api
-    return render_template("api/docs.html", spec=api.spec.to_dict())
+    return render_template("api/docs.html", spec=api.spec.to_dict(), summaries=SUMMARIES)

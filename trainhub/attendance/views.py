@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -177,7 +178,7 @@ def save(cohort_id: int):
     except AttendanceError as error:
         db.session.rollback()
         return _render_grid(cohort_id, error.problems, request.form), 422
-    flash(_("%(n)s marks saved.", n=changed), "success")
+    flash(ngettext("%(num)s mark saved.", "%(num)s marks saved.", changed), "success")
     return redirect(url_for("attendance.grid", cohort_id=cohort_id))
 
 
@@ -214,8 +215,11 @@ def close(cohort_id: int):
             db.session.rollback()
             flash(str(error), "danger")
         else:
-            flash(_("Cohort closed: %(completed)s completed, %(not_completed)s not completed.",
-                    **outcome), "success")
+            flash(_("Cohort closed: %(completed)s, %(not_completed)s.",
+                    completed=ngettext("%(num)s completed", "%(num)s completed",
+                                       outcome["completed"]),
+                    not_completed=ngettext("%(num)s not completed", "%(num)s not completed",
+                                           outcome["not_completed"])), "success")
         return redirect(url_for("attendance.grid", cohort_id=cohort_id))
     return render_template("attendance/close.html", cohort=cohort,
                            preview=closing_preview(db.session, cohort, date.today()))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -118,7 +118,9 @@ def attendance_warnings(db_session: Session, config, today: date,
             texts = [_("%(person)s, %(cohort)s: attendance %(rate)s of %(threshold)s needed",
                        person=p.person, cohort=p.cohort_code, rate=_percent(p.rate),
                        threshold=_percent(p.threshold)) for p in fresh]
-            subject = _("TrainHub: %(n)s employees risk not completing their course", n=len(fresh))
+            subject = ngettext("TrainHub: %(num)s employee risks not completing their course",
+                               "TrainHub: %(num)s employees risk not completing their course",
+                               len(fresh))
             body = "\n".join([_("Hello,"), "",
                               _("These employees attend too little to complete their course:"),
                               "", *(f"- {t}" for t in texts), "", "TrainHub"])

@@ -7,6 +7,7 @@ from sqlalchemy.orm import joinedload
 from trainhub.audit.models import AuditEvent
 from trainhub.auth.permissions import permission_required
 from trainhub.core.bounds import an_id
+from trainhub.core.labels import audited_value
 from trainhub.core.pagination import paginate
 from trainhub.extensions import db
 from trainhub.participants.services import reader_view
@@ -27,4 +28,4 @@ def events():
     page = paginate(stmt, per_page=50)
     view = reader_view(db.session, current_user, [event.changes for event in page.items])
     return render_template("audit/events.html", page=page, entity_type=entity_type,
-                           entity_id=entity_id, shown=view.text)
+                           entity_id=entity_id, shown=view.text, audited_value=audited_value)

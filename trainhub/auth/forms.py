@@ -4,7 +4,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
-from trainhub.auth.models import Locale, Role
+from trainhub.auth.models import Locale
+from trainhub.core.labels import LOCALE_LABELS, ROLE_LABELS
 
 
 class LoginForm(FlaskForm):
@@ -43,13 +44,14 @@ class ChangePasswordForm(ResetPasswordForm):
 
 
 class LanguageForm(FlaskForm):
-    locale = SelectField(choices=[(Locale.RO.value, "Română"), (Locale.EN.value, "English")])
+    locale = SelectField(choices=[(Locale.RO.value, LOCALE_LABELS[Locale.RO]),
+                                  (Locale.EN.value, LOCALE_LABELS[Locale.EN])])
 
 
 class UserForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     full_name = StringField(_l("Full name"), validators=[Optional(), Length(max=200)])
-    role = SelectField(_l("Role"), choices=[(r.value, r.value) for r in Role])
+    role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
     enterprise_cui = StringField(_l("Enterprise CUI (SME users)"), validators=[Optional()])
     password = PasswordField(_l("Password"), validators=[DataRequired(), acceptable_password])
 

@@ -6,6 +6,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app, has_request_context, session
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -46,9 +47,11 @@ PASSWORD_MIN_LENGTH = 10
 def password_problem(password: str, email: str = "") -> str | None:
     """Why `password` is not acceptable for the account `email`, or None when it is."""
     from flask_babel import gettext as _
+    from flask_babel import ngettext
 
     if len(password) < PASSWORD_MIN_LENGTH:
-        return _("The password must have at least %(n)s characters.", n=PASSWORD_MIN_LENGTH)
+        return ngettext("The password must have at least %(num)s character.",
+                        "The password must have at least %(num)s characters.", PASSWORD_MIN_LENGTH)
     if password.isdigit():
         return _("The password must not be only digits.")
     email = email.strip().lower()
@@ -176,18 +179,19 @@ def create_user(email: str, password: str, role: str, enterprise_cui: str | None
     """A new active user; UserError when the data cannot make a valid account."""
     email = email.strip().lower()
     if "@" not in email:
-        raise UserError(f"not an e-mail address: {email!r}")
+        raise UserError(_l("not an e-mail address: %(email)s", email=repr(email)))
     if role not in {r.value for r in Role}:
-        raise UserError(f"role must be one of {', '.join(r.value for r in Role)}")
+        raise UserError(_l("role must be one of %(roles)s",
+                           roles=", ".join(r.value for r in Role)))
     if find_user(email) is not None:
-        raise UserError(f"a user with e-mail {email} already exists")
+        raise UserError(_l("a user with e-mail %(email)s already exists", email=email))
     problem = password_problem(password, email)
     if problem:
         raise UserError(problem)
     enterprise = None
     if role == Role.SME:
         if not enterprise_cui:
-            raise UserError("an SME user needs --enterprise CUI")
+            raise UserError(_l("an SME user needs --enterprise CUI"))
         from trainhub.core.identifiers import InvalidIdentifier, normalise_cui
 
         try:
@@ -196,7 +200,7 @@ def create_user(email: str, password: str, role: str, enterprise_cui: str | None
             raise UserError(str(error)) from None
         enterprise = db.session.scalar(select(Enterprise).where(Enterprise.cui == cui))
         if enterprise is None:
-            raise UserError(f"no enterprise with CUI {cui}")
+            raise UserError(_l("no enterprise with CUI %(cui)s", cui=cui))
     user = User(email=email, role=role, full_name=full_name, locale=locale,
                 enterprise=enterprise, active=True)
     user.set_password(password, current_app.config.get("PASSWORD_HASH_METHOD"))
@@ -222,7 +226,7 @@ def issue_token(db_session: Session, user: User, name: str) -> tuple[ApiToken, s
     """A new API token for `user` and its secret, which the caller shows once and forgets."""
     name = name.strip()
     if not name:
-        raise UserError("a token needs a name")
+        raise UserError(_l("a token needs a name"))
     secret = secrets.token_urlsafe(32)
     token = ApiToken(user=user, name=name[:100], token_hash=_token_hash(secret),
                      prefix=secret[:TOKEN_PREFIX_LENGTH])

@@ -3,13 +3,15 @@ import re
 from collections.abc import Callable
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from stdnum.exceptions import ValidationError
 from stdnum.ro import cnp as stdnum_cnp
 from stdnum.ro import cui as stdnum_cui
 
 
 class InvalidIdentifier(ValueError):
-    """A CNP or CUI that fails its format, date or check-digit test; str() says why."""
+    """A CNP or CUI that fails its format, date or check-digit test; str() says why, in the
+    reader's language."""
 
 
 def _as_text(value: object) -> str:
@@ -25,15 +27,15 @@ def normalise_cnp(value: object, *, today: date | None = None) -> str:
     try:
         cnp = stdnum_cnp.validate(text)
     except stdnum_cnp.InvalidLength:
-        raise InvalidIdentifier("CNP must have 13 digits") from None
+        raise InvalidIdentifier(_l("CNP must have 13 digits")) from None
     except stdnum_cnp.InvalidFormat:
-        raise InvalidIdentifier("CNP must contain digits only") from None
+        raise InvalidIdentifier(_l("CNP must contain digits only")) from None
     except stdnum_cnp.InvalidChecksum:
-        raise InvalidIdentifier("CNP check digit is wrong") from None
+        raise InvalidIdentifier(_l("CNP check digit is wrong")) from None
     except ValidationError:
-        raise InvalidIdentifier("CNP has an impossible birth date or county") from None
+        raise InvalidIdentifier(_l("CNP has an impossible birth date or county")) from None
     if cnp_birth_date(cnp) > (today or date.today()):
-        raise InvalidIdentifier("CNP birth date is in the future")
+        raise InvalidIdentifier(_l("CNP birth date is in the future"))
     return cnp
 
 
@@ -89,11 +91,11 @@ def normalise_cui(value: object) -> str:
     try:
         return stdnum_cui.validate(text.removeprefix("RO"))
     except stdnum_cui.InvalidLength:
-        raise InvalidIdentifier("CUI must have 2 to 10 digits") from None
+        raise InvalidIdentifier(_l("CUI must have 2 to 10 digits")) from None
     except stdnum_cui.InvalidChecksum:
-        raise InvalidIdentifier("CUI check digit is wrong") from None
+        raise InvalidIdentifier(_l("CUI check digit is wrong")) from None
     except ValidationError:
-        raise InvalidIdentifier("CUI must contain digits only") from None
+        raise InvalidIdentifier(_l("CUI must contain digits only")) from None
 
 
 def age_on(birth_date: date, when: date) -> int:

@@ -14,14 +14,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from trainhub.core.bounds import DayField
-from trainhub.courses.models import Modality
-from trainhub.courses.services import CATEGORY_LABELS
-
-MODALITY_LABELS = {
-    Modality.CLASSROOM: _l("Classroom"),
-    Modality.ONLINE: _l("Online"),
-    Modality.BLENDED: _l("Blended"),
-}
+from trainhub.core.labels import CATEGORY_LABELS, MODALITY_LABELS
 
 
 class CourseForm(FlaskForm):

@@ -3,6 +3,8 @@ from datetime import date, time, timedelta
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_babel.speaklater import LazyString
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
@@ -10,6 +12,7 @@ from trainhub.attendance.models import AttendanceMark
 from trainhub.audit.services import record
 from trainhub.auth.models import User
 from trainhub.core.errors import Problems
+from trainhub.core.labels import CATEGORY_LABELS
 from trainhub.courses.models import (
     OPEN_ENROLLMENT_STATUSES,
     Cohort,
@@ -26,22 +29,6 @@ from trainhub.imports.services import CellError, fold, text
 from trainhub.participants.models import Eligibility, Membership
 from trainhub.programme.models import Project
 
-#: display names of the eleven POCU 3.12 categories (DESIGN §4)
-CATEGORY_LABELS = {
-    CourseCategory.IOT_ENERGY: _l("Energy management with IoT platforms"),
-    CourseCategory.QUALITY_INDUSTRY40: _l("Quality management in Industry 4.0"),
-    CourseCategory.CYBER_SECURITY: _l("Cyber security"),
-    CourseCategory.SALES_FORCE_AUTOMATION: _l("Sales force automation"),
-    CourseCategory.CAD_3D_PRINTING: _l("CAD for 3D printing"),
-    CourseCategory.CNC_PROGRAMMING: _l("CNC programming"),
-    CourseCategory.PROCESS_SIMULATION_ROBOTS: _l(
-        "Simulation of automated processes and industrial robot programming"),
-    CourseCategory.BUSINESS_IT: _l("IT applications for business efficiency"),
-    CourseCategory.CRM: _l("CRM"),
-    CourseCategory.ERP: _l("ERP"),
-    CourseCategory.CAD: _l("CAD applications"),
-}
-
 
 def course_category(value: object) -> str:
     """A course category (DESIGN §4) named by its slug or by its label in Romanian or English
@@ -57,7 +44,8 @@ def course_category(value: object) -> str:
     if fold(raw) in spellings:
         return spellings[fold(raw)]
     raise CellError(_l("'%(value)s' is not a course category (accepted: %(accepted)s)",
-                       value=raw, accepted="; ".join(str(label) for label in CATEGORY_LABELS.values())))
+                       value=raw,
+                       accepted="; ".join(str(label) for label in CATEGORY_LABELS.values())))
 
 
 class CourseError(ValueError):
@@ -125,8 +113,9 @@ def plan_sessions(first_day: date, weekdays: set[int], start: time, end: time,
             slots.append((day, start, end))
             total += hours_each
             if len(slots) > max_sessions:
-                raise CourseError("end_time", _l("That would need more than %(n)s sessions.",
-                                                 n=max_sessions))
+                raise CourseError("end_time", LazyString(lambda: ngettext(
+                    "That would need more than %(num)s session.",
+                    "That would need more than %(num)s sessions.", max_sessions)))
         day += timedelta(days=1)
     return slots
 
@@ -347,8 +336,9 @@ def delete_session(db_session: Session, training_session: TrainingSession) -> No
     marked = db_session.scalar(select(func.count(AttendanceMark.id))
                                .where(AttendanceMark.session_id == training_session.id))
     if marked:
-        raise EnrollmentRefused([_l("The session has %(n)s attendance marks; it cannot be deleted.",
-                                    n=marked)])
+        raise EnrollmentRefused([LazyString(lambda: ngettext(
+            "The session has %(num)s attendance mark; it cannot be deleted.",
+            "The session has %(num)s attendance marks; it cannot be deleted.", marked))])
     db_session.delete(training_session)
     db_session.commit()
 

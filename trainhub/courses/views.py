@@ -3,6 +3,7 @@ from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -11,8 +12,9 @@ from trainhub.auth.models import Role, User
 from trainhub.auth.permissions import can, permission_required
 from trainhub.auth.scoping import get_visible_or_404, scoped
 from trainhub.core.bounds import day_in_range, ids_in
+from trainhub.core.labels import CATEGORY_LABELS, MODALITY_LABELS
 from trainhub.core.pagination import paginate
-from trainhub.courses.forms import MODALITY_LABELS, CohortForm, CourseForm, SessionForm
+from trainhub.courses.forms import CohortForm, CourseForm, SessionForm
 from trainhub.courses.models import (
     OPEN_ENROLLMENT_STATUSES,
     Cohort,
@@ -21,7 +23,6 @@ from trainhub.courses.models import (
     TrainingSession,
 )
 from trainhub.courses.services import (
-    CATEGORY_LABELS,
     CourseError,
     EnrollmentRefused,
     catalogue,
@@ -156,8 +157,9 @@ def cohort_new():
         except CourseError as error:
             form[error.field].errors.append(str(error))
         else:
-            flash(_("Cohort %(code)s created with %(n)s sessions.", code=cohort.code,
-                    n=len(slots)), "success")
+            flash(ngettext("Cohort %(code)s created with %(num)s session.",
+                           "Cohort %(code)s created with %(num)s sessions.", len(slots),
+                           code=cohort.code), "success")
             for day, other_code in overlaps:
                 flash(_("Warning: the trainer also teaches %(code)s on %(day)s at an "
                         "overlapping time.", code=other_code, day=day.isoformat()), "warning")

@@ -12,12 +12,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from trainhub.documents.models import RequirementLevel
+from trainhub.core.labels import LEVEL_LABELS
 
-LEVEL_LABELS = {
-    RequirementLevel.ENTERPRISE: _l("Enterprise"),
-    RequirementLevel.PARTICIPANT: _l("Participant"),
-}
 TYPE_LABELS = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
 CONDITION_LABELS = {
     "": _l("Always"),

@@ -5,7 +5,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, joinedload
@@ -160,8 +160,9 @@ def _sme_mail(config, enterprise: Enterprise, to: str, locale: str, items,
     link = f"{config['BASE_URL'].rstrip('/')}/documents/enterprises/{enterprise.id}"
     with force_locale(locale):
         texts = [_item_text(label, line, locale, labels) for _key, label, line in items]
-        subject = _("TrainHub: %(n)s documents need attention for %(name)s", n=len(items),
-                    name=enterprise.name)
+        subject = ngettext("TrainHub: %(num)s document needs attention for %(name)s",
+                           "TrainHub: %(num)s documents need attention for %(name)s", len(items),
+                           name=enterprise.name)
         body = "\n".join([
             _("Hello,"), "",
             _("These documents of %(name)s and its employees are missing, were rejected or "
@@ -204,12 +205,16 @@ def _coordinator_mail(coordinator: User, pending: list[Document], link: str,
             f"{d.uploaded_at:%Y-%m-%d} · "
             f"{d.enterprise.name if d.enterprise_id else d.participant.full_name}: "
             f"{requirement_title(d.requirement)} (v{d.version})" for d in fresh]
-        subject = _("TrainHub: %(n)s documents wait for review", n=len(pending))
+        subject = ngettext("TrainHub: %(num)s document waits for review",
+                           "TrainHub: %(num)s documents wait for review", len(pending))
         body = "\n".join([
             _("Hello,"), "",
-            _("%(n)s documents wait for review; new since the last digest:", n=len(pending)),
+            ngettext("%(num)s document waits for review; new since the last digest:",
+                     "%(num)s documents wait for review; new since the last digest:",
+                     len(pending)),
             "", *(f"- {text}" for text in texts[:DIGEST_LIST_LIMIT]),
-            *([_("… and %(n)s more.", n=len(texts) - DIGEST_LIST_LIMIT)]
+            *([ngettext("… and %(num)s more.", "… and %(num)s more.",
+                        len(texts) - DIGEST_LIST_LIMIT)]
               if len(texts) > DIGEST_LIST_LIMIT else []), "",
             _("Review queue: %(link)s", link=link), "", "TrainHub",
         ])

@@ -3,11 +3,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 
 from flask import current_app
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy import func, or_, select
@@ -16,6 +17,8 @@ from sqlalchemy.orm import Session
 
 from trainhub.audit.services import record
 from trainhub.core.errors import Problems
+from trainhub.core.formats import number
+from trainhub.core.labels import DOCUMENT_STATUS_LABELS
 from trainhub.core.models import utcnow
 from trainhub.documents import storage
 from trainhub.documents.models import (
@@ -66,14 +69,7 @@ DONE_STATUSES = {LineStatus.ACCEPTED, LineStatus.EXPIRING}
 #: statuses the SME has to act upon
 ACTION_STATUSES = {LineStatus.MISSING, LineStatus.REJECTED, LineStatus.EXPIRED}
 
-STATUS_LABELS = {
-    LineStatus.MISSING: _l("missing"),
-    LineStatus.PENDING: _l("pending review"),
-    LineStatus.ACCEPTED: _l("accepted"),
-    LineStatus.REJECTED: _l("rejected"),
-    LineStatus.EXPIRING: _l("expiring soon"),
-    LineStatus.EXPIRED: _l("expired"),
-}
+STATUS_LABELS = DOCUMENT_STATUS_LABELS
 
 
 def _current_locale() -> str:
@@ -373,12 +369,12 @@ def check_file(requirement: DocumentRequirement, data: bytes, max_bytes: int | N
 
 
 def human_size(size: int) -> str:
-    """1.5 MB, 320 KB, 12 bytes."""
+    """1.5 MB, 320 KB, 12 bytes, in the reader's number format and words (1,5 MB in Romanian)."""
     if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.1f} MB"
+        return f"{number(Decimal(size) / (1024 * 1024), 1)} MB"
     if size >= 1024:
-        return f"{size / 1024:.0f} KB"
-    return f"{size} bytes"
+        return f"{number(round(size / 1024), 0)} KB"
+    return ngettext("%(num)s byte", "%(num)s bytes", size)
 
 
 def upload_document(session: Session, requirement: DocumentRequirement, owner: Owner,

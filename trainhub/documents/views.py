@@ -13,6 +13,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -242,7 +243,8 @@ def bulk_accept():
         flash(_("Choose at least one document."), "warning")
         return _back(url_for("documents.review"))
     accepted, problems = services.bulk_accept(db.session, documents, current_user.id)
-    flash(_("%(n)s documents accepted.", n=accepted), "success")
+    flash(ngettext("%(num)s document accepted.", "%(num)s documents accepted.", accepted),
+          "success")
     for problem in problems:
         flash(str(problem), "warning")
     return _back(url_for("documents.review"))

@@ -3,6 +3,7 @@ import re
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
@@ -11,6 +12,7 @@ from trainhub.core import cleaning
 from trainhub.core.bounds import AMOUNT_TOO_LARGE, MAX_AMOUNT_EUR
 from trainhub.core.cleaning import Cleaned, bounded_text, email_address, whole_number
 from trainhub.core.errors import Problems
+from trainhub.core.formats import number
 from trainhub.core.models import apply_values, taken_by_another
 from trainhub.enterprises.models import DeMinimisAid, Enterprise, EurRonRate, SizeClass
 from trainhub.imports.services import (
@@ -115,7 +117,7 @@ def save_enterprise(db_session: Session, enterprise: Enterprise | None, raw: dic
     cleaned = clean_enterprise(raw)
     if "cui" not in cleaned.errors and taken_by_another(db_session, Enterprise.cui,
                                                         cleaned.values["cui"], enterprise):
-        cleaned.errors["cui"] = "another enterprise already has this CUI"
+        cleaned.errors["cui"] = _l("another enterprise already has this CUI")
     if cleaned.errors:
         raise FieldProblems(cleaned.errors)
     if enterprise is None:
@@ -145,9 +147,9 @@ def add_aid(db_session: Session, enterprise: Enterprise, granted_on: date, amoun
     today = today or date.today()
     problems = []
     if granted_on > today:
-        problems.append("the aid cannot be granted in the future")
+        problems.append(_l("the aid cannot be granted in the future"))
     if amount_eur is None or amount_eur <= 0:
-        problems.append("the amount must be above zero")
+        problems.append(_l("the amount must be above zero"))
     if problems:
         raise Problems(problems)
     aid = DeMinimisAid(enterprise=enterprise, granted_on=granted_on, amount_eur=amount_eur,
@@ -168,22 +170,36 @@ def de_minimis_total(enterprise: Enterprise, when: date, years: int = 3) -> Deci
 
 
 def size_reason(enterprise: Enterprise) -> str:
-    """Why the enterprise has its size class, in the words of Recommendation 2003/361/EC."""
+    """Why the enterprise has its size class, in the words of Recommendation 2003/361/EC, in
+    the reader's language."""
     if enterprise.size_class == SizeClass.UNKNOWN:
-        return "headcount and turnover or balance sheet are needed (Recommendation 2003/361/EC)"
+        return gettext("headcount and turnover or balance sheet are needed "
+                       "(Recommendation 2003/361/EC)")
     limits = {SizeClass.MICRO: (10, 2, 2), SizeClass.SMALL: (50, 10, 10),
               SizeClass.MEDIUM: (250, 50, 43)}
-    figures = (f"{enterprise.employees} employees, turnover "
-               f"{_millions(enterprise.turnover_eur)}, balance sheet "
-               f"{_millions(enterprise.balance_eur)}")
+    figures = gettext("%(employees)s, turnover %(turnover)s, balance sheet %(balance)s",
+                      employees=ngettext("%(num)s employee", "%(num)s employees",
+                                         enterprise.employees or 0),
+                      turnover=_millions(enterprise.turnover_eur),
+                      balance=_millions(enterprise.balance_eur))
     if enterprise.size_class == SizeClass.LARGE:
-        return figures + ": above the medium-sized limits (< 250 and ≤ €50M or ≤ €43M)"
+        return gettext("%(figures)s: above the medium-sized limits (< 250 employees and "
+                       "turnover ≤ %(turnover)s or balance sheet ≤ %(balance)s)",
+                       figures=figures, turnover=_millions(50_000_000),
+                       balance=_millions(43_000_000))
     headcount, turnover, balance = limits[SizeClass(enterprise.size_class)]
-    return figures + f": < {headcount} employees and turnover ≤ €{turnover}M or balance ≤ €{balance}M"
+    return gettext("%(figures)s: < %(headcount)s employees and turnover ≤ %(turnover)s or "
+                   "balance sheet ≤ %(balance)s", figures=figures, headcount=headcount,
+                   turnover=_millions(turnover * 1_000_000),
+                   balance=_millions(balance * 1_000_000))
 
 
-def _millions(amount: Decimal | None) -> str:
-    return "n/a" if amount is None else f"€{Decimal(amount) / Decimal(1_000_000):.2f}M"
+def _millions(amount: Decimal | int | None) -> str:
+    if amount is None:
+        return gettext("not given")
+    millions = Decimal(amount) / Decimal(1_000_000)
+    return gettext("%(amount)s million EUR",
+                   amount=number(millions, 0 if millions == millions.to_integral() else 2))
 
 
 def enterprise_matches(search: str):

@@ -223,8 +223,18 @@ def all_members(db_session: Session, project: Project, start: date, end: date) -
     return result
 
 
+#: why someone who took part is not counted, in the reader's language
+NOT_COUNTED_REASONS = {
+    Eligibility.PENDING: _l("eligibility is pending"),
+    Eligibility.INELIGIBLE: _l("eligibility is ineligible"),
+    "employment_status": _l("employment status missing"),
+    "isced": _l("education level (ISCED) missing"),
+}
+
+
 def not_counted(db_session: Session, project: Project, start: date, end: date) -> list[dict]:
-    """People who took part in the period (entry in it) but are not counted, with the reasons."""
+    """People who took part in the period (entry in it) but are not counted, with the reasons
+    (lazy strings, read in the reader's language)."""
     rows = db_session.execute(
         select(Membership.id, Participant.id, Participant.last_name, Participant.first_name,
                Membership.eligibility_status, Participant.employment_status, Participant.isced,
@@ -238,11 +248,11 @@ def not_counted(db_session: Session, project: Project, start: date, end: date) -
     for membership_id, participant_id, last, first, status, employment, isced, entry in rows:
         reasons = []
         if status != Eligibility.ELIGIBLE:
-            reasons.append(f"eligibility is {status}")
+            reasons.append(NOT_COUNTED_REASONS[status])
         if employment is None:
-            reasons.append("employment status missing")
+            reasons.append(NOT_COUNTED_REASONS["employment_status"])
         if isced is None:
-            reasons.append("education level (ISCED) missing")
+            reasons.append(NOT_COUNTED_REASONS["isced"])
         result.append({"membership_id": membership_id, "participant_id": participant_id,
                        "name": f"{last} {first}", "entry_date": entry, "reasons": reasons})
     return result
@@ -293,18 +303,18 @@ def create_period(db_session: Session, project: Project, label: str, start: date
 
     problems = []
     if not label.strip():
-        problems.append("the period needs a label")
+        problems.append(_l("the period needs a label"))
     if end < start:
-        problems.append("the period ends before it starts")
+        problems.append(_l("the period ends before it starts"))
     if not (day_in_range(start) and day_in_range(end)):
         problems.append(DAY_OUT_OF_RANGE)
     if db_session.scalar(select(ReportingPeriod.id).where(
             ReportingPeriod.project_id == project.id, ReportingPeriod.label == label.strip())):
-        problems.append(f"the project already has a period {label.strip()!r}")
+        problems.append(_l("the project already has a period %(label)s", label=repr(label.strip())))
     if end >= start and overlaps(db_session.execute(
             select(ReportingPeriod.start_date, ReportingPeriod.end_date)
             .where(ReportingPeriod.project_id == project.id)).all(), start, end):
-        problems.append("the period overlaps another period of the project")
+        problems.append(_l("the period overlaps another period of the project"))
     if problems:
         raise Problems(problems)
     period = ReportingPeriod(project=project, label=label.strip(), start_date=start, end_date=end)
@@ -331,7 +341,7 @@ def lock_period(db_session: Session, period: ReportingPeriod, *, user_id: int | 
                                 "ends.", day=period.end_date.isoformat())])
     version = 1 + max((s.version for s in period.snapshots), default=0)
     if version > 1 and not note.strip():
-        raise Problems(["a correction needs a note saying why"])
+        raise Problems([_l("a correction needs a note saying why")])
     project = period.project
     snapshot = IndicatorSnapshot(
         period=period, version=version, locked_by_id=user_id, note=note.strip(),

@@ -8,12 +8,14 @@ from datetime import date
 from pathlib import Path
 from typing import IO
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from trainhub.attendance import pdf
 from trainhub.attendance.models import Certificate, SignInSheet
 from trainhub.attendance.services import certificate_document
+from trainhub.core.labels import label
 from trainhub.courses.models import Cohort, Enrollment, TrainingSession
 from trainhub.documents import storage
 from trainhub.documents.models import Document, DocumentStatus
@@ -28,14 +30,15 @@ def _line(value: object) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return str(value)
 
 
 def record_pdf(data: dict) -> bytes:
-    """The person's data (as from `subject_data`) as a readable PDF, diacritics included."""
+    """The person's data (as from `subject_data`) as a readable PDF, diacritics included; the
+    headings and stored codes in the reader's language, the field names as stored."""
     document = pdf.new_document()
     width = document.w - document.l_margin - document.r_margin
 
@@ -59,34 +62,37 @@ def record_pdf(data: dict) -> bytes:
     document.multi_cell(width, 9, f"{person['last_name']} {person['first_name']}".strip(),
                         new_x="LMARGIN", new_y="NEXT")
     document.set_font("DejaVu", "", 9)
-    document.multi_cell(width, 5, f"Generated on {data['generated_on']}",
+    document.multi_cell(width, 5, _("Generated on %(day)s", day=data["generated_on"]),
                         new_x="LMARGIN", new_y="NEXT")
-    heading("Personal data")
+    heading(_("Personal data"))
     pairs(person)
     for membership in data["memberships"]:
-        heading(f"Project {membership['project']}: {membership['eligibility']}")
+        heading(_("Project %(code)s: %(status)s", code=membership["project"],
+                  status=label(membership["eligibility"], "eligibility")))
         evidence = membership.get("evidence") or {}
         pairs({key: value for key, value in membership.items() if key != "evidence"})
-        document.multi_cell(width, 5, "Evidence snapshot of the decision:"
+        document.multi_cell(width, 5, _("Evidence snapshot of the decision:")
                             + ("" if evidence else " —"), new_x="LMARGIN", new_y="NEXT")
         pairs(evidence, "    ")
-    heading("Enrollments and attendance")
+    heading(_("Enrollments and attendance"))
     for enrollment in data["enrollments"]:
         pairs({key: value for key, value in enrollment.items() if key != "attendance"})
         for mark in enrollment["attendance"]:
             document.multi_cell(width, 5, f"    {mark['date']} {mark['start']}–{mark['end']}: "
-                                f"{mark['status']}, {mark['hours']} h ({mark['source']})",
+                                f"{label(mark['status'], 'mark')}, {mark['hours']} h "
+                                f"({label(mark['source'], 'mark_source')})",
                                 new_x="LMARGIN", new_y="NEXT")
     if not data["enrollments"]:
         document.multi_cell(width, 5, "—", new_x="LMARGIN", new_y="NEXT")
-    heading("Documents")
+    heading(_("Documents"))
     for item in data["documents"]:
         document.multi_cell(width, 5, f"#{item['id']} {item['title']} v{item['version']}: "
-                            f"{item['status']} — {item['original_name']} ({item['sha256']})",
+                            f"{label(item['status'], 'document_status')} — "
+                            f"{item['original_name']} ({item['sha256']})",
                             new_x="LMARGIN", new_y="NEXT")
     if not data["documents"]:
         document.multi_cell(width, 5, "—", new_x="LMARGIN", new_y="NEXT")
-    heading("Certificates")
+    heading(_("Certificates"))
     for item in data["certificates"]:
         pairs(item)
     if not data["certificates"]:
@@ -129,7 +135,7 @@ def add_person(archive: zipfile.ZipFile, db_session: Session, participant: Parti
             .order_by(Document.id)):
         name = f"{folder}/documents/{document.id}-{storage.safe_filename(document.original_name, document.content_type)}"
         if not _add_file(archive, upload_dir, document.storage_key, name):
-            missing.append(f"document {document.id}: file not stored")
+            missing.append(_("document %(id)s: file not stored", id=document.id))
     enrollments = list(db_session.scalars(
         select(Enrollment).join(Membership, Membership.id == Enrollment.membership_id)
         .options(joinedload(Enrollment.cohort).joinedload(Cohort.course),
@@ -146,7 +152,8 @@ def add_person(archive: zipfile.ZipFile, db_session: Session, participant: Parti
             name = (f"{folder}/attendance/{_safe(cohort.code)}/"
                     f"{session.date.isoformat()}-{session.id}-signed-sheet{extension}")
             if not _add_file(archive, upload_dir, sheet.scan_key, name):
-                missing.append(f"sign-in sheet of session {session.id}: file not stored")
+                missing.append(_("sign-in sheet of session %(id)s: file not stored",
+                                 id=session.id))
         if enrollment.certificate is not None:
             archive.writestr(f"{folder}/certificates/{_safe(enrollment.certificate.serial)}.pdf",
                              certificate_pdf(db_session, enrollment.certificate, verify_url))

@@ -10,12 +10,15 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session, joinedload
 
 from trainhub.audit.services import record
 from trainhub.core.errors import Problems
+from trainhub.core.formats import number
+from trainhub.core.labels import label
 from trainhub.core.models import utcnow
 from trainhub.enterprises.models import DeMinimisAid, SizeClass
 from trainhub.participants.models import Eligibility, Membership, Participant
@@ -44,6 +47,88 @@ COMPLETABLE_FIELDS = ("cnp", "last_name", "first_name", "email", "phone", "count
 POSSIBLE_DUPLICATE = "possible_duplicate"
 
 
+def N_(message: str) -> str:
+    """Marks a message for translation where it is defined; it is translated when shown."""
+    return message
+
+
+#: what decided a rule, by key: the English sentence frozen into the evidence; pages show
+#: `detail_text`, the same sentence in the reader's language
+DETAILS: dict[str, str] = {
+    "employment_status": N_("employment status: %(status)s"),
+    "age": N_("age %(age)s on %(day)s"),
+    "employer": "%(name)s",
+    "no_employer": N_("no employer"),
+    "size_unknown": N_("size unknown: headcount, turnover or balance sheet missing"),
+    "size_class": N_("size class: %(size)s"),
+    "region": N_("region %(region)s (%(county)s)"),
+    "caen": "CAEN %(caen)s",
+    "de_minimis": "EUR %(total)s of %(ceiling)s over %(num)s years",
+    "member_of": N_("member of %(projects)s"),
+    "missing_fields": N_("missing: %(fields)s"),
+    "unknown_kind": N_("unknown rule kind %(kind)s"),
+}
+#: details made only of names and codes, shown as they are in every language
+VERBATIM = {"employer", "caen"}
+#: how each named value of a detail is shown to the reader (labels in lower case: they stand
+#: in the middle of a sentence)
+_SHOWN = {
+    "status": lambda value: label(value, "employment_status", gettext("missing")).lower(),
+    "size": lambda value: label(value, "size").lower(),
+    "region": lambda value: value or gettext("unknown"),
+    "total": lambda value: number(value, 2),
+    "ceiling": lambda value: number(value, 0),
+    "fields": lambda value: ", ".join(str(FIELD_LABELS.get(name, name)) for name in value),
+}
+#: the participant fields a `field_complete` rule names, as the forms call them
+FIELD_LABELS = {
+    "cnp": _l("CNP"), "last_name": _l("Last name"), "first_name": _l("First name"),
+    "email": _l("E-mail"), "phone": _l("Phone"), "county": _l("County of residence"),
+    "environment": _l("Environment"), "isced": _l("Education (ISCED)"),
+    "employment_status": _l("Employment status"), "enterprise_id": _l("Employer"),
+    "job_title": _l("Job title"),
+}
+
+
+def _english_detail(key: str, args: dict) -> str:
+    """The detail as frozen into the evidence: English, figures as Python writes them."""
+    values = dict(args)
+    if key == "de_minimis":
+        values.update(total=f"{Decimal(args['total']):,.2f}",
+                      ceiling=f"{Decimal(args['ceiling']):,.0f}")
+    elif key == "employment_status":
+        values["status"] = args["status"] or "missing"
+    elif key == "region":
+        values["region"] = args["region"] or "unknown"
+    elif key == "missing_fields":
+        values["fields"] = ", ".join(args["fields"])
+    return DETAILS[key] % values
+
+
+def detail_text(outcome) -> str:
+    """What decided a rule, in the reader's language; `outcome` is an Outcome or its stored
+    dict. Outcomes stored before details had keys show their stored English detail."""
+    if isinstance(outcome, dict):
+        key, args, stored = (outcome.get("detail_key"), outcome.get("detail_args") or {},
+                             outcome.get("detail", ""))
+    else:
+        key, args, stored = outcome.detail_key, outcome.detail_args, outcome.detail
+    if key not in DETAILS:
+        return stored
+    try:
+        shown = {name: _SHOWN[name](value) if name in _SHOWN else value
+                 for name, value in args.items()}
+        if key == "de_minimis":
+            return ngettext("%(total)s EUR of %(ceiling)s EUR over %(num)s year",
+                            "%(total)s EUR of %(ceiling)s EUR over %(num)s years",
+                            int(args["num"]), total=shown["total"], ceiling=shown["ceiling"])
+        if key in VERBATIM:
+            return DETAILS[key] % shown
+        return gettext(DETAILS[key], **shown)
+    except (KeyError, TypeError, ValueError, ArithmeticError):
+        return stored  # values stored by hand or by an older version: shown as stored
+
+
 @dataclass
 class Outcome:
     """One rule's verdict on one person; `detail` names the fact that decided it."""
@@ -55,6 +140,8 @@ class Outcome:
     message_ro: str
     message_en: str
     detail: str = ""
+    detail_key: str = ""
+    detail_args: dict = field(default_factory=dict)
     #: ids of the other people a possible duplicate is about; never their data, which each
     #: reader is shown only as far as they may see them (participants.services.reader_view)
     people: list[int] = field(default_factory=list)
@@ -181,66 +268,77 @@ def gather_facts(db_session: Session, memberships: list[Membership], when: date)
     return facts
 
 
-# --- rule kinds: each returns (passed, detail) ------------------------------------------
+# --- rule kinds: each returns (passed, detail key, the detail's values) -------------------
 
-def _employment_status_in(params: dict, facts: Facts, when: date) -> tuple[bool, str]:
+Verdict = tuple[bool, str, dict]
+
+
+def _employment_status_in(params: dict, facts: Facts, when: date) -> Verdict:
     status = facts.participant.employment_status
-    return status in params.get("values", []), f"employment status: {status or 'missing'}"
+    return status in params.get("values", []), "employment_status", {"status": status or ""}
 
 
-def _age_between(params: dict, facts: Facts, when: date) -> tuple[bool, str]:
+def _age_between(params: dict, facts: Facts, when: date) -> Verdict:
     age = facts.participant.age_on(when)
-    return params.get("min", 0) <= age <= params.get("max", 200), f"age {age} on {when.isoformat()}"
+    return (params.get("min", 0) <= age <= params.get("max", 200), "age",
+            {"age": age, "day": when.isoformat()})
 
 
-def _employer_required(params: dict, facts: Facts, when: date) -> tuple[bool, str]:
-    employer = facts.participant.enterprise
-    return employer is not None, (employer.name if employer else "no employer")
-
-
-def _employer_size_in(params: dict, facts: Facts, when: date) -> tuple[bool, str]:
+def _employer_required(params: dict, facts: Facts, when: date) -> Verdict:
     employer = facts.participant.enterprise
     if employer is None:
-        return False, "no employer"
+        return False, "no_employer", {}
+    return True, "employer", {"name": employer.name}
+
+
+def _employer_size_in(params: dict, facts: Facts, when: date) -> Verdict:
+    employer = facts.participant.enterprise
+    if employer is None:
+        return False, "no_employer", {}
     if employer.size_class == SizeClass.UNKNOWN:
-        return False, "size unknown: headcount, turnover or balance sheet missing"
-    return employer.size_class in params.get("values", []), f"size class: {employer.size_class}"
+        return False, "size_unknown", {}
+    return (employer.size_class in params.get("values", []), "size_class",
+            {"size": str(employer.size_class)})
 
 
-def _employer_region_in(params: dict, facts: Facts, when: date) -> tuple[bool, str]:
+def _employer_region_in(params: dict, facts: Facts, when: date) -> Verdict:
     employer = facts.participant.enterprise
     regions = facts.project.regions if params.get("from_project") else params.get("values", [])
     if employer is None:
-        return False, "no employer"
-    return employer.nuts2 in regions, f"region {employer.nuts2 or 'unknown'} ({employer.county})"
+        return False, "no_employer", {}
+    return (employer.nuts2 in regions, "region",
+            {"region": employer.nuts2 or "", "county": employer.county})
 
 
-def _employer_caen_not_in(params: dict, facts: Facts, when: date) -> tuple[bool, str]:
+def _employer_caen_not_in(params: dict, facts: Facts, when: date) -> Verdict:
     employer = facts.participant.enterprise
     if employer is None:
-        return False, "no employer"
-    return employer.caen not in params.get("values", []), f"CAEN {employer.caen}"
+        return False, "no_employer", {}
+    return employer.caen not in params.get("values", []), "caen", {"caen": employer.caen}
 
 
-def _de_minimis_ceiling(params: dict, facts: Facts, when: date) -> tuple[bool, str]:
+def _de_minimis_ceiling(params: dict, facts: Facts, when: date) -> Verdict:
     total = facts.aids_eur + Decimal(str(params.get("this_aid_eur", 0)))
     ceiling = Decimal(str(params.get("ceiling_eur", 200000)))
-    return total <= ceiling, f"EUR {total:,.2f} of {ceiling:,.0f} over {params.get('years', 3)} years"
+    return total <= ceiling, "de_minimis", {"total": str(total), "ceiling": str(ceiling),
+                                            "num": int(params.get("years", 3))}
 
 
-def _not_in_other_project_of_call(params: dict, facts: Facts, when: date) -> tuple[bool, str]:
+def _not_in_other_project_of_call(params: dict, facts: Facts, when: date) -> Verdict:
     if facts.other_projects:
-        return False, "member of " + ", ".join(facts.other_projects)
-    return True, ""
+        return False, "member_of", {"projects": ", ".join(facts.other_projects)}
+    return True, "", {}
 
 
-def _field_complete(params: dict, facts: Facts, when: date) -> tuple[bool, str]:
+def _field_complete(params: dict, facts: Facts, when: date) -> Verdict:
     missing = [name for name in params.get("fields", [])
                if getattr(facts.participant, name, None) in (None, "")]
-    return not missing, ("missing: " + ", ".join(missing)) if missing else ""
+    if missing:
+        return False, "missing_fields", {"fields": missing}
+    return True, "", {}
 
 
-EVALUATORS: dict[str, Callable[[dict, Facts, date], tuple[bool, str]]] = {
+EVALUATORS: dict[str, Callable[[dict, Facts, date], Verdict]] = {
     "employment_status_in": _employment_status_in,
     "age_between": _age_between,
     "employer_required": _employer_required,
@@ -259,12 +357,13 @@ def evaluate(rules: list[dict], facts: Facts, when: date) -> list[Outcome]:
     for rule in rules:
         evaluator = EVALUATORS.get(rule.get("kind"))
         if evaluator is None:
-            passed, detail = False, f"unknown rule kind {rule.get('kind')!r}"
+            passed, key, args = False, "unknown_kind", {"kind": repr(rule.get("kind"))}
         else:
-            passed, detail = evaluator(rule.get("params") or {}, facts, when)
+            passed, key, args = evaluator(rule.get("params") or {}, facts, when)
         outcomes.append(Outcome(rule["code"], rule.get("kind", ""), passed,
                                 rule.get("severity", BLOCKING), rule.get("message_ro", ""),
-                                rule.get("message_en", ""), detail))
+                                rule.get("message_en", ""),
+                                _english_detail(key, args) if key else "", key, args))
     if facts.namesakes:
         # who they are is left to the reader's view: an SME may not see another company's people
         outcomes.append(Outcome(

@@ -6,21 +6,7 @@ from wtforms.validators import InputRequired, Length
 
 from trainhub.core.bounds import DayField
 from trainhub.core.geography import county_choices
-from trainhub.participants.models import EmploymentStatus, Environment
-
-EMPLOYMENT_LABELS = {
-    EmploymentStatus.EMPLOYED: _l("Employed"),
-    EmploymentStatus.SELF_EMPLOYED: _l("Self-employed"),
-    EmploymentStatus.UNEMPLOYED: _l("Unemployed"),
-    EmploymentStatus.LONG_TERM_UNEMPLOYED: _l("Long-term unemployed"),
-    EmploymentStatus.INACTIVE: _l("Inactive"),
-}
-ENVIRONMENT_LABELS = {Environment.URBAN: _l("Urban"), Environment.RURAL: _l("Rural")}
-ISCED_LABELS = {
-    0: _l("0 — early childhood"), 1: _l("1 — primary"), 2: _l("2 — lower secondary"),
-    3: _l("3 — upper secondary"), 4: _l("4 — post-secondary"), 5: _l("5 — short tertiary"),
-    6: _l("6 — bachelor"), 7: _l("7 — master"), 8: _l("8 — doctorate"),
-}
+from trainhub.core.labels import EMPLOYMENT_LABELS, ENVIRONMENT_LABELS, ISCED_LABELS
 
 
 class ParticipantForm(FlaskForm):
@@ -64,7 +50,7 @@ class ConsentForm(FlaskForm):
     given_on = DayField(_l("Consent given on"), validators=[InputRequired()])
     text_version = StringField(_l("Consent text version"),
                                validators=[InputRequired(), Length(max=40)])
-    method = StringField(_l("How it was obtained"), default="signed registration form",
+    method = StringField(_l("How it was obtained"), default=_l("signed registration form"),
                          validators=[InputRequired(), Length(max=200)])
     document_id = SelectField(_l("Registration form document"), coerce=int, default=0,
                               validate_choice=False)

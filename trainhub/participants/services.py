@@ -184,7 +184,7 @@ def resolve_employer(db_session: Session, cleaned: Cleaned,
     else:
         enterprise_id = employers.get(cui)
     if enterprise_id is None:
-        cleaned.errors["enterprise_cui"] = f"no enterprise with CUI {cui} is registered"
+        cleaned.errors["enterprise_cui"] = _l("no enterprise with CUI %(cui)s is registered", cui=cui)
     else:
         cleaned.values["enterprise_id"] = enterprise_id
 
@@ -203,7 +203,7 @@ def save_participant(db_session: Session, participant: Participant | None, raw: 
         cleaned.errors.pop("enterprise_cui", None)
     if "cnp" not in cleaned.errors and taken_by_another(db_session, Participant.cnp,
                                                         cleaned.values["cnp"], participant):
-        cleaned.errors["cnp"] = "this CNP is already registered: the same person exists"
+        cleaned.errors["cnp"] = _l("this CNP is already registered: the same person exists")
     if cleaned.errors:
         raise FieldProblems(cleaned.errors)
     if participant is None:

@@ -37,7 +37,7 @@ from trainhub.enterprises.models import Enterprise
 from trainhub.enterprises.services import FieldProblems
 from trainhub.extensions import db
 from trainhub.participants import dossier, gdpr
-from trainhub.participants.eligibility import Outcome, decide, evaluate_memberships
+from trainhub.participants.eligibility import Outcome, decide, detail_text, evaluate_memberships
 from trainhub.participants.forms import (
     EMPLOYMENT_LABELS,
     ENVIRONMENT_LABELS,
@@ -73,7 +73,7 @@ def _helpers() -> dict:
             "environment_labels": ENVIRONMENT_LABELS, "isced_labels": ISCED_LABELS,
             "cnp_shown": (lambda cnp: cnp) if show_full else mask_cnp,
             "visible_flags": disclosure.flags,
-            "requirement_title": requirement_title}
+            "requirement_title": requirement_title, "detail_text": detail_text}
 
 
 @bp.route("/")

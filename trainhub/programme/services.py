@@ -56,14 +56,14 @@ def overview_for(user, today: date | None = None) -> dict:
     return counts
 
 
-def _number(value: str, label: str, problems: list, low: float = 0) -> float | int | None:
+def _number(value: str, label, problems: list, low: float = 0) -> float | int | None:
     try:
         number = float(str(value).replace(",", "."))
     except ValueError:
-        problems.append(f"{label}: {value!r} is not a number")
+        problems.append(_l("%(field)s: %(value)s is not a number", field=label, value=repr(value)))
         return None
     if number < low:
-        problems.append(f"{label}: must be at least {low:g}")
+        problems.append(_l("%(field)s: must be at least %(low)s", field=label, low=f"{low:g}"))
         return None
     return int(number) if number.is_integer() else number
 
@@ -90,13 +90,15 @@ def rules_from_form(rules: list[dict], form: dict) -> list[dict]:
         field = f"{code}-"
         severity = form.get(field + "severity", rule.get("severity"))
         if severity not in SEVERITIES:
-            problems.append(f"{code}: severity must be blocking or warning")
+            problems.append(_l("%(code)s: the severity must be blocking or warning", code=code))
         if kind == "age_between":
-            low = _number(form.get(field + "min", params.get("min")), f"{code}: minimum age", problems)
-            high = _number(form.get(field + "max", params.get("max")), f"{code}: maximum age", problems)
+            low = _number(form.get(field + "min", params.get("min")),
+                          _l("%(code)s: minimum age", code=code), problems)
+            high = _number(form.get(field + "max", params.get("max")),
+                           _l("%(code)s: maximum age", code=code), problems)
             if low is not None and high is not None:
                 if high < low:
-                    problems.append(f"{code}: the maximum age is below the minimum")
+                    problems.append(_l("%(code)s: the maximum age is below the minimum", code=code))
                 params.update(min=int(low), max=int(high))
         elif kind in ("employment_status_in", "employer_size_in", "employer_caen_not_in",
                       "field_complete", "employer_region_in"):
@@ -111,23 +113,25 @@ def rules_from_form(rules: list[dict], form: dict) -> list[dict]:
             bad = [v for v in values if (allowed is not None and v not in allowed)
                    or (kind == "employer_caen_not_in" and not (v.isdigit() and len(v) == 4))]
             if bad:
-                problems.append(f"{code}: not allowed: {', '.join(bad)}")
+                problems.append(_l("%(code)s: not allowed: %(values)s", code=code,
+                                   values=", ".join(bad)))
             if kind == "field_complete":
                 params["fields"] = values
             elif kind == "employer_region_in":
                 params["from_project"] = bool(form.get(field + "from_project"))
                 params["values"] = values
                 if not params["from_project"] and not values:
-                    problems.append(f"{code}: name the regions or take them from the project")
+                    problems.append(_l("%(code)s: name the regions or take them from the project",
+                                       code=code))
             else:
                 if not values and kind != "employer_caen_not_in":
-                    problems.append(f"{code}: at least one value is needed")
+                    problems.append(_l("%(code)s: at least one value is needed", code=code))
                 params["values"] = values
         elif kind == "de_minimis_ceiling":
             ceiling = _number(form.get(field + "ceiling_eur", params.get("ceiling_eur")),
-                              f"{code}: ceiling", problems, low=1)
+                              _l("%(code)s: ceiling", code=code), problems, low=1)
             years = _number(form.get(field + "years", params.get("years", 3)),
-                            f"{code}: years", problems, low=1)
+                            _l("%(code)s: years", code=code), problems, low=1)
             if ceiling is not None and years is not None:
                 params.update(ceiling_eur=ceiling, years=int(years))
         updated.append(rule | {"params": params, "severity": severity})
