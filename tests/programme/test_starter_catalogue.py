@@ -11,7 +11,7 @@ from trainhub import demo
 from trainhub.courses.models import CourseCategory
 from trainhub.extensions import db
 
-MIGRATION = Path(__file__).parents[2] / "migrations" / "versions" / "0016_starter_catalogue.py"
+MIGRATION = Path(__file__).parents[2] / "migrations" / "versions" / "0009_starter_catalogue.py"
 
 
 def _migration():

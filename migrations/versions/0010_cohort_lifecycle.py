@@ -1,6 +1,6 @@
 """cohort lifecycle: reopening, mark remarks, certificate figures and their revisions
 
-Revises: 0008
+Revises: 0009
 Create Date: 2026-11-30 07:10:00
 
 """
@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0011'
-down_revision = '0016'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

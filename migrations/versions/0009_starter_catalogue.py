@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0016'
+revision = '0009'
 down_revision = '0008'
 branch_labels = None
 depends_on = None

@@ -1,6 +1,6 @@
 """EUR/RON annual average rates: amounts in lei in imported files are converted to EUR
 
-Revises: 0008
+Revises: 0010
 Create Date: 2026-11-30 07:30:00
 
 """
@@ -10,8 +10,8 @@ from alembic import op
 from trainhub.enterprises.models import seed_rates
 
 # revision identifiers, used by Alembic.
-revision = '0010'
-down_revision = '0011'
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
