@@ -168,6 +168,25 @@ def test_every_message_of_the_code_has_a_romanian_translation():
     assert not missing, "translate in messages.po:\n" + "\n".join(missing)
 
 
+def test_no_message_is_translated_twice():
+    """msgfmt refuses a catalogue with a message defined twice (parallel work appends to it)."""
+    seen, twice = set(), []
+    context, msgid = None, None
+    for line in PO_FILE.read_text(encoding="utf-8").splitlines():
+        if line.startswith("msgctxt "):
+            context = line
+        elif line.startswith("msgid "):
+            msgid = line
+        elif line.startswith('"') and msgid is not None:
+            msgid += line
+        elif line.startswith("msgstr") and msgid is not None:
+            if msgid != 'msgid ""' and (context, msgid) in seen:
+                twice.append(msgid)
+            seen.add((context, msgid))
+            context, msgid = None, None
+    assert not twice, twice
+
+
 def test_every_api_path_has_a_summary_for_the_reference_page(app):
     from trainhub.api.views import SUMMARIES
 
