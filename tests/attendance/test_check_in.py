@@ -76,6 +76,12 @@ def test_forged_code_is_refused(app, client, today_session):
     assert response.status_code == 422 and db.session.query(AttendanceMark).count() == 0
 
 
+def test_a_code_in_another_script_is_refused_not_a_crash(app, client, today_session):
+    session, person = today_session
+    response = _check_in(app, client, session, person.cnp[-6:], code="\u0661" * 20)
+    assert response.status_code == 422 and db.session.query(AttendanceMark).count() == 0
+
+
 def test_check_in_is_rate_limited(app, client, today_session):
     session, _person = today_session
     statuses = [_check_in(app, client, session, "000000").status_code for _ in range(11)]

@@ -537,7 +537,8 @@ def check_in(db_session: Session, session: TrainingSession, code: str, cnp_tail:
     Refused (Problems) for a wrong code, another day, or nobody expected with those digits.
     Checking in twice changes nothing.
     """
-    if not hmac.compare_digest(code, check_in_code(secret_key, session)):
+    # compared as bytes: compare_digest refuses str with non-ASCII characters (a typed URL)
+    if not hmac.compare_digest(code.encode(), check_in_code(secret_key, session).encode()):
         raise AttendanceError([_l("This check-in code is not valid.")])
     if session.date != today:
         raise AttendanceError([_l("This check-in code is valid only on %(day)s.",
