@@ -48,7 +48,7 @@ from trainhub.programme.models import Call, Project, ReportingPeriod
 
 #: enum values that read the same in Romanian, or that never reach a page as a word
 SAME_IN_BOTH = {"online", "csv", "qr", "ro", "en", "micro", "M", "F", "rural", "urban",
-                "participant", "absent"}
+                "participant", "absent", "manual"}
 ENUMS: tuple[type[StrEnum], ...] = (
     MarkStatus, MarkSource, Role, Locale, CourseCategory, Modality, EnrollmentStatus,
     DocumentStatus, RequirementLevel, MailStatus, SizeClass, Eligibility, EmploymentStatus,
