@@ -48,8 +48,8 @@ def _staging_dir() -> Path:
 
 def _staged(token: str) -> tuple[Path, dict]:
     """The staged file of `token` and its settings; only its uploader may use it."""
-    if not token.isalnum():
-        abort(404)
+    if not (len(token) == 32 and token.isascii() and token.isalnum()):
+        abort(404)  # tokens are token_hex(16); anything else is no staged file (nor a path)
     path = _staging_dir() / token
     meta_path = path.with_suffix(".meta")
     if not path.exists() or not meta_path.exists():
