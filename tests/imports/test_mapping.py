@@ -315,3 +315,16 @@ def test_the_kept_tables_keep_every_cell_type(tmp_path):
     assert nan != nan and back == table.__class__(**{**table.__dict__, "rows": [
         (3, {key: value for key, value in row.items() if key != "k"})]})
     assert staged.kept_tables(b"other content") is None
+
+
+def test_the_preview_runs_as_many_queries_for_thirty_rows_as_for_two(client, auth, coordinator,
+                                                                     project, count_queries):
+    db.session.add(ImportMapping(project_id=project.id, kind="enterprises", columns=MAPPING))
+    db.session.commit()
+    counts = []
+    for cuis in ([valid_cui(900 + n) for n in range(2)], [valid_cui(950 + n) for n in range(30)]):
+        location = upload(auth, project, firms_csv(*cuis))
+        with count_queries() as counter:
+            assert client.get(location).status_code == 200
+        counts.append(counter.count)
+    assert counts[0] == counts[1]
