@@ -295,10 +295,34 @@ def test_confirm_reads_the_file_again_when_the_kept_tables_are_missing_or_stale(
 
     location = upload(auth, project, firms_csv(CUI_B))
     client.get(location)
-    map_columns(auth, location, [("Localitatea sediului social", "locality")])  # stale now
+    token = location.rstrip("/").rsplit("/", 1)[1]
+    meta = project_upload_dir(client) / f"{token}.meta"
+    settings = json.loads(meta.read_text()) | {"mapping": MAPPING}  # read otherwise now: stale
+    meta.write_text(json.dumps(settings))
     assert confirm(auth, location).status_code == 302
     assert len(reads) == 4
     assert stored_localities()[CUI_B] == "Pitești"
+
+
+def test_a_mapping_saved_on_the_web_is_read_once_and_confirm_reads_nothing(
+        client, auth, coordinator, project, reads):
+    location = upload(auth, project, firms_csv(CUI_A))
+    client.get(location)
+    map_columns(auth, location, [("Localitatea sediului social", "locality")])
+    assert client.get(location).status_code == 200
+    assert confirm(auth, location).status_code == 302
+    assert len(reads) == 2  # the preview, then the mapping; neither its preview nor confirm
+    assert stored_localities() == {CUI_A: "Pitești"}
+
+
+def test_the_web_refuses_a_mapping_the_file_cannot_be_read_with_and_saves_nothing(
+        client, auth, coordinator, project):
+    location = upload(auth, project, firms_csv(CUI_A))
+    map_columns(auth, location, [("Localitatea sediului social", "name")])
+    page = client.get(location).get_data(as_text=True)
+    assert "o altă coloană îl conține deja" in page
+    assert db.session.scalar(select(func.count()).select_from(ImportMapping)) == 0
+    assert "coloana „Localitatea sediului social” nu se importă" in page
 
 
 def test_the_kept_tables_keep_every_cell_type(tmp_path):

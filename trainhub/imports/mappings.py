@@ -45,26 +45,33 @@ def saved_mapping(db_session: Session, project_id: int, kind: str) -> dict | Non
         ImportMapping.project_id == project_id, ImportMapping.kind == kind))
 
 
-def save_mapping(db_session: Session, project_id: int, kind: str, aliases: dict,
-                 choices: dict[str, str | None], *, user_id: int | None) -> dict:
-    """Lay `choices` ({file column: field or None}) over the mapping saved for `project_id` and
-    `kind`, and keep it; a field the kind does not take is refused (MappingRefused, naming the
-    accepted fields by their labels) and nothing is saved. Returns the mapping now saved."""
+def merged_mapping(db_session: Session, project_id: int, kind: str, aliases: dict,
+                   choices: dict[str, str | None]) -> dict[str, str | None]:
+    """The mapping saved for `project_id` and `kind` with `choices` ({file column: field or
+    None}) laid over it, not saved; a field the kind does not take is refused (MappingRefused,
+    naming the accepted fields by their labels)."""
     if kind not in MAPPED_KINDS:
         raise MappingRefused([_l("a column mapping applies to one sheet of a single kind;"
                                  " the workbook's sheets take their own column names")])
     choices = check_mapping(choices, aliases, label=field_label)
+    chosen = {normalise_column(column) for column in choices}
+    kept = {column: name for column, name in (saved_mapping(db_session, project_id, kind)
+                                              or {}).items()
+            if normalise_column(column) not in chosen}
+    return kept | choices
+
+
+def save_mapping(db_session: Session, project_id: int, kind: str,
+                 mapping: dict[str, str | None], *, user_id: int | None) -> None:
+    """Keep `mapping` (as `merged_mapping` made it) for the next files of `kind`."""
     stored = db_session.scalar(select(ImportMapping).where(
         ImportMapping.project_id == project_id, ImportMapping.kind == kind))
     if stored is None:
-        stored = ImportMapping(project_id=project_id, kind=kind, columns={})
+        stored = ImportMapping(project_id=project_id, kind=kind)
         db_session.add(stored)
-    mapping = {column: name for column, name in (stored.columns or {}).items()
-               if normalise_column(column) not in {normalise_column(c) for c in choices}}
-    stored.columns = mapping | choices
+    stored.columns = dict(mapping)
     stored.updated_by_id = user_id
     db_session.commit()
-    return stored.columns
 
 
 def mappable_columns(report: ImportReport, mapping: dict | None) -> list[tuple[str, str | None]]:

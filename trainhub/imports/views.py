@@ -14,7 +14,13 @@ from wtforms.validators import NumberRange, Optional
 from trainhub.auth.permissions import permission_required
 from trainhub.extensions import db
 from trainhub.imports.importers import importers, read_import, run_import, summary
-from trainhub.imports.mappings import field_label, mappable_columns, save_mapping, saved_mapping
+from trainhub.imports.mappings import (
+    field_label,
+    mappable_columns,
+    merged_mapping,
+    save_mapping,
+    saved_mapping,
+)
 from trainhub.imports.models import MAPPED_KINDS
 from trainhub.imports.services import ImportFailed, fields_of
 from trainhub.imports.staging import Staged, stage, staged_upload
@@ -117,8 +123,9 @@ MAX_MAPPED_COLUMNS = 500
 @bp.route("/<token>/mapping", methods=["POST"])
 @permission_required("imports.run")
 def mapping(token: str):
-    """Save the columns' mapping for the project and kind, and preview the file with it; with
-    `clear`, preview the file without any mapping (nothing saved)."""
+    """Save the columns' mapping for the project and kind when the file reads with it, and
+    preview the file with it; with `clear`, preview the file without any mapping (nothing
+    saved)."""
     staged = _staged(token)
     if request.form.get("clear"):
         staged.mapping, staged.mapping_saved = {}, False
@@ -131,14 +138,17 @@ def mapping(token: str):
             break
         choices[column] = request.form.get(f"field-{index}") or None
     try:
-        saved = save_mapping(db.session, staged.project_id, staged.kind,
-                             importers()[staged.kind].aliases, choices, user_id=current_user.id)
-    except ImportFailed as refused:
-        db.session.rollback()
+        merged = merged_mapping(db.session, staged.project_id, staged.kind,
+                                importers()[staged.kind].aliases, choices)
+        content = staged.path.read_bytes()
+        tables = read_import(staged.kind, content, sheet=staged.sheet, mapping=merged)
+    except ImportFailed as refused:  # a field the kind lacks, or one given twice: not saved
         flash(str(refused), "danger")
         return redirect(url_for("imports.preview", token=token))
-    staged.mapping, staged.mapping_saved = saved, False
+    save_mapping(db.session, staged.project_id, staged.kind, merged, user_id=current_user.id)
+    staged.mapping, staged.mapping_saved = merged, False
     staged.save_settings()
+    staged.keep_tables(content, tables)
     flash(_("The column mapping is saved for this project's %(kind)s files.",
             kind=str(KIND_LABELS[staged.kind]).lower()), "success")
     return redirect(url_for("imports.preview", token=token))
