@@ -149,6 +149,8 @@ ACCESS = {
                                                                 "coordinator": NOT_FOUND},
     ("POST", "imports.confirm"): only("admin", "coordinator") | {"admin": NOT_FOUND,
                                                                  "coordinator": NOT_FOUND},
+    ("POST", "imports.mapping"): only("admin", "coordinator") | {"admin": NOT_FOUND,
+                                                                 "coordinator": NOT_FOUND},
     ("GET", "programme.calls"): only("admin", "coordinator"),
     ("GET", "programme.rules"): only("admin", "coordinator"),
     ("POST", "programme.save_rules"): only("admin"),

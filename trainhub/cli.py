@@ -1,4 +1,7 @@
 """`flask` commands: create-user, demo, import, rates, reminders, scheduler (DESIGN §10)."""
+import json
+from pathlib import Path
+
 import click
 from flask import Flask
 from flask.cli import with_appcontext
@@ -62,6 +65,14 @@ def _default_lang() -> str:
     return "ro" if os.environ.get("LANG", "").lower().startswith("ro") else "en"
 
 
+def _mapping_from(path: str, _) -> object:
+    """The JSON of a `--mapping` file (checked against the kind's fields by the import)."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8-sig"))
+    except (ValueError, OSError):
+        raise click.ClickException(_("%(file)s is not a JSON column mapping", file=path)) from None
+
+
 @click.command("import")
 @click.argument("kind", type=click.Choice(["enterprises", "participants", "attendance", "workbook"]))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
@@ -77,17 +88,19 @@ def _default_lang() -> str:
               help="Language of the report (default: from LANG).")
 @click.option("--fiscal-year", type=click.IntRange(1990, 2100), default=None,
               help="Financial year of amounts in lei, for the EUR/RON rate (default: last year).")
+@click.option("--mapping", "mapping_file", type=click.Path(exists=True, dir_okay=False),
+              help='Column mapping, a JSON object {"file column": "field" or null to ignore it}.')
+@click.option("--save-mapping", "save_mapping_file", type=click.Path(dir_okay=False),
+              help="Write the column mapping the import used (synonyms matched included) as JSON.")
 @with_appcontext
 def import_command(kind, file, project_code, call_code, sheet, partial, dry_run,
-                   allow_employer_change, lang, fiscal_year):
+                   allow_employer_change, lang, fiscal_year, mapping_file, save_mapping_file):
     """Import a CSV/XLSX file (DESIGN §9): every bad row is reported as sheet:row: column."""
-    from pathlib import Path
-
     from flask_babel import force_locale
     from flask_babel import gettext as _
 
-    from trainhub.imports.importers import run_import, summary
-    from trainhub.imports.services import MAX_FILE_BYTES, ImportFailed
+    from trainhub.imports.importers import read_import, run_import, summary
+    from trainhub.imports.services import MAX_FILE_BYTES, ImportFailed, used_mapping
     from trainhub.programme.services import project_for_import
 
     project = project_for_import(db.session, project_code, call_code,
@@ -98,12 +111,21 @@ def import_command(kind, file, project_code, call_code, sheet, partial, dry_run,
         if Path(file).stat().st_size > MAX_FILE_BYTES:  # refused before it is read into memory
             raise click.ClickException(_("the file is larger than %(limit)s MB; split it into "
                                          "smaller files", limit=MAX_FILE_BYTES // 2**20))
+        mapping = _mapping_from(mapping_file, _) if mapping_file else None
+        if save_mapping_file and kind == "workbook":
+            raise click.ClickException(_("--save-mapping applies to one sheet of a single kind, "
+                                         "not to a workbook"))
         try:
+            tables = read_import(kind, Path(file).read_bytes(), sheet=sheet, mapping=mapping)
+            if save_mapping_file:
+                Path(save_mapping_file).write_text(json.dumps(
+                    used_mapping(tables[kind]), ensure_ascii=False, indent=2) + "\n",
+                    encoding="utf-8")
             with acting_as(None):
-                report = run_import(db.session, kind, Path(file).read_bytes(), project,
-                                    user_id=None, sheet=sheet, partial=partial, dry_run=dry_run,
+                report = run_import(db.session, kind, None, project, user_id=None,
+                                    partial=partial, dry_run=dry_run,
                                     allow_employer_change=allow_employer_change,
-                                    fiscal_year=fiscal_year)
+                                    fiscal_year=fiscal_year, tables=tables)
         except ImportFailed as failure:
             raise click.ClickException(str(failure)) from None
         for error in report.errors:

@@ -10,6 +10,7 @@ from trainhub.auth.models import ApiToken, PasswordResetToken, User
 from trainhub.courses.models import Cohort, Course, Enrollment, TrainingSession
 from trainhub.documents.models import Document, DocumentRequirement, MailLog
 from trainhub.enterprises.models import DeMinimisAid, Enterprise, EurRonRate
+from trainhub.imports.models import ImportMapping
 from trainhub.indicators.models import IndicatorSnapshot
 from trainhub.participants.models import Membership, Participant
 from trainhub.programme.models import Call, Project, ProjectTarget, ReportingPeriod
@@ -17,7 +18,8 @@ from trainhub.programme.models import Call, Project, ProjectTarget, ReportingPer
 __all__ = [
     "ApiToken", "AttendanceMark", "AuditEvent", "Call", "Certificate", "CertificateRevision",
     "Cohort", "Course", "DeMinimisAid",
-    "Document", "DocumentRequirement", "Enrollment", "Enterprise", "EurRonRate", "IndicatorSnapshot",
+    "Document", "DocumentRequirement", "Enrollment", "Enterprise", "EurRonRate", "ImportMapping",
+    "IndicatorSnapshot",
     "MailLog", "Membership", "Participant", "PasswordResetToken", "Project", "ProjectTarget", "ReportingPeriod",
     "SignInSheet", "TrainingSession", "User",
 ]

@@ -26,10 +26,13 @@ from trainhub.imports.services import (
     CellError,
     ImportFailed,
     ImportReport,
+    MappingRefused,
     RowError,
     Table,
+    check_mapping,
     parse_date,
     read_table,
+    read_workbook,
     require_columns,
     text,
 )
@@ -334,23 +337,44 @@ def importers() -> dict[str, Importer]:
     }
 
 
-def run_import(db_session: Session, kind: str, content: bytes, project: Project, *,
+def read_import(kind: str, content: bytes, *, sheet: str | None = None,
+                mapping: dict | None = None) -> dict[str, Table]:
+    """The file of `kind` read into its tables (one, or a workbook's sheets), with the column
+    `mapping` (checked against the kind's fields) laid over the synonyms."""
+    importer = importers()[kind]
+    if importer.workbook:
+        if mapping:
+            raise MappingRefused([_l("a column mapping applies to one sheet of a single kind;"
+                                     " the workbook's sheets take their own column names")])
+        from trainhub.imports.workbook import SHEETS
+
+        return read_workbook(content, SHEETS)
+    mapping = check_mapping(mapping, importer.aliases) if mapping is not None else None
+    return {kind: read_table(content, sheet=sheet, aliases=importer.aliases, key=importer.key,
+                             mapping=mapping)}
+
+
+def run_import(db_session: Session, kind: str, content: bytes | None, project: Project, *,
                user_id: int | None, sheet: str | None = None, partial: bool = False,
                dry_run: bool = False, allow_employer_change: bool = False,
-               fiscal_year: int | None = None) -> ImportReport:
+               fiscal_year: int | None = None, mapping: dict | None = None,
+               tables: dict[str, Table] | None = None) -> ImportReport:
     """Read `content` and run the importer of `kind`: the one entry of the CLI and the web.
 
     `allow_employer_change` applies the rows that move a person to another employer (without
     it they are warnings and the employer stays). Amounts in lei are converted at the EUR/RON
-    rate of `fiscal_year` (default: last year).
+    rate of `fiscal_year` (default: last year). `tables`, the file as `read_import` read it
+    before (the web preview), spares reading `content` again.
     """
     importer = importers()[kind]
+    if tables is None:
+        tables = read_import(kind, content, sheet=sheet, mapping=mapping)
     options = {"allow_employer_change": allow_employer_change} if importer.moves_people else {}
     if importer.workbook:
-        report = importer.run(db_session, project, content, user_id=user_id, partial=partial,
+        report = importer.run(db_session, project, tables, user_id=user_id, partial=partial,
                               dry_run=dry_run, fiscal_year=fiscal_year, **options)
     else:
-        table = read_table(content, sheet=sheet, aliases=importer.aliases, key=importer.key)
+        table = tables[kind]
         rate = lei_to_eur(db_session, table, fiscal_year) if kind == "enterprises" else None
         report = importer.run(db_session, project, table, user_id=user_id, partial=partial,
                               dry_run=dry_run, **options)
@@ -359,4 +383,4 @@ def run_import(db_session: Session, kind: str, content: bytes, project: Project,
     return report
 
 
-__all__ = ["ImportFailed", "importers", "run_import", "summary"]
+__all__ = ["ImportFailed", "importers", "read_import", "run_import", "summary"]

@@ -68,10 +68,13 @@ class NumberTooLarge(CellError):
     """A number with more whole digits than any column holds (1e30, twenty 9s)."""
 
 
-#: why a file column is not imported: no field has that name, or the CNP already says it
-UNKNOWN, DERIVED = "unknown", "derived"
+#: why a file column is not imported: no field has that name, the CNP already says it, or
+#: the column mapping says to ignore it
+UNKNOWN, DERIVED, IGNORED = "unknown", "derived", "ignored"
 #: the field name synonyms map a column to when the CNP already says what it holds
 DERIVED_FIELD = "~derived"
+#: the field name a column mapping gives a column it ignores (null in the JSON file)
+IGNORED_FIELD = "~ignored"
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,9 @@ class NotImported:
         if self.reason == DERIVED:
             return str(_l("%(sheet)s: column '%(column)s' is not imported: it is derived from"
                           " the CNP", sheet=self.sheet, column=self.column))
+        if self.reason == IGNORED:
+            return str(_l("%(sheet)s: column '%(column)s' is not imported: the column mapping"
+                          " ignores it", sheet=self.sheet, column=self.column))
         return str(_l("%(sheet)s: column '%(column)s' is not imported: no field has this name",
                       sheet=self.sheet, column=self.column))
 
@@ -105,6 +111,8 @@ class Table:
     lei_columns: set[str] = field(default_factory=set)
     #: the row number of the header (1 = the first row)
     header_row: int = 1
+    #: the header cells as typed, one per column
+    headers: list[str] = field(default_factory=list)
 
 
 def fold(value: object) -> str:
@@ -128,6 +136,53 @@ def synonyms(names: dict[str, list[str]]) -> dict[str, str]:
         for name in (target, *others):
             table[normalise_column(name)] = target
     return table
+
+
+def fields_of(aliases: dict[str, str]) -> list[str]:
+    """The fields a file kind takes (those a column may be mapped to), in their table order."""
+    return list(dict.fromkeys(name for name in aliases.values() if not name.startswith("~")))
+
+
+class MappingRefused(ImportFailed):
+    """A column mapping that names a field the file kind does not take."""
+
+
+def check_mapping(mapping: object, aliases: dict[str, str],
+                  label: Callable[[str], object] = str) -> dict[str, str | None]:
+    """`mapping` ({file column as typed: field or None}) checked against the fields of
+    `aliases`; a field the kind does not take is refused, listing the accepted fields as
+    `label` names them."""
+    if not isinstance(mapping, dict) or not all(
+            isinstance(column, str) and (name is None or isinstance(name, str))
+            for column, name in mapping.items()):
+        raise MappingRefused([_l("a column mapping is a JSON object of file column names to"
+                                 " field names or null")])
+    accepted = fields_of(aliases)
+    unknown = [(column, name) for column, name in mapping.items()
+               if name is not None and name not in accepted]
+    if unknown:
+        listed = ", ".join(str(label(name)) for name in accepted)
+        raise MappingRefused([_l("column '%(column)s' is mapped to '%(field)s', which is not a"
+                                 " field of this file; accepted fields: %(accepted)s",
+                                 column=column, field=name, accepted=listed)
+                              for column, name in unknown])
+    return {column.strip(): name for column, name in mapping.items() if column.strip()}
+
+
+def with_mapping(aliases: dict[str, str], mapping: dict[str, str | None] | None) -> dict[str, str]:
+    """The synonyms table with a column mapping laid over it: a mapped column takes its field,
+    a column mapped to None is ignored."""
+    if not mapping:
+        return aliases
+    return aliases | {normalise_column(column): name or IGNORED_FIELD
+                      for column, name in mapping.items() if normalise_column(column)}
+
+
+def used_mapping(table: "Table") -> dict[str, str | None]:
+    """The mapping a read used, for `--save-mapping`: every named column of the file as typed
+    and the field it went to (matched by synonym or mapping), None for the ones not imported."""
+    return {header: column or None
+            for header, column in zip(table.headers, table.columns, strict=True) if header}
 
 
 def _is_empty(values) -> bool:
@@ -170,7 +225,10 @@ def _is_footer(row: dict[str, object], values, key: str | None) -> bool:
 
 
 def _rows_to_table(sheet: str, rows: Iterator[tuple], aliases: dict[str, str],
-                   key: str | None = None, max_rows: int = MAX_ROWS) -> Table:
+                   key: str | None = None, max_rows: int = MAX_ROWS,
+                   mapping: dict[str, str | None] | None = None) -> Table:
+    mapped = {normalise_column(column) for column in mapping or {}}
+    aliases = with_mapping(aliases, mapping)
     head = []
     for values in rows:
         head.append(tuple(_unescape(value) for value in values))
@@ -188,13 +246,24 @@ def _rows_to_table(sheet: str, rows: Iterator[tuple], aliases: dict[str, str],
         if column == DERIVED_FIELD:
             not_imported.append(NotImported(sheet, text(name), DERIVED))
             column = ""
+        elif column == IGNORED_FIELD:
+            not_imported.append(NotImported(sheet, text(name), IGNORED))
+            column = ""
         elif normalised and normalised not in aliases and aliases:
             not_imported.append(NotImported(sheet, text(name), UNKNOWN))
             column = ""
         if column and _says_lei(name):
             lei.add(column)
         columns.append(column)
-    table = Table(sheet, columns, not_imported=not_imported, lei_columns=lei, header_row=at + 1)
+    taken = Counter(column for column in columns if column)
+    for name in header:
+        column = aliases.get(normalise_column(name))
+        if normalise_column(name) in mapped and taken[column] > 1:
+            raise ImportFailed([_l("%(sheet)s: the column mapping gives field '%(field)s' to"
+                                   " column '%(column)s', but another column already holds it",
+                                   sheet=sheet, field=column, column=text(name))])
+    table = Table(sheet, columns, not_imported=not_imported, lei_columns=lei, header_row=at + 1,
+                  headers=[text(name) for name in header])
     empty_run = 0
     numbered = enumerate(head[at + 1:], start=at + 2)
     for number, values in chain(numbered, enumerate(rows, start=len(head) + 1)):
@@ -259,9 +328,10 @@ def _open_workbook(content: bytes):
 
 
 def _read_sheet(worksheet, name: str, aliases: dict[str, str], key: str | None,
-                max_rows: int) -> Table:
+                max_rows: int, mapping: dict[str, str | None] | None = None) -> Table:
     try:
-        return _rows_to_table(name, worksheet.iter_rows(values_only=True), aliases, key, max_rows)
+        return _rows_to_table(name, worksheet.iter_rows(values_only=True), aliases, key, max_rows,
+                              mapping)
     except ImportFailed:
         raise
     except _READ_ERRORS as problem:  # a damaged sheet part: truncated or invalid XML
@@ -272,10 +342,13 @@ def _read_sheet(worksheet, name: str, aliases: dict[str, str], key: str | None,
 
 def read_table(content: bytes, *, sheet: str | None = None,
                aliases: dict[str, str] | None = None, key: str | None = None,
-               max_bytes: int = MAX_FILE_BYTES, max_rows: int = MAX_ROWS) -> Table:
+               max_bytes: int = MAX_FILE_BYTES, max_rows: int = MAX_ROWS,
+               mapping: dict[str, str | None] | None = None) -> Table:
     """The first (or the named) sheet of an XLSX workbook, or a CSV file, as a Table.
 
     `key` names the identifier column: a row without it that reads as a total is skipped.
+    `mapping` ({file column as typed: field or None to ignore it}, see `check_mapping`) is laid
+    over the synonyms: the one place a column mapping is applied, for the web and the CLI.
     """
     aliases = aliases or {}
     if not content:
@@ -290,7 +363,7 @@ def read_table(content: bytes, *, sheet: str | None = None,
                 worksheet = workbook[sheet] if sheet else workbook.worksheets[0]
             except _READ_ERRORS:
                 raise ImportFailed([_l("the file is not a readable XLSX workbook")]) from None
-            return _read_sheet(worksheet, worksheet.title, aliases, key, max_rows)
+            return _read_sheet(worksheet, worksheet.title, aliases, key, max_rows, mapping)
         finally:
             workbook.close()
     if b"\x00" in content[:4096]:
@@ -298,7 +371,7 @@ def read_table(content: bytes, *, sheet: str | None = None,
     text_ = _decode(content)
     reader = csv.reader(io.StringIO(text_), delimiter=_delimiter(text_))
     try:
-        return _rows_to_table(sheet or "csv", reader, aliases, key, max_rows)
+        return _rows_to_table(sheet or "csv", reader, aliases, key, max_rows, mapping)
     except csv.Error as problem:
         line = reader.line_num
         if "field larger" in str(problem):
@@ -494,6 +567,8 @@ class ImportReport:
     not_imported: list[NotImported] = field(default_factory=list)
     #: the EUR/RON rate amounts in lei were converted at: (financial year, RON per EUR)
     lei_rate: tuple[int, Decimal] | None = None
+    #: each named file column as typed and the field it went to (None: not imported)
+    columns_read: dict[str, str | None] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -510,3 +585,4 @@ class ImportReport:
             self.rows += len(table.rows)
             self.skipped += table.skipped
             self.not_imported.extend(table.not_imported)
+            self.columns_read.update(used_mapping(table))

@@ -1,5 +1,4 @@
 """Web import: upload a file, see every bad row and what would change, then confirm."""
-import secrets
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -14,8 +13,17 @@ from wtforms.validators import NumberRange, Optional
 
 from trainhub.auth.permissions import permission_required
 from trainhub.extensions import db
-from trainhub.imports.importers import run_import, summary
-from trainhub.imports.services import ImportFailed
+from trainhub.imports.importers import importers, read_import, run_import, summary
+from trainhub.imports.mappings import (
+    field_label,
+    mappable_columns,
+    merged_mapping,
+    save_mapping,
+    saved_mapping,
+)
+from trainhub.imports.models import MAPPED_KINDS
+from trainhub.imports.services import ImportFailed, fields_of
+from trainhub.imports.staging import Staged, stage, staged_upload
 from trainhub.programme.models import Project
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
@@ -46,20 +54,12 @@ def _staging_dir() -> Path:
     return path
 
 
-def _staged(token: str) -> tuple[Path, dict]:
-    """The staged file of `token` and its settings; only its uploader may use it."""
-    if not (len(token) == 32 and token.isascii() and token.isalnum()):
-        abort(404)  # tokens are token_hex(16); anything else is no staged file (nor a path)
-    path = _staging_dir() / token
-    meta_path = path.with_suffix(".meta")
-    if not path.exists() or not meta_path.exists():
+def _staged(token: str) -> Staged:
+    """The staged upload of `token`; only its uploader may use it."""
+    staged = staged_upload(_staging_dir(), token, current_user.id)
+    if staged is None:
         abort(404)
-    kind, project_id, partial, user_id, *rest = meta_path.read_text().split(":")
-    if int(user_id) != current_user.id:
-        abort(404)
-    fiscal_year = int(rest[0]) if rest and rest[0].isdigit() else None
-    return path, {"kind": kind, "project_id": int(project_id), "partial": partial == "1",
-                  "fiscal_year": fiscal_year}
+    return staged
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -71,48 +71,97 @@ def upload():
     if not form.is_submitted():
         form.kind.data = request.args.get("kind", "participants")
     if form.validate_on_submit():
-        token = secrets.token_hex(16)
-        path = _staging_dir() / token
-        form.file.data.save(path)
-        path.with_suffix(".meta").write_text(
-            f"{form.kind.data}:{form.project_id.data}:{int(form.partial.data)}:{current_user.id}"
-            f":{form.fiscal_year.data or ''}")
-        return redirect(url_for("imports.preview", token=token))
+        mapping = saved_mapping(db.session, form.project_id.data, form.kind.data)
+        staged = stage(_staging_dir(), form.file.data.save, kind=form.kind.data,
+                       project_id=form.project_id.data, user_id=current_user.id,
+                       partial=bool(form.partial.data), fiscal_year=form.fiscal_year.data,
+                       mapping=mapping, mapping_saved=mapping is not None)
+        return redirect(url_for("imports.preview", token=staged.token))
     return render_template("imports/upload.html", form=form)
 
 
-def _run(token: str, *, dry_run: bool, allow_employer_change: bool = False):
-    path, meta = _staged(token)
-    project = db.get_or_404(Project, meta["project_id"])
-    report = run_import(db.session, meta["kind"], path.read_bytes(), project,
-                        user_id=current_user.id, partial=meta["partial"], dry_run=dry_run,
+def _run(staged: Staged, *, dry_run: bool, allow_employer_change: bool = False):
+    """Run the import of `staged` on the tables its preview kept (read and kept when there
+    are none that match the file and its settings)."""
+    project = db.get_or_404(Project, staged.project_id)
+    content = staged.path.read_bytes()
+    tables = staged.kept_tables(content)
+    if tables is None:
+        tables = read_import(staged.kind, content, sheet=staged.sheet, mapping=staged.mapping)
+        staged.keep_tables(content, tables)
+    report = run_import(db.session, staged.kind, None, project, user_id=current_user.id,
+                        partial=staged.partial, dry_run=dry_run,
                         allow_employer_change=allow_employer_change,
-                        fiscal_year=meta["fiscal_year"])
-    return path, meta, project, report
+                        fiscal_year=staged.fiscal_year, tables=tables)
+    return project, report
 
 
 @bp.route("/<token>")
 @permission_required("imports.run")
 def preview(token: str):
+    staged = _staged(token)
     try:
-        path, meta, project, report = _run(token, dry_run=True)
+        project, report = _run(staged, dry_run=True)
     except ImportFailed as failure:
         db.session.rollback()
-        return render_template("imports/preview.html", failure=failure, meta=None, token=token,
+        return render_template("imports/preview.html", failure=failure, meta=staged, token=token,
                                kind_labels=KIND_LABELS), 422
     db.session.rollback()
-    return render_template("imports/preview.html", report=report, meta=meta, project=project,
+    aliases = importers()[staged.kind].aliases
+    return render_template("imports/preview.html", report=report, meta=staged, project=project,
                            token=token, failure=None, form=ConfirmForm(),
-                           kind_labels=KIND_LABELS, shown=report.changes[:PREVIEW_ROWS])
+                           kind_labels=KIND_LABELS, shown=report.changes[:PREVIEW_ROWS],
+                           mappable=mappable_columns(report, staged.mapping)
+                           if staged.kind in MAPPED_KINDS else [],
+                           fields=[(name, field_label(name)) for name in fields_of(aliases)])
+
+
+#: the most columns one mapping form may send
+MAX_MAPPED_COLUMNS = 500
+
+
+@bp.route("/<token>/mapping", methods=["POST"])
+@permission_required("imports.run")
+def mapping(token: str):
+    """Save the columns' mapping for the project and kind when the file reads with it, and
+    preview the file with it; with `clear`, preview the file without any mapping (nothing
+    saved)."""
+    staged = _staged(token)
+    if request.form.get("clear"):
+        staged.mapping, staged.mapping_saved = {}, False
+        staged.save_settings()
+        return redirect(url_for("imports.preview", token=token))
+    choices = {}
+    for index in range(MAX_MAPPED_COLUMNS):
+        column = request.form.get(f"column-{index}")
+        if column is None:
+            break
+        choices[column] = request.form.get(f"field-{index}") or None
+    try:
+        merged = merged_mapping(db.session, staged.project_id, staged.kind,
+                                importers()[staged.kind].aliases, choices)
+        content = staged.path.read_bytes()
+        tables = read_import(staged.kind, content, sheet=staged.sheet, mapping=merged)
+    except ImportFailed as refused:  # a field the kind lacks, or one given twice: not saved
+        flash(str(refused), "danger")
+        return redirect(url_for("imports.preview", token=token))
+    save_mapping(db.session, staged.project_id, staged.kind, merged, user_id=current_user.id)
+    staged.mapping, staged.mapping_saved = merged, False
+    staged.save_settings()
+    staged.keep_tables(content, tables)
+    flash(_("The column mapping is saved for this project's %(kind)s files.",
+            kind=str(KIND_LABELS[staged.kind]).lower()), "success")
+    return redirect(url_for("imports.preview", token=token))
 
 
 @bp.route("/<token>/confirm", methods=["POST"])
 @permission_required("imports.run")
 def confirm(token: str):
     form = ConfirmForm()
+    staged = _staged(token)
     try:
-        path, meta, project, report = _run(
-            token, dry_run=False, allow_employer_change=bool(form.allow_employer_change.data))
+        _project, report = _run(
+            staged, dry_run=False, allow_employer_change=bool(form.allow_employer_change.data))
     except ImportFailed as failure:
         db.session.rollback()
         flash(str(failure), "danger")
@@ -122,9 +171,8 @@ def confirm(token: str):
         flash(_("Nothing was imported: %(count)s rows have errors.",
                 count=report.rows_with_errors), "danger")
         return redirect(url_for("imports.preview", token=token))
-    path.unlink(missing_ok=True)
-    path.with_suffix(".meta").unlink(missing_ok=True)
+    staged.discard()
     flash(_("Imported: %(summary)s", summary=summary(report)), "success")
     target = {"enterprises": "enterprises.index", "attendance": "courses.cohorts"}.get(
-        meta["kind"], "participants.index")
+        staged.kind, "participants.index")
     return redirect(url_for(target))

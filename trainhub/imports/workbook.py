@@ -52,7 +52,6 @@ from trainhub.imports.services import (
     parse_date,
     parse_decimal,
     parse_time,
-    read_workbook,
     require_columns,
     synonyms,
     text,
@@ -266,13 +265,13 @@ def _merge(total: ImportReport, part: ImportReport) -> None:
     total.skipped += part.skipped
 
 
-def import_workbook(db_session: Session, project: Project, content: bytes, *,
+def import_workbook(db_session: Session, project: Project, tables: dict[str, Table], *,
                     user_id: int | None, partial: bool = False, dry_run: bool = False,
                     allow_employer_change: bool = False,
                     fiscal_year: int | None = None) -> ImportReport:
-    """Every sheet of a project workbook, all or nothing (valid rows only with `partial`);
-    people change employer only with `allow_employer_change`."""
-    tables = read_workbook(content, SHEETS)
+    """Every sheet of a project workbook (`tables`, as `read_workbook` read them), all or
+    nothing (valid rows only with `partial`); people change employer only with
+    `allow_employer_change`."""
     report = ImportReport(lei_rate=lei_to_eur(db_session, tables.get("enterprises"), fiscal_year))
     report.read_from(*tables.values())
     steps = [
