@@ -225,3 +225,58 @@ def test_cohort_and_register_pages_run_a_constant_number_of_queries(world, auth,
             f"/attendance/cohorts/{cohort.id}/register.csv")}
 
     assert queries_with(10) == queries_with(40)
+
+
+def _figures_in_pdf(text: str) -> tuple[str, str, str]:
+    import re
+
+    match = re.search(r"în perioada (\S+ – \S+): (\S+) ore frecventate din (\S+) ore planificate",
+                      text)
+    assert match, text
+    return match.groups()
+
+
+def _figures_on_page(html: str) -> tuple[str, str, str]:
+    return tuple(html.split(f'data-testid="certificate-{name}">')[1].split("<")[0]
+                 for name in ("period", "hours", "planned"))
+
+
+def test_certificate_pdf_and_verification_page_name_the_same_dates_and_hours(app, auth, client):
+    """Read from both documents and compared with each other: half hours included (a 1 h 30
+    session), before and after a reissue."""
+    UserFactory(email="coord@example.org", role="coordinator")
+    cohort = CohortFactory(course=CourseFactory(planned_hours=Decimal("7.5")),
+                           start_date=TODAY - timedelta(days=9))
+    slots = [(9, time(9), time(13)), (5, time(9), time(10, 30)), (2, time(9), time(12))]
+    sessions = [TrainingSessionFactory(cohort=cohort, date=TODAY - timedelta(days=days),
+                                       start_time=start, end_time=end)
+                for days, start, end in slots]
+    TrainingSessionFactory(cohort=cohort, date=TODAY + timedelta(days=4))  # never held
+    ana = EnrollmentFactory(cohort=cohort, enrolled_on=TODAY - timedelta(days=20),
+                            membership=MembershipFactory(project=cohort.project))
+    for session in sessions:
+        AttendanceMarkFactory(session=session, enrollment=ana, status="present", hours=session.hours)
+    db.session.commit()
+    close_cohort(db.session, cohort, TODAY, confirmed=True)
+    (certificate,) = issue_certificates(db.session, cohort, TODAY)
+    auth.login("coord@example.org")
+
+    public = app.test_client()  # whoever scans the QR code: the page in Romanian, as the PDF
+
+    def both() -> tuple[tuple, tuple]:
+        pdf = _figures_in_pdf(_pdf_text(client.get(
+            f"/attendance/certificates/{certificate.id}.pdf").data))
+        return pdf, _figures_on_page(public.get(f"/verify/{certificate.token}").get_data(as_text=True))
+
+    pdf, page = both()
+    assert pdf == page
+    assert page == (f"{sessions[0].date.isoformat()} – {sessions[2].date.isoformat()}", "8,5", "7,5")
+
+    reopen_cohort(db.session, cohort, "ultima prezență era greșită")
+    last = next(mark for mark in ana.marks if mark.session_id == sessions[2].id)
+    last.status, last.hours = "late", Decimal("2.5")
+    db.session.commit()
+    close_cohort(db.session, cohort, TODAY, confirmed=True)
+    db.session.refresh(certificate)
+    pdf, page = both()
+    assert pdf == page and page[1] == "8"
