@@ -21,7 +21,9 @@ from trainhub.attendance.services import (
     ConfirmationNeeded,
     close_cohort,
     issue_certificates,
+    load_grid,
     reopen_cohort,
+    save_grid,
 )
 from trainhub.audit.models import AuditEvent
 from trainhub.courses.models import CohortState
@@ -280,3 +282,23 @@ def test_certificate_pdf_and_verification_page_name_the_same_dates_and_hours(app
     db.session.refresh(certificate)
     pdf, page = both()
     assert pdf == page and page[1] == "8"
+
+
+def test_closing_decides_completion_with_the_hours_attended_by_the_day_it_is_told(app):
+    """close_cohort(today=...) counted the hours attended by the machine's date instead: marks
+    of sessions between the two were left out and a person who completed was not_completed."""
+    cohort = CohortFactory(course=CourseFactory(planned_hours=Decimal(8)))
+    sessions = [TrainingSessionFactory(cohort=cohort, date=TODAY + timedelta(days=days),
+                                       start_time=time(9), end_time=time(13))
+                for days in (1, 3)]
+    ana = EnrollmentFactory(cohort=cohort, enrolled_on=TODAY,
+                            membership=MembershipFactory(project=cohort.project))
+    db.session.commit()
+    later = TODAY + timedelta(days=5)
+    grid = load_grid(db.session, cohort)
+    save_grid(db.session, grid, {(s.id, ana.id): ("present", "") for s in sessions}, None,
+              today=later)
+    close_cohort(db.session, cohort, later, confirmed=True)
+    assert ana.status == "completed"
+    (certificate,) = issue_certificates(db.session, cohort, later)
+    assert certificate.hours_attended == Decimal(8)

@@ -342,7 +342,7 @@ def close_cohort(db_session: Session, cohort: Cohort, today: date | None = None,
     needed = Decimal(cohort.project.completion_threshold) * cohort.course.planned_hours
     lock_enrollments(db_session, db_session.scalars(select(Enrollment.id).where(
         Enrollment.cohort_id == cohort.id, Enrollment.status == EnrollmentStatus.ENROLLED)))
-    attended = attended_hours_by_enrollment(db_session, cohort)
+    attended = attended_hours_by_enrollment(db_session, cohort, today)
     outcome = {EnrollmentStatus.COMPLETED.value: 0, EnrollmentStatus.NOT_COMPLETED.value: 0}
     for enrollment in cohort.enrollments:
         if enrollment.status != EnrollmentStatus.ENROLLED:
