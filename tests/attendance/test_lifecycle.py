@@ -302,3 +302,14 @@ def test_closing_decides_completion_with_the_hours_attended_by_the_day_it_is_tol
     assert ana.status == "completed"
     (certificate,) = issue_certificates(db.session, cohort, later)
     assert certificate.hours_attended == Decimal(8)
+
+
+def test_certificates_issued_days_after_the_closing_name_only_the_sessions_held(world):
+    """Found by the lifecycle state machine: issued after the closing day, a certificate's
+    period ran to a session planned after the closing, which was never held."""
+    cohort, held, future, ana, _ion = world
+    close_cohort(db.session, cohort, TODAY, confirmed=True)
+    (certificate,) = issue_certificates(db.session, cohort, future.date + timedelta(days=2))
+    assert (certificate.first_day, certificate.last_day) == (held[0].date, held[2].date)
+    assert certificate.hours_attended == Decimal(12)
+    assert certificate.issued_on == future.date + timedelta(days=2)

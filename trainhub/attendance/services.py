@@ -350,7 +350,7 @@ def close_cohort(db_session: Session, cohort: Cohort, today: date | None = None,
         done = attended.get(enrollment.id, Decimal(0)) >= needed
         enrollment.status = (EnrollmentStatus.COMPLETED if done else EnrollmentStatus.NOT_COMPLETED).value
         outcome[enrollment.status] += 1
-    cohort.closed_at = utcnow()
+    cohort.closed_at, cohort.closed_on = utcnow(), today
     changed = refresh_certificates(db_session, cohort, today, user_id=user_id)
     record(db_session, "cohort.close", cohort,
            {"needed_hours": str(needed), **outcome, "certificates_changed": changed,
@@ -379,7 +379,8 @@ def reopen_cohort(db_session: Session, cohort: Cohort, reason: str, *,
         if enrollment.status in (EnrollmentStatus.COMPLETED, EnrollmentStatus.NOT_COMPLETED):
             decided[str(enrollment.id)] = enrollment.status
             enrollment.status = EnrollmentStatus.ENROLLED.value
-    cohort.closed_at, cohort.reopened_at, cohort.reopen_reason = None, utcnow(), reason
+    cohort.closed_at, cohort.closed_on = None, None
+    cohort.reopened_at, cohort.reopen_reason = utcnow(), reason
     record(db_session, "cohort.reopen", cohort, {"reason": reason, "decided_before": decided},
            user_id=user_id)
     db_session.commit()
@@ -439,10 +440,15 @@ def _stamp(certificate: Certificate, figures: CertificateFigures) -> None:
 
 
 def issue_certificates(db_session: Session, cohort: Cohort, today: date) -> list[Certificate]:
-    """A certificate for every completed enrollment of the cohort that has none yet."""
+    """A certificate for every completed enrollment of the cohort that has none yet.
+
+    Issued on `today`, it states the sessions held by the closing day: those planned after it
+    never took place.
+    """
     if cohort.closed_at is None:
         raise AttendanceError([_l("Certificates are issued once the cohort is closed.")])
-    issued, figures_of = [], cohort_figures(db_session, cohort, today)
+    held_by = min(today, cohort.closed_on) if cohort.closed_on is not None else today
+    issued, figures_of = [], cohort_figures(db_session, cohort, held_by)
     for enrollment in cohort.enrollments:
         if enrollment.status == EnrollmentStatus.COMPLETED and enrollment.certificate is None:
             figures = figures_of[enrollment.id]
