@@ -399,7 +399,10 @@ class CertificateFigures:
 def cohort_figures(db_session: Session, cohort: Cohort, today: date) -> dict[int, CertificateFigures]:
     """The figures a certificate states today, per enrollment id of the cohort (two queries):
     first and last day of the cohort's sessions held, hours attended (as the grid counts
-    them) and the course's planned hours."""
+    them) and the course's planned hours. A closed cohort held no session after its closing
+    day, whatever `today` is."""
+    if cohort.closed_on is not None:
+        today = min(today, cohort.closed_on)
     first, last = db_session.execute(
         select(func.min(TrainingSession.date), func.max(TrainingSession.date))
         .where(TrainingSession.cohort_id == cohort.id, TrainingSession.date <= today)).one()
@@ -442,13 +445,11 @@ def _stamp(certificate: Certificate, figures: CertificateFigures) -> None:
 def issue_certificates(db_session: Session, cohort: Cohort, today: date) -> list[Certificate]:
     """A certificate for every completed enrollment of the cohort that has none yet.
 
-    Issued on `today`, it states the sessions held by the closing day: those planned after it
-    never took place.
+    Issued on `today`, it states the sessions held by the closing day (see cohort_figures).
     """
     if cohort.closed_at is None:
         raise AttendanceError([_l("Certificates are issued once the cohort is closed.")])
-    held_by = min(today, cohort.closed_on) if cohort.closed_on is not None else today
-    issued, figures_of = [], cohort_figures(db_session, cohort, held_by)
+    issued, figures_of = [], cohort_figures(db_session, cohort, today)
     for enrollment in cohort.enrollments:
         if enrollment.status == EnrollmentStatus.COMPLETED and enrollment.certificate is None:
             figures = figures_of[enrollment.id]
