@@ -44,3 +44,24 @@ def test_upgrade_matches_the_models_and_downgrade_removes_everything(empty_datab
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
         upgrade()  # and back up again, so a downgrade leaves nothing behind that blocks it
         db.engine.dispose()
+
+
+def test_cohorts_closed_before_0014_get_their_closing_day(empty_database_url):
+    from datetime import UTC, date, datetime
+
+    from tests.factories import CohortFactory
+    from trainhub.courses.models import Cohort
+
+    app = make_app(SQLALCHEMY_DATABASE_URI=empty_database_url)
+    with app.app_context():
+        upgrade()
+        closed = CohortFactory(closed_at=datetime(2026, 6, 30, 15, 0, tzinfo=UTC))
+        still_open = CohortFactory()
+        db.session.commit()
+        ids = closed.id, still_open.id
+        db.session.remove()
+        downgrade(revision="0011")
+        upgrade()
+        assert [db.session.get(Cohort, i).closed_on for i in ids] == [date(2026, 6, 30), None]
+        db.session.remove()
+        db.engine.dispose()

@@ -21,7 +21,9 @@ from trainhub.attendance.services import (
     ConfirmationNeeded,
     close_cohort,
     issue_certificates,
+    load_grid,
     reopen_cohort,
+    save_grid,
 )
 from trainhub.audit.models import AuditEvent
 from trainhub.courses.models import CohortState
@@ -225,3 +227,89 @@ def test_cohort_and_register_pages_run_a_constant_number_of_queries(world, auth,
             f"/attendance/cohorts/{cohort.id}/register.csv")}
 
     assert queries_with(10) == queries_with(40)
+
+
+def _figures_in_pdf(text: str) -> tuple[str, str, str]:
+    import re
+
+    match = re.search(r"în perioada (\S+ – \S+): (\S+) ore frecventate din (\S+) ore planificate",
+                      text)
+    assert match, text
+    return match.groups()
+
+
+def _figures_on_page(html: str) -> tuple[str, str, str]:
+    return tuple(html.split(f'data-testid="certificate-{name}">')[1].split("<")[0]
+                 for name in ("period", "hours", "planned"))
+
+
+def test_certificate_pdf_and_verification_page_name_the_same_dates_and_hours(app, auth, client):
+    """Read from both documents and compared with each other: half hours included (a 1 h 30
+    session), before and after a reissue."""
+    UserFactory(email="coord@example.org", role="coordinator")
+    cohort = CohortFactory(course=CourseFactory(planned_hours=Decimal("7.5")),
+                           start_date=TODAY - timedelta(days=9))
+    slots = [(9, time(9), time(13)), (5, time(9), time(10, 30)), (2, time(9), time(12))]
+    sessions = [TrainingSessionFactory(cohort=cohort, date=TODAY - timedelta(days=days),
+                                       start_time=start, end_time=end)
+                for days, start, end in slots]
+    TrainingSessionFactory(cohort=cohort, date=TODAY + timedelta(days=4))  # never held
+    ana = EnrollmentFactory(cohort=cohort, enrolled_on=TODAY - timedelta(days=20),
+                            membership=MembershipFactory(project=cohort.project))
+    for session in sessions:
+        AttendanceMarkFactory(session=session, enrollment=ana, status="present", hours=session.hours)
+    db.session.commit()
+    close_cohort(db.session, cohort, TODAY, confirmed=True)
+    (certificate,) = issue_certificates(db.session, cohort, TODAY)
+    auth.login("coord@example.org")
+
+    public = app.test_client()  # whoever scans the QR code: the page in Romanian, as the PDF
+
+    def both() -> tuple[tuple, tuple]:
+        pdf = _figures_in_pdf(_pdf_text(client.get(
+            f"/attendance/certificates/{certificate.id}.pdf").data))
+        return pdf, _figures_on_page(public.get(f"/verify/{certificate.token}").get_data(as_text=True))
+
+    pdf, page = both()
+    assert pdf == page
+    assert page == (f"{sessions[0].date.isoformat()} – {sessions[2].date.isoformat()}", "8,5", "7,5")
+
+    reopen_cohort(db.session, cohort, "ultima prezență era greșită")
+    last = next(mark for mark in ana.marks if mark.session_id == sessions[2].id)
+    last.status, last.hours = "late", Decimal("2.5")
+    db.session.commit()
+    close_cohort(db.session, cohort, TODAY, confirmed=True)
+    db.session.refresh(certificate)
+    pdf, page = both()
+    assert pdf == page and page[1] == "8"
+
+
+def test_closing_decides_completion_with_the_hours_attended_by_the_day_it_is_told(app):
+    """close_cohort(today=...) counted the hours attended by the machine's date instead: marks
+    of sessions between the two were left out and a person who completed was not_completed."""
+    cohort = CohortFactory(course=CourseFactory(planned_hours=Decimal(8)))
+    sessions = [TrainingSessionFactory(cohort=cohort, date=TODAY + timedelta(days=days),
+                                       start_time=time(9), end_time=time(13))
+                for days in (1, 3)]
+    ana = EnrollmentFactory(cohort=cohort, enrolled_on=TODAY,
+                            membership=MembershipFactory(project=cohort.project))
+    db.session.commit()
+    later = TODAY + timedelta(days=5)
+    grid = load_grid(db.session, cohort)
+    save_grid(db.session, grid, {(s.id, ana.id): ("present", "") for s in sessions}, None,
+              today=later)
+    close_cohort(db.session, cohort, later, confirmed=True)
+    assert ana.status == "completed"
+    (certificate,) = issue_certificates(db.session, cohort, later)
+    assert certificate.hours_attended == Decimal(8)
+
+
+def test_certificates_issued_days_after_the_closing_name_only_the_sessions_held(world):
+    """Found by the lifecycle state machine: issued after the closing day, a certificate's
+    period ran to a session planned after the closing, which was never held."""
+    cohort, held, future, ana, _ion = world
+    close_cohort(db.session, cohort, TODAY, confirmed=True)
+    (certificate,) = issue_certificates(db.session, cohort, future.date + timedelta(days=2))
+    assert (certificate.first_day, certificate.last_day) == (held[0].date, held[2].date)
+    assert certificate.hours_attended == Decimal(12)
+    assert certificate.issued_on == future.date + timedelta(days=2)

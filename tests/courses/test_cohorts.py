@@ -168,3 +168,19 @@ def test_marked_session_keeps_its_day(app, auth, coordinator):
     assert "its day cannot change" in response.get_data(as_text=True)
     db.session.refresh(session)
     assert session.date == day
+
+
+def test_a_session_cannot_move_onto_another_session_of_its_cohort(app, auth, coordinator):
+    """Found by the lifecycle state machine: the move broke the one-session-per-start rule
+    in the database and the page failed with a 500."""
+    cohort = CohortFactory()
+    kept = TrainingSessionFactory(cohort=cohort, date=date(2026, 3, 3), start_time=time(16))
+    moved = TrainingSessionFactory(cohort=cohort, date=date(2026, 3, 5), start_time=time(9))
+    db.session.commit()
+    response = auth.post(f"/courses/sessions/{moved.id}/edit", {
+        "date": "2026-03-03", "start_time": "16:00", "end_time": "17:00", "topic": ""})
+    assert response.status_code == 200
+    assert "already has a session on 2026-03-03 at 16:00" in response.get_data(as_text=True)
+    db.session.refresh(moved)
+    assert (moved.date, moved.start_time) == (date(2026, 3, 5), time(9))
+    assert db.session.get(TrainingSession, kept.id).date == date(2026, 3, 3)

@@ -8,6 +8,8 @@ from pathlib import Path
 import segno
 from fpdf import FPDF
 
+from trainhub.core.formats import number
+
 #: a Unicode TrueType font, so Romanian ș ț ă î â render (Debian: fonts-dejavu-core)
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 
@@ -68,7 +70,8 @@ def certificate(*, name: str, course: str, hours: Decimal, planned_hours: Decima
     pdf.set_font("DejaVu", "", 14)
     period = f"{start.isoformat() if start else ''} – {end.isoformat() if end else ''}"
     pdf.multi_cell(0, 9, f"a absolvit cursul „{course}”, în perioada {period}: "
-                   f"{float(hours):g} ore frecventate din {float(planned_hours):g} ore planificate.",
+                   f"{number(hours, locale='ro')} ore frecventate din "
+                   f"{number(planned_hours, locale='ro')} ore planificate.",
                    align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
     pdf.set_font("DejaVu", "", 11)

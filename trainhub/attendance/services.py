@@ -342,7 +342,7 @@ def close_cohort(db_session: Session, cohort: Cohort, today: date | None = None,
     needed = Decimal(cohort.project.completion_threshold) * cohort.course.planned_hours
     lock_enrollments(db_session, db_session.scalars(select(Enrollment.id).where(
         Enrollment.cohort_id == cohort.id, Enrollment.status == EnrollmentStatus.ENROLLED)))
-    attended = attended_hours_by_enrollment(db_session, cohort)
+    attended = attended_hours_by_enrollment(db_session, cohort, today)
     outcome = {EnrollmentStatus.COMPLETED.value: 0, EnrollmentStatus.NOT_COMPLETED.value: 0}
     for enrollment in cohort.enrollments:
         if enrollment.status != EnrollmentStatus.ENROLLED:
@@ -350,7 +350,7 @@ def close_cohort(db_session: Session, cohort: Cohort, today: date | None = None,
         done = attended.get(enrollment.id, Decimal(0)) >= needed
         enrollment.status = (EnrollmentStatus.COMPLETED if done else EnrollmentStatus.NOT_COMPLETED).value
         outcome[enrollment.status] += 1
-    cohort.closed_at = utcnow()
+    cohort.closed_at, cohort.closed_on = utcnow(), today
     changed = refresh_certificates(db_session, cohort, today, user_id=user_id)
     record(db_session, "cohort.close", cohort,
            {"needed_hours": str(needed), **outcome, "certificates_changed": changed,
@@ -379,7 +379,8 @@ def reopen_cohort(db_session: Session, cohort: Cohort, reason: str, *,
         if enrollment.status in (EnrollmentStatus.COMPLETED, EnrollmentStatus.NOT_COMPLETED):
             decided[str(enrollment.id)] = enrollment.status
             enrollment.status = EnrollmentStatus.ENROLLED.value
-    cohort.closed_at, cohort.reopened_at, cohort.reopen_reason = None, utcnow(), reason
+    cohort.closed_at, cohort.closed_on = None, None
+    cohort.reopened_at, cohort.reopen_reason = utcnow(), reason
     record(db_session, "cohort.reopen", cohort, {"reason": reason, "decided_before": decided},
            user_id=user_id)
     db_session.commit()
@@ -398,7 +399,10 @@ class CertificateFigures:
 def cohort_figures(db_session: Session, cohort: Cohort, today: date) -> dict[int, CertificateFigures]:
     """The figures a certificate states today, per enrollment id of the cohort (two queries):
     first and last day of the cohort's sessions held, hours attended (as the grid counts
-    them) and the course's planned hours."""
+    them) and the course's planned hours. A closed cohort held no session after its closing
+    day, whatever `today` is."""
+    if cohort.closed_on is not None:
+        today = min(today, cohort.closed_on)
     first, last = db_session.execute(
         select(func.min(TrainingSession.date), func.max(TrainingSession.date))
         .where(TrainingSession.cohort_id == cohort.id, TrainingSession.date <= today)).one()
@@ -439,7 +443,10 @@ def _stamp(certificate: Certificate, figures: CertificateFigures) -> None:
 
 
 def issue_certificates(db_session: Session, cohort: Cohort, today: date) -> list[Certificate]:
-    """A certificate for every completed enrollment of the cohort that has none yet."""
+    """A certificate for every completed enrollment of the cohort that has none yet.
+
+    Issued on `today`, it states the sessions held by the closing day (see cohort_figures).
+    """
     if cohort.closed_at is None:
         raise AttendanceError([_l("Certificates are issued once the cohort is closed.")])
     issued, figures_of = [], cohort_figures(db_session, cohort, today)

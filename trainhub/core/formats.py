@@ -5,20 +5,25 @@ Romanian writes 200.000,50 where English writes 200,000.50; both come from Babel
 """
 from decimal import Decimal
 
+from babel.numbers import format_decimal as babel_format_decimal
 from flask import Flask
 from flask_babel import format_decimal
 
 from trainhub.core.labels import label
 
 
-def number(value, places: int | None = None) -> str:
-    """`value` in the reader's number format; `places` fixes the decimals (None: as needed)."""
+def number(value, places: int | None = None, locale: str | None = None) -> str:
+    """`value` in the reader's number format; `places` fixes the decimals (None: as needed).
+
+    `locale` names the language of a document written in one language whoever reads it (the
+    Romanian certificate); it needs no request.
+    """
     if value is None or value == "":
         return "—"
     value = Decimal(str(value))
-    if places is None:
-        return format_decimal(value)
-    pattern = "#,##0" + ("." + "0" * places if places else "")
+    pattern = None if places is None else "#,##0" + ("." + "0" * places if places else "")
+    if locale is not None:
+        return babel_format_decimal(value, format=pattern, locale=locale)
     return format_decimal(value, format=pattern)
 
 

@@ -102,6 +102,8 @@ class Cohort(TimestampMixin, db.Model):
     end_date: Mapped[date | None] = mapped_column(Date)
     #: set when a coordinator closes the cohort (completion is decided then)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: the day it was closed: sessions after it were never held (its certificates stop there)
+    closed_on: Mapped[date | None] = mapped_column(Date)
     #: when a coordinator last reopened the closed cohort, and why (audited)
     reopened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reopen_reason: Mapped[str] = mapped_column(String(500), default="")

@@ -372,6 +372,13 @@ def update_session(db_session: Session, training_session: TrainingSession, *, da
             select(func.count(AttendanceMark.id))
             .where(AttendanceMark.session_id == training_session.id)):
         raise CourseError("date", _l("The session has attendance marks; its day cannot change."))
+    if (day, start) != (training_session.date, training_session.start_time) and db_session.scalar(
+            select(TrainingSession.id).where(
+                TrainingSession.cohort_id == training_session.cohort_id,
+                TrainingSession.date == day, TrainingSession.start_time == start,
+                TrainingSession.id != training_session.id)) is not None:
+        raise CourseError("date", _l("The cohort already has a session on %(day)s at %(start)s.",
+                                     day=day.isoformat(), start=start.strftime("%H:%M")))
     shorter = shorter_than_marks_problem(db_session, training_session, session_hours(start, end))
     if shorter is not None:
         raise CourseError("end_time", shorter)
