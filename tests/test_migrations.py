@@ -46,7 +46,7 @@ def test_upgrade_matches_the_models_and_downgrade_removes_everything(empty_datab
         db.engine.dispose()
 
 
-def test_cohorts_closed_before_0014_get_their_closing_day(empty_database_url):
+def test_cohorts_closed_before_0013_get_their_closing_day(empty_database_url):
     from datetime import UTC, date, datetime
 
     from tests.factories import CohortFactory
@@ -60,7 +60,7 @@ def test_cohorts_closed_before_0014_get_their_closing_day(empty_database_url):
         db.session.commit()
         ids = closed.id, still_open.id
         db.session.remove()
-        downgrade(revision="0011")
+        downgrade(revision="0012")
         upgrade()
         assert [db.session.get(Cohort, i).closed_on for i in ids] == [date(2026, 6, 30), None]
         db.session.remove()

@@ -1,6 +1,6 @@
 """cohorts: the day a cohort was closed (its certificates name the sessions held by then)
 
-Revises: 0011
+Revises: 0012
 Create Date: 2026-11-30 08:20:00
 
 """
@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0014'
-down_revision = '0011'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
