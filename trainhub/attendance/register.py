@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from trainhub.attendance import pdf
 from trainhub.attendance.models import ATTENDED_STATUSES
 from trainhub.attendance.services import Grid
+from trainhub.core.formats import number
 from trainhub.core.spreadsheets import SafeWorkbook, csv_text
 
 #: one letter per status in the register's cells (the legend says what each means)
@@ -30,7 +31,7 @@ class Register:
 
 
 def _hours(value: Decimal) -> str:
-    return f"{float(value):g}"
+    return number(value)
 
 
 def build(grid: Grid, today: date) -> Register:
