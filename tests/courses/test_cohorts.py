@@ -157,6 +157,22 @@ def test_session_is_moved_and_its_hours_follow_the_times(app, auth, coordinator)
     assert (session.date, session.hours, session.topic) == (date(2026, 3, 4), Decimal("3.50"), "Parole")
 
 
+def test_the_cohort_dates_follow_its_sessions_when_one_moves_or_goes(app, auth, coordinator):
+    first = TrainingSessionFactory(date=date(2026, 3, 3))
+    cohort = first.cohort
+    last = TrainingSessionFactory(cohort=cohort, date=date(2026, 3, 5))
+    cohort.start_date, cohort.end_date = date(2026, 3, 3), date(2026, 3, 5)
+    db.session.commit()
+    response = auth.post(f"/courses/sessions/{last.id}/edit", {
+        "date": "2026-03-10", "start_time": "09:00", "end_time": "12:00", "topic": ""})
+    assert response.status_code == 302
+    db.session.refresh(cohort)
+    assert (cohort.start_date, cohort.end_date) == (date(2026, 3, 3), date(2026, 3, 10))
+    assert auth.post(f"/courses/sessions/{first.id}/delete").status_code == 302
+    db.session.refresh(cohort)
+    assert (cohort.start_date, cohort.end_date) == (date(2026, 3, 10), date(2026, 3, 10))
+
+
 def test_marked_session_keeps_its_day(app, auth, coordinator):
     from tests.factories import AttendanceMarkFactory
 

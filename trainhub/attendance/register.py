@@ -99,8 +99,8 @@ def to_pdf(register: Register) -> bytes:
     sessions = len(register.header) - 4
     chunks = [range(start, min(start + SESSIONS_PER_PAGE, sessions))
               for start in range(0, sessions, SESSIONS_PER_PAGE)] or [range(0)]
-    for number, chunk in enumerate(chunks):
-        if number:
+    for page, chunk in enumerate(chunks):
+        if page:
             document.add_page()
         document.set_font("DejaVu", "B", 12)
         document.cell(0, 8, f"{_l('Attendance register')}: {register.title}",

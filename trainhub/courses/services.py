@@ -330,6 +330,16 @@ def enroll_many(db_session: Session, cohort: Cohort, memberships: list[Membershi
     return results
 
 
+def refresh_cohort_dates(db_session: Session, cohort: Cohort) -> None:
+    """The cohort's first and last day follow its sessions, whichever path added, moved or
+    removed one (the cohort list and its state read them)."""
+    db_session.flush()
+    first, last = db_session.execute(
+        select(func.min(TrainingSession.date), func.max(TrainingSession.date))
+        .where(TrainingSession.cohort_id == cohort.id)).one()
+    cohort.start_date, cohort.end_date = first or cohort.start_date, last or cohort.end_date
+
+
 def delete_session(db_session: Session, training_session: TrainingSession) -> None:
     """Remove a planned session; refused once anybody has a mark for it."""
     assert_cohort_writable(training_session.cohort)
@@ -340,6 +350,7 @@ def delete_session(db_session: Session, training_session: TrainingSession) -> No
             "The session has %(num)s attendance mark; it cannot be deleted.",
             "The session has %(num)s attendance marks; it cannot be deleted.", marked))])
     db_session.delete(training_session)
+    refresh_cohort_dates(db_session, training_session.cohort)
     db_session.commit()
 
 
@@ -388,5 +399,6 @@ def update_session(db_session: Session, training_session: TrainingSession, *, da
     overlaps = [(d, code) for d, code in trainer_overlaps(
         db_session, training_session.cohort.trainer, [(day, start, end)])
         if code != training_session.cohort.code]
+    refresh_cohort_dates(db_session, training_session.cohort)
     db_session.commit()
     return overlaps

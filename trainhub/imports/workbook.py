@@ -8,7 +8,7 @@ optional cell keeps what is stored (DESIGN §13 "Nothing lost").
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from trainhub.attendance.services import ATTENDANCE_ALIASES, import_attendance
@@ -26,6 +26,7 @@ from trainhub.courses.models import (
 from trainhub.courses.services import (
     cohort_write_problem,
     course_category,
+    refresh_cohort_dates,
     shorter_than_marks_problem,
 )
 from trainhub.enterprises.models import Enterprise
@@ -202,12 +203,8 @@ def _sessions(db_session: Session, project: Project, table: Table, report: Impor
         else:
             action = UNCHANGED
         count_changes(report, [Change(table.sheet, number, f"{cohort.code} {key[1]} {start:%H:%M}", action)])
-    db_session.flush()
     for cohort in cohorts.values():
-        first, last = db_session.execute(select(func.min(TrainingSession.date),
-                                                func.max(TrainingSession.date))
-                                         .where(TrainingSession.cohort_id == cohort.id)).one()
-        cohort.start_date, cohort.end_date = first or cohort.start_date, last or cohort.end_date
+        refresh_cohort_dates(db_session, cohort)
 
 
 def _enrollments(db_session: Session, project: Project, table: Table, report: ImportReport) -> None:
