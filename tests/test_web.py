@@ -298,3 +298,14 @@ def test_a_typed_value_inside_a_translated_message_is_escaped(app, client, auth)
     html = page.get_data(as_text=True)
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+@pytest.mark.parametrize("url", ["/participants/?q=a%00b", "/enterprises/?county=%00",
+                                 "/admin/audit/?entity_type=%00"])
+def test_a_nul_character_is_a_bad_request_on_every_database(app, client, auth, url):
+    """PostgreSQL text cannot hold U+0000: such a value is refused before any query."""
+    admin = UserFactory(role="admin")
+    db.session.commit()
+    auth.login(admin.email)
+    assert client.get(url).status_code == 400
+    assert auth.post("/enterprises/new", {"name": "a\x00b"}).status_code == 400

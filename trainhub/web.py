@@ -4,7 +4,7 @@ import json
 import logging
 import time
 
-from flask import Flask, g, render_template, request
+from flask import Flask, abort, g, render_template, request
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -175,6 +175,14 @@ def text_not_markup(value):
     return str(value) if isinstance(value, LazyString) else value
 
 
+def has_nul_character() -> bool:
+    """Whether any query or form value (or name), or URL part, of the request holds U+0000."""
+    texts = [*request.args.items(multi=True), *request.form.items(multi=True)]
+    parts = [text for pair in texts for text in pair]
+    parts += [value for value in (request.view_args or {}).values() if isinstance(value, str)]
+    return any("\x00" in part for part in parts)
+
+
 def init_app(app: Flask) -> None:
     """Install the hooks on `app`."""
     app.jinja_env.finalize = text_not_markup
@@ -189,6 +197,12 @@ def init_app(app: Flask) -> None:
         request_log.addHandler(handler)
         request_log.setLevel(logging.INFO)
         request_log.propagate = False
+
+    @app.before_request
+    def _refuse_nul_characters():
+        # PostgreSQL text cannot hold U+0000: a value carrying one would fail in the database
+        if has_nul_character():
+            abort(400)
 
     @app.before_request
     def _remember_start_and_poster():

@@ -136,12 +136,12 @@ def test_closing_a_cohort_locks_its_enrollments_and_memberships_before_writing(a
     seen = {}
     hours_of = attendance.attended_hours_by_enrollment
 
-    def look_from_outside(db_session, cohort):  # runs right after the locks, before any write
+    def look_from_outside(db_session, cohort, *args):  # right after the locks, before any write
         seen["enrollment"] = _locked(app, select(Enrollment.id).where(
             Enrollment.id == enrollment.id).with_for_update(nowait=True, key_share=True))
         seen["membership"] = _locked(app, select(Membership.id).where(
             Membership.id == enrollment.membership_id).with_for_update(nowait=True, key_share=True))
-        return hours_of(db_session, cohort)
+        return hours_of(db_session, cohort, *args)
 
     monkeypatch.setattr(attendance, "attended_hours_by_enrollment", look_from_outside)
     attendance.close_cohort(db.session, enrollment.cohort, confirmed=True)
