@@ -13,6 +13,7 @@ from wtforms import BooleanField, IntegerField, SelectField
 from wtforms.validators import NumberRange, Optional
 
 from trainhub.auth.permissions import permission_required
+from trainhub.auth.scoping import get_visible_or_404, scoped
 from trainhub.extensions import db
 from trainhub.imports.importers import run_import, summary
 from trainhub.imports.services import ImportFailed
@@ -67,7 +68,8 @@ def _staged(token: str) -> tuple[Path, dict]:
 def upload():
     form = UploadForm()
     form.project_id.choices = [tuple(row) for row in db.session.execute(
-        select(Project.id, Project.code).order_by(Project.start_date.desc()))]
+        scoped(select(Project.id, Project.code).order_by(Project.start_date.desc()), Project,
+               current_user))]
     if not form.is_submitted():
         form.kind.data = request.args.get("kind", "participants")
     if form.validate_on_submit():
@@ -83,7 +85,7 @@ def upload():
 
 def _run(token: str, *, dry_run: bool, allow_employer_change: bool = False):
     path, meta = _staged(token)
-    project = db.get_or_404(Project, meta["project_id"])
+    project = get_visible_or_404(Project, meta["project_id"], current_user)
     report = run_import(db.session, meta["kind"], path.read_bytes(), project,
                         user_id=current_user.id, partial=meta["partial"], dry_run=dry_run,
                         allow_employer_change=allow_employer_change,
