@@ -47,6 +47,13 @@ def _team_participants(user):
     return select(Membership.participant_id).where(Membership.project_id.in_(team_projects(user)))
 
 
+def _team_people(user):
+    """The team's people, and the people not yet in any project's target group (registered
+    with their employer, waiting to join one): nobody else's project holds them."""
+    return or_(Participant.id.in_(_team_participants(user)),
+               Participant.id.not_in(select(Membership.participant_id)))
+
+
 def _team_enterprises(user):
     """The employers of the team's people, and the SMEs not yet in any project: an SME is
     registered before its employees join a project's target group, and the coordinator who
@@ -93,7 +100,7 @@ _SCOPES = {
     },
     Participant: {
         Role.SME: lambda u: Participant.enterprise_id == u.enterprise_id,
-        Role.COORDINATOR: lambda u: Participant.id.in_(_team_participants(u)),
+        Role.COORDINATOR: _team_people,
         Role.TRAINER: lambda u: Participant.id.in_(_trainer_participants(u)),
     },
     Membership: {
@@ -105,7 +112,8 @@ _SCOPES = {
     Document: {
         Role.SME: lambda u: (Document.enterprise_id == u.enterprise_id)
         | Document.participant_id.in_(_sme_participants(u)),
-        Role.COORDINATOR: lambda u: Document.participant_id.in_(_team_participants(u))
+        Role.COORDINATOR: lambda u: Document.participant_id.in_(
+            select(Participant.id).where(_team_people(u)))
         | Document.enterprise_id.in_(select(Enterprise.id).where(_team_enterprises(u))),
         Role.TRAINER: lambda u: false(),
     },
