@@ -179,3 +179,19 @@ def test_the_api_shows_only_the_coordinators_projects(two_projects, client):
                 f"/api/v1/participants/{person_b.id}",
                 f"/api/v1/enterprises/{person_b.enterprise_id}"):
         assert client.get(url, headers=headers).status_code == 404, url
+
+
+def test_a_coordinators_review_digest_names_only_their_projects_documents(two_projects, app):
+    from tests.factories import DocumentFactory
+    from trainhub.documents.reminders import build_reminders
+
+    _a, _b, coordinator_a, coordinator_b, person_a, person_b = two_projects
+    DocumentFactory(participant=person_a, status="pending")
+    DocumentFactory(participant=person_b, status="pending")
+    db.session.commit()
+    digests = {reminder.to: reminder for reminder in build_reminders(db.session, app.config)
+               if reminder.to in (coordinator_a.email, coordinator_b.email)}
+    assert "Albescu" in digests[coordinator_a.email].body
+    assert "Bratianu" not in digests[coordinator_a.email].body
+    assert "Bratianu" in digests[coordinator_b.email].body
+    assert "Albescu" not in digests[coordinator_b.email].body
