@@ -195,3 +195,13 @@ def test_a_coordinators_review_digest_names_only_their_projects_documents(two_pr
     assert "Bratianu" not in digests[coordinator_a.email].body
     assert "Bratianu" in digests[coordinator_b.email].body
     assert "Albescu" not in digests[coordinator_b.email].body
+
+
+def test_a_coordinator_who_leaves_the_team_lands_on_their_project_list(two_projects, auth,
+                                                                        client):
+    project_a, _b, coordinator_a, *_ = two_projects
+    own = db.session.scalar(select(ProjectMember).where(ProjectMember.user_id == coordinator_a.id))
+    auth.login("a@example.org")
+    response = auth.post(f"/projects/{project_a.id}/team/{own.id}/remove")
+    assert response.status_code == 302 and response.location.endswith("/projects/")
+    assert client.get(f"/projects/{project_a.id}").status_code == 404

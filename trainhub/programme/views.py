@@ -225,7 +225,7 @@ def team_add(project_id: int):
 def team_remove(project_id: int, member_id: int):
     project = _team_project(project_id)
     try:
-        remove_team_member(db.session, project, member_id, user_id=current_user.id)
+        member = remove_team_member(db.session, project, member_id, user_id=current_user.id)
     except Problems as problems:
         db.session.rollback()
         for problem in problems.problems:
@@ -233,6 +233,10 @@ def team_remove(project_id: int, member_id: int):
     else:
         db.session.commit()
         flash(_("Removed from the team of %(code)s.", code=project.code), "success")
+        still_seen = db.session.scalar(scoped(select(Project.id).where(Project.id == project.id),
+                                              Project, current_user))
+        if member.user_id == current_user.id and still_seen is None:
+            return redirect(url_for("programme.projects"))  # the project is no longer theirs
     return redirect(url_for("programme.project", project_id=project.id))
 
 
