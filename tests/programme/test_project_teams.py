@@ -205,3 +205,19 @@ def test_a_coordinator_who_leaves_the_team_lands_on_their_project_list(two_proje
     response = auth.post(f"/projects/{project_a.id}/team/{own.id}/remove")
     assert response.status_code == 302 and response.location.endswith("/projects/")
     assert client.get(f"/projects/{project_a.id}").status_code == 404
+
+
+def test_a_team_coordinators_lists_run_a_constant_number_of_queries(two_projects, auth,
+                                                                     page_queries):
+    project_a, project_b, *_ = two_projects
+    auth.login("a@example.org")
+
+    def queries_with(extra: int) -> list[int]:
+        for project in (project_a, project_b):
+            for _ in range(extra):
+                MembershipFactory(project=project)
+        db.session.commit()
+        return [page_queries(url) for url in ("/participants/", "/enterprises/", "/projects/",
+                                              "/documents/board", "/")]
+
+    assert queries_with(3) == queries_with(20)
