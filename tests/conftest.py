@@ -8,13 +8,16 @@ from contextlib import contextmanager
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, text
+from sqlalchemy import DateTime, event, insert, literal, select, text, true
 from sqlalchemy.orm import Session
 
 from config import TestingConfig
 from trainhub import create_app
+from trainhub.auth.models import User
+from trainhub.core.models import utcnow
 from trainhub.enterprises.models import seed_rates
 from trainhub.extensions import db
+from trainhub.programme.models import Project, ProjectMember
 
 ON_POSTGRES = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
 PASSWORD = "correct-horse-9"
@@ -182,3 +185,32 @@ def page_queries(client, count_queries):
         return counter.count
 
     return measure
+
+
+def _team_rows(project_ids, user_ids):
+    now = literal(utcnow(), DateTime(timezone=True))
+    return insert(ProjectMember.__table__).from_select(
+        ["project_id", "user_id", "role", "created_at", "updated_at"],
+        select(Project.id, User.id, User.role, now, now).join_from(Project, User, true())
+        .where(Project.id.in_(project_ids), User.id.in_(user_ids), User.role == "coordinator"))
+
+
+@pytest.fixture
+def one_team(app):
+    """The world before project teams, for tests about something else: every coordinator is on
+    every project's team, whichever was made first. Scoping by project is tested without it."""
+
+    def new_project(_mapper, connection, project):
+        connection.execute(_team_rows([project.id], select(User.id)))
+
+    def new_user(_mapper, connection, user):
+        if user.role == "coordinator":
+            connection.execute(_team_rows(select(Project.id), [user.id]))
+
+    event.listen(Project, "after_insert", new_project)
+    event.listen(User, "after_insert", new_user)
+    try:
+        yield
+    finally:
+        event.remove(Project, "after_insert", new_project)
+        event.remove(User, "after_insert", new_user)

@@ -14,7 +14,7 @@ from trainhub.documents.models import Document, DocumentRequirement
 from trainhub.enterprises.models import Enterprise
 from trainhub.extensions import db
 from trainhub.participants.models import Membership, Participant
-from trainhub.programme.models import Call, Project
+from trainhub.programme.models import Call, Project, ProjectMember
 
 _serials = itertools.count(100)
 
@@ -89,6 +89,12 @@ class UserFactory(_Base):
     def password(user, create, value, **_kwargs):
         user.set_password(value or "correct-horse-9", "pbkdf2:sha256:1000")
 
+    @factory.post_generation
+    def projects(user, create, value, **_kwargs):
+        """`UserFactory(role="coordinator", projects=[project])`: on those projects' teams."""
+        for project in value or ():
+            join_team(user, project)
+
 
 class ParticipantFactory(_Base):
     class Meta:
@@ -138,6 +144,12 @@ class CohortFactory(_Base):
     code = factory.Sequence(lambda n: f"G{n}")
     capacity = 20
     start_date = date(2026, 3, 3)
+
+    @factory.post_generation
+    def trainer_on_team(cohort, create, value, **_kwargs):
+        """The cohort's trainer is on its project's team, as `create_cohort` makes them."""
+        if cohort.trainer is not None:
+            join_team(cohort.trainer, cohort.project)
 
 
 class TrainingSessionFactory(_Base):
@@ -193,3 +205,15 @@ class DocumentFactory(_Base):
     size = 1000
     content_type = "application/pdf"
     original_name = "act.pdf"
+
+
+def join_team(user, project) -> ProjectMember:
+    """Put `user` on `project`'s team (once), as the team form does."""
+    db.session.flush()
+    for member in project.team:
+        if member.user_id == user.id:
+            return member
+    member = ProjectMember(project=project, user=user, role=user.role)
+    db.session.add(member)
+    db.session.flush()
+    return member

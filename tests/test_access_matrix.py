@@ -2,7 +2,10 @@
 
 A new route without a row here fails `test_every_endpoint_has_a_row`: add its row when you
 add the route. Object URLs point at records of enterprise A; `sme` belongs to A, `sme_other`
-to B, so scoped pages must answer 404 to `sme_other`.
+to B, so scoped pages must answer 404 to `sme_other`. The records belong to the world's
+project, whose team holds `coordinator` and `trainer`; `coordinator_other` and `trainer_other`
+work on another project of the same call, so every object route of the world's project answers
+them 404 where their colleague is let in (`other_team`).
 """
 from dataclasses import dataclass
 from datetime import date
@@ -18,8 +21,10 @@ from tests.factories import (
     EnterpriseFactory,
     MembershipFactory,
     ParticipantFactory,
+    ProjectFactory,
     TrainingSessionFactory,
     UserFactory,
+    join_team,
 )
 from trainhub.attendance.models import Certificate
 from trainhub.auth.models import User
@@ -28,7 +33,12 @@ from trainhub.documents.services import upload_document
 from trainhub.extensions import db
 from trainhub.programme.models import ReportingPeriod
 
-ROLES = ("anonymous", "admin", "coordinator", "trainer", "sme", "sme_other", "authority")
+ROLES = ("anonymous", "admin", "coordinator", "trainer", "sme", "sme_other", "authority",
+         "coordinator_other", "trainer_other")
+#: URL parameters that name a record of the world's project (another team does not find it)
+PROJECT_RECORDS = {"project_id", "period_id", "member_id", "cohort_id", "session_id",
+                   "enrollment_id", "certificate_id", "participant_id", "membership_id",
+                   "enterprise_id", "document_id"}
 OK, LOGIN, FORBIDDEN, NOT_FOUND = "ok", "login", "forbidden", "not found"
 IGNORED_ENDPOINTS = {"static", "bootstrap.static"}
 
@@ -165,6 +175,9 @@ ACCESS = {
     ("GET", "programme.project_edit"): only("admin", "coordinator"),
     ("POST", "programme.project_edit"): only("admin", "coordinator")
     | {"admin": "refused", "coordinator": "refused"},
+    # admins and the project's own coordinators change its team (an empty form: a message)
+    ("POST", "programme.team_add"): only("admin", "coordinator"),
+    ("POST", "programme.team_remove"): only("admin", "coordinator"),
     ("GET", "programme.rates"): only("admin", "coordinator"),
     # an empty form is refused (422) once the admin is let in
     ("POST", "programme.save_rate"): only("admin") | {"admin": "refused"},
@@ -225,6 +238,25 @@ ACCESS = {
 }
 
 
+#: personal-data routes find the person first (404 when unseen), then check the right (403)
+PERSON_FIRST = {("POST", "participants.consent"), ("GET", "participants.export_json"),
+                ("GET", "participants.export_pdf"), ("GET", "participants.dossier_download"),
+                ("POST", "participants.erase")}
+
+
+def other_team(route: tuple[str, str], object_route: bool) -> dict[str, str]:
+    """The row of `route` with the outcomes of `coordinator_other` and `trainer_other`: those of
+    their colleague on the world's team, except that a record of the world's project is not
+    found (public pages, e.g. the QR check-in, are not scoped)."""
+    outcome = ACCESS[route]
+    filled = dict(outcome)
+    scoped_route = object_route and outcome["anonymous"] == LOGIN
+    for role, colleague in (("coordinator_other", "coordinator"), ("trainer_other", "trainer")):
+        let_in = outcome[colleague] in (OK, "refused") or route in PERSON_FIRST
+        filled[role] = NOT_FOUND if scoped_route and let_in else outcome[colleague]
+    return filled
+
+
 @dataclass
 class World:
     """One record of each kind, so every URL can be built; `_a` records belong to SME A."""
@@ -246,6 +278,7 @@ class World:
     requirement_id: int
     api_token_id: int
     project_id: int
+    member_id: int
 
 
 #: how to fill each URL parameter from the world
@@ -264,6 +297,7 @@ URL_ARGS = {
     "period_id": lambda world: world.period_id,
     "token_id": lambda world: world.api_token_id,
     "project_id": lambda world: world.project_id,
+    "member_id": lambda world: world.member_id,
     "code": lambda world: "wrong-code",
     "document_id": lambda world: world.document_id,
     "requirement_id": lambda world: world.requirement_id,
@@ -280,10 +314,19 @@ def build_world() -> World:
         "sme": UserFactory(role="sme", enterprise=firm_a),
         "sme_other": UserFactory(role="sme", enterprise=firm_b),
         "authority": UserFactory(role="authority"),
+        "coordinator_other": UserFactory(role="coordinator"),
+        "trainer_other": UserFactory(role="trainer"),
     }
     target = UserFactory(role="trainer")
     course = CourseFactory()
     cohort = CohortFactory(course=course, trainer=users["trainer"])  # the trainer's own cohort
+    join_team(users["coordinator"], cohort.project)
+    # another project of the same call, with its own team, cohort and person
+    other_project = ProjectFactory(call=cohort.project.call)
+    join_team(users["coordinator_other"], other_project)
+    other_cohort = CohortFactory(project=other_project, course=course,
+                                 trainer=users["trainer_other"])
+    EnrollmentFactory(cohort=other_cohort, membership=MembershipFactory(project=other_project))
     session = TrainingSessionFactory(cohort=cohort)
     employee_a = ParticipantFactory(enterprise=firm_a)
     enrollment = EnrollmentFactory(cohort=cohort, status="completed", membership=MembershipFactory(
@@ -306,7 +349,7 @@ def build_world() -> World:
                  participant_id=employee_a.id, membership_id=enrollment.membership_id,
                  call_id=cohort.project.call_id, period_id=period.id, document_id=document.id,
                  requirement_id=requirement.id, api_token_id=api_token.id,
-                 project_id=cohort.project_id)
+                 project_id=cohort.project_id, member_id=cohort.project.team[0].id)
 
 
 def _routes(app) -> set[tuple[str, str]]:
@@ -366,6 +409,8 @@ def test_access(app, client, auth, method, endpoint, role):
     if role != "anonymous":
         assert auth.login(world.users[role]).status_code == 302, f"{role} could not log in"
     url = _url(app, endpoint, world)
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    expected = other_team((method, endpoint), bool(rule.arguments & PROJECT_RECORDS))
     headers = {}
     if endpoint.startswith("api.") and role != "anonymous":
         user = db.session.scalar(select(User).where(User.email == world.users[role]))
@@ -375,7 +420,7 @@ def test_access(app, client, auth, method, endpoint, role):
     else:
         token = auth.csrf_token("/" if role != "anonymous" else "/login")
         response = client.open(url, method=method, data={"csrf_token": token})
-    assert _outcome(response) == ACCESS[(method, endpoint)][role]
+    assert _outcome(response) == expected[role]
 
 
 @pytest.mark.parametrize("endpoint", sorted(e for m, e in ACCESS if m == "POST"))

@@ -48,7 +48,12 @@ def test_bad_input_gives_a_readable_message_and_exit_code_1(app, runner):
 def test_demo_prints_a_login_per_account_and_every_account_logs_in(app, runner, auth, client):
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
-    logins = [line.split() for line in result.output.splitlines() if line.startswith("login: ")]
+    lines = [line.split() for line in result.output.splitlines() if line.startswith("login: ")]
+    # a coordinator's line ends with the code of their project (DESIGN §10); no other line does
+    assert sorted(line[4] for line in lines if len(line) == 5) == ["SMIS-130512", "SMIS-130513"]
+    assert all(line[1] == "coordinator" for line in lines if len(line) == 5)
+    assert all(len(line) == 4 for line in lines if line[1] != "coordinator")
+    logins = [line[:4] for line in lines]
     roles = {role for _, role, _email, _password in logins}
     assert roles == {"admin", "coordinator", "trainer", "sme", "authority"}
     assert sum(role == "sme" for _, role, _e, _p in logins) == 2
@@ -67,5 +72,7 @@ def test_readme_shows_the_demo_logins_the_demo_creates():
     from trainhub.demo import demo_logins
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    from trainhub.demo import login_line
+
     for role, email, password in demo_logins():
-        assert f"login: {role} {email} {password}" in readme
+        assert f"{login_line(role, email, password)}\n" in readme

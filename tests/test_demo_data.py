@@ -134,10 +134,32 @@ def test_load_demo_builds_a_believable_programme(session):
     statuses = [m.eligibility_status for m in session.scalars(select(Membership))]
     assert statuses.count(Eligibility.INELIGIBLE.value) == 2
     assert statuses.count(Eligibility.PENDING.value) > 0
-    assert _count(session, Cohort) == 4
+    assert _count(session, Cohort) == 5  # four of the first project, one of the second
     assert session.scalar(select(func.min(TrainingSession.date))) < TODAY
     assert session.scalar(select(func.max(TrainingSession.date))) > TODAY
     assert _count(session, AttendanceMark) > 0
+
+
+def test_the_demo_has_two_projects_of_one_call_each_with_its_own_team(session):
+    demo.load_demo(session, today=TODAY)
+    projects = session.scalars(select(Project).order_by(Project.code)).all()
+    assert [project.code for project in projects] == [demo.DEMO_PROJECT_CODE,
+                                                      demo.DEMO_PROJECT_2_CODE]
+    assert projects[0].call_id == projects[1].call_id
+    for project in projects:
+        team = {(member.user.role, member.user.email) for member in project.team}
+        assert {role for role, _email in team} == {"coordinator", "trainer"}
+        assert all(demo.DEMO_TEAMS[email] == project.code for _role, email in team)
+        cohorts = session.scalars(select(Cohort).where(Cohort.project_id == project.id)).all()
+        assert cohorts and {cohort.trainer.email for cohort in cohorts} == {
+            email for role, email in team if role == "trainer"}
+        members = session.scalars(select(Membership).where(Membership.project_id == project.id))
+        assert all(m.participant.enterprise.nuts2 in project.regions for m in members)
+    # the two projects share nobody
+    people = [set(session.scalars(select(Membership.participant_id)
+                                  .where(Membership.project_id == project.id)))
+              for project in projects]
+    assert people[0] and people[1] and not people[0] & people[1]
 
 
 def test_demo_entry_dates_follow_the_first_attended_session(session):

@@ -12,6 +12,8 @@ from trainhub.extensions import db
 from trainhub.indicators.models import IndicatorSnapshot
 from trainhub.indicators.services import PeriodNotOver, create_period, lock_period
 
+pytestmark = pytest.mark.usefixtures("one_team")  # one team runs every project here
+
 
 @pytest.fixture
 def coordinator(app, auth):

@@ -55,7 +55,7 @@ def demo_command(scale):
         click.echo("The demo programme is already loaded.")
         logins = demo.demo_logins()
     for role, email, password in logins:
-        click.echo(f"login: {role} {email} {password}")
+        click.echo(demo.login_line(role, email, password))
 
 
 def _default_lang() -> str:

@@ -36,7 +36,7 @@ from trainhub.participants.models import (
     Membership,
     Participant,
 )
-from trainhub.programme.models import Call, Project, ProjectTarget, ReportingPeriod
+from trainhub.programme.models import Call, Project, ProjectMember, ProjectTarget, ReportingPeriod
 from trainhub.programme.presets import (  # noqa: F401 (re-exported: tests and tools read them here)
     CALL_CODE,
     CALL_NAMES,
@@ -46,6 +46,9 @@ from trainhub.programme.presets import (  # noqa: F401 (re-exported: tests and t
 )
 
 DEMO_PROJECT_CODE = "SMIS-130512"
+#: the second demo project of the same call, run by a team of its own (DESIGN §14)
+DEMO_PROJECT_2_CODE = "SMIS-130513"
+DEMO_REGIONS_2 = ["RO41", "RO42"]
 DEMO_REGIONS = ["RO11", "RO12", "RO21", "RO31", "RO32"]
 DEMO_SEED = 2026
 
@@ -126,7 +129,22 @@ DEMO_USERS: list[tuple[str, str, str, str, int | None]] = [
      "Cristina Dobre", None),
     (Role.SME.value, "sme1@trainhub.local", "demo-sme1-2026", "Andrei Mureșan", 0),
     (Role.SME.value, "sme2@trainhub.local", "demo-sme2-2026", "Oana Ciobanu", 7),
+    (Role.COORDINATOR.value, "coordinator2@trainhub.local", "demo-coordinator2-2026",
+     "Mihaela Stoica", None),
+    (Role.TRAINER.value, "trainer2@trainhub.local", "demo-trainer2-2026", "Sorin Vlăduț", None),
 ]
+
+#: the project whose team each demo coordinator and trainer is on
+DEMO_TEAMS = {
+    "coordinator@trainhub.local": DEMO_PROJECT_CODE, "trainer@trainhub.local": DEMO_PROJECT_CODE,
+    "coordinator2@trainhub.local": DEMO_PROJECT_2_CODE,
+    "trainer2@trainhub.local": DEMO_PROJECT_2_CODE,
+}
+
+#: the second project's SME: (name, CAEN, county, locality, employees, turnover EUR,
+#: balance EUR, trainees, web domain), as in DEMO_ENTERPRISES
+DEMO_ENTERPRISE_2 = ("Banat Digital Services SRL", "6209", "RO-TM", "Timișoara", 22, "1600000",
+                     "800000", 8, "banatdigital.ro")
 
 #: (name, CAEN, county, locality, employees, turnover EUR, balance EUR, trainees, web domain)
 DEMO_ENTERPRISES: list[tuple[str, str, str, str, int | None, str | None, str | None, int, str]] = [
@@ -286,6 +304,15 @@ def demo_logins() -> list[tuple[str, str, str]]:
     return [(role, email, password) for role, email, password, _name, _sme in DEMO_USERS]
 
 
+def login_line(role: str, email: str, password: str) -> str:
+    """How `flask demo` prints an account (DESIGN §10): a coordinator's line ends with the code
+    of the project whose team they are on."""
+    line = f"login: {role} {email} {password}"
+    if role == Role.COORDINATOR.value and email in DEMO_TEAMS:
+        line += f" {DEMO_TEAMS[email]}"
+    return line
+
+
 def load_demo(session: Session, today: date | None = None) -> list[tuple[str, str, str]]:
     """Load the demo programme into an empty database; returns the logins it created.
 
@@ -309,9 +336,79 @@ def load_demo(session: Session, today: date | None = None) -> list[tuple[str, st
     session.add_all(memberships)
     cohorts = _demo_cohorts(rng, project, courses, users, memberships, today)
     session.add_all(cohorts)
+    second, second_cohort = _demo_second_project(rng, project, courses, users, today)
+    session.add_all([second, second_cohort])
+    _demo_teams(session, users, {project.code: project, second.code: second})
     session.commit()
     _close_finished(session, cohorts, today)
     return logins
+
+
+def _demo_teams(session: Session, users: list[User], projects: dict[str, Project]) -> None:
+    """Each demo coordinator and trainer on the team of their project (DEMO_TEAMS)."""
+    for user in users:
+        if user.email in DEMO_TEAMS:
+            session.add(ProjectMember(project=projects[DEMO_TEAMS[user.email]], user=user,
+                                      role=user.role))
+
+
+def _demo_second_project(rng: random.Random, first: Project, courses: dict[str, Course],
+                         users: list[User], today: date) -> tuple[Project, Cohort]:
+    """The call's second project, in the west: its own SME, 8 eligible employees and an
+    upcoming cohort of its own trainer; its team sees none of the first project's people."""
+    project = Project(
+        call=first.call, code=DEMO_PROJECT_2_CODE,
+        title="Competențe digitale pentru angajații IMM din regiunile Sud-Vest Oltenia și Vest",
+        start_date=first.start_date, end_date=first.end_date, regions=list(DEMO_REGIONS_2))
+    project.targets = [ProjectTarget(indicator_code=code, value=value) for code, value in
+                       (("TOTAL", 40), ("AGE55_64", 6), ("WOMEN", 16), ("CR03", 30))]
+    project.periods = [ReportingPeriod(label=label, start_date=start, end_date=end)
+                       for label, start, end in _quarters(today)]
+    name, caen, county, locality, employees, turnover, balance, trainees, domain = (
+        DEMO_ENTERPRISE_2)
+    contact_first, contact_last = _random_name(rng, rng.random() < 0.5)
+    enterprise = Enterprise(
+        cui=_random_cui(rng, set()), name=name, caen=caen, county=county, locality=locality,
+        employees=employees, turnover_eur=Decimal(turnover), balance_eur=Decimal(balance),
+        contact_name=f"{contact_first} {contact_last}", contact_email=f"office@{domain}",
+        contact_phone=_random_phone(rng))
+    team = {user.role: user for user in users if DEMO_TEAMS.get(user.email) == project.code}
+    trainer = team[Role.TRAINER.value]
+    course = courses["C-CYBER"]
+    start, end = time(16, 0), time(20, 0)
+    dates = _weekday_dates(today + timedelta(days=21), (1, 3),
+                           int(course.planned_hours / session_hours(start, end)))
+    cohort = Cohort(project=project, course=course, code=f"{project.code}-C-CYBER-01",
+                    trainer=trainer, capacity=20, location="Timișoara, Bd. Revoluției nr. 5",
+                    start_date=dates[0], end_date=dates[-1])
+    cohort.sessions = [TrainingSession(date=day, start_time=start, end_time=end,
+                                       hours=session_hours(start, end),
+                                       topic=f"{course.title} — sesiunea {position}")
+                       for position, day in enumerate(dates, start=1)]
+    used_emails: set[str] = set()
+    for index in range(trainees):
+        woman = index % 5 in (1, 3)
+        birth = today - timedelta(days=int(365.25 * rng.randint(24, 58)) + rng.randint(30, 330))
+        first_name, last_name = _random_name(rng, woman)
+        participant = Participant(
+            cnp=make_cnp("F" if woman else "M", birth, 35, 201 + index),
+            last_name=last_name, first_name=first_name,
+            email=_unique_email(f"{_ascii(first_name)}.{_ascii(last_name)}", domain, used_emails),
+            phone=_random_phone(rng), county=county, environment=Environment.URBAN.value,
+            isced=rng.choice([3, 4, 6, 7]), employment_status=EmploymentStatus.EMPLOYED.value,
+            disability=False, minority_or_migrant=False, enterprise=enterprise,
+            job_title=rng.choice(JOB_TITLES))
+        consent = _at(today - timedelta(days=rng.randint(5, 30)), time(9, 30))
+        membership = Membership(
+            project=project, participant=participant, reasons=[], evidence={"source": "demo"},
+            consent_given_at=consent, consent_text_version="2026-01",
+            consent_method="formular de înregistrare semnat",
+            eligibility_status=Eligibility.ELIGIBLE.value, decided_at=consent + timedelta(days=1),
+            decided_by=team[Role.COORDINATOR.value])
+        cohort.enrollments.append(Enrollment(membership=membership,
+                                             status=EnrollmentStatus.ENROLLED.value,
+                                             enrolled_on=today))
+    return project, cohort
 
 
 def _close_finished(session: Session, cohorts: list[Cohort], today: date) -> None:

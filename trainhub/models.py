@@ -13,13 +13,14 @@ from trainhub.enterprises.models import DeMinimisAid, Enterprise, EurRonRate
 from trainhub.imports.models import ImportMapping
 from trainhub.indicators.models import IndicatorSnapshot
 from trainhub.participants.models import Membership, Participant
-from trainhub.programme.models import Call, Project, ProjectTarget, ReportingPeriod
+from trainhub.programme.models import Call, Project, ProjectMember, ProjectTarget, ReportingPeriod
 
 __all__ = [
     "ApiToken", "AttendanceMark", "AuditEvent", "Call", "Certificate", "CertificateRevision",
     "Cohort", "Course", "DeMinimisAid",
     "Document", "DocumentRequirement", "Enrollment", "Enterprise", "EurRonRate", "ImportMapping",
     "IndicatorSnapshot",
-    "MailLog", "Membership", "Participant", "PasswordResetToken", "Project", "ProjectTarget", "ReportingPeriod",
+    "MailLog", "Membership", "Participant", "PasswordResetToken", "Project", "ProjectMember",
+    "ProjectTarget", "ReportingPeriod",
     "SignInSheet", "TrainingSession", "User",
 ]

@@ -18,6 +18,8 @@ from trainhub.extensions import db
 from trainhub.indicators.models import IndicatorSnapshot
 from trainhub.programme.models import ProjectTarget, ReportingPeriod
 
+pytestmark = pytest.mark.usefixtures("one_team")  # one team runs every project here
+
 ENDPOINTS = ["/api/v1/projects", "/api/v1/projects/{project}", "/api/v1/projects/{project}/periods",
              "/api/v1/enterprises", "/api/v1/enterprises/{firm}", "/api/v1/participants",
              "/api/v1/participants/{person}"]

@@ -16,6 +16,8 @@ from trainhub.attendance.models import AttendanceMark
 from trainhub.attendance.services import check_in_code
 from trainhub.extensions import db
 
+pytestmark = pytest.mark.usefixtures("one_team")  # one team runs every project here
+
 
 @pytest.fixture
 def today_session(app):
@@ -90,7 +92,8 @@ def test_check_in_is_rate_limited(app, client, today_session):
 
 def test_trainer_shows_the_qr_of_own_session(app, auth, client, today_session):
     session, _person = today_session
-    trainer = UserFactory(email="t@example.org", role="trainer")
+    trainer = UserFactory(email="t@example.org", role="trainer",
+                          projects=[session.cohort.project])
     session.cohort.trainer = trainer
     db.session.commit()
     auth.login("t@example.org")

@@ -20,6 +20,8 @@ from tests.factories import (
 from trainhub.attendance.models import Certificate
 from trainhub.extensions import db
 
+pytestmark = pytest.mark.usefixtures("one_team")  # one team runs every project here
+
 
 @pytest.fixture
 def finished_cohort(app, auth):

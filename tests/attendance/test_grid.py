@@ -21,6 +21,8 @@ from trainhub.attendance.services import load_grid, save_grid
 from trainhub.courses.models import Cohort
 from trainhub.extensions import db
 
+pytestmark = pytest.mark.usefixtures("one_team")  # one team runs every project here
+
 
 @pytest.fixture
 def cohort_world(app):

@@ -23,6 +23,8 @@ from trainhub.courses.models import Enrollment, TrainingSession
 from trainhub.extensions import db
 from trainhub.imports.importers import run_import
 
+pytestmark = pytest.mark.usefixtures("one_team")  # one team runs every project here
+
 TODAY = date.today()
 PAST, FUTURE = TODAY - timedelta(days=2), TODAY + timedelta(days=5)
 

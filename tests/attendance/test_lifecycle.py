@@ -30,6 +30,8 @@ from trainhub.courses.models import CohortState
 from trainhub.courses.services import cohort_state
 from trainhub.extensions import db
 
+pytestmark = pytest.mark.usefixtures("one_team")  # one team runs every project here
+
 TODAY = date.today()
 
 

@@ -20,6 +20,8 @@ from tests.factories import (
 )
 from trainhub.extensions import db
 
+pytestmark = pytest.mark.usefixtures("one_team")  # one team runs every project here
+
 TODAY = date.today()
 
 

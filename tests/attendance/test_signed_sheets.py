@@ -1,6 +1,8 @@
 """Signed sign-in sheets: uploaded scans back the marks; sessions without one are flagged."""
 import io
 
+import pytest
+
 from tests.factories import (
     AttendanceMarkFactory,
     EnrollmentFactory,
@@ -9,6 +11,8 @@ from tests.factories import (
 )
 from trainhub.attendance.models import SignInSheet
 from trainhub.extensions import db
+
+pytestmark = pytest.mark.usefixtures("one_team")  # one team runs every project here
 
 PDF = b"%PDF-1.4\n1 0 obj\n<< >>\nendobj\n%%EOF\n"
 

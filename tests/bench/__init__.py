@@ -17,3 +17,11 @@ def ensure_bench_user() -> None:
         user.set_password("bench-password-2026", "pbkdf2:sha256:1000")
         db.session.add(user)
         db.session.commit()
+    # the bench coordinator works on every project of the database (DESIGN §14: teams)
+    from trainhub.programme.models import Project, ProjectMember
+
+    user = db.session.scalar(select(User).where(User.email == BENCH_EMAIL))
+    for project_id in db.session.scalars(select(Project.id).where(Project.id.not_in(
+            select(ProjectMember.project_id).where(ProjectMember.user_id == user.id)))):
+        db.session.add(ProjectMember(project_id=project_id, user_id=user.id, role=user.role))
+    db.session.commit()

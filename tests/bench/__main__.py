@@ -51,13 +51,15 @@ def bench_cohort_paperwork() -> list[dict]:
         MembershipFactory,
         TrainingSessionFactory,
         UserFactory,
+        join_team,
     )
 
     app = make_app(WTF_CSRF_ENABLED=False)
     with app.app_context():
         db.create_all()
-        UserFactory(email="bench@example.org", role="coordinator")
+        bench_user = UserFactory(email="bench@example.org", role="coordinator")
         cohort = CohortFactory(course=CourseFactory(planned_hours=Decimal(160)))
+        join_team(bench_user, cohort.project)
         sessions = [TrainingSessionFactory(cohort=cohort, date=date(2026, 1, 5) + timedelta(days=n),
                                            start_time=clock_time(9), end_time=clock_time(13),
                                            hours=Decimal(4)) for n in range(40)]
@@ -214,7 +216,7 @@ def bench_indicators(database_url: str) -> list[dict]:
             "project": project.id, "start": start, "end": end}).one())
         table_seconds = best_of(lambda: compute(db.session, project, start, end))
         user = UserFactory(role="coordinator", email="bench-coordinator@trainhub.local",
-                           password=PASSWORD)
+                           password=PASSWORD, projects=[project])
         db.session.commit()
         client = app.test_client()
         Auth(client).login(user.email)

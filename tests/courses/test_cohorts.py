@@ -15,6 +15,8 @@ from trainhub.courses.models import Cohort, TrainingSession
 from trainhub.courses.services import CourseError, plan_sessions
 from trainhub.extensions import db
 
+pytestmark = pytest.mark.usefixtures("one_team")  # one team runs every project here
+
 
 def test_sessions_are_planned_on_the_weekdays_until_the_hours_are_reached():
     slots = plan_sessions(date(2026, 3, 2), {1, 3}, time(16), time(20), Decimal(40))

@@ -19,6 +19,8 @@ from trainhub.courses.services import EnrollmentRefused, enroll, withdraw
 from trainhub.extensions import db
 from trainhub.participants.models import Membership
 
+pytestmark = pytest.mark.usefixtures("one_team")  # one team runs every project here
+
 TODAY = date(2026, 3, 1)
 
 

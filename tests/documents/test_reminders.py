@@ -18,6 +18,8 @@ from trainhub.documents.reminders import send_reminders
 from trainhub.extensions import db
 from trainhub.scheduler import acquire_lock, release_lock, start_scheduler, stop_scheduler
 
+pytestmark = pytest.mark.usefixtures("one_team")  # one team runs every project here
+
 TODAY = date(2026, 6, 1)
 
 

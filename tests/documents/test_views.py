@@ -13,6 +13,8 @@ from trainhub.documents import services
 from trainhub.documents.models import Document, DocumentRequirement
 from trainhub.extensions import db
 
+pytestmark = pytest.mark.usefixtures("one_team")  # one team runs every project here
+
 
 def _doc_count() -> int:
     return db.session.scalar(select(func.count(Document.id)))

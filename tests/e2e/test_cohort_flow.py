@@ -28,7 +28,7 @@ def test_cohort_from_creation_to_verified_certificate(live_app, live_server, pag
     with live_app.app_context():
         project = ProjectFactory(code="SMIS-E2E")
         CourseFactory(code="C-CYB", title="Securitate cibernetică", planned_hours=Decimal(8))
-        UserFactory(email="coord@example.org", role="coordinator")
+        UserFactory(email="coord@example.org", role="coordinator", projects=[project])
         UserFactory(email="trainer@example.org", role="trainer", full_name="Radu Georgescu")
         MembershipFactory(project=project, participant=ParticipantFactory(
             last_name="Ștefănescu", first_name="Ioana", sex="F"))

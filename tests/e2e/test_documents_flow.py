@@ -43,7 +43,7 @@ def test_document_from_upload_to_complete(live_app, live_server, page: Page, tmp
         MembershipFactory(project=project, participant=ParticipantFactory(
             enterprise=firm, last_name="Ionescu", first_name="Maria", sex="F"))
         UserFactory(email="sme@alfa.ro", role="sme", enterprise=firm)
-        UserFactory(email="coord@example.org", role="coordinator")
+        UserFactory(email="coord@example.org", role="coordinator", projects=[project])
         db.session.commit()
 
     _log_in(page, live_server, "sme@alfa.ro")

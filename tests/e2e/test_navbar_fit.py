@@ -12,9 +12,10 @@ def test_the_navbar_fits_at_1366_px_in_romanian(live_app, live_server, page: Pag
                                                  tmp_path):
     email = f"{role}.cu.un.nume.destul.de.lung@exemplu-de-firma.ro"
     with live_app.app_context():
+        project = ProjectFactory(code="SMIS-150001")
         UserFactory(email=email, role=role, locale="ro",
-                    enterprise=EnterpriseFactory() if role == "sme" else None)
-        ProjectFactory(code="SMIS-150001")
+                    enterprise=EnterpriseFactory() if role == "sme" else None,
+                    projects=[project] if role == "coordinator" else [])
         db.session.commit()
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(f"{live_server}/login")

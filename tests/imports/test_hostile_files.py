@@ -13,6 +13,8 @@ from trainhub.extensions import db
 from trainhub.imports import services
 from trainhub.imports.services import ImportFailed, read_table
 
+pytestmark = pytest.mark.usefixtures("one_team")  # one team runs every project here
+
 HEADER = ["cui", "name", "caen", "county", "employees", "turnover_eur"]
 
 

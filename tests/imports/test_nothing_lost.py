@@ -19,6 +19,8 @@ from trainhub.imports.importers import run_import, summary
 from trainhub.indicators.services import compute
 from trainhub.participants.models import Participant
 
+pytestmark = pytest.mark.usefixtures("one_team")  # one team runs every project here
+
 MARCH = (date(2026, 3, 1), date(2026, 3, 31))
 PERSON_COLUMNS = ("last_name", "first_name", "email", "phone", "enterprise_id", "job_title",
                   "county", "environment", "isced", "employment_status", "disability",

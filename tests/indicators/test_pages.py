@@ -15,6 +15,8 @@ from trainhub.indicators.models import IndicatorSnapshot
 from trainhub.indicators.services import INDICATORS, create_period, lock_period, snapshot_diff
 from trainhub.programme.models import ProjectTarget
 
+pytestmark = pytest.mark.usefixtures("one_team")  # one team runs every project here
+
 
 @pytest.fixture
 def project(app):

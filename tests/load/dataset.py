@@ -11,7 +11,7 @@ from trainhub.auth.models import Role, User
 from trainhub.courses.models import Cohort
 from trainhub.enterprises.models import Enterprise
 from trainhub.extensions import db
-from trainhub.programme.models import Project
+from trainhub.programme.models import Project, ProjectMember
 
 LOAD_PASSWORD = "load-test-password-2026"
 TRAINERS = 10
@@ -63,6 +63,9 @@ def seed(database_url: str, upload_dir: str, n_smes: int) -> dict:
                 for n, enterprise_id in enumerate(enterprise_ids)]
         session.add_all([*trainers, *coordinators, *authorities, *smes])
         session.flush()
+        # the load's coordinators and trainers are the scale project's team (DESIGN §14)
+        session.add_all([ProjectMember(project_id=project_id, user_id=user.id, role=user.role)
+                         for user in (*trainers, *coordinators)])
         markers = []
         for position, cohort_id in enumerate(cohort_ids):
             trainer = trainers[position % TRAINERS]

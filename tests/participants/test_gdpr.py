@@ -20,6 +20,7 @@ from tests.factories import (
     ProjectFactory,
     TrainingSessionFactory,
     UserFactory,
+    join_team,
 )
 from trainhub.attendance.models import Certificate
 from trainhub.attendance.services import store_signed_sheet
@@ -33,6 +34,8 @@ from trainhub.participants import gdpr
 from trainhub.participants.eligibility import decide
 from trainhub.participants.models import Membership, Participant
 from trainhub.scheduler import add_jobs
+
+pytestmark = pytest.mark.usefixtures("one_team")  # one team runs every project here
 
 PDF = b"%PDF-1.4\n1 0 obj\n<< >>\nendobj\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"scan-bytes"
@@ -359,6 +362,7 @@ def test_special_categories_only_for_the_roles_that_need_them(app, auth, client,
     user = _login(auth, role, **({"enterprise": firm} if role == "sme" else {}))
     if role == "trainer":
         enrollment.cohort.trainer_id = user.id
+        join_team(user, running_project)
         db.session.commit()
     for url in (f"/participants/{participant.id}", "/participants/"):
         page = client.get(url)

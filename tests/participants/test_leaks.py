@@ -34,6 +34,8 @@ from trainhub.extensions import db
 from trainhub.participants.eligibility import decide, refresh
 from trainhub.participants.services import HIDDEN_CNP, reader_view
 
+pytestmark = pytest.mark.usefixtures("one_team")  # one team runs every project here
+
 ROLES = ("admin", "coordinator", "authority", "trainer", "sme1", "sme2")
 #: whom each role may see (DESIGN §11): the trainer teaches only the second person's cohort
 SEES = {"admin": {"first", "second"}, "coordinator": {"first", "second"},

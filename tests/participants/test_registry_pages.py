@@ -25,6 +25,8 @@ from trainhub.enterprises.models import Enterprise
 from trainhub.extensions import db
 from trainhub.participants.models import Membership, Participant
 
+pytestmark = pytest.mark.usefixtures("one_team")  # one team runs every project here
+
 
 @pytest.fixture
 def project(app):

@@ -18,6 +18,8 @@ from trainhub.extensions import db
 from trainhub.indicators.services import TARGET_CODES, lock_period
 from trainhub.programme.models import Call, Project, ProjectTarget, ReportingPeriod
 
+pytestmark = pytest.mark.usefixtures("one_team")  # one team runs every project here
+
 
 def login(auth, role: str, locale: str = "en") -> None:
     UserFactory(email=f"{role}@example.org", role=role, locale=locale)
@@ -147,7 +149,8 @@ def test_the_project_page_shows_rules_targets_periods_and_team(app, auth, client
     page = client.get(f"/projects/{project.id}").get_data(as_text=True)
     assert f'/admin/calls/{project.call_id}/rules' in page and "/documents/checklists" in page
     assert all(f'data-testid="target-{code}"' in page for code in ("TOTAL", "WOMEN", "CR03"))
-    assert "Radu Formatorul" in page and "Alt Formator" not in page
+    team = page.split('data-testid="project-team"')[1].split("</table>")[0]
+    assert "Radu Formatorul" in team and "Alt Formator" not in team
     assert "T1 2026" in page
     assert "2037-12-31" in page  # records kept: end date + the default 10 years
 

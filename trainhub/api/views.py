@@ -119,7 +119,8 @@ _MEMBERSHIP_FIELDS = [name for name in MembershipSchema().fields
 
 
 def _participant_records(participants: list[Participant]) -> list[dict]:
-    memberships = memberships_by_participant(db.session, [p.id for p in participants])
+    memberships = memberships_by_participant(db.session, [p.id for p in participants],
+                                             user=current_user)
     disclosure = disclosure_for(current_user)
     view = reader_view(db.session, current_user,
                        [m.reasons for each in memberships.values() for m in each])

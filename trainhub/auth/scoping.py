@@ -1,7 +1,8 @@
-"""Row scoping: the query helper that limits SME users to their own enterprise and trainers
-to their own cohorts. Every list and every fetch-by-id goes through it."""
+"""Row scoping: the query helper that limits SME users to their own enterprise, coordinators
+to the projects whose team they are on, and trainers to their own cohorts of those projects.
+Every list and every fetch-by-id goes through it."""
 from flask import abort
-from sqlalchemy import Select, false, select, true
+from sqlalchemy import Select, false, or_, select, true
 
 from trainhub.attendance.models import AttendanceMark
 from trainhub.auth.models import Role
@@ -10,55 +11,125 @@ from trainhub.courses.models import Cohort, Enrollment, TrainingSession
 from trainhub.documents.models import Document
 from trainhub.enterprises.models import Enterprise
 from trainhub.extensions import db
+from trainhub.indicators.models import IndicatorSnapshot
 from trainhub.participants.models import Membership, Participant
+from trainhub.programme.models import Project, ProjectMember, ReportingPeriod
+
+
+def team_projects(user):
+    """The ids of the projects whose team `user` is on (a subquery)."""
+    return select(ProjectMember.project_id).where(ProjectMember.user_id == user.id)
+
+
+def _trainer_cohorts(user):
+    return select(Cohort.id).where(Cohort.trainer_id == user.id,
+                                   Cohort.project_id.in_(team_projects(user)))
 
 
 def _trainer_enrollments(user):
-    return select(Enrollment.id).join(Cohort).where(Cohort.trainer_id == user.id)
+    return select(Enrollment.id).where(Enrollment.cohort_id.in_(_trainer_cohorts(user)))
 
 
 def _trainer_participants(user):
     return (select(Membership.participant_id).join(Enrollment)
-            .join(Cohort).where(Cohort.trainer_id == user.id))
+            .where(Enrollment.cohort_id.in_(_trainer_cohorts(user))))
 
 
 def _sme_participants(user):
     return select(Participant.id).where(Participant.enterprise_id == user.enterprise_id)
 
 
+def _team_memberships(user):
+    return select(Membership.id).where(Membership.project_id.in_(team_projects(user)))
+
+
+def _team_participants(user):
+    return select(Membership.participant_id).where(Membership.project_id.in_(team_projects(user)))
+
+
+def _team_people(user):
+    """The team's people, and the people not yet in any project's target group (registered
+    with their employer, waiting to join one): nobody else's project holds them."""
+    return or_(Participant.id.in_(_team_participants(user)),
+               Participant.id.not_in(select(Membership.participant_id)))
+
+
+def _team_enterprises(user):
+    """The employers of the team's people, and the SMEs not yet in any project: an SME is
+    registered before its employees join a project's target group, and the coordinator who
+    registers it must find it again to add them."""
+    in_a_project = (select(Participant.enterprise_id).join(Membership)
+                    .where(Participant.enterprise_id.is_not(None)))
+    return or_(
+        Enterprise.id.in_(select(Participant.enterprise_id)
+                          .where(Participant.id.in_(_team_participants(user)))),
+        Enterprise.id.not_in(in_a_project),
+    )
+
+
+def _team_cohorts(user):
+    return select(Cohort.id).where(Cohort.project_id.in_(team_projects(user)))
+
+
+def _team_enrollments(user):
+    return select(Enrollment.id).where(Enrollment.cohort_id.in_(_team_cohorts(user)))
+
+
 # model -> role -> condition builder; roles not listed see every row of the model.
 _SCOPES = {
+    Project: {
+        Role.COORDINATOR: lambda u: Project.id.in_(team_projects(u)),
+        Role.TRAINER: lambda u: Project.id.in_(team_projects(u)),
+    },
+    ReportingPeriod: {
+        Role.COORDINATOR: lambda u: ReportingPeriod.project_id.in_(team_projects(u)),
+        Role.TRAINER: lambda u: ReportingPeriod.project_id.in_(team_projects(u)),
+    },
+    IndicatorSnapshot: {
+        Role.COORDINATOR: lambda u: IndicatorSnapshot.period_id.in_(
+            select(ReportingPeriod.id).where(ReportingPeriod.project_id.in_(team_projects(u)))
+        ),
+        Role.TRAINER: lambda u: false(),
+    },
     Enterprise: {
         Role.SME: lambda u: Enterprise.id == u.enterprise_id,
+        Role.COORDINATOR: _team_enterprises,
         Role.TRAINER: lambda u: Enterprise.id.in_(
             select(Participant.enterprise_id).where(Participant.id.in_(_trainer_participants(u)))
         ),
     },
     Participant: {
         Role.SME: lambda u: Participant.enterprise_id == u.enterprise_id,
+        Role.COORDINATOR: _team_people,
         Role.TRAINER: lambda u: Participant.id.in_(_trainer_participants(u)),
     },
     Membership: {
         Role.SME: lambda u: Membership.participant_id.in_(_sme_participants(u)),
-        Role.TRAINER: lambda u: Membership.participant_id.in_(_trainer_participants(u)),
+        Role.COORDINATOR: lambda u: Membership.project_id.in_(team_projects(u)),
+        Role.TRAINER: lambda u: Membership.participant_id.in_(_trainer_participants(u))
+        & Membership.project_id.in_(team_projects(u)),
     },
     Document: {
         Role.SME: lambda u: (Document.enterprise_id == u.enterprise_id)
         | Document.participant_id.in_(_sme_participants(u)),
+        Role.COORDINATOR: lambda u: Document.participant_id.in_(
+            select(Participant.id).where(_team_people(u)))
+        | Document.enterprise_id.in_(select(Enterprise.id).where(_team_enterprises(u))),
         Role.TRAINER: lambda u: false(),
     },
     Cohort: {
-        Role.TRAINER: lambda u: Cohort.trainer_id == u.id,
+        Role.COORDINATOR: lambda u: Cohort.project_id.in_(team_projects(u)),
+        Role.TRAINER: lambda u: Cohort.id.in_(_trainer_cohorts(u)),
     },
     TrainingSession: {
-        Role.TRAINER: lambda u: TrainingSession.cohort_id.in_(
-            select(Cohort.id).where(Cohort.trainer_id == u.id)
-        ),
+        Role.COORDINATOR: lambda u: TrainingSession.cohort_id.in_(_team_cohorts(u)),
+        Role.TRAINER: lambda u: TrainingSession.cohort_id.in_(_trainer_cohorts(u)),
     },
     Enrollment: {
         Role.SME: lambda u: Enrollment.membership_id.in_(
             select(Membership.id).where(Membership.participant_id.in_(_sme_participants(u)))
         ),
+        Role.COORDINATOR: lambda u: Enrollment.id.in_(_team_enrollments(u)),
         Role.TRAINER: lambda u: Enrollment.id.in_(_trainer_enrollments(u)),
     },
     AttendanceMark: {
@@ -66,6 +137,7 @@ _SCOPES = {
             select(Enrollment.id).join(Membership)
             .where(Membership.participant_id.in_(_sme_participants(u)))
         ),
+        Role.COORDINATOR: lambda u: AttendanceMark.enrollment_id.in_(_team_enrollments(u)),
         Role.TRAINER: lambda u: AttendanceMark.enrollment_id.in_(_trainer_enrollments(u)),
     },
 }

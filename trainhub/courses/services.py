@@ -132,6 +132,10 @@ def create_cohort(session: Session, *, project: Project, course: Course, code: s
                     start_date=slots[0][0] if slots else None,
                     end_date=slots[-1][0] if slots else None)
     session.add(cohort)
+    if trainer is not None:  # the cohort's trainer works on the project: on its team
+        from trainhub.programme.services import add_team_member
+
+        add_team_member(session, project, trainer, user_id=None)
     for day, start, end in slots:
         session.add(TrainingSession(cohort=cohort, date=day, start_time=start, end_time=end,
                                     hours=session_hours(start, end)))

@@ -135,8 +135,8 @@ def cohort(cohort_id: int):
 @permission_required("courses.write")
 def cohort_new():
     form = CohortForm()
-    form.project_id.choices = [(p.id, f"{p.code} · {p.title}") for p in
-                               db.session.scalars(select(Project).order_by(Project.code))]
+    form.project_id.choices = [(p.id, f"{p.code} · {p.title}") for p in db.session.scalars(
+        scoped(select(Project).order_by(Project.code), Project, current_user))]
     form.course_id.choices = [(c.id, f"{c.code} · {c.title}") for c in
                               db.session.scalars(select(Course).order_by(Course.code))]
     form.trainer_id.choices = [(0, "—")] + [
@@ -151,7 +151,8 @@ def cohort_new():
                                   form.start_time.data, form.end_time.data, course.planned_hours)
             overlaps = trainer_overlaps(db.session, trainer, slots)
             cohort = create_cohort(
-                db.session, project=db.session.get(Project, form.project_id.data),
+                db.session, project=get_visible_or_404(Project, form.project_id.data,
+                                                       current_user),
                 course=course, code=form.code.data, capacity=form.capacity.data,
                 location=form.location.data or "", trainer=trainer, slots=slots)
         except CourseError as error:
@@ -170,10 +171,11 @@ def cohort_new():
 @bp.route("/cohorts/<int:cohort_id>/enroll", methods=["POST"])
 @permission_required("courses.write")
 def enroll_members(cohort_id: int):
-    cohort = db.get_or_404(Cohort, cohort_id)
+    cohort = get_visible_or_404(Cohort, cohort_id, current_user)
     ids = ids_in(request.form.getlist("membership_ids"))
-    memberships = db.session.scalars(select(Membership).options(
-        joinedload(Membership.participant)).where(Membership.id.in_(ids))).all()
+    memberships = db.session.scalars(scoped(select(Membership).options(
+        joinedload(Membership.participant)).where(Membership.id.in_(ids)), Membership,
+        current_user)).all()
     if not memberships:
         flash(_("Choose at least one person to enroll."), "warning")
     enrolled_on = _date_field("enrolled_on")
@@ -240,7 +242,7 @@ def enrollment_date(enrollment_id: int):
 @bp.route("/enrollments/<int:enrollment_id>/withdraw", methods=["POST"])
 @permission_required("courses.write")
 def withdraw_enrollment(enrollment_id: int):
-    enrollment = db.get_or_404(Enrollment, enrollment_id)
+    enrollment = get_visible_or_404(Enrollment, enrollment_id, current_user)
     try:
         promoted = withdraw(db.session, enrollment, date.today())
     except EnrollmentRefused as refused:
@@ -256,7 +258,7 @@ def withdraw_enrollment(enrollment_id: int):
 @bp.route("/sessions/<int:session_id>/delete", methods=["POST"])
 @permission_required("courses.write")
 def session_delete(session_id: int):
-    training_session = db.get_or_404(TrainingSession, session_id)
+    training_session = get_visible_or_404(TrainingSession, session_id, current_user)
     cohort_id = training_session.cohort_id
     try:
         delete_session(db.session, training_session)
@@ -290,7 +292,7 @@ def calendar():
 @bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
 @permission_required("courses.write")
 def session_edit(session_id: int):
-    training_session = db.get_or_404(TrainingSession, session_id)
+    training_session = get_visible_or_404(TrainingSession, session_id, current_user)
     form = SessionForm(obj=training_session)
     if form.validate_on_submit():
         try:

@@ -11,6 +11,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, joinedload
 
 from trainhub.auth.models import Role, User
+from trainhub.auth.scoping import visible_condition
 from trainhub.core.models import utcnow
 from trainhub.documents.models import Document, DocumentStatus, MailLog, MailStatus
 from trainhub.documents.services import (
@@ -190,10 +191,14 @@ def _coordinator_reminders(session: Session, config, since: datetime) -> Iterato
         return
     link = f"{config['BASE_URL'].rstrip('/')}/documents/review"
     reminded = recently_reminded(session, since, (c.email.lower() for c in coordinators))
-    yield from [_coordinator_mail(coordinator, pending, link, reminded)
-                for coordinator in coordinators
-                if any(f"review:{d.id}" not in reminded.get(coordinator.email.lower(), ())
-                       for d in pending)]
+    for coordinator in coordinators:
+        # a coordinator hears only of their projects' documents (DESIGN §14)
+        seen = set(session.scalars(select(Document.id).where(
+            Document.status == DocumentStatus.PENDING, visible_condition(Document, coordinator))))
+        theirs = [document for document in pending if document.id in seen]
+        if any(f"review:{d.id}" not in reminded.get(coordinator.email.lower(), ())
+               for d in theirs):
+            yield _coordinator_mail(coordinator, theirs, link, reminded)
 
 
 def _coordinator_mail(coordinator: User, pending: list[Document], link: str,

@@ -184,14 +184,16 @@ def review():
     """Pending documents, oldest first, filtered by enterprise and line."""
     enterprise_id = request.args.get("enterprise", type=an_id)
     requirement_id = request.args.get("requirement", type=an_id)
-    stmt = services.review_queue(enterprise_id, requirement_id).options(
+    stmt = scoped(services.review_queue(enterprise_id, requirement_id), Document,
+                  current_user).options(
         joinedload(Document.requirement), joinedload(Document.enterprise),
         joinedload(Document.participant).joinedload(Participant.enterprise))
     pending_owner = select(func.coalesce(Document.enterprise_id, Participant.enterprise_id)) \
         .outerjoin(Participant, Participant.id == Document.participant_id) \
         .where(Document.status == DocumentStatus.PENDING)
-    enterprises = db.session.scalars(
-        select(Enterprise).where(Enterprise.id.in_(pending_owner)).order_by(Enterprise.name)).all()
+    enterprises = db.session.scalars(scoped(
+        select(Enterprise).where(Enterprise.id.in_(pending_owner)).order_by(Enterprise.name),
+        Enterprise, current_user)).all()
     requirements = db.session.scalars(
         select(DocumentRequirement).options(joinedload(DocumentRequirement.call))
         .order_by(DocumentRequirement.call_id, DocumentRequirement.level,
@@ -205,7 +207,7 @@ def review():
 @bp.route("/<int:document_id>/accept", methods=["POST"])
 @permission_required("documents.review")
 def accept(document_id: int):
-    document = db.get_or_404(Document, document_id)
+    document = get_visible_or_404(Document, document_id, current_user)
     try:
         services.accept(db.session, document, current_user.id)
     except services.ReviewRefused as refused:
@@ -220,7 +222,7 @@ def accept(document_id: int):
 @bp.route("/<int:document_id>/reject", methods=["POST"])
 @permission_required("documents.review")
 def reject(document_id: int):
-    document = db.get_or_404(Document, document_id)
+    document = get_visible_or_404(Document, document_id, current_user)
     reason = request.form.get("reason", "").strip() or request.form.get("template", "").strip()
     try:
         services.reject(db.session, document, reason, current_user.id)
@@ -237,8 +239,9 @@ def reject(document_id: int):
 @permission_required("documents.review")
 def bulk_accept():
     ids = ids_in(request.form.getlist("document_ids"))
-    documents = db.session.scalars(select(Document).where(Document.id.in_(ids))
-                                   .order_by(Document.id)).all() if ids else []
+    documents = db.session.scalars(scoped(select(Document).where(Document.id.in_(ids))
+                                          .order_by(Document.id), Document,
+                                          current_user)).all() if ids else []
     if not documents:
         flash(_("Choose at least one document."), "warning")
         return _back(url_for("documents.review"))

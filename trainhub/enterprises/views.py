@@ -83,7 +83,8 @@ def detail(enterprise_id: int):
         if can(current_user, "documents.read") else {}
     return render_template(
         "enterprises/detail.html", enterprise=enterprise, employees=employees,
-        memberships=memberships_by_participant(db.session, [p.id for p in employees]),
+        memberships=memberships_by_participant(db.session, [p.id for p in employees],
+                                               user=current_user),
         size_reason=size_reason(enterprise), ceiling=ceiling, years=years,
         aid_total=de_minimis_total(enterprise, date.today(), years), aid_form=AidForm(),
         checklist=checklists.get(owner_key(enterprise)),

@@ -12,6 +12,7 @@ from wtforms import BooleanField, IntegerField, SelectField
 from wtforms.validators import NumberRange, Optional
 
 from trainhub.auth.permissions import permission_required
+from trainhub.auth.scoping import get_visible_or_404, scoped
 from trainhub.extensions import db
 from trainhub.imports.importers import importers, read_import, run_import, summary
 from trainhub.imports.mappings import (
@@ -67,7 +68,8 @@ def _staged(token: str) -> Staged:
 def upload():
     form = UploadForm()
     form.project_id.choices = [tuple(row) for row in db.session.execute(
-        select(Project.id, Project.code).order_by(Project.start_date.desc()))]
+        scoped(select(Project.id, Project.code).order_by(Project.start_date.desc()), Project,
+               current_user))]
     if not form.is_submitted():
         form.kind.data = request.args.get("kind", "participants")
     if form.validate_on_submit():
@@ -83,7 +85,7 @@ def upload():
 def _run(staged: Staged, *, dry_run: bool, allow_employer_change: bool = False):
     """Run the import of `staged` on the tables its preview kept (read and kept when there
     are none that match the file and its settings)."""
-    project = db.get_or_404(Project, staged.project_id)
+    project = get_visible_or_404(Project, staged.project_id, current_user)
     content = staged.path.read_bytes()
     tables = staged.kept_tables(content)
     if tables is None:

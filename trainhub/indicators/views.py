@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from trainhub.audit.services import record
 from trainhub.auth.permissions import can, permission_required
+from trainhub.auth.scoping import get_visible_or_404, scoped
 from trainhub.core.bounds import an_id, day_in_range
 from trainhub.core.errors import Problems
 from trainhub.core.identifiers import mask_cnp
@@ -42,8 +43,9 @@ MIME = {"csv": "text/csv", "json": "application/json",
 def _selection() -> tuple[Project, date, date]:
     """The project and period named by the query string (defaults: latest project, whole span)."""
     project_id = request.args.get("project", type=an_id)
-    project = (db.session.get(Project, project_id) if project_id else
-               db.session.scalar(select(Project).order_by(Project.start_date.desc())))
+    project = (get_visible_or_404(Project, project_id, current_user) if project_id else
+               db.session.scalar(scoped(select(Project).order_by(Project.start_date.desc())
+                                        .limit(1), Project, current_user)))
     if project is None:
         abort(404)
     try:
@@ -72,7 +74,8 @@ def dashboard():
         month_max=max((n for _, n in months), default=0),
         breakdowns=breakdowns(db.session, project, start, end),
         not_counted=not_counted(db.session, project, start, end), periods=periods,
-        projects=db.session.scalars(select(Project).order_by(Project.code)).all(),
+        projects=db.session.scalars(scoped(select(Project).order_by(Project.code), Project,
+                                           current_user)).all(),
         formats=FORMATS)
 
 
@@ -134,8 +137,10 @@ def download():
 @bp.route("/periods", methods=["POST"])
 @permission_required("indicators.lock")
 def period_new():
-    project = db.session.get(Project, request.form.get("project", type=an_id) or 0)
-    if project is None:
+    project_id = request.form.get("project", type=an_id)
+    project = project_id and db.session.scalar(scoped(
+        select(Project).where(Project.id == project_id), Project, current_user))
+    if not project:
         flash(_("Choose the project of the period."), "danger")
         return redirect(url_for("indicators.dashboard"))
     try:
@@ -156,7 +161,7 @@ def period_new():
 @bp.route("/periods/<int:period_id>")
 @permission_required("indicators.read")
 def period(period_id: int):
-    period = db.get_or_404(ReportingPeriod, period_id)
+    period = get_visible_or_404(ReportingPeriod, period_id, current_user)
     snapshots = list(period.snapshots)
     diff = snapshot_diff(snapshots[-2], snapshots[-1]) if len(snapshots) > 1 else []
     live = compute(db.session, period.project, period.start_date, period.end_date)
@@ -168,7 +173,7 @@ def period(period_id: int):
 @bp.route("/periods/<int:period_id>/lock", methods=["POST"])
 @permission_required("indicators.lock")
 def period_lock(period_id: int):
-    period = db.get_or_404(ReportingPeriod, period_id)
+    period = get_visible_or_404(ReportingPeriod, period_id, current_user)
     try:
         snapshot = lock_period(db.session, period, user_id=current_user.id,
                                note=request.form.get("note", ""), today=date.today(),

@@ -5,11 +5,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, or_, select, true
 from sqlalchemy.orm import Session, joinedload
 
 from trainhub.auth.permissions import can
-from trainhub.auth.scoping import scoped
+from trainhub.auth.scoping import scoped, visible_condition
 from trainhub.core import cleaning
 from trainhub.core.cleaning import Cleaned, bounded_text, email_address
 from trainhub.core.identifiers import cnp_birth_date, cnp_sex, cnps_in, mask_cnp, mask_cnps_in
@@ -269,32 +269,37 @@ def _age_between(low: int, high: int, today: date) -> list:
 
 
 def memberships_by_participant(db_session: Session, participant_ids: list[int], *,
-                               badges_only: bool = False) -> dict[int, list[Membership]]:
-    """Every membership of these people with its project, in one query.
+                               badges_only: bool = False,
+                               user=None) -> dict[int, list[Membership]]:
+    """Every membership of these people with its project (those `user`, when given, may see:
+    another project's membership is not shown), in one query.
 
     `badges_only` (list pages): rows of just the participant id, eligibility status and stale
     mark instead of Membership objects (no project, no JSON reasons and evidence to decode).
     """
     result: dict[int, list[Membership]] = {pid: [] for pid in participant_ids}
+    seen = visible_condition(Membership, user) if user is not None else true()
     if badges_only:
         memberships = db_session.execute(
             select(Membership.participant_id, Membership.eligibility_status,
                    Membership.decision_stale)
-            .where(Membership.participant_id.in_(participant_ids))
+            .where(Membership.participant_id.in_(participant_ids), seen)
             .order_by(Membership.project_id))
     else:
         memberships = db_session.scalars(
             select(Membership).options(joinedload(Membership.project))
-            .where(Membership.participant_id.in_(participant_ids))
+            .where(Membership.participant_id.in_(participant_ids), seen)
             .order_by(Membership.project_id))
     for membership in memberships:
         result[membership.participant_id].append(membership)
     return result
 
 
-def default_project(db_session: Session) -> Project | None:
-    """The project new people join when nobody chose one: the latest started."""
-    return db_session.scalar(select(Project).order_by(Project.start_date.desc(), Project.id.desc()))
+def default_project(db_session: Session, user=None) -> Project | None:
+    """The project new people join when nobody chose one: the latest started (of those `user`,
+    when given, may see)."""
+    stmt = select(Project).order_by(Project.start_date.desc(), Project.id.desc()).limit(1)
+    return db_session.scalar(scoped(stmt, Project, user) if user is not None else stmt)
 
 
 @dataclass(frozen=True)

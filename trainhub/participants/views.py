@@ -97,7 +97,7 @@ def index():
                                                 if key not in ("enterprise", "page")}),
         age_bands=AGE_BANDS, flag_filters=FLAG_FILTERS,
         memberships=memberships_by_participant(db.session, [p.id for p in page.items],
-                                               badges_only=True))
+                                               badges_only=True, user=current_user))
 
 
 @bp.route("/<int:participant_id>")
@@ -105,7 +105,8 @@ def index():
 def detail(participant_id: int):
     participant = get_visible_or_404(Participant, participant_id, current_user)
     today = date.today()
-    memberships = memberships_by_participant(db.session, [participant.id])[participant.id]
+    memberships = memberships_by_participant(db.session, [participant.id],
+                                             user=current_user)[participant.id]
     gdpr_rights = can(current_user, "participants.gdpr")
     consent_form = ConsentForm() if gdpr_rights else None
     if consent_form is not None:
@@ -137,9 +138,11 @@ def detail(participant_id: int):
 def _form_choices(form: ParticipantForm) -> None:
     if current_user.role != Role.SME:
         form.enterprise_id.choices = [(0, "—")] + [tuple(row) for row in db.session.execute(
-            select(Enterprise.id, Enterprise.name).order_by(Enterprise.name))]
+            scoped(select(Enterprise.id, Enterprise.name).order_by(Enterprise.name), Enterprise,
+                   current_user))]
     form.project_id.choices = [tuple(row) for row in db.session.execute(
-        select(Project.id, Project.code).order_by(Project.start_date.desc()))]
+        scoped(select(Project.id, Project.code).order_by(Project.start_date.desc()), Project,
+               current_user))]
 
 
 def _save(participant: Participant | None):
@@ -148,7 +151,7 @@ def _save(participant: Participant | None):
     if request.method == "GET":
         if participant is None and current_user.role != Role.SME:
             form.enterprise_id.data = request.args.get("enterprise_id", type=an_id) or 0
-            project = default_project(db.session)
+            project = default_project(db.session, current_user)
             form.project_id.data = project.id if project else None
         form.isced.data = "" if form.isced.data is None else str(form.isced.data)
     if current_user.role == Role.SME:
@@ -163,11 +166,13 @@ def _save(participant: Participant | None):
                if name in form and name != "enterprise_cui"}
         for name in hidden:
             raw[name] = getattr(participant, name) if participant else None
-        employer = db.session.get(Enterprise, form.enterprise_id.data or 0) \
-            if "enterprise_id" in form else None
+        employer = db.session.scalar(scoped(select(Enterprise).where(
+            Enterprise.id == form.enterprise_id.data), Enterprise, current_user)) \
+            if "enterprise_id" in form and form.enterprise_id.data else None
         raw["enterprise_cui"] = employer.cui if employer else None
-        project = (db.session.get(Project, form.project_id.data) if "project_id" in form
-                   else (None if participant else default_project(db.session)))
+        project = (db.session.scalar(scoped(select(Project).where(
+            Project.id == form.project_id.data), Project, current_user)) if "project_id" in form
+            else (None if participant else default_project(db.session)))
         try:
             participant = save_participant(
                 db.session, participant, raw, project,
@@ -235,8 +240,9 @@ def _accepted_documents(membership: Membership) -> list[dict]:
 @bp.route("/register.xlsx")
 @permission_required("participants.export")
 def register_export():
-    project = db.session.get(Project, request.args.get("project", type=an_id) or 0) \
-        or default_project(db.session)
+    project_id = request.args.get("project", type=an_id)
+    project = (get_visible_or_404(Project, project_id, current_user) if project_id
+               else default_project(db.session, current_user))
     if project is None:
         abort(404)
     full = bool(request.args.get("full")) and can(current_user, "participants.export_full")

@@ -1,11 +1,12 @@
 """Calls for proposals, funded projects, their targets and reporting periods."""
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from trainhub.core.models import TimestampMixin, non_negative
+from trainhub.core.models import TimestampMixin, non_negative, one_of
 from trainhub.extensions import db
 
 
@@ -69,6 +70,9 @@ class Project(TimestampMixin, db.Model):
     periods: Mapped[list["ReportingPeriod"]] = relationship(
         back_populates="project", order_by="ReportingPeriod.start_date"
     )
+    team: Mapped[list["ProjectMember"]] = relationship(
+        back_populates="project", cascade="all, delete-orphan"
+    )
 
     def __repr__(self) -> str:
         return f"<Project {self.code}>"
@@ -114,3 +118,27 @@ class ReportingPeriod(TimestampMixin, db.Model):
     @property
     def locked(self) -> bool:
         return bool(self.snapshots)
+
+
+class TeamRole(StrEnum):
+    COORDINATOR = "coordinator"
+    TRAINER = "trainer"
+
+
+class ProjectMember(TimestampMixin, db.Model):
+    """A coordinator or trainer on a project's team: they see and change only their projects."""
+
+    __tablename__ = "project_members"
+    __table_args__ = (
+        UniqueConstraint("project_id", "user_id"),
+        one_of("role", TeamRole),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: the member's role in the team: the same as the user's role (coordinator or trainer)
+    role: Mapped[str] = mapped_column(String(20))
+
+    project: Mapped[Project] = relationship(back_populates="team")
+    user = relationship("User")

@@ -1,5 +1,5 @@
 """Programme-wide services: the dashboard figures, the call rule editor, calls and projects
-set up in the UI (targets, reporting periods)."""
+set up in the UI (targets, reporting periods), project teams."""
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -8,8 +8,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from trainhub.audit.services import record
-from trainhub.auth.models import Role
-from trainhub.auth.scoping import visible_condition
+from trainhub.auth.models import Role, User
+from trainhub.auth.scoping import scoped, visible_condition
 from trainhub.core.bounds import DAY_OUT_OF_RANGE, MAX_ID, day_in_range
 from trainhub.core.errors import Problems
 from trainhub.courses.models import Cohort, TrainingSession
@@ -17,7 +17,14 @@ from trainhub.documents.models import Document, DocumentStatus
 from trainhub.enterprises.models import Enterprise
 from trainhub.extensions import db
 from trainhub.participants.models import Eligibility, Membership, Participant
-from trainhub.programme.models import Call, Project, ProjectTarget, ReportingPeriod
+from trainhub.programme.models import (
+    Call,
+    Project,
+    ProjectMember,
+    ProjectTarget,
+    ReportingPeriod,
+    TeamRole,
+)
 
 
 def overview_for(user, today: date | None = None) -> dict:
@@ -52,7 +59,8 @@ def overview_for(user, today: date | None = None) -> dict:
                 Document.status == DocumentStatus.PENDING, visible_condition(Document, user)
             )
         )
-    counts["projects"] = db.session.scalars(select(Project).order_by(Project.code)).all()
+    counts["projects"] = db.session.scalars(
+        scoped(select(Project).order_by(Project.code), Project, user)).all()
     return counts
 
 
@@ -465,6 +473,67 @@ def save_project(db_session, project: Project | None, data: ProjectData, *,
     if plan is not None:
         set_periods(db_session, project, plan)
         db_session.flush()
+    creator = db_session.get(User, user_id) if created and user_id else None
+    if creator is not None and creator.role == Role.COORDINATOR:
+        add_team_member(db_session, project, creator, user_id=user_id)
     record(db_session, "project.create" if created else "project.update", project,
            {"code": code, "targets": targets, "periods": data.periods}, user_id=user_id)
     return project
+
+
+# --- project teams ---------------------------------------------------------------------------
+
+def may_manage_team(user, project: Project) -> bool:
+    """Admins and the project's own coordinators add and remove its team members."""
+    if user.role == Role.ADMIN:
+        return True
+    return user.role == Role.COORDINATOR and db.session.scalar(
+        select(ProjectMember.id).where(ProjectMember.project_id == project.id,
+                                       ProjectMember.user_id == user.id)) is not None
+
+
+def team_candidates(db_session, project: Project) -> list[User]:
+    """Active coordinators and trainers not yet on the project's team."""
+    return list(db_session.scalars(
+        select(User).where(User.role.in_([role.value for role in TeamRole]), User.active,
+                           User.id.not_in(select(ProjectMember.user_id)
+                                          .where(ProjectMember.project_id == project.id)))
+        .order_by(User.full_name, User.email)))
+
+
+def add_team_member(db_session, project: Project, user: User | None, *,
+                    user_id: int | None) -> ProjectMember:
+    """Put a coordinator or trainer on the project's team (idempotent); flushed and audited.
+
+    Problems when `user` is missing, inactive or neither a coordinator nor a trainer.
+    """
+    if user is None or not user.active or user.role not in {role.value for role in TeamRole}:
+        raise Problems([_l("Only an active coordinator or trainer can join a project's team.")])
+    member = db_session.scalar(select(ProjectMember).where(
+        ProjectMember.project_id == project.id, ProjectMember.user_id == user.id))
+    if member is not None:
+        return member
+    member = ProjectMember(project=project, user=user, role=user.role)
+    db_session.add(member)
+    db_session.flush()
+    record(db_session, "project.team_add", project, {"user_id": user.id, "role": user.role},
+           user_id=user_id)
+    return member
+
+
+def remove_team_member(db_session, project: Project, member_id: int, *,
+                       user_id: int | None) -> ProjectMember:
+    """Take a member off the project's team; flushed and audited.
+
+    Problems when the member is not on this project's team.
+    """
+    member = db_session.scalar(select(ProjectMember).where(
+        ProjectMember.id == member_id, ProjectMember.project_id == project.id)) \
+        if 0 < member_id <= MAX_ID else None
+    if member is None:
+        raise Problems([_l("That person is not on the project's team.")])
+    details = {"user_id": member.user_id, "role": member.role}
+    db_session.delete(member)
+    db_session.flush()
+    record(db_session, "project.team_remove", project, details, user_id=user_id)
+    return member

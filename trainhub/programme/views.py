@@ -2,20 +2,20 @@
 form with targets and reporting periods), EUR/RON rates."""
 from datetime import date
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from trainhub.auth.models import Role, User
+from trainhub.auth.models import User
 from trainhub.auth.permissions import permission_required
 from trainhub.auth.scoping import get_visible_or_404, scoped
+from trainhub.core.bounds import an_id
 from trainhub.core.errors import Problems
 from trainhub.core.geography import NUTS2_REGIONS
 from trainhub.core.pagination import paginate
-from trainhub.courses.models import Cohort
 from trainhub.enterprises.models import EurRonRate
 from trainhub.enterprises.services import set_rate
 from trainhub.extensions import db
@@ -24,9 +24,18 @@ from trainhub.participants.eligibility import SEVERITIES
 from trainhub.participants.gdpr import retention_date, retention_years_of
 from trainhub.participants.models import Membership
 from trainhub.programme.forms import PERIOD_LABELS, CallForm, ProjectForm, RateForm
-from trainhub.programme.models import Call, Project, ReportingPeriod
+from trainhub.programme.models import Call, Project, ProjectMember, ReportingPeriod
 from trainhub.programme.presets import PRESETS
-from trainhub.programme.services import FieldProblems, create_call, rules_from_form, save_project
+from trainhub.programme.services import (
+    FieldProblems,
+    add_team_member,
+    create_call,
+    may_manage_team,
+    remove_team_member,
+    rules_from_form,
+    save_project,
+    team_candidates,
+)
 
 bp = Blueprint("programme", __name__)
 
@@ -36,7 +45,8 @@ bp = Blueprint("programme", __name__)
 def calls():
     return render_template("programme/calls.html",
                            calls=db.session.scalars(select(Call).order_by(Call.code)).all(),
-                           projects=db.session.scalars(select(Project).order_by(Project.code)).all())
+                           projects=db.session.scalars(scoped(select(Project).order_by(Project.code),
+                                                              Project, current_user)).all())
 
 
 @bp.route("/admin/calls/<int:call_id>/rules", methods=["GET"])
@@ -116,17 +126,16 @@ def project(project_id: int):
         select(ReportingPeriod).options(selectinload(ReportingPeriod.snapshots))
         .where(ReportingPeriod.project_id == project.id)
         .order_by(ReportingPeriod.start_date)).all()
-    trainers = db.session.scalars(
-        select(User).where(User.id.in_(select(Cohort.trainer_id)
-                                       .where(Cohort.project_id == project.id)))
-        .order_by(User.full_name)).all()
-    coordinators = db.session.scalars(
-        select(User).where(User.role == Role.COORDINATOR.value, User.active.is_(True))
-        .order_by(User.full_name)).all()
+    team = db.session.scalars(
+        select(ProjectMember).join(ProjectMember.user).options(joinedload(ProjectMember.user))
+        .where(ProjectMember.project_id == project.id)
+        .order_by(ProjectMember.role, User.full_name, User.email)).all()
+    manages_team = may_manage_team(current_user, project)
     years = current_app.config["RETENTION_YEARS"]
     return render_template(
-        "programme/project.html", project=project, periods=periods, trainers=trainers,
-        coordinators=coordinators, progress=target_progress(
+        "programme/project.html", project=project, periods=periods, team=team,
+        manages_team=manages_team,
+        candidates=team_candidates(db.session, project) if manages_team else [], progress=target_progress(
             {t.indicator_code: t.value for t in project.targets}, values),
         members=db.session.scalar(select(func.count(Membership.id))
                                   .where(Membership.project_id == project.id)),
@@ -182,6 +191,53 @@ def project_new():
 @permission_required("projects.write")
 def project_edit(project_id: int):
     return _save_project(get_visible_or_404(Project, project_id, current_user))
+
+
+def _team_project(project_id: int) -> Project:
+    """The project whose team the current user may change: 404 when unseen, 403 when not theirs."""
+    project = get_visible_or_404(Project, project_id, current_user)
+    if not may_manage_team(current_user, project):
+        abort(403)
+    return project
+
+
+@bp.route("/projects/<int:project_id>/team", methods=["POST"])
+@permission_required("projects.write")
+def team_add(project_id: int):
+    project = _team_project(project_id)
+    user_id = request.form.get("user_id", type=an_id)
+    user = db.session.get(User, user_id) if user_id else None
+    try:
+        add_team_member(db.session, project, user, user_id=current_user.id)
+    except Problems as problems:
+        db.session.rollback()
+        for problem in problems.problems:
+            flash(str(problem), "danger")
+    else:
+        db.session.commit()
+        flash(_("%(name)s is now on the team of %(code)s.", name=user.full_name or user.email,
+                code=project.code), "success")
+    return redirect(url_for("programme.project", project_id=project.id))
+
+
+@bp.route("/projects/<int:project_id>/team/<int:member_id>/remove", methods=["POST"])
+@permission_required("projects.write")
+def team_remove(project_id: int, member_id: int):
+    project = _team_project(project_id)
+    try:
+        member = remove_team_member(db.session, project, member_id, user_id=current_user.id)
+    except Problems as problems:
+        db.session.rollback()
+        for problem in problems.problems:
+            flash(str(problem), "danger")
+    else:
+        db.session.commit()
+        flash(_("Removed from the team of %(code)s.", code=project.code), "success")
+        still_seen = db.session.scalar(scoped(select(Project.id).where(Project.id == project.id),
+                                              Project, current_user))
+        if member.user_id == current_user.id and still_seen is None:
+            return redirect(url_for("programme.projects"))  # the project is no longer theirs
+    return redirect(url_for("programme.project", project_id=project.id))
 
 
 # --- EUR/RON rates ---------------------------------------------------------------------------
