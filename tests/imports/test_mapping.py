@@ -26,6 +26,8 @@ from trainhub.imports.services import (
 )
 from trainhub.imports.staging import Staged
 
+pytestmark = pytest.mark.usefixtures("one_team")  # one team runs every project here
+
 ALIASES = importers_module.importers()["enterprises"].aliases
 CUI_A, CUI_B = valid_cui(801), valid_cui(802)
 
