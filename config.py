@@ -117,6 +117,20 @@ class DefaultConfig:
         self.HSTS_ENABLED = _bool("HSTS_ENABLED", False)
         #: one JSON line per request on the "trainhub.requests" logger
         self.REQUEST_LOG_JSON = _bool("REQUEST_LOG_JSON", False)
+        #: background jobs (DESIGN §14): the huey queue is this SQLite file unless a Redis URL
+        #: is given (several app hosts sharing the work; needs the `redis` package)
+        self.HUEY_SQLITE_PATH = env("HUEY_SQLITE_PATH", str(INSTANCE_DIR / "huey.db"))
+        self.HUEY_REDIS_URL = env("HUEY_REDIS_URL", "")
+        #: run each job inline, at once, in the process that starts it (the tests)
+        self.HUEY_IMMEDIATE = _bool("HUEY_IMMEDIATE", False)
+        #: an export of more rows than this runs as a background job
+        self.EXPORT_JOB_ROWS = _int("EXPORT_JOB_ROWS", 2000)
+        #: an import file larger than this (bytes) is read by a background job
+        self.IMPORT_JOB_BYTES = _int("IMPORT_JOB_BYTES", 2 * 1024 * 1024)
+        #: a job's result file is removed this many days after the job ended
+        self.JOB_RESULT_DAYS = _int("JOB_RESULT_DAYS", 7)
+        #: daily time (HH:MM, server time) of that clean-up
+        self.JOB_CLEANUP_TIME = env("JOB_CLEANUP_TIME", "05:45")
 
     def validate(self) -> None:
         """Check the settings that must be right before the app serves anything."""
@@ -127,6 +141,9 @@ class DefaultConfig:
         if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
             raise ConfigError(
                 f"RETENTION_CHECK_TIME must be HH:MM, got {self.RETENTION_CHECK_TIME!r}")
+        hour, _sep, minute = self.JOB_CLEANUP_TIME.partition(":")
+        if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
+            raise ConfigError(f"JOB_CLEANUP_TIME must be HH:MM, got {self.JOB_CLEANUP_TIME!r}")
         if self.RETENTION_YEARS < 0:
             raise ConfigError(f"RETENTION_YEARS must not be negative, got {self.RETENTION_YEARS}")
 
@@ -153,6 +170,7 @@ class TestingConfig(DefaultConfig):
         self.SCHEDULER_ENABLED = False
         self.MAIL_SERVER = "127.0.0.1"
         self.MAIL_PORT = 1  # nothing listens there unless a test starts an SMTP server
+        self.HUEY_IMMEDIATE = True  # a job runs inline, inside the request that starts it
 
 
 class ProductionConfig(DefaultConfig):

@@ -31,6 +31,7 @@ from trainhub.auth.models import User
 from trainhub.auth.services import issue_token
 from trainhub.documents.services import upload_document
 from trainhub.extensions import db
+from trainhub.jobs.services import start_job
 from trainhub.programme.models import ReportingPeriod
 
 ROLES = ("anonymous", "admin", "coordinator", "trainer", "sme", "sme_other", "authority",
@@ -161,6 +162,14 @@ ACCESS = {
                                                                  "coordinator": NOT_FOUND},
     ("POST", "imports.mapping"): only("admin", "coordinator") | {"admin": NOT_FOUND,
                                                                  "coordinator": NOT_FOUND},
+    # the world's job is the authority's own: everyone else but an admin finds nothing
+    ("GET", "jobs.index"): logged_in(),
+    ("GET", "jobs.detail"): dict.fromkeys(ROLES, NOT_FOUND) | {"anonymous": LOGIN, "admin": OK,
+                                                               "authority": OK},
+    ("GET", "jobs.status"): dict.fromkeys(ROLES, NOT_FOUND) | {"anonymous": LOGIN, "admin": OK,
+                                                               "authority": OK},
+    ("GET", "jobs.download"): dict.fromkeys(ROLES, NOT_FOUND) | {"anonymous": LOGIN, "admin": OK,
+                                                                 "authority": OK},
     ("GET", "programme.calls"): only("admin", "coordinator"),
     ("GET", "programme.rules"): only("admin", "coordinator"),
     ("POST", "programme.save_rules"): only("admin"),
@@ -279,6 +288,7 @@ class World:
     api_token_id: int
     project_id: int
     member_id: int
+    job_id: int
 
 
 #: how to fill each URL parameter from the world
@@ -302,6 +312,7 @@ URL_ARGS = {
     "document_id": lambda world: world.document_id,
     "requirement_id": lambda world: world.requirement_id,
     "kind": lambda world: "xlsx",
+    "job_id": lambda world: world.job_id,
 }
 
 
@@ -342,6 +353,7 @@ def build_world() -> World:
     document = upload_document(db.session, requirement, employee_a, b"%PDF-1.4\n%%EOF\n",
                                "act.pdf", users["sme"].id)
     api_token, _secret = issue_token(db.session, users["admin"], "world")
+    job = start_job(db.session, "export.board", users["authority"], {"format": "csv"})
     return World(users={role: user.email for role, user in users.items()},
                  target_user_id=target.id, course_id=course.id, cohort_id=cohort.id,
                  session_id=session.id, certificate_id=certificate.id, token="world-token",
@@ -349,7 +361,8 @@ def build_world() -> World:
                  participant_id=employee_a.id, membership_id=enrollment.membership_id,
                  call_id=cohort.project.call_id, period_id=period.id, document_id=document.id,
                  requirement_id=requirement.id, api_token_id=api_token.id,
-                 project_id=cohort.project_id, member_id=cohort.project.team[0].id)
+                 project_id=cohort.project_id, member_id=cohort.project.team[0].id,
+                 job_id=job.id)
 
 
 def _routes(app) -> set[tuple[str, str]]:

@@ -53,6 +53,9 @@ def create_app(config: DefaultConfig | dict | None = None) -> Flask:
     login_manager.login_message = None
     babel.init_app(app, locale_selector=select_locale)
 
+    from trainhub.jobs import queue
+
+    queue.init_app(app)
     from trainhub import views
 
     views.register(app)

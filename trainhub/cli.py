@@ -1,4 +1,4 @@
-"""`flask` commands: create-user, demo, import, rates, reminders, scheduler (DESIGN §10)."""
+"""`flask` commands: create-user, demo, import, jobs, rates, reminders, scheduler (DESIGN §10)."""
 import json
 from pathlib import Path
 
@@ -310,7 +310,42 @@ def scheduler_command():
         release_lock(lock)
 
 
+@click.group("jobs")
+def jobs_group():
+    """Background jobs (long exports, big import previews): the worker and the clean-up."""
+
+
+@jobs_group.command("worker")
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
+              help="How many jobs run at the same time (threads).")
+@with_appcontext
+def jobs_worker_command(workers):
+    """Run the job worker (the huey consumer) in the foreground until interrupted."""
+    from flask import current_app
+
+    from trainhub.jobs.queue import app_huey
+
+    huey = app_huey(current_app._get_current_object())
+    if huey.immediate:
+        raise click.ClickException("HUEY_IMMEDIATE is on: jobs run inline, no worker is needed")
+    click.echo(f"job worker running with {workers} worker(s) (Ctrl+C stops it)")
+    huey.create_consumer(workers=workers, worker_type="thread").run()
+
+
+@jobs_group.command("cleanup")
+@with_appcontext
+def jobs_cleanup_command():
+    """Remove the result files of jobs that ended more than JOB_RESULT_DAYS days ago."""
+    from flask import current_app
+
+    from trainhub.jobs.services import remove_old_results
+
+    removed = remove_old_results(db.session, current_app.config["UPLOAD_DIR"],
+                                 current_app.config["JOB_RESULT_DAYS"])
+    click.echo(f"removed {removed} result file(s)")
+
+
 def register_cli(app: Flask) -> None:
     for command in (create_user_command, demo_command, import_command, indicators_group,
-                    rates_group, reminders_group, scheduler_command):
+                    jobs_group, rates_group, reminders_group, scheduler_command):
         app.cli.add_command(command)

@@ -12,6 +12,7 @@ from trainhub.documents.models import Document, DocumentRequirement, MailLog
 from trainhub.enterprises.models import DeMinimisAid, Enterprise, EurRonRate
 from trainhub.imports.models import ImportMapping
 from trainhub.indicators.models import IndicatorSnapshot
+from trainhub.jobs.models import Job
 from trainhub.participants.models import Membership, Participant
 from trainhub.programme.models import Call, Project, ProjectMember, ProjectTarget, ReportingPeriod
 
@@ -19,7 +20,7 @@ __all__ = [
     "ApiToken", "AttendanceMark", "AuditEvent", "Call", "Certificate", "CertificateRevision",
     "Cohort", "Course", "DeMinimisAid",
     "Document", "DocumentRequirement", "Enrollment", "Enterprise", "EurRonRate", "ImportMapping",
-    "IndicatorSnapshot",
+    "IndicatorSnapshot", "Job",
     "MailLog", "Membership", "Participant", "PasswordResetToken", "Project", "ProjectMember",
     "ProjectTarget", "ReportingPeriod",
     "SignInSheet", "TrainingSession", "User",

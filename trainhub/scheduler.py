@@ -1,4 +1,5 @@
-"""The background jobs (daily reminders, retention check): one scheduler per host, file-locked."""
+"""The scheduled work (daily reminders, retention check, old job results): one scheduler per
+host, file-locked."""
 import atexit
 import fcntl
 import logging
@@ -70,14 +71,36 @@ def run_retention_check(app: Flask) -> None:
             db.session.remove()
 
 
+def run_jobs_cleanup(app: Flask) -> None:
+    """The daily job: remove old background-job results; logged, never raised."""
+    from trainhub.extensions import db
+    from trainhub.jobs.services import remove_old_results
+
+    with app.app_context():
+        try:
+            removed = remove_old_results(db.session, app.config["UPLOAD_DIR"],
+                                         app.config["JOB_RESULT_DAYS"])
+            log.info("job results removed: %s", removed)
+        except Exception:
+            log.exception("job results clean-up failed; the next run tries again")
+            db.session.rollback()
+        finally:
+            db.session.remove()
+
+
 def add_jobs(scheduler: BaseScheduler, app: Flask) -> None:
-    """The reminder job daily at REMINDER_TIME, the retention check at RETENTION_CHECK_TIME."""
+    """The reminder job daily at REMINDER_TIME, the retention check at RETENTION_CHECK_TIME,
+    the clean-up of old job results at JOB_CLEANUP_TIME."""
     hour, minute = (int(part) for part in app.config["REMINDER_TIME"].split(":"))
     scheduler.add_job(run_reminders, "cron", args=[app], id="document_reminders",
                       hour=hour, minute=minute, replace_existing=True, coalesce=True,
                       misfire_grace_time=3600, max_instances=1)
     hour, minute = (int(part) for part in app.config["RETENTION_CHECK_TIME"].split(":"))
     scheduler.add_job(run_retention_check, "cron", args=[app], id="retention_check",
+                      hour=hour, minute=minute, replace_existing=True, coalesce=True,
+                      misfire_grace_time=3600, max_instances=1)
+    hour, minute = (int(part) for part in app.config["JOB_CLEANUP_TIME"].split(":"))
+    scheduler.add_job(run_jobs_cleanup, "cron", args=[app], id="job_results_cleanup",
                       hour=hour, minute=minute, replace_existing=True, coalesce=True,
                       misfire_grace_time=3600, max_instances=1)
 

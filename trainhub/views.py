@@ -73,12 +73,13 @@ def register(app: Flask) -> None:
     from trainhub.enterprises.views import bp as enterprises_bp
     from trainhub.imports.views import bp as imports_bp
     from trainhub.indicators.views import bp as indicators_bp
+    from trainhub.jobs.views import bp as jobs_bp
     from trainhub.participants.views import bp as participants_bp
     from trainhub.programme.views import bp as programme_bp
 
     for blueprint in (bp, auth_bp, audit_bp, courses_bp, attendance_bp, verification_bp,
                       enterprises_bp, participants_bp, imports_bp, programme_bp, indicators_bp,
-                      documents_bp):
+                      documents_bp, jobs_bp):
         app.register_blueprint(blueprint)
     NAV_ITEMS[:] = [
         (_l("Programme"), [
@@ -101,6 +102,7 @@ def register(app: Flask) -> None:
             ("auth.users", _l("Users"), "users.read"),
             ("audit.events", _l("Audit trail"), "audit.read"),
             ("participants.retention", _l("Retention"), "participants.retention"),
+            ("jobs.index", _l("Background jobs"), "dashboard.read"),
         ]),
     ]
 

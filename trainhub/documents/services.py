@@ -16,10 +16,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from trainhub.audit.services import record
+from trainhub.auth.scoping import scoped
 from trainhub.core.errors import Problems
 from trainhub.core.formats import number
 from trainhub.core.labels import DOCUMENT_STATUS_LABELS
 from trainhub.core.models import utcnow
+from trainhub.core.spreadsheets import csv_text, xlsx_bytes
 from trainhub.documents import storage
 from trainhub.documents.models import (
     Document,
@@ -566,6 +568,49 @@ def board_rows(session: Session, enterprises: Iterable[Enterprise],
     enterprise_rows.sort(key=lambda row: (-row.missing, row.owner.name.lower()))
     participant_rows.sort(key=lambda row: (-row.missing, row.owner.full_name.lower()))
     return enterprise_rows, participant_rows
+
+
+def visible_board(session: Session, user) -> tuple[list[BoardRow], list[BoardRow]]:
+    """The board of the enterprises and participants `user` may see."""
+    enterprises = session.scalars(scoped(select(Enterprise), Enterprise, user)).all()
+    participants = session.scalars(scoped(select(Participant), Participant, user)).all()
+    return board_rows(session, enterprises, participants)
+
+
+def board_size(session: Session, user) -> int:
+    """How many rows the board export of `user` has (enterprises + participants seen)."""
+    return sum(session.scalar(scoped(select(func.count()).select_from(model), model, user)) or 0
+               for model in (Enterprise, Participant))
+
+
+BOARD_EXPORT_HEADER = ["kind", "enterprise_cui", "enterprise", "participant", "required",
+                       "accepted", "missing", "completeness_percent", "to_do"]
+
+
+def board_export_table(session: Session, user) -> list[list]:
+    """The board export of `user` as rows, header first (texts in the current locale)."""
+    enterprise_rows, participant_rows = visible_board(session, user)
+    cuis = {row.owner.id: (row.owner.cui, row.owner.name) for row in enterprise_rows}
+    table = [BOARD_EXPORT_HEADER]
+    for kind, rows in (("enterprise", enterprise_rows), ("participant", participant_rows)):
+        for row in rows:
+            enterprise_id = row.owner.id if kind == "enterprise" else row.owner.enterprise_id
+            cui, name = cuis.get(enterprise_id, ("", ""))
+            table.append([kind, cui, name, row.owner.full_name if kind == "participant" else "",
+                          row.required, row.done, row.missing,
+                          round(row.completeness * 100), "; ".join(
+                              f"{requirement_title(line.requirement)} "
+                              f"({STATUS_LABELS[line.status]})" for line in row.to_do)])
+    return table
+
+
+def board_file(table: list[list], fmt: str) -> tuple[str, str, bytes]:
+    """The board export's file: (name, type, bytes)."""
+    if fmt == "xlsx":
+        return ("documents-board.xlsx",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                xlsx_bytes("documents", table))
+    return "documents-board.csv", "text/csv", ("\ufeff" + csv_text(table)).encode()
 
 
 # --- the checklist editor --------------------------------------------------------------------

@@ -5,6 +5,7 @@ from decimal import Decimal
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -23,7 +24,6 @@ from trainhub.auth.permissions import permission_required
 from trainhub.auth.scoping import get_visible_or_404, scoped
 from trainhub.core.bounds import an_id, ids_in
 from trainhub.core.pagination import paginate, paginate_list
-from trainhub.core.spreadsheets import csv_text, xlsx_bytes
 from trainhub.documents import services, storage
 from trainhub.documents.forms import (
     CONDITION_LABELS,
@@ -34,6 +34,8 @@ from trainhub.documents.forms import (
 from trainhub.documents.models import Document, DocumentRequirement, DocumentStatus
 from trainhub.enterprises.models import Enterprise
 from trainhub.extensions import db
+from trainhub.jobs.services import runs_as_job
+from trainhub.jobs.views import start_job_page
 from trainhub.participants.models import Participant
 from trainhub.programme.models import Call
 
@@ -255,19 +257,12 @@ def bulk_accept():
 
 # --- the board -------------------------------------------------------------------------------
 
-def _board():
-    enterprises = db.session.scalars(scoped(select(Enterprise), Enterprise, current_user)).all()
-    participants = db.session.scalars(scoped(select(Participant), Participant,
-                                             current_user)).all()
-    return services.board_rows(db.session, enterprises, participants)
-
-
 @bp.route("/board")
 @permission_required("documents.read")
 def board():
     """Enterprises (or participants) ordered by missing documents; an SME sees its own."""
     show = "participants" if request.args.get("show") == "participants" else "enterprises"
-    enterprise_rows, participant_rows = _board()
+    enterprise_rows, participant_rows = services.visible_board(db.session, current_user)
     rows = participant_rows if show == "participants" else enterprise_rows
     enterprise_names = {row.owner.id: row.owner.name for row in enterprise_rows}
     return render_template("documents/board.html", page=paginate_list(rows), show=show,
@@ -276,32 +271,18 @@ def board():
                                checklist for row in enterprise_rows for checklist in row.checklists))
 
 
-EXPORT_HEADER = ["kind", "enterprise_cui", "enterprise", "participant", "required", "accepted",
-                 "missing", "completeness_percent", "to_do"]
-
-
 @bp.route("/board/export")
 @permission_required("documents.read")
 def board_export():
-    """The board as CSV (default) or XLSX (?format=xlsx)."""
-    enterprise_rows, participant_rows = _board()
-    cuis = {row.owner.id: (row.owner.cui, row.owner.name) for row in enterprise_rows}
-    table = [EXPORT_HEADER]
-    for kind, rows in (("enterprise", enterprise_rows), ("participant", participant_rows)):
-        for row in rows:
-            enterprise_id = row.owner.id if kind == "enterprise" else row.owner.enterprise_id
-            cui, name = cuis.get(enterprise_id, ("", ""))
-            table.append([kind, cui, name, row.owner.full_name if kind == "participant" else "",
-                          row.required, row.done, row.missing,
-                          round(row.completeness * 100), "; ".join(
-                              f"{services.requirement_title(line.requirement)} "
-                              f"({services.STATUS_LABELS[line.status]})" for line in row.to_do)])
-    if request.args.get("format") == "xlsx":
-        return send_file(io.BytesIO(xlsx_bytes("documents", table)), as_attachment=True,
-                         download_name="documents-board.xlsx",
-                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    return send_file(io.BytesIO(("\ufeff" + csv_text(table)).encode()), as_attachment=True,
-                     download_name="documents-board.csv", mimetype="text/csv")
+    """The board as CSV (default) or XLSX (?format=xlsx); a large board as a background job."""
+    fmt = "xlsx" if request.args.get("format") == "xlsx" else "csv"
+    rows = services.board_size(db.session, current_user)
+    if runs_as_job(rows, current_app.config):
+        return start_job_page("export.board", {"format": fmt}, total=rows)
+    name, mimetype, content = services.board_file(
+        services.board_export_table(db.session, current_user), fmt)
+    return send_file(io.BytesIO(content), as_attachment=True, download_name=name,
+                     mimetype=mimetype)
 
 
 # --- the checklist editor --------------------------------------------------------------------

@@ -16,6 +16,8 @@ import unicodedata
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
@@ -40,6 +42,21 @@ CSV_FIELD_LIMIT = 131_072
 csv.field_size_limit(CSV_FIELD_LIMIT)
 #: numbers with more digits before the decimal point than this are refused as too large
 MAX_INTEGER_DIGITS = 15
+#: reading a file reports its progress every this many rows (see `reading_progress`)
+PROGRESS_ROWS = 1000
+_row_progress: ContextVar[Callable[[str, int], None] | None] = ContextVar(
+    "import_row_progress", default=None)
+
+
+@contextmanager
+def reading_progress(callback: Callable[[str, int], None]) -> Iterator[None]:
+    """Inside the block, reading a file calls `callback(sheet, rows read so far)` every
+    PROGRESS_ROWS rows (a background job's progress bar)."""
+    token = _row_progress.set(callback)
+    try:
+        yield
+    finally:
+        _row_progress.reset(token)
 
 
 class ImportFailed(Problems):
@@ -229,6 +246,7 @@ def _rows_to_table(sheet: str, rows: Iterator[tuple], aliases: dict[str, str],
                    mapping: dict[str, str | None] | None = None) -> Table:
     mapped = {normalise_column(column) for column in mapping or {}}
     aliases = with_mapping(aliases, mapping)
+    progress = _row_progress.get()
     head = []
     for values in rows:
         head.append(tuple(_unescape(value) for value in values))
@@ -282,6 +300,8 @@ def _rows_to_table(sheet: str, rows: Iterator[tuple], aliases: dict[str, str],
             raise ImportFailed([_l("%(sheet)s: the file has more than %(limit)s rows; split it"
                                    " into smaller files", sheet=sheet, limit=f"{max_rows:,}")])
         table.rows.append((number, row))
+        if progress is not None and len(table.rows) % PROGRESS_ROWS == 0:
+            progress(sheet, len(table.rows))
     return table
 
 

@@ -8,6 +8,7 @@ import gzip
 import hashlib
 import json
 import logging
+import os
 import secrets
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -37,6 +38,8 @@ class Staged:
     #: the mapping came from the one the project saved, not from this upload's form
     mapping_saved: bool = False
     sheet: str | None = field(default=None)
+    #: the background job that reads a big file for the preview (None: read in the request)
+    job_id: int | None = None
 
     @property
     def token(self) -> str:
@@ -52,7 +55,10 @@ class Staged:
         return {name: value for name, value in asdict(self).items() if name != "path"}
 
     def save_settings(self) -> None:
-        self._meta_path().write_text(json.dumps(self.settings()), encoding="utf-8")
+        """Write the settings (renamed into place: a job reading them never sees half)."""
+        partial = self.path.with_suffix(".meta-new")
+        partial.write_text(json.dumps(self.settings()), encoding="utf-8")
+        os.replace(partial, self._meta_path())
 
     def discard(self) -> None:
         for path in (self.path, self._meta_path(), self._tables_path()):

@@ -25,6 +25,8 @@ from trainhub.imports.mappings import (
 from trainhub.imports.models import MAPPED_KINDS
 from trainhub.imports.services import ImportFailed, fields_of
 from trainhub.imports.staging import Staged, stage, staged_upload
+from trainhub.jobs.models import JobStatus
+from trainhub.jobs.services import start_job, visible_job
 from trainhub.programme.models import Project
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
@@ -78,8 +80,22 @@ def upload():
                        project_id=form.project_id.data, user_id=current_user.id,
                        partial=bool(form.partial.data), fiscal_year=form.fiscal_year.data,
                        mapping=mapping, mapping_saved=mapping is not None)
-        return redirect(url_for("imports.preview", token=staged.token))
+        return _to_preview(staged)
     return render_template("imports/upload.html", form=form)
+
+
+def _to_preview(staged: Staged):
+    """On to the preview; a file over IMPORT_JOB_BYTES is first read once by a background job
+    (the preview and the confirm step then use the tables it kept)."""
+    staged.job_id = None
+    staged.save_settings()  # before the job starts: it reads the file with these settings
+    if staged.path.stat().st_size <= current_app.config["IMPORT_JOB_BYTES"]:
+        return redirect(url_for("imports.preview", token=staged.token))
+    job = start_job(db.session, "import.preview", current_user, {"token": staged.token},
+                    project_id=staged.project_id)
+    staged.job_id = job.id
+    staged.save_settings()
+    return redirect(url_for("jobs.detail", job_id=job.id))
 
 
 def _run(staged: Staged, *, dry_run: bool, allow_employer_change: bool = False):
@@ -102,6 +118,14 @@ def _run(staged: Staged, *, dry_run: bool, allow_employer_change: bool = False):
 @permission_required("imports.run")
 def preview(token: str):
     staged = _staged(token)
+    if staged.job_id is not None:
+        job = visible_job(db.session, staged.job_id, current_user)
+        if job is None or not job.finished:
+            return redirect(url_for("jobs.detail", job_id=staged.job_id))
+        if job.status == JobStatus.FAILED:
+            failure = job.error or _("The file could not be read. Upload it again.")
+            return render_template("imports/preview.html", failure=failure, meta=staged,
+                                   token=token, kind_labels=KIND_LABELS), 422
     try:
         project, report = _run(staged, dry_run=True)
     except ImportFailed as failure:
@@ -131,8 +155,7 @@ def mapping(token: str):
     staged = _staged(token)
     if request.form.get("clear"):
         staged.mapping, staged.mapping_saved = {}, False
-        staged.save_settings()
-        return redirect(url_for("imports.preview", token=token))
+        return _to_preview(staged)
     choices = {}
     for index in range(MAX_MAPPED_COLUMNS):
         column = request.form.get(f"column-{index}")
@@ -148,7 +171,7 @@ def mapping(token: str):
         flash(str(refused), "danger")
         return redirect(url_for("imports.preview", token=token))
     save_mapping(db.session, staged.project_id, staged.kind, merged, user_id=current_user.id)
-    staged.mapping, staged.mapping_saved = merged, False
+    staged.mapping, staged.mapping_saved, staged.job_id = merged, False, None
     staged.save_settings()
     staged.keep_tables(content, tables)
     flash(_("The column mapping is saved for this project's %(kind)s files.",

@@ -2,7 +2,7 @@
 import json
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from trainhub.core.identifiers import mask_cnp
@@ -13,6 +13,9 @@ from trainhub.programme.models import Project
 
 FORMATS = ("csv", "xlsx", "json")
 HEADER = ["code", "label", "men", "women", "total"]
+#: the type of each format (Flask adds "; charset=utf-8" to text/* types itself)
+MIME = {"csv": "text/csv", "json": "application/json",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 def table_rows(values: dict[str, dict]) -> list[list]:
@@ -74,3 +77,16 @@ def export(db_session: Session, project: Project, start: date, end: date, fmt: s
     values = compute(db_session, project, start, end)
     text = to_csv(values) if fmt == "csv" else to_json(project, start, end, values)
     return text.encode("utf-8")
+
+
+def export_size(db_session: Session, project: Project, fmt: str) -> int:
+    """How many rows the export has, roughly: the XLSX lists the people behind the numbers
+    (at most every member); the CSV and JSON are the one table."""
+    if fmt != "xlsx":
+        return len(INDICATORS)
+    return db_session.scalar(select(func.count()).select_from(Membership)
+                             .where(Membership.project_id == project.id)) or 0
+
+
+def export_name(project: Project, start: date, end: date, fmt: str) -> str:
+    return f"indicators-{project.code}-{start}-{end}.{fmt}"

@@ -2,7 +2,17 @@
 import secrets
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -16,7 +26,7 @@ from trainhub.core.errors import Problems
 from trainhub.core.identifiers import mask_cnp
 from trainhub.core.pagination import paginate
 from trainhub.extensions import db
-from trainhub.indicators.exports import FORMATS, export
+from trainhub.indicators.exports import FORMATS, MIME, export, export_name, export_size
 from trainhub.indicators.services import (
     BY_CODE,
     INDICATORS,
@@ -31,13 +41,12 @@ from trainhub.indicators.services import (
     snapshot_diff,
     target_progress,
 )
+from trainhub.jobs.services import runs_as_job
+from trainhub.jobs.views import start_job_page
 from trainhub.participants.models import Membership, Participant
 from trainhub.programme.models import Project, ReportingPeriod
 
 bp = Blueprint("indicators", __name__, url_prefix="/indicators")
-#: Flask adds "; charset=utf-8" to text/* types itself
-MIME = {"csv": "text/csv", "json": "application/json",
-        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 def _selection() -> tuple[Project, date, date]:
@@ -125,11 +134,19 @@ def download():
     if fmt not in FORMATS:
         abort(404)
     full = bool(request.args.get("full")) and can(current_user, "participants.export_full")
+    rows = export_size(db.session, project, fmt)
+    if runs_as_job(rows, current_app.config):
+        record(db.session, "indicators.export", project,
+               {"format": fmt, "from": start.isoformat(), "to": end.isoformat(),
+                "full_cnp": full})
+        return start_job_page("export.indicators",
+                              {"format": fmt, "from": start.isoformat(), "to": end.isoformat(),
+                               "full": full}, project_id=project.id, total=rows)
     content = export(db.session, project, start, end, fmt, full_cnp=full)
     record(db.session, "indicators.export", project,
            {"format": fmt, "from": start.isoformat(), "to": end.isoformat(), "full_cnp": full})
     db.session.commit()
-    name = f"indicators-{project.code}-{start}-{end}.{fmt}"
+    name = export_name(project, start, end, fmt)
     return Response(content, mimetype=MIME[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 

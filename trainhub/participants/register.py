@@ -2,7 +2,7 @@
 import io
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from trainhub.core.identifiers import mask_cnp, mask_cnps_in
@@ -10,6 +10,7 @@ from trainhub.core.spreadsheets import xlsx_bytes
 from trainhub.participants.models import Membership, Participant
 from trainhub.programme.models import Project
 
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FLAGS = ("age_55_64", "woman", "rural", "isced_low", "disability", "minority_or_migrant")
 HEADER = ["project", "cnp", "last_name", "first_name", "sex", "birth_date", "age", "county",
           "environment", "isced", "employment_status", "disability", "minority_or_migrant",
@@ -85,3 +86,14 @@ def register_workbook(db_session: Session, project: Project, *, full_cnp: bool,
     return io.BytesIO(xlsx_bytes("register", register_rows(
         db_session, project, full_cnp=full_cnp, today=today,
         special_categories=special_categories)))
+
+
+def register_size(db_session: Session, project: Project) -> int:
+    """How many rows the register of `project` has (one per member)."""
+    return db_session.scalar(select(func.count()).select_from(Membership)
+                             .where(Membership.project_id == project.id)) or 0
+
+
+def register_name(project: Project) -> str:
+    """The name the register of `project` is downloaded with."""
+    return f"target-group-{project.code}.xlsx"

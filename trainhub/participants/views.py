@@ -36,6 +36,8 @@ from trainhub.documents.services import checklist_for, requirement_title
 from trainhub.enterprises.models import Enterprise
 from trainhub.enterprises.services import FieldProblems
 from trainhub.extensions import db
+from trainhub.jobs.services import runs_as_job
+from trainhub.jobs.views import start_job_page
 from trainhub.participants import dossier, gdpr
 from trainhub.participants.eligibility import Outcome, decide, detail_text, evaluate_memberships
 from trainhub.participants.forms import (
@@ -47,7 +49,12 @@ from trainhub.participants.forms import (
     ParticipantForm,
 )
 from trainhub.participants.models import Membership, Participant
-from trainhub.participants.register import register_workbook
+from trainhub.participants.register import (
+    XLSX_TYPE,
+    register_name,
+    register_size,
+    register_workbook,
+)
 from trainhub.participants.services import (
     AGE_BANDS,
     FLAG_FILTERS,
@@ -249,11 +256,14 @@ def register_export():
     if full:
         record(db.session, "register.export_full", project, {"project": project.code})
         db.session.commit()
+    rows = register_size(db.session, project)
+    if runs_as_job(rows, current_app.config):
+        return start_job_page("export.register", {"full": full, "today": date.today().isoformat()},
+                              project_id=project.id, total=rows)
     stream = register_workbook(db.session, project, full_cnp=full, today=date.today(),
                                special_categories=disclosure_for(current_user).special_categories)
-    return send_file(stream, as_attachment=True,
-                     download_name=f"target-group-{project.code}.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return send_file(stream, as_attachment=True, download_name=register_name(project),
+                     mimetype=XLSX_TYPE)
 
 
 # --- data protection: consent, export, erasure, retention, audit dossier -----------------

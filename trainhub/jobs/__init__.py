@@ -1,0 +1,1 @@
+"""Background jobs: long exports and big import previews run on a task queue (huey)."""
