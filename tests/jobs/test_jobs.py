@@ -331,3 +331,21 @@ def test_the_scheduled_clean_up_removes_old_results_only(app, fake_kind):
 def test_the_worker_command_is_refused_when_jobs_run_inline(runner):
     result = runner.invoke(args=["jobs", "worker"])
     assert result.exit_code != 0 and "HUEY_IMMEDIATE" in result.output
+
+
+def test_a_job_speaks_its_owners_language(app, client, auth):
+    """The worker knows no request: it writes the reason in the owner's language, and the
+    pages read in Romanian."""
+    user = UserFactory(role="coordinator", locale="ro")
+    project = ProjectFactory()
+    db.session.commit()
+    auth.login(user.email)
+    app.config["IMPORT_JOB_BYTES"] = 10
+    response = auth.post("/imports/", {"kind": "enterprises", "project_id": str(project.id),
+                                       "file": (io.BytesIO(b"\x00" * 100), "rau.csv")},
+                         content_type="multipart/form-data")
+    job = db.session.get(Job, _job_id(response.location))
+    assert job.error == "fișierul nu este nici registru XLSX, nici fișier text CSV"
+    page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
+    assert "Citirea unui fișier de import" in page and "Toate lucrările mele în fundal" in page
+    assert "Lucrare" in client.get("/jobs/").get_data(as_text=True)

@@ -10,6 +10,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from trainhub.auth.permissions import permission_required
@@ -55,9 +56,10 @@ def _state(job: Job) -> dict:
         message = (_("Done.") if _next_url(job) or job.kind == "import.preview"
                    else _("Done. The file was removed after some days; start the export again."))
     elif job.status == JobStatus.RUNNING:
-        message = (_("%(done)s of %(total)s rows", done=number(job.done),
-                     total=number(job.total))
-                   if job.total else _("%(done)s rows", done=number(job.done)))
+        message = (ngettext("%(done)s of %(total)s row", "%(done)s of %(total)s rows",
+                            job.total, done=number(job.done), total=number(job.total))
+                   if job.total else ngettext("%(done)s row read", "%(done)s rows read",
+                                              job.done, done=number(job.done)))
     else:
         message = _("Waiting for its turn.")
     return {"id": job.id, "status": job.status, "done": job.done, "total": job.total,
