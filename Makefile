@@ -1,5 +1,6 @@
 # TrainHub: `make run` serves the demo, `make test` runs every test (SQLite, PostgreSQL, browser),
-# `make serve` runs gunicorn with the production config (docs/deploy.md).
+# `make serve` runs gunicorn with the production config and `make worker` its job worker
+# (docs/deploy.md).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -10,20 +11,27 @@ PG_URL := postgresql+psycopg://postgres@127.0.0.1:5433/trainhub_test
 BIND ?= 127.0.0.1:8000
 WORKERS ?= 3
 
-.PHONY: run serve test test-sqlite test-postgres test-e2e install install-test install-load \
+.PHONY: run serve worker test test-sqlite test-postgres test-e2e install install-test install-load \
         system-packages translations lint bench loadtest demo clean
 
+# The job worker (long exports, big imports) runs beside the app and stops with it.
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo
-	@echo "TrainHub on http://127.0.0.1:5000 (Ctrl+C stops it)"
+	@echo "TrainHub on http://127.0.0.1:5000, with its job worker (Ctrl+C stops both)"
+	$(FLASK) jobs worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 # Production: needs SECRET_KEY and DATABASE_URL in the environment (see docs/deploy.md).
+# The job worker is a process of its own there: `make worker` (or its systemd unit).
 serve: install
 	TRAINHUB_ENV=production $(FLASK) db upgrade
 	TRAINHUB_ENV=production $(BIN)/gunicorn --bind $(BIND) --workers $(WORKERS) \
 	  --timeout 60 --graceful-timeout 30 --access-logfile - wsgi:app
+
+worker: install
+	TRAINHUB_ENV=production $(FLASK) jobs worker
 
 demo: install
 	$(FLASK) db upgrade
