@@ -139,6 +139,9 @@ def test_the_status_json_reports_progress(app, client, coordinator, fake_kind):
     state = client.get(f"/jobs/{job.id}/status").get_json()
     assert (state["status"], state["percent"], state["finished"]) == ("queued", None, False)
     job.status = JobStatus.RUNNING.value
+    report_progress(db.session, job, 0, 6000)
+    state = client.get(f"/jobs/{job.id}/status").get_json()
+    assert (state["percent"], state["message"]) == (None, "Working on it…")
     report_progress(db.session, job, 1500, 6000)
     state = client.get(f"/jobs/{job.id}/status").get_json()
     assert (state["status"], state["done"], state["total"], state["percent"]) == (

@@ -57,9 +57,9 @@ class Job(db.Model):
 
     @property
     def percent(self) -> int | None:
-        """How far it got, 0–100 (None while the total is unknown)."""
+        """How far it got, 0–100 (None while unknown: no total yet, or nothing counted)."""
         if self.status == JobStatus.DONE:
             return 100
-        if not self.total:
+        if not self.total or not self.done:
             return None
         return min(100, self.done * 100 // self.total)

@@ -55,6 +55,8 @@ def _state(job: Job) -> dict:
     elif job.status == JobStatus.DONE:
         message = (_("Done.") if _next_url(job) or job.kind == "import.preview"
                    else _("Done. The file was removed after some days; start the export again."))
+    elif job.status == JobStatus.RUNNING and not job.done:
+        message = _("Working on it…")
     elif job.status == JobStatus.RUNNING:
         message = (ngettext("%(done)s of %(total)s row", "%(done)s of %(total)s rows",
                             job.total, done=number(job.done), total=number(job.total))
