@@ -40,7 +40,7 @@ def upgrade():
         sa.ForeignKeyConstraint(['owner_id'], ['users.id'],
                                 name=op.f('fk_jobs_owner_id_users'), ondelete='CASCADE'),
         sa.ForeignKeyConstraint(['project_id'], ['projects.id'],
-                                name=op.f('fk_jobs_project_id_projects'), ondelete='CASCADE'),
+                                name=op.f('fk_jobs_project_id_projects'), ondelete='SET NULL'),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_jobs')),
     )
     op.create_index(op.f('ix_jobs_owner_id'), 'jobs', ['owner_id'], unique=False)

@@ -331,6 +331,18 @@ def test_the_scheduled_clean_up_removes_old_results_only(app, fake_kind):
                               now=utcnow() + timedelta(seconds=1)) == 1
 
 
+def test_the_scheduler_runs_the_clean_up_daily_at_its_time(app):
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from trainhub.scheduler import add_jobs
+
+    app.config["JOB_CLEANUP_TIME"] = "04:20"
+    scheduler = BackgroundScheduler()
+    add_jobs(scheduler, app)
+    trigger = str(scheduler.get_job("job_results_cleanup").trigger)
+    assert "hour='4'" in trigger and "minute='20'" in trigger
+
+
 def test_the_worker_command_is_refused_when_jobs_run_inline(runner):
     result = runner.invoke(args=["jobs", "worker"])
     assert result.exit_code != 0 and "HUEY_IMMEDIATE" in result.output

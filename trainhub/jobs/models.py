@@ -28,8 +28,9 @@ class Job(db.Model):
     kind: Mapped[str] = mapped_column(String(40))
     #: who started it: the only user (with admins) who sees it
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    #: the project it works on, when it works on one
-    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    #: the project it works on, when it works on one (a deleted project leaves the job, so
+    #: the clean-up still finds its file)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="SET NULL"))
     #: what the kind needs to run (ids, formats, dates as text)
     params: Mapped[dict] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(10), default=JobStatus.QUEUED.value)

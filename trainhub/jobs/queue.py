@@ -1,4 +1,6 @@
 """The huey queue of the app, built from its config: SQLite by default, Redis when configured."""
+from pathlib import Path
+
 from flask import Flask, current_app
 from huey import Huey, SqliteHuey
 
@@ -14,6 +16,8 @@ def make_huey(config) -> Huey:
         from huey import RedisHuey  # needs the optional `redis` package
 
         return RedisHuey("trainhub", url=config["HUEY_REDIS_URL"])
+    if not immediate:
+        Path(config["HUEY_SQLITE_PATH"]).parent.mkdir(parents=True, exist_ok=True)
     return SqliteHuey("trainhub", filename=config["HUEY_SQLITE_PATH"], immediate=immediate)
 
 
