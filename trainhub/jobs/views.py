@@ -66,7 +66,9 @@ def _state(job: Job) -> dict:
         message = _("Waiting for its turn.")
     return {"id": job.id, "status": job.status, "done": job.done, "total": job.total,
             "percent": job.percent, "finished": job.finished, "message": message,
-            "next_url": _next_url(job)}
+            "next_url": _next_url(job),
+            # the import preview is the next step of the same task: the page goes there itself
+            "opens_next": job.kind == "import.preview"}
 
 
 @bp.route("/")

@@ -25,7 +25,7 @@
         if (!state) { return; }
         show(state);
         if (!state.finished) { window.setTimeout(poll, 2000); return; }
-        if (state.next_url && state.next_url.indexOf('/imports/') === 0) { window.location.assign(state.next_url); }
+        if (state.next_url && state.opens_next) { window.location.assign(state.next_url); }
       })
       .catch(function () { window.setTimeout(poll, 5000); });
   }
