@@ -288,12 +288,65 @@ def test_a_big_import_preview_runs_as_a_job_and_the_confirm_does_not_parse_again
                                                            2100, 2100)
     assert progress == [0, 1000, 2000, 2100]  # every 1,000 rows
     state = client.get(f"/jobs/{job.id}/status").get_json()
-    assert state["next_url"].startswith("/imports/")
+    assert state["next_url"].startswith("/imports/") and state["opens_next"]
+    dry_runs = counting_runs(monkeypatch)
     preview = client.get(state["next_url"])
     assert preview.status_code == 200 and "2100 new" in preview.get_data(as_text=True)
+    assert dry_runs == []  # the preview shows what the job found
     assert auth.post(f"{state['next_url']}/confirm", {}).status_code == 302
-    assert len(reads) == 1
+    assert len(reads) == 1 and dry_runs == [False]
     assert db.session.query(Enterprise).count() == 2100
+
+
+def counting_runs(monkeypatch) -> list[bool]:
+    """The imports the web pages run themselves (True: a dry run)."""
+    from trainhub.imports import views
+
+    runs, real = [], views.run_import
+
+    def counting(*args, **kwargs):
+        runs.append(kwargs["dry_run"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(views, "run_import", counting)
+    return runs
+
+
+def test_the_preview_of_a_big_file_shows_the_rows_with_errors_the_job_found(
+        app, client, auth, monkeypatch):
+    user = UserFactory(role="coordinator", locale="ro")
+    project = ProjectFactory()
+    db.session.commit()
+    auth.login(user.email)
+    app.config["IMPORT_JOB_BYTES"] = 100
+    content = firms_csv(3).replace(b"locality\n", b"locality;Observatii\n").replace(
+        b";6201;", b";62x1;", 1)
+    response = auth.post("/imports/", {"kind": "enterprises", "project_id": str(project.id),
+                                       "file": (io.BytesIO(content), "firme.csv")},
+                         content_type="multipart/form-data")
+    job = db.session.get(Job, _job_id(response.location))
+    dry_runs = counting_runs(monkeypatch)
+    page = client.get(f"/imports/{job.params['token']}").get_data(as_text=True)
+    assert dry_runs == []
+    assert 'data-testid="row-errors"' in page and "csv:2: caen:" in page
+    assert "coloana „Observatii” nu se importă" in page  # in the reader's language
+    assert 'data-testid="mapping-form"' in page
+
+
+def test_a_big_file_without_a_needed_column_says_so_on_its_preview(app, client, auth,
+                                                                    coordinator):
+    project = ProjectFactory()
+    db.session.commit()
+    app.config["IMPORT_JOB_BYTES"] = 10
+    content = b"cui;name\n" + b"".join(f"{valid_cui(n)};Firma\n".encode() for n in range(5))
+    response = auth.post("/imports/", {"kind": "enterprises", "project_id": str(project.id),
+                                       "file": (io.BytesIO(content), "firme.csv")},
+                         content_type="multipart/form-data")
+    job = db.session.get(Job, _job_id(response.location))
+    assert job.status == JobStatus.DONE  # the file reads; it cannot be imported
+    preview = client.get(f"/imports/{job.params['token']}")
+    assert preview.status_code == 422
+    assert "missing column(s): caen, county" in preview.get_data(as_text=True)
 
 
 def test_a_big_file_that_cannot_be_read_fails_its_job_with_the_reason(

@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from trainhub.imports.services import NotImported, Table
+from trainhub.imports.services import ImportReport, NotImported, RowError, Table
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +60,11 @@ class Staged:
         partial.write_text(json.dumps(self.settings()), encoding="utf-8")
         os.replace(partial, self._meta_path())
 
+    def _report_path(self) -> Path:
+        return self.path.with_suffix(".report")
+
     def discard(self) -> None:
-        for path in (self.path, self._meta_path(), self._tables_path()):
+        for path in (self.path, self._meta_path(), self._tables_path(), self._report_path()):
             path.unlink(missing_ok=True)
 
     def _fingerprint(self, content: bytes) -> str:
@@ -89,6 +92,33 @@ class Staged:
             return None
         except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError) as problem:
             log.info("kept tables of %s unreadable: %r", self.token, problem)
+            return None
+
+
+    def keep_report(self, content: bytes, report: ImportReport | None,
+                    failure: str | None = None) -> None:
+        """Store the preview's dry run of `content` (its messages as text in the current
+        language), or why the file cannot be imported: what a background job found, for the
+        preview page to show without working it out again."""
+        stored = {"fingerprint": self._fingerprint(content), "failure": failure,
+                  "report": None if report is None else _report_data(report)}
+        with gzip.open(self._report_path(), "wt", encoding="utf-8", compresslevel=1) as out:
+            json.dump(stored, out, separators=(",", ":"))
+
+    def kept_report(self, content: bytes) -> tuple[ImportReport | None, str | None] | None:
+        """(report, failure) as kept for this file and settings, or None when missing,
+        unreadable or stale."""
+        try:
+            with gzip.open(self._report_path(), "rt", encoding="utf-8") as stored_file:
+                stored = json.load(stored_file)
+            if stored.get("fingerprint") != self._fingerprint(content):
+                return None
+            data = stored["report"]
+            return (None if data is None else _report_from(data)), stored["failure"]
+        except FileNotFoundError:
+            return None
+        except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError) as problem:
+            log.info("kept report of %s unreadable: %r", self.token, problem)
             return None
 
 
@@ -164,3 +194,37 @@ def _table_from(data: dict) -> Table:
                  not_imported=[NotImported(*item) for item in data["not_imported"]],
                  rows=[(number, {column: _value(value) for column, value in row.items()})
                        for number, row in data["rows"]])
+
+
+# --- a dry run's report as JSON: messages as text, counts, the changes -----------------------
+
+def _row_errors(errors: list) -> list:
+    return [[error.sheet, error.row, error.column, str(error.message)] for error in errors]
+
+
+def _report_data(report: ImportReport) -> dict:
+    return {"errors": _row_errors(report.errors), "created": report.created,
+            "updated": report.updated, "unchanged": report.unchanged, "rows": report.rows,
+            "skipped": report.skipped, "employer_changes": _row_errors(report.employer_changes),
+            "not_imported": [[item.sheet, item.column, item.reason]
+                             for item in report.not_imported],
+            "lei_rate": None if report.lei_rate is None else [report.lei_rate[0],
+                                                              str(report.lei_rate[1])],
+            "columns_read": report.columns_read,
+            "changes": [[change.sheet, change.row, change.key, change.action]
+                        for change in report.changes]}
+
+
+def _report_from(data: dict) -> ImportReport:
+    from trainhub.imports.importers import Change
+
+    rate = data["lei_rate"]
+    return ImportReport(
+        errors=[RowError(*item) for item in data["errors"]], created=data["created"],
+        updated=data["updated"], unchanged=data["unchanged"], rows=data["rows"],
+        skipped=data["skipped"],
+        employer_changes=[RowError(*item) for item in data["employer_changes"]],
+        not_imported=[NotImported(*item) for item in data["not_imported"]],
+        lei_rate=None if rate is None else (rate[0], Decimal(rate[1])),
+        columns_read=data["columns_read"],
+        changes=[Change(*item) for item in data["changes"]])

@@ -117,22 +117,30 @@ def _run(staged: Staged, *, dry_run: bool, allow_employer_change: bool = False):
 @bp.route("/<token>")
 @permission_required("imports.run")
 def preview(token: str):
+    """What the import would do; for a big file, what its background job found (the file is
+    neither read nor checked again here)."""
     staged = _staged(token)
+    kept = None
     if staged.job_id is not None:
         job = visible_job(db.session, staged.job_id, current_user)
         if job is None or not job.finished:
             return redirect(url_for("jobs.detail", job_id=staged.job_id))
         if job.status == JobStatus.FAILED:
-            failure = job.error or _("The file could not be read. Upload it again.")
-            return render_template("imports/preview.html", failure=failure, meta=staged,
-                                   token=token, kind_labels=KIND_LABELS), 422
-    try:
-        project, report = _run(staged, dry_run=True)
-    except ImportFailed as failure:
+            return _failed_preview(staged, job.error or _(
+                "The file could not be read. Upload it again."))
+        kept = staged.kept_report(staged.path.read_bytes())
+    if kept is not None:
+        project = get_visible_or_404(Project, staged.project_id, current_user)
+        report, failure = kept
+        if failure is not None:
+            return _failed_preview(staged, failure)
+    else:
+        try:
+            project, report = _run(staged, dry_run=True)
+        except ImportFailed as failure:
+            db.session.rollback()
+            return _failed_preview(staged, failure)
         db.session.rollback()
-        return render_template("imports/preview.html", failure=failure, meta=staged, token=token,
-                               kind_labels=KIND_LABELS), 422
-    db.session.rollback()
     aliases = importers()[staged.kind].aliases
     return render_template("imports/preview.html", report=report, meta=staged, project=project,
                            token=token, failure=None, form=ConfirmForm(),
@@ -140,6 +148,11 @@ def preview(token: str):
                            mappable=mappable_columns(report, staged.mapping)
                            if staged.kind in MAPPED_KINDS else [],
                            fields=[(name, field_label(name)) for name in fields_of(aliases)])
+
+
+def _failed_preview(staged: Staged, failure):
+    return render_template("imports/preview.html", failure=failure, meta=staged,
+                           token=staged.token, kind_labels=KIND_LABELS), 422
 
 
 #: the most columns one mapping form may send

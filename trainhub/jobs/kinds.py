@@ -60,10 +60,10 @@ def export_indicators(db_session: Session, job: Job, owner, _config) -> JobResul
 
 
 def import_preview(db_session: Session, job: Job, owner, config) -> None:
-    """Read a big staged upload once, reporting every 1,000 rows, and keep the tables for
-    the preview and the confirm step (imports.staging)."""
-    from trainhub.imports.importers import read_import
-    from trainhub.imports.services import reading_progress
+    """Read a big staged upload once, reporting every 1,000 rows, keep the tables for the
+    confirm step, and keep the dry run's report for the preview page (imports.staging)."""
+    from trainhub.imports.importers import read_import, run_import
+    from trainhub.imports.services import ImportFailed, reading_progress
     from trainhub.imports.staging import staged_upload
 
     staged = staged_upload(Path(config["UPLOAD_DIR"]) / "imports", job.params.get("token", ""),
@@ -82,6 +82,15 @@ def import_preview(db_session: Session, job: Job, owner, config) -> None:
     with reading_progress(progress):
         tables = read_import(staged.kind, content, sheet=staged.sheet, mapping=staged.mapping)
     staged.keep_tables(content, tables)
+    project = _project(db_session, job, owner)
+    try:
+        report, failure = run_import(
+            db_session, staged.kind, None, project, user_id=owner.id, partial=staged.partial,
+            dry_run=True, fiscal_year=staged.fiscal_year, tables=tables), None
+    except ImportFailed as refused:  # e.g. a column missing: the preview says so
+        report, failure = None, str(refused)
+    db_session.rollback()  # a dry run writes nothing
+    staged.keep_report(content, report, failure)
     rows = sum(len(table.rows) for table in tables.values())
     report_progress(db_session, job, rows, rows)
     return None
