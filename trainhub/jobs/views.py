@@ -41,8 +41,9 @@ def _next_url(job: Job) -> str | None:
     """Where a finished job leads: its download, or the page that reads its result."""
     if job.status != JobStatus.DONE:
         return None
-    if job.kind == "import.preview":
-        return url_for("imports.preview", token=job.params.get("token", ""))
+    if job.kind == "import.preview":  # a staged upload is its uploader's alone
+        return (url_for("imports.preview", token=job.params.get("token", ""))
+                if job.owner_id == current_user.id else None)
     if result_file(job, current_app.config["UPLOAD_DIR"]) is not None:
         return url_for("jobs.download", job_id=job.id)
     return None
