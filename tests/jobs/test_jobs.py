@@ -333,6 +333,42 @@ def test_the_preview_of_a_big_file_shows_the_rows_with_errors_the_job_found(
     assert 'data-testid="mapping-form"' in page
 
 
+def test_a_mapping_of_a_big_file_is_read_by_a_job_and_saved_only_when_it_reads(
+        app, client, auth, coordinator, reads):
+    from trainhub.imports.models import ImportMapping
+
+    project = ProjectFactory()
+    db.session.commit()
+    app.config["IMPORT_JOB_BYTES"] = 100
+    content = firms_csv(3).replace(b"locality\n", b"locality;Observatii\n").replace(
+        b"Pite\xc8\x99ti\n", "Pitești;Brașov\n".encode())
+    response = auth.post("/imports/", {"kind": "enterprises", "project_id": str(project.id),
+                                       "file": (io.BytesIO(content), "firme.csv")},
+                         content_type="multipart/form-data")
+    token = db.session.get(Job, _job_id(response.location)).params["token"]
+    preview = f"/imports/{token}"
+
+    # refused: two columns for one field; nothing saved, the preview stays as it was
+    response = auth.post(f"{preview}/mapping", {"column-0": "Observatii", "field-0": "locality"})
+    job = db.session.get(Job, _job_id(response.location))
+    assert job.status == JobStatus.FAILED and "another column already holds it" in job.error
+    assert db.session.scalar(select(ImportMapping)) is None
+    assert client.get(f"/jobs/{job.id}/status").get_json()["next_url"] == preview
+    page = client.get(preview).get_data(as_text=True)
+    assert "is not imported: no field has this name" in page
+
+    # accepted: saved for the project, and the preview and confirm use what the job read
+    response = auth.post(f"{preview}/mapping", {"column-0": "Observatii", "field-0": ""})
+    job = db.session.get(Job, _job_id(response.location))
+    assert job.status == JobStatus.DONE
+    assert db.session.scalar(select(ImportMapping)).columns == {"Observatii": None}
+    page = client.get(preview).get_data(as_text=True)
+    assert "the column mapping ignores it" in page
+    assert auth.post(f"{preview}/confirm", {}).status_code == 302
+    assert len(reads) == 3  # the upload's job and the two mapping jobs; nothing else
+    assert db.session.query(Enterprise).count() == 3
+
+
 def test_a_big_file_without_a_needed_column_says_so_on_its_preview(app, client, auth,
                                                                     coordinator):
     project = ProjectFactory()

@@ -89,13 +89,18 @@ def _to_preview(staged: Staged):
     (the preview and the confirm step then use the tables it kept)."""
     staged.job_id = None
     staged.save_settings()  # before the job starts: it reads the file with these settings
-    if staged.path.stat().st_size <= current_app.config["IMPORT_JOB_BYTES"]:
+    if not _read_by_a_job(staged):
         return redirect(url_for("imports.preview", token=staged.token))
     job = start_job(db.session, "import.preview", current_user, {"token": staged.token},
                     project_id=staged.project_id)
     staged.job_id = job.id
     staged.save_settings()
     return redirect(url_for("jobs.detail", job_id=job.id))
+
+
+def _read_by_a_job(staged: Staged) -> bool:
+    """Whether the file is big enough to be read by a background job (IMPORT_JOB_BYTES)."""
+    return staged.path.stat().st_size > current_app.config["IMPORT_JOB_BYTES"]
 
 
 def _run(staged: Staged, *, dry_run: bool, allow_employer_change: bool = False):
@@ -178,6 +183,11 @@ def mapping(token: str):
     try:
         merged = merged_mapping(db.session, staged.project_id, staged.kind,
                                 importers()[staged.kind].aliases, choices)
+        if _read_by_a_job(staged):  # it saves the mapping when the file reads with it
+            job = start_job(db.session, "import.preview", current_user,
+                            {"token": staged.token, "mapping": merged},
+                            project_id=staged.project_id)
+            return redirect(url_for("jobs.detail", job_id=job.id))
         content = staged.path.read_bytes()
         tables = read_import(staged.kind, content, sheet=staged.sheet, mapping=merged)
     except ImportFailed as refused:  # a field the kind lacks, or one given twice: not saved

@@ -61,8 +61,13 @@ def export_indicators(db_session: Session, job: Job, owner, _config) -> JobResul
 
 def import_preview(db_session: Session, job: Job, owner, config) -> None:
     """Read a big staged upload once, reporting every 1,000 rows, keep the tables for the
-    confirm step, and keep the dry run's report for the preview page (imports.staging)."""
+    confirm step, and keep the dry run's report for the preview page (imports.staging).
+
+    With a column `mapping` in the params (the preview's mapping form), the file is read with
+    it, and only when it reads is the mapping saved for the project and taken by the staged
+    upload (otherwise the job fails with the reason and the upload stays as it was)."""
     from trainhub.imports.importers import read_import, run_import
+    from trainhub.imports.mappings import save_mapping
     from trainhub.imports.services import ImportFailed, reading_progress
     from trainhub.imports.staging import staged_upload
 
@@ -79,8 +84,12 @@ def import_preview(db_session: Session, job: Job, owner, config) -> None:
         read[sheet] = rows
         report_progress(db_session, job, sum(read.values()))
 
+    mapping = job.params["mapping"] if "mapping" in job.params else staged.mapping
     with reading_progress(progress):
-        tables = read_import(staged.kind, content, sheet=staged.sheet, mapping=staged.mapping)
+        tables = read_import(staged.kind, content, sheet=staged.sheet, mapping=mapping)
+    if "mapping" in job.params:
+        save_mapping(db_session, staged.project_id, staged.kind, mapping, user_id=owner.id)
+        staged.mapping, staged.mapping_saved = mapping, False
     staged.keep_tables(content, tables)
     project = _project(db_session, job, owner)
     try:
@@ -91,6 +100,8 @@ def import_preview(db_session: Session, job: Job, owner, config) -> None:
         report, failure = None, str(refused)
     db_session.rollback()  # a dry run writes nothing
     staged.keep_report(content, report, failure)
+    staged.job_id = job.id  # the preview now shows what this job found
+    staged.save_settings()
     rows = sum(len(table.rows) for table in tables.values())
     report_progress(db_session, job, rows, rows)
     return None

@@ -38,12 +38,13 @@ def _job_or_404(job_id: int) -> Job:
 
 
 def _next_url(job: Job) -> str | None:
-    """Where a finished job leads: its download, or the page that reads its result."""
-    if job.status != JobStatus.DONE:
-        return None
+    """Where a finished job leads: its download, or the import preview (which also says
+    why a file could not be read, or shows the file as it was before a refused mapping)."""
     if job.kind == "import.preview":  # a staged upload is its uploader's alone
         return (url_for("imports.preview", token=job.params.get("token", ""))
-                if job.owner_id == current_user.id else None)
+                if job.finished and job.owner_id == current_user.id else None)
+    if job.status != JobStatus.DONE:
+        return None
     if result_file(job, current_app.config["UPLOAD_DIR"]) is not None:
         return url_for("jobs.download", job_id=job.id)
     return None
@@ -69,7 +70,7 @@ def _state(job: Job) -> dict:
             "percent": job.percent, "finished": job.finished, "message": message,
             "next_url": _next_url(job),
             # the import preview is the next step of the same task: the page goes there itself
-            "opens_next": job.kind == "import.preview"}
+            "opens_next": job.kind == "import.preview" and job.status == JobStatus.DONE}
 
 
 @bp.route("/")
