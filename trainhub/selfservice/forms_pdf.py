@@ -132,7 +132,10 @@ def registration_form(participant: Participant, membership: Membership | None, *
 
 
 def _eur(value: Decimal | None) -> str:
-    return f"{number(value, 2)} EUR" if value is not None else BLANK
+    if value is None:
+        return BLANK
+    with force_locale("ro"):
+        return f"{number(value, 2)} EUR"
 
 
 def entity_form(enterprise: Enterprise) -> bytes:
