@@ -341,7 +341,38 @@ def load_demo(session: Session, today: date | None = None) -> list[tuple[str, st
     _demo_teams(session, users, {project.code: project, second.code: second})
     session.commit()
     _close_finished(session, cohorts, today)
+    demo_trainee(session)
+    session.commit()
     return logins
+
+
+def demo_trainee(session: Session) -> Membership | None:
+    """The demo person whose personal link `flask demo` prints (DESIGN §16): the first with a
+    certificate, so the page shows attendance and a certificate; the link is (re)issued when
+    it is not live."""
+    from trainhub.attendance.models import Certificate
+    from trainhub.selfservice.services import issue_link, link_is_live
+
+    membership = session.scalar(
+        select(Membership).join(Project, Project.id == Membership.project_id)
+        .join(Enrollment, Enrollment.membership_id == Membership.id)
+        .join(Certificate, Certificate.enrollment_id == Enrollment.id)
+        .where(Project.code == DEMO_PROJECT_CODE).order_by(Membership.id).limit(1))
+    if membership is not None and not link_is_live(
+            membership, current_app.config["TRAINEE_LINK_DAYS"] if has_app_context() else 60):
+        issue_link(session, membership, None)
+    return membership
+
+
+def trainee_link_line(session: Session, secret_key: str, base_url: str) -> str | None:
+    """`link: trainee <url>`: the demo person's own page, as `flask demo` prints it."""
+    from trainhub.selfservice.services import link_token
+
+    membership = demo_trainee(session)
+    if membership is None:
+        return None
+    session.commit()
+    return f"link: trainee {base_url.rstrip('/')}/t/{link_token(secret_key, membership)}"
 
 
 def _demo_teams(session: Session, users: list[User], projects: dict[str, Project]) -> None:

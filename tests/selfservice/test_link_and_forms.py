@@ -120,3 +120,17 @@ def test_the_checklist_lines_link_their_prefilled_forms(app, client, auth, train
             in page)
     trainee_page = client.get(issue(app, trainees.mine)).get_data(as_text=True)
     assert 'data-testid="registration-form"' in trainee_page
+
+
+def test_demo_prints_a_trainee_link_that_opens_a_page_with_a_certificate(app, runner, client):
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("link: trainee ")]
+    assert len(lines) == 1
+    url = lines[0].split()[2]
+    assert url.startswith(app.config["BASE_URL"] + "/t/")
+    page = client.get(url.removeprefix(app.config["BASE_URL"]))
+    assert page.status_code == 200
+    assert 'data-testid="certificate"' in page.get_data(as_text=True)
+    again = runner.invoke(args=["demo"])  # printed again, the same live link
+    assert lines[0] in again.output
