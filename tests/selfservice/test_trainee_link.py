@@ -243,3 +243,16 @@ def test_the_page_runs_the_same_queries_for_few_and_many_sessions(app, client, t
         TrainingSessionFactory(cohort=cohort, date=date(2026, 4, 1 + n))
     db.session.commit()
     assert measure() == few
+
+
+def test_the_link_pages_are_rate_limited(app, client, trainees):
+    app.config["TRAINEE_LINK_RATE_LIMIT"] = "3 per minute"
+    statuses = [client.get(f"/t/guess-{n}").status_code for n in range(4)]
+    assert statuses == [404, 404, 404, 429]
+
+
+def test_an_erased_person_has_no_page(app, client, trainees):
+    url = issue(app, trainees.mine)
+    trainees.mine.participant.pseudonymised_at = utcnow()
+    db.session.commit()
+    assert client.get(url).status_code == 410
