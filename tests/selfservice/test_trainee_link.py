@@ -256,3 +256,20 @@ def test_an_erased_person_has_no_page(app, client, trainees):
     trainees.mine.participant.pseudonymised_at = utcnow()
     db.session.commit()
     assert client.get(url).status_code == 410
+
+
+def test_a_consent_already_recorded_is_not_overwritten(app, client, trainees):
+    from datetime import UTC, datetime
+
+    signed = datetime(2026, 2, 1, 9, 30, tzinfo=UTC)
+    trainees.mine.consent_given_at = signed
+    trainees.mine.consent_method = "formular de înregistrare semnat"
+    db.session.commit()
+    start = issue(app, trainees.mine)
+    page = client.get(start).get_data(as_text=True)
+    assert 'data-testid="consent-given"' in page and 'data-testid="consent-receipt"' not in page
+    client.post(f"{start}/consent", data={"csrf_token": csrf_token_from(page),
+                                          "full_name": "Ana Ștefănescu", "agree": "yes"})
+    db.session.refresh(trainees.mine)
+    assert trainees.mine.consent_method == "formular de înregistrare semnat"
+    assert client.get(f"{start}/consent.pdf").status_code == 404

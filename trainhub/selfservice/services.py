@@ -187,6 +187,8 @@ def give_consent(db_session: Session, membership: Membership, typed_name: str, t
                  now: datetime | None = None) -> Membership:
     """Store the person's consent given on their page (typed name + tick + time) and audit it."""
     now = now or utcnow()
+    if membership.consent_given_at is not None:  # a signed form's record is never overwritten
+        raise ConsentRefused([_l("Your consent is already recorded.")])
     problems = []
     if not ticked:
         problems.append(_l("Tick the box to say you agree."))

@@ -13,7 +13,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import force_locale
@@ -69,9 +68,7 @@ def _membership(token: str) -> Membership:
 
 
 def _pdf(content: bytes, filename: str):
-    response = send_file(BytesIO(content), mimetype="application/pdf", as_attachment=True,
-                         download_name=filename)
-    response.headers["X-Content-Type-Options"] = "nosniff"
+    response = _download(content, filename)
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -234,7 +231,7 @@ def link_qr(membership_id: int):
     response = make_response(buffer.getvalue())
     response.mimetype = "image/svg+xml"
     response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    response.headers["Content-Security-Policy"] = "default-src 'none'"
     return response
 
 
