@@ -132,10 +132,7 @@ def registration_form(participant: Participant, membership: Membership | None, *
 
 
 def _eur(value: Decimal | None) -> str:
-    if value is None:
-        return BLANK
-    with force_locale("ro"):
-        return f"{number(value, 2)} EUR"
+    return f"{number(value, 2, locale='ro')} EUR" if value is not None else BLANK
 
 
 def entity_form(enterprise: Enterprise) -> bytes:
