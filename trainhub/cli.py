@@ -58,7 +58,8 @@ def demo_command(scale):
         click.echo(demo.login_line(role, email, password))
     with acting_as(None):
         line = demo.trainee_link_line(db.session, current_app.config["SECRET_KEY"],
-                                      current_app.config["BASE_URL"])
+                                      current_app.config["BASE_URL"],
+                                      current_app.config["TRAINEE_LINK_DAYS"])
     if line:
         click.echo(line)
 

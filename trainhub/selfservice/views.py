@@ -1,5 +1,4 @@
-"""Self-service pages: the trainee's own page under a personal link, the coordinator's link
-management (QR, e-mail, revoke) and the prefilled MySMIS forms."""
+"""Self-service pages: the trainee's page under a personal link, its management, MySMIS forms."""
 from datetime import date
 from io import BytesIO
 
