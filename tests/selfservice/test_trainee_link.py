@@ -273,3 +273,27 @@ def test_a_consent_already_recorded_is_not_overwritten(app, client, trainees):
     db.session.refresh(trainees.mine)
     assert trainees.mine.consent_method == "formular de înregistrare semnat"
     assert client.get(f"{start}/consent.pdf").status_code == 404
+
+
+def test_a_transparent_png_also_becomes_a_pdf_and_odd_posts_never_crash(app, client, trainees):
+    from PIL import Image
+
+    start = issue(app, trainees.mine)
+    token = csrf_token_from(client.get(start).get_data(as_text=True))
+    buffer = io.BytesIO()
+    Image.new("RGBA", (300, 500), (0, 0, 0, 0)).save(buffer, format="PNG")
+    line = trainees.requirement("no_double_financing")
+    client.post(f"{start}/upload", data={
+        "csrf_token": token, "requirement": str(line.id),
+        "file": (io.BytesIO(buffer.getvalue()), "declaratie.png")},
+        content_type="multipart/form-data")
+    document = db.session.scalar(select(Document).where(Document.requirement_id == line.id))
+    assert document.content_type == "application/pdf"
+    for data in ({"requirement": "abc"}, {"requirement": str(line.id)}, {}):
+        assert client.post(f"{start}/upload", data={"csrf_token": token, **data}).status_code in (
+            302, 404)
+    assert client.post(f"{start}/consent", data={"csrf_token": token}).status_code == 302
+    assert client.post(f"{start}/consent", data={"csrf_token": token, "full_name": "x" * 5000,
+                                                 "agree": "yes"}).status_code == 302
+    db.session.refresh(trainees.mine)
+    assert trainees.mine.consent_given_at is None
