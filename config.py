@@ -108,6 +108,10 @@ class DefaultConfig:
         self.LOCKOUT_MINUTES = _int("LOCKOUT_MINUTES", 15)
         #: how long an e-mailed password reset link stays valid, in seconds
         self.PASSWORD_RESET_MAX_AGE = _int("PASSWORD_RESET_MAX_AGE", 3600)
+        #: days a trainee's personal link (DESIGN §16) stays valid after it is issued
+        self.TRAINEE_LINK_DAYS = _int("TRAINEE_LINK_DAYS", 60)
+        #: requests per address on the trainee link pages
+        self.TRAINEE_LINK_RATE_LIMIT = env("TRAINEE_LINK_RATE_LIMIT", "60 per minute")
         #: seconds the background sender of a reset e-mail waits for the SMTP server
         self.MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 10)
         #: how many reverse proxies / load balancers set X-Forwarded-For/-Proto in front of the

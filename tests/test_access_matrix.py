@@ -244,6 +244,23 @@ ACCESS = {
     ("POST", "documents.requirement_new"): only("admin"),
     ("GET", "documents.requirement_edit"): only("admin"),
     ("POST", "documents.requirement_edit"): only("admin"),
+    # the trainee's pages answer to the link, not to an account: the world's token is no
+    # personal link, so everyone gets the "this link does not work" page
+    **{(method, f"selfservice.{endpoint}"): dict.fromkeys(ROLES, NOT_FOUND) for method, endpoint in (
+        ("GET", "trainee_page"), ("POST", "trainee_upload"), ("POST", "trainee_consent"),
+        ("GET", "trainee_consent_receipt"), ("GET", "trainee_document"),
+        ("GET", "trainee_certificate"), ("GET", "trainee_registration_form"))},
+    # the project team manages a person's link; the world's person has no live link (no QR)
+    ("GET", "selfservice.link"): only("admin", "coordinator"),
+    ("GET", "selfservice.link_qr"): only("admin", "coordinator")
+    | {"admin": NOT_FOUND, "coordinator": NOT_FOUND},
+    ("POST", "selfservice.link_issue"): only("admin", "coordinator"),
+    ("POST", "selfservice.link_revoke"): only("admin", "coordinator"),
+    ("POST", "selfservice.link_email"): only("admin", "coordinator"),
+    # prefilled MySMIS forms: to those who hand the documents in, of the people they see
+    ("GET", "selfservice.registration_form"): only("admin", "coordinator", "sme",
+                                                   other_sme=NOT_FOUND),
+    ("GET", "selfservice.entity_form"): only("admin", "coordinator", "sme", other_sme=NOT_FOUND),
 }
 
 

@@ -3,7 +3,7 @@ import json
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from trainhub.audit.services import acting_as
@@ -56,6 +56,12 @@ def demo_command(scale):
         logins = demo.demo_logins()
     for role, email, password in logins:
         click.echo(demo.login_line(role, email, password))
+    with acting_as(None):
+        line = demo.trainee_link_line(db.session, current_app.config["SECRET_KEY"],
+                                      current_app.config["BASE_URL"],
+                                      current_app.config["TRAINEE_LINK_DAYS"])
+    if line:
+        click.echo(line)
 
 
 def _default_lang() -> str:

@@ -12,7 +12,13 @@ from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.orm import Session
 from stdnum.ro import cui as stdnum_cui
 
-from trainhub.attendance.models import ATTENDED_STATUSES, AttendanceMark, MarkSource, MarkStatus
+from trainhub.attendance.models import (
+    ATTENDED_STATUSES,
+    AttendanceMark,
+    Certificate,
+    MarkSource,
+    MarkStatus,
+)
 from trainhub.attendance.services import close_cohort, issue_certificates
 from trainhub.auth.models import Role, User
 from trainhub.core.geography import COUNTIES, region_of
@@ -44,6 +50,7 @@ from trainhub.programme.presets import (  # noqa: F401 (re-exported: tests and t
     DEFAULT_RULES,
     seed_call,
 )
+from trainhub.selfservice.services import issue_link, link_is_live, link_token
 
 DEMO_PROJECT_CODE = "SMIS-130512"
 #: the second demo project of the same call, run by a team of its own (DESIGN §14)
@@ -342,6 +349,29 @@ def load_demo(session: Session, today: date | None = None) -> list[tuple[str, st
     session.commit()
     _close_finished(session, cohorts, today)
     return logins
+
+
+def demo_trainee(session: Session, days: int) -> Membership | None:
+    """The demo person whose personal link `flask demo` prints (DESIGN §16): the first with a
+    certificate, so the page shows attendance and a certificate; the link is (re)issued when
+    it is not live (`days`: how long a link lives)."""
+    membership = session.scalar(
+        select(Membership).join(Project, Project.id == Membership.project_id)
+        .join(Enrollment, Enrollment.membership_id == Membership.id)
+        .join(Certificate, Certificate.enrollment_id == Enrollment.id)
+        .where(Project.code == DEMO_PROJECT_CODE).order_by(Membership.id).limit(1))
+    if membership is not None and not link_is_live(membership, days):
+        issue_link(session, membership, None)
+        session.commit()
+    return membership
+
+
+def trainee_link_line(session: Session, secret_key: str, base_url: str, days: int) -> str | None:
+    """`link: trainee <url>`: the demo person's own page, as `flask demo` prints it."""
+    membership = demo_trainee(session, days)
+    if membership is None:
+        return None
+    return f"link: trainee {base_url.rstrip('/')}/t/{link_token(secret_key, membership)}"
 
 
 def _demo_teams(session: Session, users: list[User], projects: dict[str, Project]) -> None:

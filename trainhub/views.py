@@ -76,10 +76,11 @@ def register(app: Flask) -> None:
     from trainhub.jobs.views import bp as jobs_bp
     from trainhub.participants.views import bp as participants_bp
     from trainhub.programme.views import bp as programme_bp
+    from trainhub.selfservice.views import bp as selfservice_bp
 
     for blueprint in (bp, auth_bp, audit_bp, courses_bp, attendance_bp, verification_bp,
                       enterprises_bp, participants_bp, imports_bp, programme_bp, indicators_bp,
-                      documents_bp, jobs_bp):
+                      documents_bp, jobs_bp, selfservice_bp):
         app.register_blueprint(blueprint)
     NAV_ITEMS[:] = [
         (_l("Programme"), [

@@ -163,6 +163,11 @@ class Membership(TimestampMixin, db.Model):
     #: the accepted registration-form document that carries the signed consent, if any
     consent_document_id: Mapped[int | None] = mapped_column(
         ForeignKey("documents.id", ondelete="SET NULL"))
+    #: version of the person's personal link (trainee page); raising it kills older links
+    link_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: when the live personal link was issued (None: no live link); it expires
+    #: TRAINEE_LINK_DAYS later
+    link_issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     project = relationship("Project")
     participant: Mapped[Participant] = relationship(back_populates="memberships")

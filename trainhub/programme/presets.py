@@ -135,6 +135,15 @@ DEFAULT_CHECKLISTS: list[tuple[str, str, str, str, str, int | None]] = [
 ]
 
 
+#: checklist lines (level, code) whose form TrainHub prefills as a PDF to sign (DESIGN §16):
+#: the MySMIS individual registration form, and the MySMIS entity form, handed in as the SME
+#: self-declaration (it states the same identification, headcount and turnover)
+PREFILLED_FORMS: dict[tuple[str, str], str] = {
+    (RequirementLevel.PARTICIPANT.value, "registration_form"): "registration",
+    (RequirementLevel.ENTERPRISE.value, "sme_declaration"): "entity",
+}
+
+
 @dataclass(frozen=True)
 class Preset:
     """A named rule set and pair of checklists (DESIGN §5.1, §6) a call may be created with."""
