@@ -188,6 +188,14 @@ ACCESS = {
     ("POST", "indicators.period_new"): only("admin", "coordinator"),
     ("GET", "indicators.period"): only("admin", "coordinator", "authority"),
     ("POST", "indicators.period_lock"): only("admin", "coordinator"),
+    # the call view: each coordinator sees it as far as their team's projects go (the other
+    # team's coordinator works on a project of the same call); trainers and SMEs: not found
+    ("GET", "indicators.calls"): only("admin", "coordinator", "authority") | {
+        "trainer": NOT_FOUND, "sme": NOT_FOUND, "sme_other": NOT_FOUND},
+    ("GET", "indicators.call"): only("admin", "coordinator", "authority") | {
+        "trainer": NOT_FOUND, "sme": NOT_FOUND, "sme_other": NOT_FOUND},
+    ("GET", "indicators.call_download"): only("admin", "coordinator", "authority") | {
+        "trainer": NOT_FOUND, "sme": NOT_FOUND, "sme_other": NOT_FOUND},
     ("POST", "attendance.upload_signed_sheet"): only("admin", "coordinator", "trainer"),
     # no scan uploaded in the world: found by nobody, refused to those without the right
     ("GET", "attendance.signed_sheet"): only("admin", "coordinator", "trainer", "sme",
