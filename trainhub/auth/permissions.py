@@ -44,8 +44,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "documents.read", "documents.upload", "courses.read", "attendance.read",
         "dashboard.read",
     }),
+    # the managing authority alone lets a person be financed by two projects of one call
     Role.AUTHORITY: frozenset(READ_ALL | {"indicators.export", "participants.export",
-                                          "dashboard.read", "projects.read"}),
+                                          "dashboard.read", "projects.read",
+                                          "participants.override_double_financing"}),
 }
 
 ALL_PERMISSIONS = frozenset().union(*PERMISSIONS.values())

@@ -163,6 +163,10 @@ class Membership(TimestampMixin, db.Model):
     #: the accepted registration-form document that carries the signed consent, if any
     consent_document_id: Mapped[int | None] = mapped_column(
         ForeignKey("documents.id", ondelete="SET NULL"))
+    #: the managing authority let the person be financed although they are in another project
+    #: of the same call (DESIGN §14): {"reason", "by_id", "at"}; None while not overridden.
+    #: Written only by eligibility.override_double_financing, read by the eligibility engine
+    double_financing_override: Mapped[dict | None] = mapped_column(JSON)
 
     project = relationship("Project")
     participant: Mapped[Participant] = relationship(back_populates="memberships")
