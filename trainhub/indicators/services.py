@@ -19,7 +19,7 @@ from trainhub.core.bounds import DAY_OUT_OF_RANGE, day_in_range
 from trainhub.core.errors import Problems
 from trainhub.courses.models import Cohort, Course, Enrollment, EnrollmentStatus
 from trainhub.enterprises.models import Enterprise
-from trainhub.indicators.facts import counted_conditions, live_facts, unpack
+from trainhub.indicators.facts import FACTS, counted_conditions, live_facts, unpack
 from trainhub.indicators.models import IndicatorFact, IndicatorSnapshot
 from trainhub.participants.models import Eligibility, Membership, Participant
 from trainhub.programme.models import Project, ReportingPeriod
@@ -40,11 +40,6 @@ class Indicator:
 
 def counted_subquery(project_id: int):
     """Counted participants of a project (DESIGN §8) with the facts every indicator uses."""
-    return _counted(Membership.project_id == project_id)
-
-
-def _counted(scope):
-    """Counted memberships that `scope` (a condition on memberships) selects, with their facts."""
     # one hash join against the completed memberships, not a correlated EXISTS per row
     completed = (select(Enrollment.membership_id)
                  .where(Enrollment.status == EnrollmentStatus.COMPLETED)
@@ -57,7 +52,7 @@ def _counted(scope):
                Membership.entry_date.label("entry_date"), Membership.exit_date.label("exit_date"))
         .join(Participant, Participant.id == Membership.participant_id)
         .outerjoin(completed, completed.c.membership_id == Membership.id)
-        .where(scope, *counted_conditions())
+        .where(Membership.project_id == project_id, *counted_conditions())
         .subquery("c")
     )
 
@@ -201,33 +196,56 @@ def _values(row, employers: int) -> dict[str, dict]:
 
 # --- a whole call (DESIGN §14) ---------------------------------------------------------
 
-def call_people_subquery(project_ids):
+def _digit_weight(name: str) -> int:
+    """What one unit of the fact `name` weighs in a profile."""
+    weight = 1
+    for fact in FACTS:
+        if fact.name == name:
+            return weight
+        weight *= fact.radix
+    raise KeyError(name)
+
+
+#: a person's call profile is built from their memberships' profiles: every fact but age and
+#: completion belongs to the person, age is the most significant digit and completion the next
+assert [fact.name for fact in FACTS[-2:]] == ["completed", "age"]
+
+
+def call_people(project_ids):
     """The counted people of the projects `project_ids` (a list or a SELECT of ids) of one call,
-    each person ONCE whatever the number of their memberships: entered on their first entry
-    (age at that day), left on their final exit (none while a membership is still open),
-    qualified when any membership completed. Same columns as `counted_subquery`."""
-    c = _counted(Membership.project_id.in_(project_ids))
-    person = [c.c.sex, c.c.status, c.c.isced, c.c.minority, c.c.disability, c.c.environment,
-              c.c.county, c.c.enterprise_id]
-    return (select(c.c.participant_id, *person, func.min(c.c.age).label("age"),
-                   (func.max(case((c.c.completed, 1), else_=0)) == 1).label("completed"),
-                   func.min(c.c.entry_date).label("entry_date"),
-                   case((func.count(c.c.exit_date) == func.count(), func.max(c.c.exit_date)),
-                        else_=None).label("exit_date"))
-            .group_by(c.c.participant_id, *person).subquery("people"))
+    each person ONCE whatever the number of their memberships, read from the facts table:
+    entered on their first entry at the age of that day (the least profile: age is its most
+    significant digit), left on their final exit (none while a membership is still open),
+    qualified when any membership completed."""
+    weight = _digit_weight("completed")
+
+    def completed(profile):
+        return (profile // weight) % FACTS[-2].radix
+
+    first = func.min(IndicatorFact.profile)
+    return (select((first + (func.max(completed(IndicatorFact.profile)) - completed(first))
+                    * weight).label("profile"),
+                   func.min(IndicatorFact.entry_date).label("entry_date"),
+                   case((func.count(IndicatorFact.exit_date) == func.count(),
+                         func.max(IndicatorFact.exit_date)), else_=None).label("exit_date"))
+            .join(Membership, Membership.id == IndicatorFact.membership_id)
+            .where(IndicatorFact.project_id.in_(project_ids))
+            .group_by(Membership.participant_id).subquery("people"))
 
 
 def compute_call(db_session: Session, project_ids, start: date, end: date) -> dict[str, dict]:
-    """The indicator table of a call (its projects `project_ids`), each person counted once."""
-    people = call_people_subquery(project_ids)
-    in_entry = people.c.entry_date.between(start, end)
-    in_exit = people.c.exit_date.between(start, end)
-    facts = [people.c[name] for name in live_facts()]
-    grouped = (select(*facts, func.count().filter(in_entry).label("n_entry"),
-                      func.count().filter(in_exit).label("n_exit"))
-               .where(or_(in_entry, in_exit)).group_by(*facts).subquery("grouped"))
+    """The indicator table of a call (its projects `project_ids`), each person counted once;
+    CO23: the employers whose first counted participant in those projects entered in the period."""
+    people = call_people(project_ids)
+    in_entry, in_exit = people.c.entry_date.between(start, end), people.c.exit_date.between(start, end)
+    by_profile = (select(people.c.profile, func.count().filter(in_entry).label("n_entry"),
+                         func.count().filter(in_exit).label("n_exit"))
+                  .where(or_(in_entry, in_exit)).group_by(people.c.profile).subquery("by_profile"))
+    grouped = select(*(value.label(name) for name, value in unpack(by_profile.c.profile).items()),
+                     by_profile.c.n_entry, by_profile.c.n_exit).subquery("grouped")
+    facts = select(IndicatorFact).where(IndicatorFact.project_id.in_(project_ids)).subquery()
     return _table(db_session, grouped,
-                  select(func.count()).select_from(_new_employers(people, start, end)))
+                  select(func.count()).select_from(_new_employers(facts, start, end)))
 
 
 @dataclass(frozen=True)
