@@ -4,6 +4,8 @@ import io
 from datetime import date
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -261,3 +263,90 @@ def test_export_cells_that_look_like_formulas_are_neutralised(call, client, auth
     login(auth, "authority")
     text = client.get(f"/indicators/calls/{call.id}/export").get_data(as_text=True)
     assert "'=HYPERLINK(1)" in text and "\n=HYPERLINK" not in text
+
+
+# --- against a plain-Python reference ---------------------------------------------------
+
+def call_reference(projects, start, end) -> dict[str, dict]:
+    """The call table computed the plain way, person by person, in Python."""
+    from trainhub.core.identifiers import age_on
+    from trainhub.participants.models import Membership
+
+    ids = [project.id for project in projects]
+    result = {i.code: {"men": 0, "women": 0, "total": 0} for i in INDICATORS}
+    people: dict[int, list] = {}
+    first_entry: dict[int, date] = {}
+    for m in db.session.scalars(select(Membership).where(Membership.project_id.in_(ids))):
+        p = m.participant
+        if m.eligibility_status == "eligible" and m.entry_date and p.employment_status \
+                and p.isced is not None:
+            people.setdefault(p.id, []).append(m)
+            if p.enterprise_id:
+                first_entry[p.enterprise_id] = min(first_entry.get(p.enterprise_id, m.entry_date),
+                                                   m.entry_date)
+    for memberships in people.values():
+        p = memberships[0].participant
+        entry = min(m.entry_date for m in memberships)
+        exits = [m.exit_date for m in memberships]
+        exit_ = max(exits) if all(exits) else None
+        completed = any(e.status == "completed" for m in memberships for e in m.enrollments)
+        age = age_on(p.birth_date, entry)
+        tests = {"TOTAL": True, "CO05": p.employment_status in ("employed", "self_employed"),
+                 "CO06": age < 25, "CO07": age > 54, "AGE55_64": 55 <= age <= 64,
+                 "CO01": p.employment_status in ("unemployed", "long_term_unemployed"),
+                 "CO02": p.employment_status == "long_term_unemployed",
+                 "CO03": p.employment_status == "inactive", "CO09": p.isced in (1, 2),
+                 "CO10": p.isced in (3, 4), "CO11": 5 <= p.isced <= 8,
+                 "CO15": p.minority_or_migrant is True, "CO16": p.disability is True,
+                 "CO19": p.environment == "rural"}
+        key = "women" if p.sex == "F" else "men"
+        if start <= entry <= end:
+            for code, passed in tests.items():
+                if passed:
+                    result[code][key] += 1
+                    result[code]["total"] += 1
+        if exit_ and start <= exit_ <= end and completed:
+            result["CR03"][key] += 1
+            result["CR03"]["total"] += 1
+    result["CO23"] = {"men": None, "women": None,
+                      "total": sum(start <= day <= end for day in first_entry.values())}
+    return result
+
+
+calls = st.lists(st.fixed_dictionaries({
+    "sex": st.sampled_from("MF"),
+    "birth": st.dates(date(1955, 1, 1), date(2004, 12, 31)),
+    "status": st.sampled_from(["employed", "unemployed", "inactive", None]),
+    "isced": st.one_of(st.none(), st.integers(0, 8)),
+    "eligibility": st.sampled_from(["eligible", "eligible", "pending"]),
+    "employer": st.integers(0, 2),
+    # (project 0–2, entry, completed) of each membership; the first is the person's own
+    "joins": st.lists(st.tuples(st.integers(0, 2),
+                                st.dates(date(2026, 1, 1), date(2026, 10, 31)), st.booleans()),
+                      min_size=1, max_size=3, unique_by=lambda join: join[0]),
+}), max_size=6)
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=calls)
+def test_the_call_table_matches_the_python_reference(app, rows):
+    from tests.conftest import _empty_database
+
+    _empty_database()
+    call = CallFactory()
+    projects = [ProjectFactory(call=call) for _ in range(3)]
+    firms = [EnterpriseFactory() for _ in range(3)]
+    for row in rows:
+        (first, entry, completed), *more = row["joins"]
+        done = date(2026, 11, 5) if completed else None
+        membership = member(projects[first], entry=entry, sex=row["sex"], birth=row["birth"],
+                            status=row["status"], isced=row["isced"],
+                            eligibility=row["eligibility"], enterprise=firms[row["employer"]],
+                            completed_exit=done)
+        for other, other_entry, other_completed in more:
+            also_in(projects[other], membership, entry=other_entry,
+                    completed_exit=date(2026, 11, 20) if other_completed else None)
+    ids = [project.id for project in projects]
+    for period in (SPAN, (date(2026, 6, 1), date(2026, 11, 10))):
+        assert compute_call(db.session, ids, *period) == call_reference(projects, *period)
