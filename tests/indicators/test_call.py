@@ -350,3 +350,18 @@ def test_the_call_table_matches_the_python_reference(app, rows):
     ids = [project.id for project in projects]
     for period in (SPAN, (date(2026, 6, 1), date(2026, 11, 10))):
         assert compute_call(db.session, ids, *period) == call_reference(projects, *period)
+
+
+def test_the_list_of_calls_runs_the_same_queries_for_2_and_10_calls(app, client, auth,
+                                                                     page_queries):
+    for _ in range(2):
+        ProjectFactory(call=CallFactory())
+    db.session.commit()
+    login(auth, "authority")
+    few = page_queries("/indicators/calls")
+    for _ in range(8):
+        ProjectFactory(call=CallFactory())
+    db.session.commit()
+    assert page_queries("/indicators/calls") == few
+    page = client.get("/indicators/calls").get_data(as_text=True)
+    assert page.count('href="/indicators/calls/') == 10
