@@ -12,7 +12,7 @@ BIND ?= 127.0.0.1:8000
 WORKERS ?= 3
 
 .PHONY: run serve worker test test-sqlite test-postgres test-e2e install install-test install-load \
-        system-packages translations lint bench loadtest demo clean
+        system-packages translations lint bench bench-call loadtest demo clean
 
 # The job worker (long exports, big imports) runs beside the app and stops with it.
 run: install
@@ -101,6 +101,13 @@ bench: SYSTEM_PACKAGES += wrk
 bench: install-test system-packages
 	$(BIN)/python -m tests.bench
 	bash tests/throwaway_postgres.sh sh -c '$(BIN)/python -m tests.bench --scale-only --label postgresql --database-url "$$TEST_DATABASE_URL"'
+
+# The call-scale bench (DESIGN §14): one call of 72 projects and CALL_PEOPLE people, the call
+# table timed against hand-written SQL on both databases; CALL_PEOPLE=5000 for a quick run
+CALL_PEOPLE ?= 100000
+bench-call: install-test
+	flock /tmp/trainhub-bench.lock $(BIN)/python -m tests.bench --only call --call-people $(CALL_PEOPLE)
+	flock /tmp/trainhub-bench.lock bash tests/throwaway_postgres.sh sh -c '$(BIN)/python -m tests.bench --only call --call-people $(CALL_PEOPLE) --label postgresql --database-url "$$TEST_DATABASE_URL"'
 
 # Locust against gunicorn on a throw-away PostgreSQL (port LOAD_PG_PORT), restarted halfway
 # (docs/deploy.md "Load test"); LOAD_ARGS="--users 10 --minutes 0.5" for a short run.

@@ -141,6 +141,7 @@ ACCESS = {
     ("GET", "participants.edit"): only("admin", "coordinator", "sme", other_sme=NOT_FOUND),
     ("POST", "participants.edit"): only("admin", "coordinator", "sme", other_sme=NOT_FOUND),
     ("POST", "participants.decide_membership"): only("admin", "coordinator"),
+    ("POST", "participants.override_double_financing_page"): only("authority"),
     ("GET", "participants.register_export"): only("admin", "coordinator", "authority"),
     # personal-data handling: the person must be visible (else 404), then only the project team
     ("POST", "participants.consent"): only("admin", "coordinator") | {"sme_other": NOT_FOUND},
@@ -197,6 +198,14 @@ ACCESS = {
     ("POST", "indicators.period_new"): only("admin", "coordinator"),
     ("GET", "indicators.period"): only("admin", "coordinator", "authority"),
     ("POST", "indicators.period_lock"): only("admin", "coordinator"),
+    # the call view: each coordinator sees it as far as their team's projects go (the other
+    # team's coordinator works on a project of the same call); trainers and SMEs: not found
+    ("GET", "indicators.calls"): only("admin", "coordinator", "authority") | {
+        "trainer": NOT_FOUND, "sme": NOT_FOUND, "sme_other": NOT_FOUND},
+    ("GET", "indicators.call"): only("admin", "coordinator", "authority") | {
+        "trainer": NOT_FOUND, "sme": NOT_FOUND, "sme_other": NOT_FOUND},
+    ("GET", "indicators.call_download"): only("admin", "coordinator", "authority") | {
+        "trainer": NOT_FOUND, "sme": NOT_FOUND, "sme_other": NOT_FOUND},
     ("POST", "attendance.upload_signed_sheet"): only("admin", "coordinator", "trainer"),
     # no scan uploaded in the world: found by nobody, refused to those without the right
     ("GET", "attendance.signed_sheet"): only("admin", "coordinator", "trainer", "sme",

@@ -88,6 +88,7 @@ def register(app: Flask) -> None:
             ("programme.calls", _l("Eligibility rules"), "calls.read"),
             ("documents.checklists", _l("Document checklists"), "calls.read"),
             ("indicators.dashboard", _l("Indicators"), "indicators.read"),
+            ("indicators.calls", _l("Call indicators"), "indicators.read"),
         ]),
         (_l("Registry"), [
             ("enterprises.index", _l("Enterprises"), "enterprises.read"),

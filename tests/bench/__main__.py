@@ -432,13 +432,26 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=5000, help="SMEs of the scale dataset")
     parser.add_argument("--database-url", help="default: a new SQLite file in a temp folder")
     parser.add_argument("--only", choices=["reminders", "indicators", "import", "register",
-                                                 "indicator-export", "served"],
+                                                 "indicator-export", "served", "call"],
                         help="run one figure (reminders and indicators: against an existing "
                              "--database-url)")
     parser.add_argument("--scale-only", action="store_true",
                         help="only the scale dataset figures (build, indicators, reminders)")
     parser.add_argument("--label", default="sqlite", help="database name put on each result")
+    parser.add_argument("--call-people", type=int, default=100_000,
+                        help="people of the call-scale dataset (--only call; 72 projects)")
     args = parser.parse_args()
+    if args.only == "call":
+        from tests.bench.call_scale import bench_call
+
+        with tempfile.TemporaryDirectory() as folder:
+            results = [{"database": args.label, **result} for result in bench_call(
+                args.database_url or f"sqlite:///{folder}/call.db", args.call_people)]
+        for result in results:
+            print(" ".join(f"{key}={value}" for key, value in result.items()))
+        keep_results(results, replaces=lambda entry: entry.get("database") == args.label
+                     and str(entry.get("figure", "")).startswith("call "))
+        return
     if args.only == "import":
         print(json.dumps(bench_participant_import()))
         return

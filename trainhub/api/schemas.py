@@ -81,6 +81,10 @@ class MembershipSchema(Schema):
                               "token's owner may see (and is left out when there is none)")})
     entry_date = fields.Date(required=True, allow_none=True)
     exit_date = fields.Date(required=True, allow_none=True)
+    double_financing_override = fields.Dict(
+        required=True, allow_none=True, metadata={"description": (
+            "the managing authority let the person be financed although they are in another "
+            "project of the call: {reason, at}; a CNP inside is masked like in `reasons`")})
 
 
 class ParticipantSchema(Schema):

@@ -115,7 +115,13 @@ _PLAIN_FIELDS = [name for name in ParticipantSchema().fields
                  if name not in {"cnp", "disability", "minority_or_migrant", "memberships"}]
 #: membership columns every reader of the record sees as they are (reasons go through the view)
 _MEMBERSHIP_FIELDS = [name for name in MembershipSchema().fields
-                      if name not in {"project_code", "reasons"}]
+                      if name not in {"project_code", "reasons", "double_financing_override"}]
+
+
+def _override(membership) -> dict | None:
+    """What every reader of the membership is told of a double-financing override."""
+    override = membership.double_financing_override
+    return override and {"reason": override["reason"], "at": override["at"]}
 
 
 def _participant_records(participants: list[Participant]) -> list[dict]:
@@ -123,7 +129,7 @@ def _participant_records(participants: list[Participant]) -> list[dict]:
                                              user=current_user)
     disclosure = disclosure_for(current_user)
     view = reader_view(db.session, current_user,
-                       [m.reasons for each in memberships.values() for m in each])
+                       [[m.reasons, _override(m)] for each in memberships.values() for m in each])
     records = []
     for participant in participants:
         record = {name: getattr(participant, name) for name in _PLAIN_FIELDS}
@@ -133,7 +139,9 @@ def _participant_records(participants: list[Participant]) -> list[dict]:
             record["minority_or_migrant"] = participant.minority_or_migrant
         record["memberships"] = [
             {**{name: getattr(m, name) for name in _MEMBERSHIP_FIELDS}, "project": m.project,
-             "reasons": view.reasons(m.reasons)} for m in memberships[participant.id]]
+             "reasons": view.reasons(m.reasons),
+             "double_financing_override": view.text(_override(m))}
+            for m in memberships[participant.id]]
         records.append(record)
     return records
 

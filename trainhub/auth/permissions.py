@@ -44,8 +44,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "documents.read", "documents.upload", "courses.read", "attendance.read",
         "dashboard.read",
     }),
+    # the managing authority alone lets a person be financed by two projects of one call
     Role.AUTHORITY: frozenset(READ_ALL | {"indicators.export", "participants.export",
-                                          "dashboard.read", "projects.read"}),
+                                          "dashboard.read", "projects.read",
+                                          "participants.override_double_financing"}),
 }
 
 ALL_PERMISSIONS = frozenset().union(*PERMISSIONS.values())
@@ -60,8 +62,9 @@ def can(user, permission: str) -> bool:
     return permission in PERMISSIONS.get(user.role, frozenset())
 
 
-def permission_required(permission: str) -> Callable:
-    """Let the view run only for a logged-in user holding `permission` (else login / 403)."""
+def permission_required(permission: str, *, refused: int = 403) -> Callable:
+    """Let the view run only for a logged-in user holding `permission` (else login / 403;
+    `refused=404` for a page whose very existence is not for the others to see)."""
     if permission not in ALL_PERMISSIONS:
         raise ValueError(f"unknown permission {permission!r}")
 
@@ -73,7 +76,7 @@ def permission_required(permission: str) -> Callable:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if not can(current_user, permission):
-                abort(403)
+                abort(refused)
             return view(*args, **kwargs)
 
         wrapped.permission = permission

@@ -7,7 +7,15 @@ from sqlalchemy.orm import Session
 
 from trainhub.core.identifiers import mask_cnp
 from trainhub.core.spreadsheets import SafeWorkbook, csv_text
-from trainhub.indicators.services import INDICATORS, breakdowns, compute, members_stmt
+from trainhub.indicators.services import (
+    INDICATORS,
+    TARGET_CODES,
+    TARGET_LABELS,
+    CallTable,
+    breakdowns,
+    compute,
+    members_stmt,
+)
 from trainhub.participants.models import Membership, Participant
 from trainhub.programme.models import Project
 
@@ -90,3 +98,39 @@ def export_size(db_session: Session, project: Project, fmt: str) -> int:
 
 def export_name(project: Project, start: date, end: date, fmt: str) -> str:
     return f"indicators-{project.code}-{start}-{end}.{fmt}"
+
+
+# --- a whole call (DESIGN §14) ---------------------------------------------------------
+
+CALL_FORMATS = ("csv", "xlsx")
+CALL_HEADER = ["scope", "code", "label", "men", "women", "total", "target"]
+
+
+def call_rows(call_code: str, table: CallTable) -> list[list]:
+    """The call table as the page shows it: the call's rows (scope: the call's code), then
+    every project's (scope: its code), each in TARGET_CODES order (WOMEN: the women of TOTAL)."""
+    rows = []
+    for scope, values, targets in [(call_code, table.values, table.targets),
+                                   *((p.code, v, t) for p, v, t in table.projects)]:
+        for code in TARGET_CODES:
+            if code == "WOMEN":
+                men, women, total = "", values["TOTAL"]["women"], values["TOTAL"]["women"]
+            else:
+                cells = values[code]
+                men, women, total = _blank(cells["men"]), _blank(cells["women"]), cells["total"]
+            rows.append([scope, code, str(TARGET_LABELS[code]), men, women, total,
+                         _blank(targets.get(code))])
+    return rows
+
+
+def call_export(call_code: str, table: CallTable, fmt: str) -> bytes:
+    """The call table as CSV (UTF-8) or XLSX bytes."""
+    rows = call_rows(call_code, table)
+    if fmt == "xlsx":
+        workbook = SafeWorkbook()
+        sheet = workbook.sheet("call")
+        sheet.header(CALL_HEADER)
+        for row in rows:
+            sheet.append(row)
+        return workbook.to_bytes()
+    return csv_text([CALL_HEADER, *rows], lineterminator="\n").encode("utf-8")

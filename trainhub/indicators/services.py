@@ -19,7 +19,7 @@ from trainhub.core.bounds import DAY_OUT_OF_RANGE, day_in_range
 from trainhub.core.errors import Problems
 from trainhub.courses.models import Cohort, Course, Enrollment, EnrollmentStatus
 from trainhub.enterprises.models import Enterprise
-from trainhub.indicators.facts import counted_conditions, live_facts, unpack
+from trainhub.indicators.facts import FACTS, counted_conditions, live_facts, unpack
 from trainhub.indicators.models import IndicatorFact, IndicatorSnapshot
 from trainhub.participants.models import Eligibility, Membership, Participant
 from trainhub.programme.models import Project, ReportingPeriod
@@ -107,18 +107,20 @@ class TargetProgress:
         return round(100 * self.actual / self.target) if self.target else 100
 
 
+def actual(values: dict[str, dict], code: str) -> int:
+    """The value of a target code in an indicator table; WOMEN is the women column of TOTAL."""
+    if code == "WOMEN":
+        return values["TOTAL"]["women"] or 0
+    return (values[code]["total"] or 0) if code in values else 0
+
+
 def target_progress(targets: dict[str, int], values: dict[str, dict]) -> list[TargetProgress]:
     """Every target the project has, in TARGET_CODES order, with the value from `values` (the
     indicator table); WOMEN is the women column of TOTAL."""
-    def actual(code: str) -> int:
-        if code == "WOMEN":
-            return values["TOTAL"]["women"] or 0
-        return (values[code]["total"] or 0) if code in values else 0
-
     known = [code for code in TARGET_CODES if code in targets]
     others = sorted(code for code in targets if code not in TARGET_CODES)
-    return [TargetProgress(code, TARGET_LABELS.get(code, code), targets[code], actual(code))
-            for code in known + others]
+    return [TargetProgress(code, TARGET_LABELS.get(code, code), targets[code],
+                           actual(values, code)) for code in known + others]
 
 
 def _in_period(c, indicator: Indicator, start: date, end: date):
@@ -161,6 +163,12 @@ def compute_live(db_session: Session, project: Project, start: date, end: date) 
 def _table(db_session: Session, grouped, employers_stmt) -> dict[str, dict]:
     """Each cell a SUM of the group counts its indicator's condition selects (one query);
     CO23 from `employers_stmt`."""
+    row = db_session.execute(select(*_cells(grouped)).select_from(grouped)).one()._mapping
+    return _values(row, db_session.scalar(employers_stmt))
+
+
+def _cells(grouped) -> list:
+    """One SUM(n) FILTER (WHERE condition AND sex) column per cell of the table (CO23 apart)."""
     columns = []
     for indicator in INDICATORS:
         if indicator.total_only:
@@ -170,16 +178,136 @@ def _table(db_session: Session, grouped, employers_stmt) -> dict[str, dict]:
             columns.append(func.coalesce(func.sum(n).filter(
                 and_(indicator.condition(grouped), grouped.c.sex == sex)), 0)
                 .label(f"{indicator.code}_{key}"))
-    row = db_session.execute(select(*columns).select_from(grouped)).one()._mapping
+    return columns
+
+
+def _values(row, employers: int) -> dict[str, dict]:
+    """{code: {"men", "women", "total"}} from a row of `_cells` (None: nobody) and CO23."""
     values = {}
     for indicator in INDICATORS:
         if indicator.total_only:
-            values[indicator.code] = {"men": None, "women": None,
-                                      "total": db_session.scalar(employers_stmt)}
+            values[indicator.code] = {"men": None, "women": None, "total": employers or 0}
             continue
-        men, women = int(row[f"{indicator.code}_men"]), int(row[f"{indicator.code}_women"])
+        men = int(row[f"{indicator.code}_men"]) if row is not None else 0
+        women = int(row[f"{indicator.code}_women"]) if row is not None else 0
         values[indicator.code] = {"men": men, "women": women, "total": men + women}
     return values
+
+
+# --- a whole call (DESIGN §14) ---------------------------------------------------------
+
+def _digit_weight(name: str) -> int:
+    """What one unit of the fact `name` weighs in a profile."""
+    weight = 1
+    for fact in FACTS:
+        if fact.name == name:
+            return weight
+        weight *= fact.radix
+    raise KeyError(name)
+
+
+#: a person's call profile is built from their memberships' profiles: every fact but age and
+#: completion belongs to the person, age is the most significant digit and completion the next
+assert [fact.name for fact in FACTS[-2:]] == ["completed", "age"]
+
+
+def call_people(project_ids):
+    """The counted people of the projects `project_ids` (a list or a SELECT of ids) of one call,
+    each person ONCE whatever the number of their memberships, read from the facts table:
+    entered on their first entry at the age of that day (the least profile: age is its most
+    significant digit), left on their final exit (none while a membership is still open),
+    qualified when any membership completed."""
+    weight = _digit_weight("completed")
+
+    def completed(profile):
+        return (profile // weight) % FACTS[-2].radix
+
+    first = func.min(IndicatorFact.profile)
+    return (select((first + (func.max(completed(IndicatorFact.profile)) - completed(first))
+                    * weight).label("profile"),
+                   func.min(IndicatorFact.entry_date).label("entry_date"),
+                   case((func.count(IndicatorFact.exit_date) == func.count(),
+                         func.max(IndicatorFact.exit_date)), else_=None).label("exit_date"))
+            .join(Membership, Membership.id == IndicatorFact.membership_id)
+            .where(IndicatorFact.project_id.in_(project_ids))
+            .group_by(Membership.participant_id).subquery("people"))
+
+
+def compute_call(db_session: Session, project_ids, start: date, end: date) -> dict[str, dict]:
+    """The indicator table of a call (its projects `project_ids`), each person counted once;
+    CO23: the employers whose first counted participant in those projects entered in the period."""
+    people = call_people(project_ids)
+    in_entry, in_exit = people.c.entry_date.between(start, end), people.c.exit_date.between(start, end)
+    by_profile = (select(people.c.profile, func.count().filter(in_entry).label("n_entry"),
+                         func.count().filter(in_exit).label("n_exit"))
+                  .where(or_(in_entry, in_exit)).group_by(people.c.profile).subquery("by_profile"))
+    grouped = select(*(value.label(name) for name, value in unpack(by_profile.c.profile).items()),
+                     by_profile.c.n_entry, by_profile.c.n_exit).subquery("grouped")
+    facts = select(IndicatorFact).where(IndicatorFact.project_id.in_(project_ids)).subquery()
+    return _table(db_session, grouped,
+                  select(func.count()).select_from(_new_employers(facts, start, end)))
+
+
+@dataclass(frozen=True)
+class CallTable:
+    """The indicator table of a call beside one table per project, with their targets."""
+
+    #: the call's table, each person counted once
+    values: dict[str, dict]
+    #: the projects' targets added up, by code
+    targets: dict[str, int]
+    #: (project, its table, its targets by code), in the order given
+    projects: list[tuple[Project, dict[str, dict], dict[str, int]]]
+
+    @property
+    def projects_total(self) -> int:
+        """TOTAL of the projects' rows added up: more than the call's TOTAL by the people
+        counted in more than one project."""
+        return sum(values["TOTAL"]["total"] for _, values, _ in self.projects)
+
+
+def call_table(db_session: Session, projects: list[Project], start: date,
+               end: date) -> CallTable:
+    """The call table of `projects` (one call's, as far as the reader may see them; their
+    targets loaded) for the period, in a fixed number of queries whatever their number."""
+    ids = [project.id for project in projects]
+    by_project = compute_by_project(db_session, ids, start, end)
+    rows, totals = [], {}
+    for project in projects:
+        targets = {t.indicator_code: t.value for t in project.targets}
+        for code, value in targets.items():
+            totals[code] = totals.get(code, 0) + value
+        rows.append((project, by_project[project.id], targets))
+    return CallTable(compute_call(db_session, ids, start, end), totals, rows)
+
+
+def compute_by_project(db_session: Session, project_ids: list[int], start: date,
+                       end: date) -> dict[int, dict[str, dict]]:
+    """{project id: its indicator table} for many projects in two queries (the facts table,
+    as `compute` reads it for one)."""
+    in_entry = IndicatorFact.entry_date.between(start, end)
+    in_exit = IndicatorFact.exit_date.between(start, end)
+    by_profile = (select(IndicatorFact.project_id, IndicatorFact.profile,
+                         func.count().filter(in_entry).label("n_entry"),
+                         func.count().filter(in_exit).label("n_exit"))
+                  .where(IndicatorFact.project_id.in_(project_ids), or_(in_entry, in_exit))
+                  .group_by(IndicatorFact.project_id, IndicatorFact.profile)
+                  .subquery("by_profile"))
+    grouped = select(by_profile.c.project_id,
+                     *(value.label(name) for name, value in unpack(by_profile.c.profile).items()),
+                     by_profile.c.n_entry, by_profile.c.n_exit).subquery("grouped")
+    rows = {row.project_id: row._mapping for row in db_session.execute(
+        select(grouped.c.project_id, *_cells(grouped)).group_by(grouped.c.project_id))}
+    first_entries = (select(IndicatorFact.project_id, IndicatorFact.enterprise_id)
+                     .where(IndicatorFact.project_id.in_(project_ids),
+                            IndicatorFact.enterprise_id.is_not(None))
+                     .group_by(IndicatorFact.project_id, IndicatorFact.enterprise_id)
+                     .having(func.min(IndicatorFact.entry_date).between(start, end)).subquery())
+    employers = dict(db_session.execute(
+        select(first_entries.c.project_id, func.count()).group_by(first_entries.c.project_id)
+    ).all())
+    return {project_id: _values(rows.get(project_id), employers.get(project_id, 0))
+            for project_id in project_ids}
 
 
 def _new_employers(c, start: date, end: date):

@@ -15,22 +15,27 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from trainhub.audit.services import record
 from trainhub.auth.permissions import can, permission_required
-from trainhub.auth.scoping import get_visible_or_404, scoped
-from trainhub.core.bounds import an_id, day_in_range
+from trainhub.auth.scoping import get_visible_or_404, scoped, sees_every, visible_condition
+from trainhub.core.bounds import MAX_ID, an_id, day_in_range
 from trainhub.core.errors import Problems
 from trainhub.core.identifiers import mask_cnp
 from trainhub.core.pagination import paginate
 from trainhub.extensions import db
-from trainhub.indicators.exports import FORMATS, MIME, export, export_name, export_size
+from trainhub.indicators.exports import (CALL_FORMATS, FORMATS, MIME, call_export, export,
+                                        export_name, export_size)
 from trainhub.indicators.services import (
     BY_CODE,
     INDICATORS,
+    TARGET_CODES,
+    TARGET_LABELS,
+    actual,
     breakdowns,
+    call_table,
     compute,
     create_period,
     lock_period,
@@ -44,7 +49,7 @@ from trainhub.indicators.services import (
 from trainhub.jobs.services import runs_as_job
 from trainhub.jobs.views import start_job_page
 from trainhub.participants.models import Membership, Participant
-from trainhub.programme.models import Project, ReportingPeriod
+from trainhub.programme.models import Call, Project, ReportingPeriod
 
 bp = Blueprint("indicators", __name__, url_prefix="/indicators")
 
@@ -205,4 +210,69 @@ def period_lock(period_id: int):
     return redirect(url_for("indicators.period", period_id=period.id))
 
 
+# --- the call view (DESIGN §14): the authority's table of a whole call -------------------
+# Coordinators see the call as far as their team's projects go (each person counted once
+# across those): a beneficiary with several projects in one call gets its own call table,
+# and nobody reads figures of a project they may not see. Trainers and SMEs: 404.
 
+def _call_selection(call_id: int) -> tuple[Call, list[Project], date, date]:
+    """The call, its projects the reader may see (targets loaded) and the period of the query
+    string (default: the span of those projects); 404 when the reader sees none of them."""
+    call = db.session.get(Call, call_id) if 0 < call_id <= MAX_ID else None
+    if call is None:
+        abort(404)
+    projects = db.session.scalars(scoped(
+        select(Project).options(selectinload(Project.targets)).where(Project.call_id == call.id)
+        .order_by(Project.code), Project, current_user)).all()
+    if not projects and not sees_every(Project, current_user):
+        abort(404)
+    try:
+        start = date.fromisoformat(request.args.get("from") or min(
+            (p.start_date for p in projects), default=date.today()).isoformat())
+        end = date.fromisoformat(request.args.get("to") or max(
+            (p.end_date for p in projects), default=date.today()).isoformat())
+    except ValueError:
+        abort(400)
+    if not (day_in_range(start) and day_in_range(end)):
+        abort(400)
+    return call, projects, start, end
+
+
+@bp.route("/calls")
+@permission_required("indicators.read", refused=404)
+def calls():
+    """The calls whose projects the reader may see, with how many of them."""
+    n_projects = func.count(Project.id)
+    stmt = (select(Call, n_projects).outerjoin(Project, and_(
+        Project.call_id == Call.id, visible_condition(Project, current_user)))
+        .group_by(Call.id).order_by(Call.code))
+    if not sees_every(Project, current_user):
+        stmt = stmt.having(n_projects > 0)
+    return render_template("indicators/calls.html", calls=db.session.execute(stmt).all())
+
+
+@bp.route("/calls/<int:call_id>")
+@permission_required("indicators.read", refused=404)
+def call(call_id: int):
+    call, projects, start, end = _call_selection(call_id)
+    table = call_table(db.session, projects, start, end)
+    return render_template("indicators/call.html", call=call, start=start, end=end,
+                           table=table, codes=TARGET_CODES, labels=TARGET_LABELS,
+                           actual=actual, formats=CALL_FORMATS)
+
+
+@bp.route("/calls/<int:call_id>/export")
+@permission_required("indicators.export", refused=404)
+def call_download(call_id: int):
+    fmt = request.args.get("format", "csv")
+    if fmt not in CALL_FORMATS:
+        abort(404)
+    call, projects, start, end = _call_selection(call_id)
+    content = call_export(call.code, call_table(db.session, projects, start, end), fmt)
+    record(db.session, "indicators.export_call", call,
+           {"format": fmt, "from": start.isoformat(), "to": end.isoformat(),
+            "projects": [p.code for p in projects]})
+    db.session.commit()
+    name = f"indicators-{call.code.replace('/', '-')}-{start}-{end}.{fmt}"
+    return Response(content, mimetype=MIME[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

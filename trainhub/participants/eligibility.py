@@ -65,6 +65,8 @@ DETAILS: dict[str, str] = {
     "caen": "CAEN %(caen)s",
     "de_minimis": "EUR %(total)s of %(ceiling)s over %(num)s years",
     "member_of": N_("member of %(projects)s"),
+    "member_of_allowed": N_("member of %(projects)s; allowed by the managing authority on "
+                            "%(day)s: %(reason)s"),
     "missing_fields": N_("missing: %(fields)s"),
     "unknown_kind": N_("unknown rule kind %(kind)s"),
 }
@@ -170,6 +172,8 @@ class Facts:
     other_projects: list[str] = field(default_factory=list)
     #: ids of the other people with the same last name and birth date
     namesakes: list[int] = field(default_factory=list)
+    #: the managing authority's override of the double-financing rule, if any
+    double_financing_override: dict | None = None
 
     def snapshot(self, when: date) -> dict:
         """The facts as plain JSON, frozen into a decision's evidence."""
@@ -185,6 +189,7 @@ class Facts:
                 "balance_eur", "size_class")},
             "de_minimis_eur": str(self.aids_eur),
             "other_projects_of_call": self.other_projects,
+            "double_financing_override": self.double_financing_override,
         }
 
 
@@ -264,6 +269,7 @@ def gather_facts(db_session: Session, memberships: list[Membership], when: date)
             aids_eur=Decimal(aids.get(person.enterprise_id, 0) or 0),
             other_projects=sorted(others.get((person.id, membership.project_id), [])),
             namesakes=sorted(person_id for person_id in twins if person_id != person.id),
+            double_financing_override=membership.double_financing_override,
         ))
     return facts
 
@@ -325,9 +331,16 @@ def _de_minimis_ceiling(params: dict, facts: Facts, when: date) -> Verdict:
 
 
 def _not_in_other_project_of_call(params: dict, facts: Facts, when: date) -> Verdict:
-    if facts.other_projects:
-        return False, "member_of", {"projects": ", ".join(facts.other_projects)}
-    return True, "", {}
+    """Only the other projects' codes are named, never who else is in them; the managing
+    authority's override (with its reason) lets the rule pass."""
+    if not facts.other_projects:
+        return True, "", {}
+    projects = ", ".join(facts.other_projects)
+    override = facts.double_financing_override
+    if override:
+        return True, "member_of_allowed", {"projects": projects, "day": override["at"][:10],
+                                           "reason": override["reason"]}
+    return False, "member_of", {"projects": projects}
 
 
 def _field_complete(params: dict, facts: Facts, when: date) -> Verdict:
@@ -472,3 +485,37 @@ def record_imported_decision(db_session: Session,
         membership.decided_by_id = user_id
         record(db_session, "eligibility.import", membership,
                {"status": status, "decided_on": when.isoformat()}, user_id=user_id)
+
+
+#: the longest reason an override keeps
+OVERRIDE_REASON_MAX = 500
+
+
+def override_double_financing(db_session: Session, membership: Membership, reason: str, *,
+                              user) -> None:
+    """The managing authority lets a person be financed by this project although they are a
+    member of another project of the same call (DESIGN §14): the reason is required and kept
+    on the membership, the change is audited, and every evaluation respects it from then on
+    (a pending person's reasons are refreshed; a decision taken without it becomes stale)."""
+    from trainhub.auth.permissions import can
+
+    if not can(user, "participants.override_double_financing"):
+        raise Problems([_l("Only the managing authority may override the double-financing "
+                           "rule.")])
+    reason = (reason or "").strip()
+    problems = []
+    if not reason:
+        problems.append(_l("Say why the person may be financed by this project too."))
+    elif len(reason) > OVERRIDE_REASON_MAX:
+        problems.append(_l("The reason is too long (at most %(n)s characters).",
+                           n=OVERRIDE_REASON_MAX))
+    if not gather_facts(db_session, [membership], date.today())[0].other_projects:
+        problems.append(_l("The person is in no other project of the call: there is nothing "
+                           "to override."))
+    if problems:
+        raise Problems(problems)
+    membership.double_financing_override = {"reason": reason, "by_id": user.id,
+                                            "at": utcnow().isoformat()}
+    record(db_session, "eligibility.double_financing_override", membership,
+           {"reason": reason}, user_id=user.id)
+    refresh(db_session, [membership])

@@ -44,6 +44,14 @@ class DecisionForm(FlaskForm):
                          description=_l("Required when declaring ineligible although every rule passes."))
 
 
+class DoubleFinancingOverrideForm(FlaskForm):
+    """The managing authority lets a member of another project of the call be financed here."""
+
+    reason = TextAreaField(_l("Reason"), validators=[Length(max=500)],
+                           description=_l("Required; kept on the membership and in the audit "
+                                          "trail."))
+
+
 class ConsentForm(FlaskForm):
     """How and when a person consented to the processing of their data, for one project."""
 

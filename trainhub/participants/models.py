@@ -168,6 +168,10 @@ class Membership(TimestampMixin, db.Model):
     #: when the live personal link was issued (None: no live link); it expires
     #: TRAINEE_LINK_DAYS later
     link_issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: the managing authority let the person be financed although they are in another project
+    #: of the same call (DESIGN §14): {"reason", "by_id", "at"}; None while not overridden.
+    #: Written only by eligibility.override_double_financing, read by the eligibility engine
+    double_financing_override: Mapped[dict | None] = mapped_column(JSON)
 
     project = relationship("Project")
     participant: Mapped[Participant] = relationship(back_populates="memberships")

@@ -39,13 +39,20 @@ from trainhub.extensions import db
 from trainhub.jobs.services import runs_as_job
 from trainhub.jobs.views import start_job_page
 from trainhub.participants import dossier, gdpr
-from trainhub.participants.eligibility import Outcome, decide, detail_text, evaluate_memberships
+from trainhub.participants.eligibility import (
+    Outcome,
+    decide,
+    detail_text,
+    evaluate_memberships,
+    override_double_financing,
+)
 from trainhub.participants.forms import (
     EMPLOYMENT_LABELS,
     ENVIRONMENT_LABELS,
     ISCED_LABELS,
     ConsentForm,
     DecisionForm,
+    DoubleFinancingOverrideForm,
     ParticipantForm,
 )
 from trainhub.participants.models import Membership, Participant
@@ -131,9 +138,15 @@ def detail(participant_id: int):
     decision_forms = {membership.id: DecisionForm(formdata=None, status=(
         "ineligible" if any(outcome.blocks for outcome in outcomes[membership.id]) else "eligible"))
         for membership in memberships}
+    # the managing authority may let a refused member of another project of the call in
+    override_forms = {membership.id: DoubleFinancingOverrideForm(formdata=None)
+                      for membership in memberships
+                      if can(current_user, "participants.override_double_financing")
+                      and any(outcome.kind == "not_in_other_project_of_call" and not outcome.passed
+                              for outcome in outcomes[membership.id])}
     return render_template(
         "participants/detail.html", participant=participant, memberships=memberships,
-        outcomes=outcomes, today=today,
+        outcomes=outcomes, today=today, override_forms=override_forms,
         locale=str(get_locale()), decision_forms=decision_forms, consent_form=consent_form,
         holds=gdpr.retention_holds(db.session, participant, years, today) if gdpr_rights else [],
         enrollments=enrollments_of(db.session, participant.id),
@@ -228,6 +241,26 @@ def decide_membership(membership_id: int):
             flash(_("Decision recorded."), "success")
     else:
         flash(_("The decision was not recorded: choose eligible or ineligible."), "danger")
+    return redirect(url_for("participants.detail", participant_id=membership.participant_id))
+
+
+@bp.route("/memberships/<int:membership_id>/double-financing", methods=["POST"])
+@permission_required("participants.override_double_financing")
+def override_double_financing_page(membership_id: int):
+    membership = get_visible_or_404(Membership, membership_id, current_user)
+    form = DoubleFinancingOverrideForm()
+    if form.validate_on_submit():
+        try:
+            override_double_financing(db.session, membership, form.reason.data or "",
+                                      user=current_user)
+        except Problems as problems:
+            db.session.rollback()
+            flash(str(problems), "danger")
+        else:
+            db.session.commit()
+            flash(_("Double financing allowed for this project."), "success")
+    else:
+        flash(_("Nothing was changed: the reason is at most 500 characters."), "danger")
     return redirect(url_for("participants.detail", participant_id=membership.participant_id))
 
 
