@@ -26,8 +26,15 @@ from trainhub.core.errors import Problems
 from trainhub.core.identifiers import mask_cnp
 from trainhub.core.pagination import paginate
 from trainhub.extensions import db
-from trainhub.indicators.exports import (CALL_FORMATS, FORMATS, MIME, call_export, export,
-                                        export_name, export_size)
+from trainhub.indicators.exports import (
+    CALL_FORMATS,
+    FORMATS,
+    MIME,
+    call_export,
+    export,
+    export_name,
+    export_size,
+)
 from trainhub.indicators.services import (
     BY_CODE,
     INDICATORS,
