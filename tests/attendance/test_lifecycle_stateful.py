@@ -49,7 +49,7 @@ from trainhub.courses.services import (
     EnrollmentRefused,
     change_enrollment_date,
     enroll,
-    update_session,
+    save_session,
     withdraw,
 )
 from trainhub.extensions import db
@@ -259,8 +259,8 @@ class CohortLife(RuleBasedStateMachine):
         session = sessions[slot % len(sessions)]
         before = _snapshot(self.cohort_id)
         try:
-            update_session(db.session, session, day=session.date + timedelta(days=shift),
-                           start=time(16), end=end, topic="")
+            save_session(db.session, session.cohort, session,
+                         day=session.date + timedelta(days=shift), start=time(16), end=end)
             outcome = "done"
         except CourseError:
             outcome = "refused"

@@ -59,6 +59,13 @@ def mask_cnp(cnp: str | None) -> str:
     return cnp[0] + "*" * (len(cnp) - 7) + cnp[-6:]
 
 
+def cnp_tail(cnp: str | None, shown: int = 4) -> str:
+    """`*********3456`: only the last `shown` digits, where a list tells two namesakes apart."""
+    if not cnp:
+        return ""
+    return "*" * (len(cnp) - shown) + cnp[-shown:]
+
+
 #: thirteen digits that are not part of a longer number: where a CNP may sit inside a text
 _CNP_IN_TEXT = re.compile(r"(?<!\d)\d{13}(?!\d)")
 

@@ -65,3 +65,14 @@ class SessionForm(FlaskForm):
     start_time = TimeField(_l("Start time"), validators=[InputRequired()])
     end_time = TimeField(_l("End time"), validators=[InputRequired()])
     topic = StringField(_l("Topic"), validators=[Length(max=300)])
+
+
+class CohortEditForm(FlaskForm):
+    """What a coordinator changes in an existing cohort: trainer, seats, location, online link."""
+
+    trainer_id = SelectField(_l("Trainer"), coerce=int)
+    capacity = IntegerField(_l("Seats"), validators=[InputRequired(), NumberRange(min=1, max=500)])
+    location = StringField(_l("Location"), validators=[Length(max=300)])
+    online_link = StringField(_l("Online link"), validators=[Length(max=500)],
+                              description=_l("An address that starts with http:// or https://; "
+                                             "the trainer and the cohort page show it."))

@@ -98,6 +98,8 @@ class Cohort(TimestampMixin, db.Model):
     )
     capacity: Mapped[int] = mapped_column(default=25)
     location: Mapped[str] = mapped_column(String(300), default="")
+    #: the http(s) link of the online classroom ('' when taught in a room only)
+    online_link: Mapped[str] = mapped_column(String(500), default="")
     start_date: Mapped[date | None] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date)
     #: set when a coordinator closes the cohort (completion is decided then)

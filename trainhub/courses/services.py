@@ -1,16 +1,18 @@
 """Catalogue, cohort and enrollment rules: codes, session planning, the enrollment gate."""
 from datetime import date, time, timedelta
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_babel.speaklater import LazyString
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session, joinedload
 
 from trainhub.attendance.models import AttendanceMark
 from trainhub.audit.services import record
-from trainhub.auth.models import User
+from trainhub.auth.models import Role, User
+from trainhub.auth.scoping import scoped
 from trainhub.core.errors import Problems
 from trainhub.core.labels import CATEGORY_LABELS
 from trainhub.courses.models import (
@@ -24,10 +26,14 @@ from trainhub.courses.models import (
     TrainingSession,
     session_hours,
 )
-from trainhub.documents.services import missing_documents
+from trainhub.documents.services import missing_documents_for
+from trainhub.enterprises.models import Enterprise
 from trainhub.imports.services import CellError, fold, text
-from trainhub.participants.models import Eligibility, Membership
-from trainhub.programme.models import Project
+from trainhub.participants.models import Eligibility, Membership, Participant
+from trainhub.programme.models import Project, ProjectMember
+
+#: the most seats a cohort may have (the cohort form's bound)
+MAX_SEATS = 500
 
 
 def course_category(value: object) -> str:
@@ -164,6 +170,78 @@ def trainer_overlaps(session: Session, trainer: User | None,
     })
 
 
+def cohort_trainers(db_session: Session, project: Project) -> list[User]:
+    """The active trainers on the project's team: the trainers a cohort of it may have."""
+    return list(db_session.scalars(
+        select(User).join(ProjectMember, ProjectMember.user_id == User.id)
+        .where(ProjectMember.project_id == project.id, User.role == Role.TRAINER, User.active)
+        .order_by(User.full_name, User.email)))
+
+
+def online_link_problem(link: str):
+    """Why `link` cannot be a cohort's online link (a lazy string), or None: '' or an http(s)
+    address of a host, at most 500 characters, without spaces."""
+    if not link:
+        return None
+    refused = _l("Give an address that starts with http:// or https://.")
+    if len(link) > 500:
+        return _l("At most %(count)s characters.", count=500)
+    if any(character.isspace() or ord(character) < 32 for character in link):
+        return refused
+    try:
+        parts = urlsplit(link)
+    except ValueError:
+        return refused
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return refused
+    return None
+
+
+def update_cohort(db_session: Session, cohort: Cohort, *, trainer: User | None, capacity: int,
+                  location: str, online_link: str, today: date) -> tuple[list, list[Enrollment]]:
+    """Change a cohort's trainer, seats, location and online link (the audit trail records
+    each change). Returns the new trainer's overlapping sessions (a warning) and the people
+    moved from the waiting list into the seats added.
+
+    CohortClosed in a closed cohort; CourseError on the field at fault: a new trainer not on
+    the project's team, fewer seats than are taken, a link that is not an http(s) address.
+    """
+    assert_cohort_writable(cohort)
+    if trainer is not None and trainer.id != cohort.trainer_id \
+            and trainer not in cohort_trainers(db_session, cohort.project):
+        raise CourseError("trainer_id", _l("Choose a trainer of the project's team."))
+    if not 1 <= capacity <= MAX_SEATS:
+        raise CourseError("capacity", _l("Give a number of seats between %(min)s and %(max)s.",
+                                         min=1, max=MAX_SEATS))
+    location, online_link = " ".join(location.split()), online_link.strip()
+    if len(location) > 300:
+        raise CourseError("location", _l("At most %(count)s characters.", count=300))
+    problem = online_link_problem(online_link)
+    if problem is not None:
+        raise CourseError("online_link", problem)
+    db_session.execute(select(Cohort.id).where(Cohort.id == cohort.id).with_for_update())
+    taken = _seats_taken(db_session, cohort)
+    if capacity < taken:
+        raise CourseError("capacity", LazyString(lambda: ngettext(
+            "%(num)s seat is already taken: the cohort cannot have fewer.",
+            "%(num)s seats are already taken: the cohort cannot have fewer.", taken)))
+    overlaps = []
+    if trainer is not None and trainer.id != cohort.trainer_id:
+        overlaps = [(day, code) for day, code in trainer_overlaps(
+            db_session, trainer, [(s.date, s.start_time, s.end_time) for s in cohort.sessions])
+            if code != cohort.code]
+    cohort.trainer, cohort.capacity = trainer, capacity
+    cohort.location, cohort.online_link = location, online_link
+    promoted = list(db_session.scalars(
+        select(Enrollment).where(Enrollment.cohort_id == cohort.id,
+                                 Enrollment.status == EnrollmentStatus.WAITING)
+        .order_by(Enrollment.enrolled_on, Enrollment.id).limit(capacity - taken)))
+    for enrollment in promoted:
+        enrollment.status, enrollment.enrolled_on = EnrollmentStatus.ENROLLED.value, today
+    db_session.commit()
+    return overlaps, promoted
+
+
 class EnrollmentRefused(Problems):
     """The person cannot be enrolled; `problems` says everything that is missing."""
 
@@ -207,23 +285,96 @@ def enrollment_gate(db_session: Session, cohort: Cohort, membership: Membership,
 
     The seat itself is not checked here: a full cohort puts the person on the waiting list.
     """
-    problems = []
-    if membership.project_id != cohort.project_id:
-        problems.append(_l("The person is not a member of this cohort's project."))
-    if membership.eligibility_status != Eligibility.ELIGIBLE:
-        problems.append(_l("Eligibility is %(status)s, not eligible.",
-                           status=membership.eligibility_status))
-    if not override_documents:
-        problems.extend(missing_documents(db_session, membership))
-    active_elsewhere = db_session.scalar(
-        select(Cohort.code).join(Enrollment)
-        .where(Enrollment.membership_id == membership.id, Cohort.course_id == cohort.course_id,
-               Enrollment.status.in_(OPEN_ENROLLMENT_STATUSES))
-    )
-    if active_elsewhere:
-        problems.append(_l("Already enrolled in this course (cohort %(code)s).",
-                           code=active_elsewhere))
-    return problems
+    return enrollment_gates(db_session, cohort, [membership],
+                            override_documents=override_documents)[membership.id]
+
+
+#: why a member who is not eligible (yet) cannot take a seat, by eligibility status
+NOT_ELIGIBLE = {
+    Eligibility.PENDING: _l("Eligibility is pending: it has not been decided yet."),
+    Eligibility.INELIGIBLE: _l("Eligibility is ineligible: the person does not meet the "
+                               "call's rules."),
+}
+
+
+def enrollment_gates(db_session: Session, cohort: Cohort, memberships: list[Membership],
+                     *, override_documents: bool = False) -> dict[int, list]:
+    """`enrollment_gate` of each member, by membership id, in a constant number of queries:
+    the one enrollment rule, asked for one person or for a page of the enroll picker."""
+    missing = {} if override_documents else missing_documents_for(db_session, memberships)
+    active_elsewhere: dict[int, str] = {}
+    ids = [membership.id for membership in memberships]
+    for start in range(0, len(ids), 1000):
+        active_elsewhere.update(db_session.execute(
+            select(Enrollment.membership_id, Cohort.code).join(Cohort)
+            .where(Enrollment.membership_id.in_(ids[start:start + 1000]),
+                   Cohort.course_id == cohort.course_id,
+                   Enrollment.status.in_(OPEN_ENROLLMENT_STATUSES))
+            .order_by(Cohort.code.desc())).all())
+    gates = {}
+    for membership in memberships:
+        problems = []
+        if membership.project_id != cohort.project_id:
+            problems.append(_l("The person is not a member of this cohort's project."))
+        if membership.eligibility_status != Eligibility.ELIGIBLE:
+            problems.append(NOT_ELIGIBLE.get(membership.eligibility_status,
+                                             NOT_ELIGIBLE[Eligibility.PENDING]))
+        problems.extend(missing.get(membership.id, []))
+        if membership.id in active_elsewhere:
+            problems.append(_l("Already enrolled in this course (cohort %(code)s).",
+                               code=active_elsewhere[membership.id]))
+        gates[membership.id] = problems
+    return gates
+
+
+#: the longest text the enroll picker searches for
+MAX_SEARCH = 100
+
+
+def enrollment_candidates(cohort: Cohort, user, *, search: str = "",
+                          enterprise_id: int | None = None,
+                          eligibility: str | None = None) -> Select:
+    """The members of the cohort's project that `user` may see and that hold no open seat in
+    the cohort, by name, person and employer loaded: the enroll picker's rows.
+
+    `search` is part of a name, or the last digits of a CNP; `eligibility` one status.
+    """
+    stmt = (select(Membership).join(Membership.participant)
+            .options(joinedload(Membership.participant).joinedload(Participant.enterprise))
+            .where(Membership.project_id == cohort.project_id,
+                   Membership.id.not_in(select(Enrollment.membership_id).where(
+                       Enrollment.cohort_id == cohort.id,
+                       Enrollment.status.in_(OPEN_ENROLLMENT_STATUSES))))
+            .order_by(Participant.last_name, Participant.first_name, Participant.id))
+    search = " ".join(search.split())[:MAX_SEARCH]
+    if search.isdigit():
+        stmt = stmt.where(Participant.cnp.endswith(search))
+    elif search:
+        stmt = stmt.where(or_(*(name.icontains(search, autoescape=True) for name in (
+            Participant.last_name + " " + Participant.first_name,
+            Participant.first_name + " " + Participant.last_name))))
+    if enterprise_id is not None:
+        stmt = stmt.where(Participant.enterprise_id == enterprise_id)
+    if eligibility in set(Eligibility):
+        stmt = stmt.where(Membership.eligibility_status == eligibility)
+    return scoped(scoped(stmt, Membership, user), Participant, user)
+
+
+def candidate_employers(db_session: Session, cohort: Cohort) -> list[Enterprise]:
+    """The employers of the cohort's project members, by name: the picker's company filter."""
+    return list(db_session.scalars(
+        select(Enterprise).where(Enterprise.id.in_(
+            select(Participant.enterprise_id).join(Membership)
+            .where(Membership.project_id == cohort.project_id)))
+        .order_by(Enterprise.name, Enterprise.id)))
+
+
+def with_documents(db_session: Session, memberships: list[Membership],
+                   complete: bool) -> list[Membership]:
+    """The members whose (and whose employer's) documents are complete, or are not."""
+    missing = missing_documents_for(db_session, memberships)
+    return [membership for membership in memberships
+            if (not missing[membership.id]) == complete]
 
 
 def _seats_taken(db_session: Session, cohort: Cohort) -> int:
@@ -372,37 +523,47 @@ def shorter_than_marks_problem(db_session: Session, training_session: TrainingSe
     return None
 
 
-def update_session(db_session: Session, training_session: TrainingSession, *, day: date,
-                   start: time, end: time, topic: str) -> list[tuple[date, str]]:
-    """Move or retitle a session; returns the trainer's overlapping sessions (a warning).
+def save_session(db_session: Session, cohort: Cohort, training_session: TrainingSession | None,
+                 *, day: date, start: time, end: time, topic: str = "") -> list[tuple[date, str]]:
+    """Add a session to `cohort` (training_session=None) or move or retitle one of its sessions;
+    returns the trainer's overlapping sessions elsewhere (a warning). The cohort's dates follow.
 
-    A session that already has marks keeps its day: the marks were given for that day.
+    Refused (CourseError on the field at fault) in a closed cohort, when the session would end
+    before it starts, clash with another session of the cohort, or be shorter than a mark of
+    it. A session that already has marks keeps its day: the marks were given for that day.
     """
-    problem = cohort_write_problem(training_session.cohort)
+    problem = cohort_write_problem(cohort)
     if problem is not None:
         raise CourseError("date", problem)
     if end <= start:
         raise CourseError("end_time", _l("The session must end after it starts."))
-    if day != training_session.date and db_session.scalar(
+    if training_session is not None and day != training_session.date and db_session.scalar(
             select(func.count(AttendanceMark.id))
             .where(AttendanceMark.session_id == training_session.id)):
         raise CourseError("date", _l("The session has attendance marks; its day cannot change."))
-    if (day, start) != (training_session.date, training_session.start_time) and db_session.scalar(
-            select(TrainingSession.id).where(
-                TrainingSession.cohort_id == training_session.cohort_id,
-                TrainingSession.date == day, TrainingSession.start_time == start,
-                TrainingSession.id != training_session.id)) is not None:
+    if len((topic or "").strip()) > 300:
+        raise CourseError("topic", _l("At most %(count)s characters.", count=300))
+    clash = select(TrainingSession.id).where(TrainingSession.cohort_id == cohort.id,
+                                             TrainingSession.date == day,
+                                             TrainingSession.start_time == start)
+    if training_session is not None:
+        clash = clash.where(TrainingSession.id != training_session.id)
+    if db_session.scalar(clash) is not None:
         raise CourseError("date", _l("The cohort already has a session on %(day)s at %(start)s.",
                                      day=day.isoformat(), start=start.strftime("%H:%M")))
-    shorter = shorter_than_marks_problem(db_session, training_session, session_hours(start, end))
-    if shorter is not None:
-        raise CourseError("end_time", shorter)
+    if training_session is None:
+        training_session = TrainingSession(cohort=cohort)
+        db_session.add(training_session)
+    else:
+        shorter = shorter_than_marks_problem(db_session, training_session,
+                                             session_hours(start, end))
+        if shorter is not None:
+            raise CourseError("end_time", shorter)
     training_session.date, training_session.start_time, training_session.end_time = day, start, end
     training_session.hours = session_hours(start, end)
-    training_session.topic = topic.strip()
+    training_session.topic = (topic or "").strip()
     overlaps = [(d, code) for d, code in trainer_overlaps(
-        db_session, training_session.cohort.trainer, [(day, start, end)])
-        if code != training_session.cohort.code]
-    refresh_cohort_dates(db_session, training_session.cohort)
+        db_session, cohort.trainer, [(day, start, end)]) if code != cohort.code]
+    refresh_cohort_dates(db_session, cohort)
     db_session.commit()
     return overlaps

@@ -11,36 +11,45 @@ from sqlalchemy.orm import joinedload
 from trainhub.auth.models import Role, User
 from trainhub.auth.permissions import can, permission_required
 from trainhub.auth.scoping import get_visible_or_404, scoped
-from trainhub.core.bounds import day_in_range, ids_in
+from trainhub.core.bounds import an_id, day_in_range, ids_in
+from trainhub.core.identifiers import cnp_tail
 from trainhub.core.labels import CATEGORY_LABELS, MODALITY_LABELS
-from trainhub.core.pagination import paginate
-from trainhub.courses.forms import CohortForm, CourseForm, SessionForm
+from trainhub.core.pagination import paginate, paginate_list
+from trainhub.courses.forms import CohortEditForm, CohortForm, CourseForm, SessionForm
 from trainhub.courses.models import (
-    OPEN_ENROLLMENT_STATUSES,
     Cohort,
     Course,
     Enrollment,
     TrainingSession,
 )
 from trainhub.courses.services import (
+    CohortClosed,
     CourseError,
     EnrollmentRefused,
+    candidate_employers,
     catalogue,
     change_enrollment_date,
     cohort_counts,
     cohort_state,
+    cohort_trainers,
+    cohort_write_problem,
     create_cohort,
     delete_session,
     enroll,
     enroll_many,
+    enrollment_candidates,
+    enrollment_gates,
     plan_sessions,
     save_course,
+    save_session,
     trainer_overlaps,
-    update_session,
+    update_cohort,
+    with_documents,
     withdraw,
 )
+from trainhub.documents.services import missing_documents_for
 from trainhub.extensions import db
-from trainhub.participants.models import Membership, Participant
+from trainhub.participants.models import Eligibility, Membership
 from trainhub.programme.models import Project
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")
@@ -49,7 +58,7 @@ bp = Blueprint("courses", __name__, url_prefix="/courses")
 @bp.context_processor
 def _labels() -> dict:
     return {"category_labels": CATEGORY_LABELS, "modality_labels": MODALITY_LABELS,
-            "cohort_state": cohort_state, "today": date.today()}
+            "cohort_state": cohort_state, "today": date.today(), "cnp_tail": cnp_tail}
 
 
 @bp.route("/")
@@ -117,18 +126,35 @@ def cohort(cohort_id: int):
                                    joinedload(Enrollment.certificate))
         .where(Enrollment.cohort_id == cohort.id).order_by(Enrollment.status, Enrollment.id),
         Enrollment, current_user)).all()
-    candidates = []
-    if can(current_user, "courses.write"):
-        candidates = db.session.scalars(
-            select(Membership).join(Participant).options(joinedload(Membership.participant))
-            .where(Membership.project_id == cohort.project_id,
-                   ~Membership.id.in_(select(Enrollment.membership_id).where(
-                       Enrollment.cohort_id == cohort.id,
-                       Enrollment.status.in_(OPEN_ENROLLMENT_STATUSES))))
-            .order_by(Membership.eligibility_status, Participant.last_name, Participant.first_name)
-            .limit(500)).all()
+    picker = _enroll_picker(cohort) if can(current_user, "courses.write") else None
     return render_template("courses/cohort.html", cohort=cohort, enrollments=enrollments,
-                           candidates=candidates)
+                           picker=picker)
+
+
+def _enroll_picker(cohort: Cohort) -> dict:
+    """The enroll picker of the cohort page: the page of candidates the query arguments name
+    (search, company, eligibility, documents complete), with what keeps each one out."""
+    filters = {"q": " ".join(request.args.get("q", "").split()),
+               "enterprise": request.args.get("enterprise", type=an_id),
+               "eligibility": request.args.get("eligibility") or None,
+               "documents": request.args.get("documents") or None}
+    if filters["eligibility"] not in set(Eligibility):
+        filters["eligibility"] = None
+    if filters["documents"] not in ("yes", "no"):
+        filters["documents"] = None
+    stmt = enrollment_candidates(cohort, current_user, search=filters["q"],
+                                 enterprise_id=filters["enterprise"],
+                                 eligibility=filters["eligibility"])
+    if filters["documents"]:
+        page = paginate_list(with_documents(db.session, db.session.scalars(stmt).all(),
+                                            complete=filters["documents"] == "yes"))
+    else:
+        page = paginate(stmt)
+    blocked = enrollment_gates(db.session, cohort, page.items, override_documents=True)
+    missing = missing_documents_for(db.session, page.items)
+    return {"page": page, "filters": filters, "blocked": blocked, "missing": missing,
+            "employers": candidate_employers(db.session, cohort),
+            "filtered": any(filters.values())}
 
 
 @bp.route("/cohorts/new", methods=["GET", "POST"])
@@ -161,11 +187,84 @@ def cohort_new():
             flash(ngettext("Cohort %(code)s created with %(num)s session.",
                            "Cohort %(code)s created with %(num)s sessions.", len(slots),
                            code=cohort.code), "success")
-            for day, other_code in overlaps:
-                flash(_("Warning: the trainer also teaches %(code)s on %(day)s at an "
-                        "overlapping time.", code=other_code, day=day.isoformat()), "warning")
+            _overlap_warnings(overlaps)
             return redirect(url_for("courses.cohort", cohort_id=cohort.id))
     return render_template("courses/cohort_form.html", form=form)
+
+
+def _closed_refusal(cohort: Cohort):
+    """A redirect to the cohort page saying why a closed cohort cannot change, or None."""
+    problem = cohort_write_problem(cohort)
+    if problem is None:
+        return None
+    flash(str(problem), "danger")
+    return redirect(url_for("courses.cohort", cohort_id=cohort.id))
+
+
+def _overlap_warnings(overlaps) -> None:
+    for day, other_code in overlaps:
+        flash(_("Warning: the trainer also teaches %(code)s on %(day)s at an "
+                "overlapping time.", code=other_code, day=day.isoformat()), "warning")
+
+
+@bp.route("/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
+@permission_required("courses.write")
+def cohort_edit(cohort_id: int):
+    cohort = get_visible_or_404(Cohort, cohort_id, current_user)
+    refusal = _closed_refusal(cohort)
+    if refusal is not None:
+        return refusal
+    form = CohortEditForm(obj=cohort, trainer_id=cohort.trainer_id or 0)
+    trainers = cohort_trainers(db.session, cohort.project)
+    if cohort.trainer is not None and cohort.trainer not in trainers:
+        trainers.append(cohort.trainer)  # kept until someone else is chosen
+    form.trainer_id.choices = [(0, "—")] + [(u.id, u.full_name or u.email) for u in trainers]
+    if form.validate_on_submit():
+        trainer = next((u for u in trainers if u.id == form.trainer_id.data), None)
+        try:
+            overlaps, promoted = update_cohort(
+                db.session, cohort, trainer=trainer, capacity=form.capacity.data,
+                location=form.location.data or "", online_link=form.online_link.data or "",
+                today=date.today())
+        except CourseError as error:
+            db.session.rollback()
+            form[error.field].errors.append(str(error))
+        except CohortClosed as closed:
+            db.session.rollback()
+            flash(str(closed), "danger")
+            return redirect(url_for("courses.cohort", cohort_id=cohort_id))
+        else:
+            flash(_("Cohort %(code)s saved.", code=cohort.code), "success")
+            _overlap_warnings(overlaps)
+            for enrollment in promoted:
+                flash(_("%(name)s moved from the waiting list into the freed seat.",
+                        name=enrollment.membership.participant.full_name), "info")
+            return redirect(url_for("courses.cohort", cohort_id=cohort_id))
+    return render_template("courses/cohort_edit.html", form=form, cohort=cohort)
+
+
+@bp.route("/cohorts/<int:cohort_id>/sessions/new", methods=["GET", "POST"])
+@permission_required("courses.write")
+def session_new(cohort_id: int):
+    cohort = get_visible_or_404(Cohort, cohort_id, current_user)
+    refusal = _closed_refusal(cohort)
+    if refusal is not None:
+        return refusal
+    form = SessionForm()
+    if form.validate_on_submit():
+        try:
+            overlaps = save_session(db.session, cohort, None, day=form.date.data,
+                                    start=form.start_time.data, end=form.end_time.data,
+                                    topic=form.topic.data or "")
+        except CourseError as error:
+            db.session.rollback()
+            form[error.field].errors.append(str(error))
+        else:
+            flash(_("Session added."), "success")
+            _overlap_warnings(overlaps)
+            return redirect(url_for("courses.cohort", cohort_id=cohort_id))
+    return render_template("courses/session_form.html", form=form, cohort=cohort,
+                           session=None)
 
 
 @bp.route("/cohorts/<int:cohort_id>/enroll", methods=["POST"])
@@ -296,16 +395,15 @@ def session_edit(session_id: int):
     form = SessionForm(obj=training_session)
     if form.validate_on_submit():
         try:
-            overlaps = update_session(db.session, training_session, day=form.date.data,
-                                      start=form.start_time.data, end=form.end_time.data,
-                                      topic=form.topic.data or "")
+            overlaps = save_session(db.session, training_session.cohort, training_session,
+                                    day=form.date.data, start=form.start_time.data,
+                                    end=form.end_time.data, topic=form.topic.data or "")
         except CourseError as error:
             db.session.rollback()
             form[error.field].errors.append(str(error))
         else:
             flash(_("Session saved."), "success")
-            for day, other_code in overlaps:
-                flash(_("Warning: the trainer also teaches %(code)s on %(day)s at an "
-                        "overlapping time.", code=other_code, day=day.isoformat()), "warning")
+            _overlap_warnings(overlaps)
             return redirect(url_for("courses.cohort", cohort_id=training_session.cohort_id))
-    return render_template("courses/session_form.html", form=form, session=training_session)
+    return render_template("courses/session_form.html", form=form, session=training_session,
+                           cohort=training_session.cohort)
