@@ -99,6 +99,7 @@ def register(app: Flask) -> None:
         ]),
         (_l("Administration"), [
             ("auth.users", _l("Users"), "users.read"),
+            ("auth.invitation_list", _l("Invitations"), "users.invite"),
             ("audit.events", _l("Audit trail"), "audit.read"),
             ("participants.retention", _l("Retention"), "participants.retention"),
         ]),
