@@ -11,6 +11,7 @@ from babel.messages.pofile import read_po
 from flask import render_template_string
 from flask_babel import force_locale, ngettext
 
+from trainhub.applications.models import ApplicationStatus, Channel
 from trainhub.attendance.models import MarkSource, MarkStatus
 from trainhub.auth.models import Locale, Role
 from trainhub.core.formats import eur, number
@@ -32,7 +33,7 @@ LABELLED_ENUMS: dict[type[StrEnum], str] = {
     EmploymentStatus: "employment_status", Environment: "environment",
     CourseCategory: "category", Modality: "modality", EnrollmentStatus: "enrollment",
     MarkStatus: "mark", MarkSource: "mark_source", DocumentStatus: "document_status",
-    RequirementLevel: "level",
+    RequirementLevel: "level", Channel: "channel", ApplicationStatus: "application",
 }
 
 

@@ -45,6 +45,16 @@ def invitable_roles(user) -> list[str]:
     return []
 
 
+def _accepted_into(db_session: Session, enterprise: Enterprise, project: Project | None) -> bool:
+    """Whether `project` accepted the enterprise's application: its team then invites the
+    contact even when the enterprise already takes part in another project."""
+    from trainhub.applications.models import Application, ApplicationStatus
+
+    return project is not None and db_session.scalar(select(Application.id).where(
+        Application.enterprise_id == enterprise.id, Application.project_id == project.id,
+        Application.status == ApplicationStatus.ACCEPTED.value)) is not None
+
+
 def _check_may_invite(db_session: Session, user, role: str, enterprise: Enterprise | None,
                       project: Project | None) -> None:
     from trainhub.auth.scoping import visible_condition
@@ -57,7 +67,7 @@ def _check_may_invite(db_session: Session, user, role: str, enterprise: Enterpri
             raise Problems([_l("An SME contact is invited for an enterprise.")])
         seen = db_session.scalar(select(Enterprise.id).where(
             Enterprise.id == enterprise.id, visible_condition(Enterprise, user)))
-        if seen is None:
+        if seen is None and not _accepted_into(db_session, enterprise, project):
             raise NotAllowed([_l("You may not invite for this enterprise.")])
     elif project is None:
         raise Problems([_l("A coordinator or trainer is invited onto a project.")])
