@@ -5,7 +5,7 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import Auth
+from tests.conftest import ON_POSTGRES, Auth, run_in_threads
 from tests.documents.test_reminders import smtp  # noqa: F401  (the aiosmtpd fixture)
 from tests.factories import (
     CohortFactory,
@@ -239,3 +239,21 @@ def test_the_queue_runs_a_constant_number_of_queries(app, client, auth, world, p
     few = page_queries("/applications")
     add(3, 17)
     assert page_queries("/applications") == few
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="concurrent writers need PostgreSQL")
+def test_the_same_cui_sent_at_the_same_moment_is_kept_as_one_application(app, world):
+    from trainhub.applications.services import submit_application
+    from trainhub.programme.models import Project
+
+    def send(email):
+        def job(session):
+            project = session.get(Project, world.project.id)
+            submit_application(session, project, _form(contact_email=email))
+            session.commit()
+        return job
+
+    errors = run_in_threads(app, *(send(f"p{n}@gama.ro") for n in range(4)))
+    assert errors == []
+    [application] = db.session.scalars(select(Application))
+    assert len(application.extra_contacts) == 3

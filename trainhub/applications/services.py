@@ -8,6 +8,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, case, distinct, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from trainhub.applications.models import Application, ApplicationStatus, Channel
@@ -68,26 +69,40 @@ def submit_application(db_session: Session, project: Project, raw: dict,
     """
     values = _clean(raw)
     now = now or utcnow()
-    existing = db_session.scalar(select(Application).where(
-        Application.project_id == project.id, Application.cui == values["cui"]))
     contact = {"name": values["contact_name"], "email": values["contact_email"],
                "phone": values.get("contact_phone", ""), "channel": raw["channel"],
                "at": now.isoformat()}
-    if existing is not None:
-        known = {existing.contact_email} | {extra["email"] for extra in existing.extra_contacts}
-        if contact["email"] not in known:
-            existing.extra_contacts = [*existing.extra_contacts, contact]
-            db_session.flush()
-        return existing, True
-    application = Application(
-        project=project, cui=values["cui"], company_name=values["name"], caen=values["caen"],
-        county=values["county"], employees=values.get("employees"),
-        contact_name=values["contact_name"], contact_email=values["contact_email"],
-        contact_phone=values.get("contact_phone", ""), channel=raw["channel"], consent_at=now,
-        extra_contacts=[])
-    db_session.add(application)
-    db_session.flush()
-    return application, False
+    existing = _application_of(db_session, project, values["cui"])
+    if existing is None:
+        application = Application(
+            project=project, cui=values["cui"], company_name=values["name"],
+            caen=values["caen"], county=values["county"], employees=values.get("employees"),
+            contact_name=values["contact_name"], contact_email=values["contact_email"],
+            contact_phone=values.get("contact_phone", ""), channel=raw["channel"],
+            consent_at=now, extra_contacts=[])
+        try:
+            with db_session.begin_nested():
+                db_session.add(application)
+                db_session.flush()
+            return application, False
+        except IntegrityError:  # the same CUI arrived at the same moment: join it
+            pass
+    # locked: two contacts joining at the same moment are both noted
+    existing = _application_of(db_session, project, values["cui"], lock=True)
+    known = {existing.contact_email} | {extra["email"] for extra in existing.extra_contacts}
+    if contact["email"] not in known:
+        existing.extra_contacts = [*existing.extra_contacts, contact]
+        db_session.flush()
+    return existing, True
+
+
+def _application_of(db_session: Session, project: Project, cui: str,
+                    lock: bool = False) -> Application | None:
+    stmt = select(Application).where(Application.project_id == project.id,
+                                     Application.cui == cui)
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return db_session.scalar(stmt)
 
 
 def application_list(user, status: str | None = ApplicationStatus.PENDING.value) -> Select:
