@@ -76,6 +76,8 @@ def test_the_audit_trail_names_stored_codes(ro):
     assert audited_value("documents", "status", "rejected") == "respins"
     assert audited_value("users", "email", "ana@example.org") == "ana@example.org"
     assert audited_value("enrollments", "status", None) == "∅"
+    assert audited_value("applications", "status", "declined") == "respinsă"
+    assert audited_value("applications", "channel", "social_media") == "Rețele sociale"
 
 
 def test_numbers_are_written_the_romanian_way(ro):

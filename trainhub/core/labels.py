@@ -148,10 +148,10 @@ CELL_LABELS = {"men": _l("Men"), "women": _l("Women"), "total": _l("Total")}
 
 #: the state of an e-mailed invitation (feminine in Romanian: invitația)
 INVITATION_STATUS_LABELS = {
-    "pending": LazyString(lambda: pgettext("invitation or application", "Waiting")),
-    "used": LazyString(lambda: pgettext("invitation or application", "Accepted")),
-    "expired": LazyString(lambda: pgettext("invitation or application", "Expired")),
-    "revoked": LazyString(lambda: pgettext("invitation or application", "Revoked")),
+    "pending": LazyString(lambda: pgettext("invitation or application", "waiting")),
+    "used": LazyString(lambda: pgettext("invitation or application", "accepted")),
+    "expired": LazyString(lambda: pgettext("invitation or application", "expired")),
+    "revoked": LazyString(lambda: pgettext("invitation or application", "revoked")),
 }
 #: how an SME heard of the project (the recruitment funnel's channels)
 CHANNEL_LABELS = {Channel.EVENT: _l("Event"), Channel.SOCIAL_MEDIA: _l("Social media"),
@@ -160,11 +160,11 @@ CHANNEL_LABELS = {Channel.EVENT: _l("Event"), Channel.SOCIAL_MEDIA: _l("Social m
                   Channel.PARTNER: _l("Partner organisation"), Channel.OTHER: _l("Other")}
 #: the state of an application (feminine in Romanian: cererea)
 APPLICATION_STATUS_LABELS = {
-    ApplicationStatus.PENDING: LazyString(lambda: pgettext("invitation or application", "Waiting")),
+    ApplicationStatus.PENDING: LazyString(lambda: pgettext("invitation or application", "waiting")),
     ApplicationStatus.ACCEPTED: LazyString(
-        lambda: pgettext("invitation or application", "Accepted")),
+        lambda: pgettext("invitation or application", "accepted")),
     ApplicationStatus.DECLINED: LazyString(
-        lambda: pgettext("invitation or application", "Declined")),
+        lambda: pgettext("invitation or application", "declined")),
 }
 
 #: kind -> stored value -> label; the `label` filter's table
@@ -206,9 +206,10 @@ def label(value, kind: str, missing: str = "—") -> str:
 AUDITED_FIELDS = {"eligibility_status": "eligibility", "role": "role", "size_class": "size",
                   "employment_status": "employment_status", "environment": "environment",
                   "modality": "modality", "category": "category", "locale": "locale",
-                  "severity": "severity"}
+                  "severity": "severity", "channel": "channel"}
 AUDITED_STATUS = {"enrollments": "enrollment", "documents": "document_status",
-                  "attendance_marks": "mark", "memberships": "eligibility"}
+                  "attendance_marks": "mark", "memberships": "eligibility",
+                  "applications": "application"}
 
 
 def audited_value(entity_type: str, field: str, value) -> str:
