@@ -235,3 +235,18 @@ def test_the_invitation_list_runs_a_constant_number_of_queries(app, auth, world,
     few = page_queries("/invitations")
     add(17)
     assert page_queries("/invitations") == few
+
+
+def test_a_coordinator_leaves_the_admins_invitation_of_a_coordinator_alone(app, client, auth,
+                                                                           world):
+    invitation = invitations.invite(db.session, email="c2@example.org", role="coordinator",
+                                    invited_by=world.admin, project=world.project)
+    db.session.commit()
+    auth.login("coord@example.org")
+    page = client.get("/invitations").get_data(as_text=True)
+    assert "c2@example.org" in page and "/revoke" not in page
+    auth.post(f"/invitations/{invitation.id}/revoke")
+    auth.post(f"/invitations/{invitation.id}/resend")
+    assert db.session.get(Invitation, invitation.id).status() == "pending"
+    assert db.session.scalar(select(AuditEvent.action).where(
+        AuditEvent.action.in_(["invitation.revoke", "invitation.resend"]))) is None

@@ -162,9 +162,17 @@ def invitation_list(user) -> Select:
             .order_by(Invitation.created_at.desc(), Invitation.id.desc()))
 
 
+def _check_may_change(invitation: Invitation, user) -> None:
+    """Only who may send an invitation of that role resends or revokes it (a coordinator sees
+    the admin's invitation of a coordinator onto its project, and leaves it alone)."""
+    if invitation.role not in invitable_roles(user):
+        raise NotAllowed([_l("You may not invite this role.")])
+
+
 def resend(db_session: Session, invitation: Invitation, *, by: User,
            now: datetime | None = None) -> Invitation:
     """A new link for a waiting or expired invitation (the old link dies); audited."""
+    _check_may_change(invitation, by)
     now = now or utcnow()
     if invitation.status(now) in ("used", "revoked"):
         raise Problems([_l("An accepted or revoked invitation cannot be sent again.")])
@@ -182,6 +190,7 @@ def resend(db_session: Session, invitation: Invitation, *, by: User,
 def revoke(db_session: Session, invitation: Invitation, *, by: User,
            now: datetime | None = None) -> Invitation:
     """Withdraw an invitation not yet accepted: its link never works again; audited."""
+    _check_may_change(invitation, by)
     if invitation.used_at is not None:
         raise Problems([_l("The invitation was already accepted.")])
     if invitation.revoked_at is None:

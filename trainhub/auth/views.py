@@ -288,7 +288,7 @@ def _visible_invitation_or_404(invitation_id: int) -> Invitation:
 def invitation_list():
     page = paginate(invitations.invitation_list(current_user))
     return render_template("auth/invitations.html", page=page, action_form=InvitationActionForm(),
-                           now=utcnow())
+                           now=utcnow(), changeable=invitations.invitable_roles(current_user))
 
 
 def _inviter_projects() -> list[Project]:
