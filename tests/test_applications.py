@@ -123,6 +123,7 @@ def test_accepting_invites_the_contact_who_sees_only_its_company(app, client, au
     auth.login("coord@example.org")
     queue = client.get("/applications").get_data(as_text=True)
     assert "Gama Soft SRL" in queue and 'data-testid="nav-badge">1<' in queue
+    assert "http://localhost:5000/apply/SMIS-1" in queue and "/apply/SMIS-2" not in queue
     assert auth.post(f"/applications/{application.id}/accept").status_code == 302
     enterprise = db.session.scalar(select(Enterprise).where(Enterprise.cui == CUI))
     assert enterprise.name == "Gama Soft SRL" and enterprise.caen == "6201"

@@ -2,6 +2,7 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from trainhub.applications.forms import AcceptForm, ApplicationForm, DeclineForm
 from trainhub.applications.models import Application, ApplicationStatus
@@ -13,11 +14,12 @@ from trainhub.applications.services import (
     submit_application,
 )
 from trainhub.auth.permissions import permission_required, public
-from trainhub.auth.scoping import get_visible_or_404
+from trainhub.auth.scoping import get_visible_or_404, scoped
 from trainhub.core.errors import Problems
 from trainhub.core.pagination import paginate
 from trainhub.enterprises.services import FieldProblems
 from trainhub.extensions import db, limiter
+from trainhub.programme.models import Project
 
 bp = Blueprint("applications", __name__)
 
@@ -59,8 +61,11 @@ def queue():
     if status not in {s.value for s in ApplicationStatus} | {"all"}:
         status = ApplicationStatus.PENDING.value
     page = paginate(application_list(current_user, None if status == "all" else status))
+    projects = db.session.scalars(scoped(select(Project), Project, current_user)
+                                  .order_by(Project.code)).all()
     return render_template("applications/queue.html", page=page, status=status,
-                           statuses=[s.value for s in ApplicationStatus])
+                           statuses=[s.value for s in ApplicationStatus], projects=projects,
+                           base_url=current_app.config["BASE_URL"].rstrip("/"))
 
 
 @bp.route("/applications/<int:application_id>")
