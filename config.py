@@ -101,6 +101,8 @@ class DefaultConfig:
         self.RETENTION_CHECK_TIME = env("RETENTION_CHECK_TIME", "06:30")
         self.RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", "memory://")
         self.LOGIN_RATE_LIMIT = env("LOGIN_RATE_LIMIT", "10 per minute")
+        #: public SME applications (DESIGN §16) accepted from one address
+        self.APPLY_RATE_LIMIT = env("APPLY_RATE_LIMIT", "10 per hour")
         #: this many failed logins within LOCKOUT_WINDOW_MINUTES lock the account ...
         self.LOCKOUT_THRESHOLD = _int("LOCKOUT_THRESHOLD", 5)
         self.LOCKOUT_WINDOW_MINUTES = _int("LOCKOUT_WINDOW_MINUTES", 15)

@@ -25,8 +25,11 @@ from tests.factories import (
     TrainingSessionFactory,
     UserFactory,
     join_team,
+    valid_cui,
 )
+from trainhub.applications.services import submit_application
 from trainhub.attendance.models import Certificate
+from trainhub.auth.invitations import invite
 from trainhub.auth.models import User
 from trainhub.auth.services import issue_token
 from trainhub.documents.services import upload_document
@@ -39,8 +42,8 @@ ROLES = ("anonymous", "admin", "coordinator", "trainer", "sme", "sme_other", "au
 #: URL parameters that name a record of the world's project (another team does not find it)
 PROJECT_RECORDS = {"project_id", "period_id", "member_id", "cohort_id", "session_id",
                    "enrollment_id", "certificate_id", "participant_id", "membership_id",
-                   "enterprise_id", "document_id"}
-OK, LOGIN, FORBIDDEN, NOT_FOUND = "ok", "login", "forbidden", "not found"
+                   "enterprise_id", "document_id", "invitation_id", "application_id"}
+OK, LOGIN, FORBIDDEN, NOT_FOUND, GONE = "ok", "login", "forbidden", "not found", "gone"
 IGNORED_ENDPOINTS = {"static", "bootstrap.static"}
 
 
@@ -86,6 +89,22 @@ ACCESS = {
     # the world's token is the admin's; anyone else's token is not found
     ("POST", "auth.token_revoke"): dict.fromkeys(ROLES, NOT_FOUND) | {"anonymous": LOGIN,
                                                                       "admin": OK},
+    # invitations: admins and coordinators; another team's invitation is not found
+    ("GET", "auth.invitation_list"): only("admin", "coordinator"),
+    ("GET", "auth.invitation_new"): only("admin", "coordinator"),
+    ("POST", "auth.invitation_new"): only("admin", "coordinator"),
+    ("POST", "auth.invitation_resend"): only("admin", "coordinator"),
+    ("POST", "auth.invitation_revoke"): only("admin", "coordinator"),
+    # the world's token is no invitation link: gone, for everyone
+    ("GET", "auth.invitation_page"): dict.fromkeys(ROLES, GONE),
+    ("POST", "auth.invitation_page"): dict.fromkeys(ROLES, GONE),
+    # the public SME application form; an empty form is refused (422) to everyone
+    ("GET", "applications.apply"): public(),
+    ("POST", "applications.apply"): {role: "refused" for role in ROLES},
+    ("GET", "applications.queue"): only("admin", "coordinator"),
+    ("GET", "applications.detail"): only("admin", "coordinator"),
+    ("POST", "applications.accept"): only("admin", "coordinator"),
+    ("POST", "applications.decline"): only("admin", "coordinator"),
     ("GET", "audit.events"): only("admin"),
     ("GET", "courses.catalogue_page"): only("admin", "coordinator", "trainer", "sme", "authority",
                                             other_sme=OK),
@@ -319,6 +338,9 @@ class World:
     project_id: int
     member_id: int
     job_id: int
+    invitation_id: int
+    application_id: int
+    project_code: str
 
 
 #: how to fill each URL parameter from the world
@@ -338,6 +360,9 @@ URL_ARGS = {
     "token_id": lambda world: world.api_token_id,
     "project_id": lambda world: world.project_id,
     "member_id": lambda world: world.member_id,
+    "invitation_id": lambda world: world.invitation_id,
+    "application_id": lambda world: world.application_id,
+    "project_code": lambda world: world.project_code,
     "code": lambda world: "wrong-code",
     "document_id": lambda world: world.document_id,
     "requirement_id": lambda world: world.requirement_id,
@@ -384,6 +409,13 @@ def build_world() -> World:
                                "act.pdf", users["sme"].id)
     api_token, _secret = issue_token(db.session, users["admin"], "world")
     job = start_job(db.session, "export.board", users["authority"], {"format": "csv"})
+    invitation = invite(db.session, email="invited@example.org", role="trainer",
+                        invited_by=users["coordinator"], project=cohort.project)
+    application, _joined = submit_application(db.session, cohort.project, {
+        "cui": valid_cui(999), "company_name": "Aplicant SRL", "caen": "6201",
+        "county": "RO-CJ", "contact_name": "Ana", "contact_email": "ana@aplicant.ro",
+        "channel": "event", "consent": True})
+    db.session.commit()
     return World(users={role: user.email for role, user in users.items()},
                  target_user_id=target.id, course_id=course.id, cohort_id=cohort.id,
                  session_id=session.id, certificate_id=certificate.id, token="world-token",
@@ -392,7 +424,9 @@ def build_world() -> World:
                  call_id=cohort.project.call_id, period_id=period.id, document_id=document.id,
                  requirement_id=requirement.id, api_token_id=api_token.id,
                  project_id=cohort.project_id, member_id=cohort.project.team[0].id,
-                 job_id=job.id)
+                 job_id=job.id,
+                 invitation_id=invitation.id, application_id=application.id,
+                 project_code=cohort.project.code)
 
 
 def _routes(app) -> set[tuple[str, str]]:
@@ -439,6 +473,8 @@ def _outcome(response) -> str:
         return FORBIDDEN
     if response.status_code == 404:
         return NOT_FOUND
+    if response.status_code == 410:
+        return GONE  # a link that no longer (or never did) work
     if response.status_code == 422:
         return "refused"  # open to all, the input (here a wrong check-in code) was refused
     assert response.status_code < 400, f"unexpected {response.status_code}"

@@ -237,3 +237,15 @@ def test_the_finished_demo_cohort_is_closed_with_certificates(session):
     for enrollment in cohort.enrollments:
         assert enrollment.membership.exit_date is not None
         assert enrollment.membership.exit_date <= TODAY
+
+
+def test_the_demo_has_applications_one_waiting_in_the_queue(session):
+    from trainhub.applications.models import Application
+
+    demo.load_demo(session, today=TODAY)
+    statuses = sorted(session.scalars(select(Application.status)))
+    assert statuses == ["accepted", "pending"]
+    accepted = session.scalar(select(Application).where(Application.status == "accepted"))
+    assert accepted.enterprise is not None and accepted.enterprise.cui == accepted.cui
+    assert normalise_cui(session.scalar(select(Application.cui).where(
+        Application.status == "pending"))) is not None

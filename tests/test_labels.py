@@ -11,6 +11,7 @@ from babel.messages.pofile import read_po
 from flask import render_template_string
 from flask_babel import force_locale, ngettext
 
+from trainhub.applications.models import ApplicationStatus, Channel
 from trainhub.attendance.models import MarkSource, MarkStatus
 from trainhub.auth.models import Locale, Role
 from trainhub.core.formats import eur, number
@@ -32,7 +33,7 @@ LABELLED_ENUMS: dict[type[StrEnum], str] = {
     EmploymentStatus: "employment_status", Environment: "environment",
     CourseCategory: "category", Modality: "modality", EnrollmentStatus: "enrollment",
     MarkStatus: "mark", MarkSource: "mark_source", DocumentStatus: "document_status",
-    RequirementLevel: "level",
+    RequirementLevel: "level", Channel: "channel", ApplicationStatus: "application",
 }
 
 
@@ -75,6 +76,8 @@ def test_the_audit_trail_names_stored_codes(ro):
     assert audited_value("documents", "status", "rejected") == "respins"
     assert audited_value("users", "email", "ana@example.org") == "ana@example.org"
     assert audited_value("enrollments", "status", None) == "∅"
+    assert audited_value("applications", "status", "declined") == "respinsă"
+    assert audited_value("applications", "channel", "social_media") == "Rețele sociale"
 
 
 def test_numbers_are_written_the_romanian_way(ro):

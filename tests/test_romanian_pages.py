@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from tests.test_access_matrix import IGNORED_ENDPOINTS
 from trainhub import demo
+from trainhub.applications.models import Application
 from trainhub.attendance.models import Certificate, MarkSource, MarkStatus
 from trainhub.auth.models import Locale, Role, User
 from trainhub.courses.models import (
@@ -179,6 +180,8 @@ def _demo_objects(email: str) -> dict[str, list]:
         "project_id": [db.session.scalar(select(Project.id))],
         "user_id": [user.id],
         "code": ["000000"],
+        "project_code": [demo.DEMO_PROJECT_CODE],
+        "application_id": list(db.session.scalars(select(Application.id).order_by(Application.id))),
     }
 
 

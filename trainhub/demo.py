@@ -12,6 +12,7 @@ from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.orm import Session
 from stdnum.ro import cui as stdnum_cui
 
+from trainhub.applications.models import Application, ApplicationStatus, Channel
 from trainhub.attendance.models import (
     ATTENDED_STATUSES,
     AttendanceMark,
@@ -346,6 +347,7 @@ def load_demo(session: Session, today: date | None = None) -> list[tuple[str, st
     second, second_cohort = _demo_second_project(rng, project, courses, users, today)
     session.add_all([second, second_cohort])
     _demo_teams(session, users, {project.code: project, second.code: second})
+    session.add_all(_demo_applications(rng, project, enterprises, users, today))
     session.commit()
     _close_finished(session, cohorts, today)
     return logins
@@ -380,6 +382,28 @@ def _demo_teams(session: Session, users: list[User], projects: dict[str, Project
         if user.email in DEMO_TEAMS:
             session.add(ProjectMember(project=projects[DEMO_TEAMS[user.email]], user=user,
                                       role=user.role))
+
+
+def _demo_applications(rng: random.Random, project: Project, enterprises: list[Enterprise],
+                       users: list[User], today: date) -> list[Application]:
+    """Applications from the public form (DESIGN §16): a demo SME's, accepted, and a new
+    company's, waiting in the coordinator's queue."""
+    coordinator = _user_with_role(users, Role.COORDINATOR)
+    firm = enterprises[0]
+    accepted = Application(
+        project=project, cui=firm.cui, company_name=firm.name, caen=firm.caen,
+        county=firm.county, employees=firm.employees, contact_name=firm.contact_name,
+        contact_email=firm.contact_email, contact_phone=firm.contact_phone,
+        channel=Channel.EVENT.value, consent_at=_at(today - timedelta(days=40), time(10, 0)),
+        extra_contacts=[], status=ApplicationStatus.ACCEPTED.value, enterprise=firm,
+        decided_by=coordinator, decided_at=_at(today - timedelta(days=38), time(9, 0)))
+    waiting = Application(
+        project=project, cui=_random_cui(rng, {e.cui for e in enterprises}),
+        company_name="Nova Print Design SRL", caen="1812", county="RO-CJ", employees=11,
+        contact_name="Irina Mureșan", contact_email="irina@novaprint.ro",
+        contact_phone=_random_phone(rng), channel=Channel.SOCIAL_MEDIA.value,
+        consent_at=_at(today - timedelta(days=2), time(16, 30)), extra_contacts=[])
+    return [accepted, waiting]
 
 
 def _demo_second_project(rng: random.Random, first: Project, courses: dict[str, Course],

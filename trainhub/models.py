@@ -1,4 +1,5 @@
 """Imports every area's models so the metadata (and Alembic) sees the whole schema."""
+from trainhub.applications.models import Application
 from trainhub.attendance.models import (
     AttendanceMark,
     Certificate,
@@ -6,7 +7,7 @@ from trainhub.attendance.models import (
     SignInSheet,
 )
 from trainhub.audit.models import AuditEvent
-from trainhub.auth.models import ApiToken, PasswordResetToken, User
+from trainhub.auth.models import ApiToken, Invitation, PasswordResetToken, User
 from trainhub.courses.models import Cohort, Course, Enrollment, TrainingSession
 from trainhub.documents.models import Document, DocumentRequirement, MailLog
 from trainhub.enterprises.models import DeMinimisAid, Enterprise, EurRonRate
@@ -17,10 +18,10 @@ from trainhub.participants.models import Membership, Participant
 from trainhub.programme.models import Call, Project, ProjectMember, ProjectTarget, ReportingPeriod
 
 __all__ = [
-    "ApiToken", "AttendanceMark", "AuditEvent", "Call", "Certificate", "CertificateRevision",
+    "ApiToken", "Application", "AttendanceMark", "AuditEvent", "Call", "Certificate", "CertificateRevision",
     "Cohort", "Course", "DeMinimisAid",
     "Document", "DocumentRequirement", "Enrollment", "Enterprise", "EurRonRate", "ImportMapping",
-    "IndicatorSnapshot", "Job",
+    "IndicatorSnapshot", "Invitation", "Job",
     "MailLog", "Membership", "Participant", "PasswordResetToken", "Project", "ProjectMember",
     "ProjectTarget", "ReportingPeriod",
     "SignInSheet", "TrainingSession", "User",

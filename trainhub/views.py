@@ -25,8 +25,13 @@ def dashboard():
     completeness = None
     if current_user.role == Role.SME and current_user.enterprise is not None:
         completeness = enterprise_completeness(db.session, current_user.enterprise)
+    funnel = None
+    if can(current_user, "applications.review"):
+        from trainhub.applications.services import FUNNEL_STAGES, recruitment_funnel
+
+        funnel = (FUNNEL_STAGES, recruitment_funnel(db.session, current_user))
     return render_template("dashboard.html", overview=overview_for(current_user),
-                           completeness=completeness)
+                           completeness=completeness, funnel=funnel)
 
 
 @bp.route("/healthz")
@@ -50,6 +55,15 @@ def _nav_groups() -> list[tuple[str, list[tuple[str, str, str]]]]:
     return groups
 
 
+def _nav_badge(endpoint: str) -> int | None:
+    """The number shown beside a menu entry: the applications waiting for a decision."""
+    if endpoint == "applications.queue" and can(current_user, "applications.review"):
+        from trainhub.applications.services import pending_count
+
+        return pending_count(db.session, current_user)
+    return None
+
+
 def _error_page(code: int, title: str, message: str):
     def handler(error):
         if is_api_request():
@@ -62,6 +76,7 @@ def _error_page(code: int, title: str, message: str):
 def register(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
+    from trainhub.applications.views import bp as applications_bp
     from trainhub.attendance.views import bp as attendance_bp
     from trainhub.attendance.views import verification_bp
     from trainhub.audit.views import bp as audit_bp
@@ -80,7 +95,7 @@ def register(app: Flask) -> None:
 
     for blueprint in (bp, auth_bp, audit_bp, courses_bp, attendance_bp, verification_bp,
                       enterprises_bp, participants_bp, imports_bp, programme_bp, indicators_bp,
-                      documents_bp, jobs_bp, selfservice_bp):
+                      documents_bp, jobs_bp, selfservice_bp, applications_bp):
         app.register_blueprint(blueprint)
     NAV_ITEMS[:] = [
         (_l("Programme"), [
@@ -94,6 +109,7 @@ def register(app: Flask) -> None:
             ("enterprises.index", _l("Enterprises"), "enterprises.read"),
             ("participants.index", _l("Participants"), "participants.read"),
             ("documents.index", _l("Documents"), "documents.read"),
+            ("applications.queue", _l("Applications"), "applications.review"),
         ]),
         (_l("Training"), [
             ("courses.catalogue_page", _l("Courses"), "courses.read"),
@@ -102,6 +118,7 @@ def register(app: Flask) -> None:
         ]),
         (_l("Administration"), [
             ("auth.users", _l("Users"), "users.read"),
+            ("auth.invitation_list", _l("Invitations"), "users.invite"),
             ("audit.events", _l("Audit trail"), "audit.read"),
             ("participants.retention", _l("Retention"), "participants.retention"),
             ("jobs.index", _l("Background jobs"), "dashboard.read"),
@@ -113,6 +130,7 @@ def register(app: Flask) -> None:
     @app.context_processor
     def _template_helpers() -> dict:
         return {"can": lambda permission: can(current_user, permission), "nav_groups": _nav_groups,
+                "nav_badge": _nav_badge,
                 "get_locale": get_locale,
                 "request_path": request.full_path.rstrip("?"),
                 "size_labels": SIZE_LABELS, "eligibility_labels": ELIGIBILITY_LABELS,

@@ -67,3 +67,24 @@ class ApiTokenForm(FlaskForm):
 
 class RevokeTokenForm(FlaskForm):
     """Only the CSRF token: the token to revoke is in the URL."""
+
+
+class InvitationForm(FlaskForm):
+    """Whom to invite; the view fills the role and project choices the inviter may use."""
+
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    full_name = StringField(_l("Full name"), validators=[Optional(), Length(max=200)])
+    role = SelectField(_l("Role"), choices=[])
+    enterprise_cui = StringField(_l("Enterprise CUI (SME contacts)"),
+                                 validators=[Optional(), Length(max=20)])
+    project_id = SelectField(_l("Project"), choices=[], coerce=int, validate_choice=False)
+
+
+class AcceptInvitationForm(ResetPasswordForm):
+    """The invitee's name and the password they choose."""
+
+    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
+
+
+class InvitationActionForm(FlaskForm):
+    """Only the CSRF token: the invitation to resend or revoke is in the URL."""

@@ -1,5 +1,5 @@
 """Users of TrainHub and their roles."""
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
@@ -130,3 +130,69 @@ class PasswordResetToken(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     user: Mapped[User] = relationship()
+
+
+class Invitation(db.Model):
+    """An e-mailed invitation to join with a role: a single-use link to set a password.
+
+    Only the sha256 of the link's secret is kept; resending replaces it (the old link dies).
+    """
+
+    __tablename__ = "invitations"
+    __table_args__ = (
+        CheckConstraint("role IN ('coordinator', 'trainer', 'sme')", name="role_valid"),
+        CheckConstraint("role <> 'sme' OR enterprise_id IS NOT NULL", name="sme_has_enterprise"),
+        CheckConstraint("role = 'sme' OR project_id IS NOT NULL", name="team_has_project"),
+        CheckConstraint("email = lower(email)", name="email_lowercase"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the address the link goes to, and the login name of the account it creates
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    full_name: Mapped[str] = mapped_column(String(200), default="")
+    #: the role of the account it creates: coordinator, trainer or sme
+    role: Mapped[str] = mapped_column(String(20))
+    #: the SME an `sme` invitee belongs to
+    enterprise_id: Mapped[int | None] = mapped_column(
+        ForeignKey("enterprises.id", ondelete="CASCADE"), index=True)
+    #: the project whose team a coordinator or trainer joins (for an SME contact: the project
+    #: that invited it)
+    project_id: Mapped[int | None] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    invited_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    #: sha256 (hex) of the secret in the latest link sent
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: when the latest link was sent; it expires at `expires_at`
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: set when the link was used to create the account
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: set when the inviter withdrew it; the link never works again
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: the account created by accepting it
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    enterprise = relationship("Enterprise")
+    project = relationship("Project")
+    invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+
+    @validates("email")
+    def _normalise_email(self, _key: str, value: str) -> str:
+        return value.strip().lower()
+
+    def status(self, now: datetime | None = None) -> str:
+        """pending, used, revoked or expired."""
+        if self.used_at is not None:
+            return "used"
+        if self.revoked_at is not None:
+            return "revoked"
+        expires = self.expires_at
+        if expires.tzinfo is None:  # SQLite hands timestamps back without their zone
+            expires = expires.replace(tzinfo=UTC)
+        return "expired" if expires <= (now or utcnow()) else "pending"
+
+    def __repr__(self) -> str:
+        return f"<Invitation {self.email} {self.role}>"

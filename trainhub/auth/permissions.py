@@ -20,7 +20,8 @@ READ_ALL = {
 #: applied on top by trainhub.auth.scoping.
 PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset(READ_ALL | {
-        "users.read", "users.write", "calls.read", "calls.write", "audit.read",
+        "users.read", "users.write", "users.invite", "calls.read", "calls.write", "audit.read",
+        "applications.review",
         "enterprises.write", "enterprises.create", "participants.write", "participants.decide",
         "participants.export_full", "documents.upload",
         "documents.review", "courses.write", "attendance.write", "indicators.export",
@@ -29,7 +30,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "projects.read", "projects.write",
     }),
     Role.COORDINATOR: frozenset(READ_ALL | {
-        "users.read", "calls.read", "enterprises.write", "enterprises.create",
+        "users.read", "users.invite", "applications.review", "calls.read", "enterprises.write",
+        "enterprises.create",
         "participants.write", "participants.decide", "participants.export_full",
         "documents.upload", "documents.review", "courses.write", "attendance.write", "indicators.export", "indicators.lock", "imports.run",
         "dashboard.read", "participants.export", "participants.gdpr",

@@ -4,6 +4,7 @@ Every list and every fetch-by-id goes through it."""
 from flask import abort
 from sqlalchemy import Select, false, or_, select, true
 
+from trainhub.applications.models import Application
 from trainhub.attendance.models import AttendanceMark
 from trainhub.auth.models import Role
 from trainhub.core.bounds import MAX_ID
@@ -77,6 +78,12 @@ def _team_enrollments(user):
 
 # model -> role -> condition builder; roles not listed see every row of the model.
 _SCOPES = {
+    Application: {
+        Role.COORDINATOR: lambda u: Application.project_id.in_(team_projects(u)),
+        Role.TRAINER: lambda u: false(),
+        Role.SME: lambda u: false(),
+        Role.AUTHORITY: lambda u: false(),
+    },
     Project: {
         Role.COORDINATOR: lambda u: Project.id.in_(team_projects(u)),
         Role.TRAINER: lambda u: Project.id.in_(team_projects(u)),

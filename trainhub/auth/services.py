@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app, has_request_context, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
 from trainhub.auth.models import ApiToken, Locale, PasswordResetToken, Role, User
@@ -346,3 +346,25 @@ def send_mail_in_background(config, to: str, subject: str, body: str) -> threadi
     thread = threading.Thread(target=send, name="trainhub-mail", daemon=True)
     thread.start()
     return thread
+
+
+#: session.info key of the messages waiting for the session's commit
+_MAIL_AFTER_COMMIT = "trainhub_mail_after_commit"
+
+
+def send_mail_after_commit(db_session: Session, config, to: str, subject: str,
+                           body: str) -> None:
+    """Send one message (in the background) once `db_session` commits, so a link in it is
+    never mailed for a change that was rolled back; a rollback drops the message."""
+    db_session.info.setdefault(_MAIL_AFTER_COMMIT, []).append((config, to, subject, body))
+
+
+@event.listens_for(Session, "after_commit")
+def _send_queued_mail(session: Session) -> None:
+    for config, to, subject, body in session.info.pop(_MAIL_AFTER_COMMIT, []):
+        send_mail_in_background(config, to, subject, body)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_queued_mail(session: Session) -> None:
+    session.info.pop(_MAIL_AFTER_COMMIT, None)

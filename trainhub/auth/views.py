@@ -1,5 +1,5 @@
 """Login, logout, the own account page (password, log out everywhere), password reset,
-language choice, API tokens and the admin's user pages."""
+language choice, API tokens, the admin's user pages and invitations by e-mail."""
 from urllib.parse import urlsplit
 
 from flask import (
@@ -19,10 +19,14 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from trainhub.auth import invitations
 from trainhub.auth.forms import (
+    AcceptInvitationForm,
     ApiTokenForm,
     ChangePasswordForm,
     ForgotPasswordForm,
+    InvitationActionForm,
+    InvitationForm,
     LanguageForm,
     LoginForm,
     ResetPasswordForm,
@@ -30,8 +34,9 @@ from trainhub.auth.forms import (
     UserActiveForm,
     UserForm,
 )
-from trainhub.auth.models import User
+from trainhub.auth.models import Invitation, Role, User
 from trainhub.auth.permissions import login_required, permission_required, public
+from trainhub.auth.scoping import scoped
 from trainhub.auth.services import (
     UserError,
     WrongPassword,
@@ -50,8 +55,14 @@ from trainhub.auth.services import (
     tokens_of,
     valid_reset_token,
 )
+from trainhub.core.bounds import MAX_ID
+from trainhub.core.errors import Problems
+from trainhub.core.identifiers import InvalidIdentifier, normalise_cui
+from trainhub.core.models import utcnow
 from trainhub.core.pagination import paginate
+from trainhub.enterprises.models import Enterprise
 from trainhub.extensions import db, limiter
+from trainhub.programme.models import Project
 
 bp = Blueprint("auth", __name__)
 
@@ -258,3 +269,129 @@ def token_revoke(token_id: int):
         revoke_token(db.session, token)
         flash(_("Token %(name)s revoked.", name=token.name), "success")
     return redirect(url_for("auth.tokens"))
+
+
+# --- invitations by e-mail (DESIGN §14) ---------------------------------------------------------
+
+def _visible_invitation_or_404(invitation_id: int) -> Invitation:
+    if not 0 < invitation_id <= MAX_ID:
+        abort(404)
+    invitation = db.session.scalar(select(Invitation).where(
+        Invitation.id == invitation_id, invitations.visible_invitations(current_user)))
+    if invitation is None:
+        abort(404)
+    return invitation
+
+
+@bp.route("/invitations")
+@permission_required("users.invite")
+def invitation_list():
+    page = paginate(invitations.invitation_list(current_user))
+    return render_template("auth/invitations.html", page=page, action_form=InvitationActionForm(),
+                           now=utcnow(), changeable=invitations.invitable_roles(current_user))
+
+
+def _inviter_projects() -> list[Project]:
+    return list(db.session.scalars(scoped(select(Project), Project, current_user)
+                                   .order_by(Project.code)))
+
+
+@bp.route("/invitations/new", methods=["GET", "POST"])
+@permission_required("users.invite")
+def invitation_new():
+    from trainhub.core.labels import ROLE_LABELS
+
+    form = InvitationForm()
+    form.role.choices = [(role, ROLE_LABELS[Role(role)])
+                         for role in invitations.invitable_roles(current_user)]
+    form.project_id.choices = [(0, "—")] + [(project.id, f"{project.code} · {project.title}")
+                                            for project in _inviter_projects()]
+    if form.validate_on_submit():
+        enterprise = project = None
+        if form.enterprise_cui.data:
+            try:
+                cui = normalise_cui(form.enterprise_cui.data)
+            except InvalidIdentifier as error:
+                form.enterprise_cui.errors.append(str(error))
+                return render_template("auth/invitation_form.html", form=form), 422
+            enterprise = db.session.scalar(scoped(select(Enterprise).where(Enterprise.cui == cui),
+                                                  Enterprise, current_user))
+            if enterprise is None:
+                form.enterprise_cui.errors.append(_("No enterprise with this CUI that you can see."))
+                return render_template("auth/invitation_form.html", form=form), 422
+        if form.project_id.data:
+            project = db.session.scalar(scoped(select(Project).where(
+                Project.id == form.project_id.data), Project, current_user))
+        try:
+            invitation = invitations.invite(
+                db.session, email=form.email.data, role=form.role.data,
+                invited_by=current_user._get_current_object(), enterprise=enterprise,
+                project=project, full_name=form.full_name.data or "")
+        except Problems as problems:
+            db.session.rollback()
+            form.email.errors.extend(str(problem) for problem in problems.problems)
+            return render_template("auth/invitation_form.html", form=form), 422
+        db.session.commit()
+        flash(_("Invitation sent to %(email)s.", email=invitation.email), "success")
+        return redirect(url_for("auth.invitation_list"))
+    return render_template("auth/invitation_form.html", form=form)
+
+
+@bp.route("/invitations/<int:invitation_id>/resend", methods=["POST"])
+@permission_required("users.invite")
+def invitation_resend(invitation_id: int):
+    invitation = _visible_invitation_or_404(invitation_id)
+    if InvitationActionForm().validate_on_submit():
+        try:
+            invitations.resend(db.session, invitation, by=current_user._get_current_object())
+        except Problems as problems:
+            db.session.rollback()
+            flash(str(problems), "danger")
+        else:
+            db.session.commit()
+            flash(_("A new link was sent to %(email)s; the old one no longer works.",
+                    email=invitation.email), "success")
+    return redirect(url_for("auth.invitation_list"))
+
+
+@bp.route("/invitations/<int:invitation_id>/revoke", methods=["POST"])
+@permission_required("users.invite")
+def invitation_revoke(invitation_id: int):
+    invitation = _visible_invitation_or_404(invitation_id)
+    if InvitationActionForm().validate_on_submit():
+        try:
+            invitations.revoke(db.session, invitation, by=current_user._get_current_object())
+        except Problems as problems:
+            db.session.rollback()
+            flash(str(problems), "danger")
+        else:
+            db.session.commit()
+            flash(_("The invitation for %(email)s was revoked.", email=invitation.email),
+                  "success")
+    return redirect(url_for("auth.invitation_list"))
+
+
+@bp.route(invitations.INVITATION_PATH + "<token>", methods=["GET", "POST"])
+@public
+def invitation_page(token: str):
+    invitation = invitations.valid_invitation(db.session, token)
+    if invitation is None:
+        # the same page for a used, expired, revoked or made-up link: it names no account
+        return render_template("auth/invitation_accept.html", form=None), 410
+    form = AcceptInvitationForm(account_email=invitation.email)
+    if request.method == "GET" and not form.full_name.data:
+        form.full_name.data = invitation.full_name
+    if form.validate_on_submit():
+        try:
+            user = invitations.accept(db.session, token, form.password.data,
+                                      full_name=form.full_name.data)
+        except Problems as problems:
+            db.session.rollback()
+            form.password.errors.extend(str(problem) for problem in problems.problems)
+        else:
+            db.session.commit()
+            session.clear()
+            login_user(user)
+            flash(_("Welcome! Your account is ready."), "success")
+            return redirect(url_for("main.dashboard"))
+    return render_template("auth/invitation_accept.html", form=form, invitation=invitation)

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import pgettext
 from flask_babel.speaklater import LazyString
 
+from trainhub.applications.models import ApplicationStatus, Channel
 from trainhub.attendance.models import MarkSource, MarkStatus
 from trainhub.auth.models import Locale, Role
 from trainhub.core.geography import county_name
@@ -145,6 +146,27 @@ INDICATOR_LABELS = {
 #: the cells of an indicator row
 CELL_LABELS = {"men": _l("Men"), "women": _l("Women"), "total": _l("Total")}
 
+#: the state of an e-mailed invitation (feminine in Romanian: invitația)
+INVITATION_STATUS_LABELS = {
+    "pending": LazyString(lambda: pgettext("invitation or application", "waiting")),
+    "used": LazyString(lambda: pgettext("invitation or application", "accepted")),
+    "expired": LazyString(lambda: pgettext("invitation or application", "expired")),
+    "revoked": LazyString(lambda: pgettext("invitation or application", "revoked")),
+}
+#: how an SME heard of the project (the recruitment funnel's channels)
+CHANNEL_LABELS = {Channel.EVENT: _l("Event"), Channel.SOCIAL_MEDIA: _l("Social media"),
+                  Channel.NEWSLETTER: _l("Newsletter"),
+                  Channel.AWARENESS_CAMPAIGN: _l("Awareness campaign"),
+                  Channel.PARTNER: _l("Partner organisation"), Channel.OTHER: _l("Other")}
+#: the state of an application (feminine in Romanian: cererea)
+APPLICATION_STATUS_LABELS = {
+    ApplicationStatus.PENDING: LazyString(lambda: pgettext("invitation or application", "waiting")),
+    ApplicationStatus.ACCEPTED: LazyString(
+        lambda: pgettext("invitation or application", "accepted")),
+    ApplicationStatus.DECLINED: LazyString(
+        lambda: pgettext("invitation or application", "declined")),
+}
+
 #: kind -> stored value -> label; the `label` filter's table
 LABELS: dict[str, dict] = {
     "size": SIZE_LABELS, "eligibility": ELIGIBILITY_LABELS, "flag": FLAG_LABELS,
@@ -157,6 +179,8 @@ LABELS: dict[str, dict] = {
     "document_status": DOCUMENT_STATUS_LABELS, "level": LEVEL_LABELS,
     "severity": SEVERITY_LABELS, "rule_kind": RULE_KIND_LABELS,
     "indicator": INDICATOR_LABELS, "cell": CELL_LABELS,
+    "invitation": INVITATION_STATUS_LABELS, "channel": CHANNEL_LABELS,
+    "application": APPLICATION_STATUS_LABELS,
 }
 
 
@@ -182,9 +206,10 @@ def label(value, kind: str, missing: str = "—") -> str:
 AUDITED_FIELDS = {"eligibility_status": "eligibility", "role": "role", "size_class": "size",
                   "employment_status": "employment_status", "environment": "environment",
                   "modality": "modality", "category": "category", "locale": "locale",
-                  "severity": "severity"}
+                  "severity": "severity", "channel": "channel"}
 AUDITED_STATUS = {"enrollments": "enrollment", "documents": "document_status",
-                  "attendance_marks": "mark", "memberships": "eligibility"}
+                  "attendance_marks": "mark", "memberships": "eligibility",
+                  "applications": "application"}
 
 
 def audited_value(entity_type: str, field: str, value) -> str:
