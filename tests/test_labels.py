@@ -121,7 +121,7 @@ def test_every_detail_key_has_a_romanian_sentence(ro):
     args = {"status": "employed", "age": 40, "day": "2026-01-01", "name": "Alfa SRL",
             "size": "small", "region": "RO11", "county": "RO-CJ", "caen": "6201",
             "total": "1", "ceiling": "2", "num": 3, "projects": "P", "fields": ["cnp"],
-            "kind": "'x'", "cnps": "1"}
+            "kind": "'x'", "cnps": "1", "reason": "motiv"}
     for key in DETAILS:
         assert detail_text(_outcome(key, **args)) != "stored English"
 
