@@ -27,6 +27,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "indicators.lock", "imports.run", "dashboard.read", "participants.export",
         "participants.gdpr", "participants.special_categories", "participants.retention",
         "projects.read", "projects.write",
+        "journey.read", "journey.overview", "journey.assess", "journey.manage",
     }),
     Role.COORDINATOR: frozenset(READ_ALL | {
         "users.read", "calls.read", "enterprises.write", "enterprises.create",
@@ -34,6 +35,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "documents.upload", "documents.review", "courses.write", "attendance.write", "indicators.export", "indicators.lock", "imports.run",
         "dashboard.read", "participants.export", "participants.gdpr",
         "participants.special_categories", "projects.read", "projects.write",
+        "journey.read", "journey.overview", "journey.assess", "journey.manage",
     }),
     Role.TRAINER: frozenset({
         "enterprises.read", "participants.read", "courses.read", "attendance.read",
@@ -42,10 +44,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Role.SME: frozenset({
         "enterprises.read", "enterprises.write", "participants.read", "participants.write",
         "documents.read", "documents.upload", "courses.read", "attendance.read",
-        "dashboard.read",
+        "dashboard.read", "journey.read", "journey.assess",
     }),
     Role.AUTHORITY: frozenset(READ_ALL | {"indicators.export", "participants.export",
-                                          "dashboard.read", "projects.read"}),
+                                          "dashboard.read", "projects.read", "journey.read",
+                                          "journey.overview"}),
 }
 
 ALL_PERMISSIONS = frozenset().union(*PERMISSIONS.values())

@@ -26,6 +26,7 @@ from trainhub.courses.models import (
 )
 from trainhub.documents.services import missing_documents
 from trainhub.imports.services import CellError, fold, text
+from trainhub.journey.services import VoucherOverBudget, charge_voucher, refund_voucher
 from trainhub.participants.models import Eligibility, Membership
 from trainhub.programme.models import Project
 
@@ -233,12 +234,14 @@ def _seats_taken(db_session: Session, cohort: Cohort) -> int:
 
 def enroll(db_session: Session, cohort: Cohort, membership: Membership, today: date,
            *, override_reason: str = "", user_id: int | None = None,
-           enrolled_on: date | None = None) -> Enrollment:
+           enrolled_on: date | None = None, voucher_override_reason: str = "") -> Enrollment:
     """Enroll when the gate is open (waiting list when only the seat is missing).
 
     A coordinator may override the document check with a reason (audited). The cohort row
     is locked while seats are counted, so two requests never take the last seat twice.
-    `enrolled_on` defaults to `today`; sessions before it are not expected.
+    `enrolled_on` defaults to `today`; sessions before it are not expected. The employer's
+    skills voucher is charged (journey.services.charge_voucher): over its balance the
+    enrollment is refused unless `voucher_override_reason` is given (audited).
     """
     assert_cohort_writable(cohort)
     problems = enrollment_gate(db_session, cohort, membership,
@@ -250,9 +253,17 @@ def enroll(db_session: Session, cohort: Cohort, membership: Membership, today: d
               else EnrollmentStatus.WAITING)
     enrollment = db_session.scalar(select(Enrollment).where(
         Enrollment.cohort_id == cohort.id, Enrollment.membership_id == membership.id))
+    try:
+        charge = charge_voucher(db_session, cohort, membership, enrollment, enrolled_on or today,
+                                override_reason=voucher_override_reason, user_id=user_id)
+    except VoucherOverBudget as over:
+        raise EnrollmentRefused(over.problems) from over
     if enrollment is None:
         enrollment = Enrollment(cohort=cohort, membership=membership)
         db_session.add(enrollment)
+    if charge is not None:
+        charge.enrollment = enrollment
+        db_session.add(charge)
     enrollment.status, enrollment.withdrawn_on = status.value, None
     enrollment.enrolled_on = enrolled_on or today
     if override_reason.strip():
@@ -305,6 +316,7 @@ def withdraw(db_session: Session, enrollment: Enrollment, today: date) -> Enroll
     freed_seat = enrollment.status == EnrollmentStatus.ENROLLED
     enrollment.status = EnrollmentStatus.WITHDRAWN.value
     enrollment.withdrawn_on = max(today, enrollment.enrolled_on)
+    refund_voucher(db_session, enrollment, enrollment.withdrawn_on)
     promoted = None
     if freed_seat:
         promoted = db_session.scalar(
@@ -318,14 +330,15 @@ def withdraw(db_session: Session, enrollment: Enrollment, today: date) -> Enroll
 
 
 def enroll_many(db_session: Session, cohort: Cohort, memberships: list[Membership], today: date,
-                user_id: int | None = None,
-                enrolled_on: date | None = None) -> list[tuple[Membership, str, list]]:
+                user_id: int | None = None, enrolled_on: date | None = None,
+                voucher_override_reason: str = "") -> list[tuple[Membership, str, list]]:
     """Enroll each member in turn: (membership, 'enrolled' | 'waiting' | 'refused', problems)."""
     results = []
     for membership in memberships:
         try:
             enrollment = enroll(db_session, cohort, membership, today, user_id=user_id,
-                                enrolled_on=enrolled_on)
+                                enrolled_on=enrolled_on,
+                                voucher_override_reason=voucher_override_reason)
         except EnrollmentRefused as refused:
             db_session.rollback()
             results.append((membership, "refused", refused.problems))

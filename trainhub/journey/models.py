@@ -134,7 +134,7 @@ class Voucher(TimestampMixin, db.Model):
                                             index=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id", ondelete="CASCADE"),
                                                index=True)
-    budget_eur: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    budget_eur: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     #: the last day an enrollment may spend it; an expired voucher consumes nothing
     expires_on: Mapped[date] = mapped_column(Date)
     granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -155,7 +155,7 @@ class VoucherCharge(TimestampMixin, db.Model):
     enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id", ondelete="CASCADE"),
                                                unique=True)
     #: cost per participant-hour × planned hours of the cohort, when charged
-    amount_eur: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    amount_eur: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     #: set when a withdrawal before the cohort's start gave the value back
     refunded_on: Mapped[date | None] = mapped_column(Date)
     #: why the coordinator let the enrollment go over the balance (audited)
