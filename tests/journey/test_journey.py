@@ -1,0 +1,385 @@
+"""The SME's digital journey (DESIGN §17): maturity, recommendations, vouchers, follow-up."""
+import re
+import threading
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import ON_POSTGRES, run_in_threads
+from tests.documents.test_reminders import smtp  # noqa: F401  (the aiosmtpd fixture)
+from tests.factories import (
+    CohortFactory,
+    CourseFactory,
+    EnrollmentFactory,
+    EnterpriseFactory,
+    MembershipFactory,
+    ParticipantFactory,
+    ProjectFactory,
+    TrainingSessionFactory,
+    UserFactory,
+    join_team,
+)
+from trainhub.audit.models import AuditEvent
+from trainhub.core.errors import Problems
+from trainhub.courses.models import Cohort, Enrollment
+from trainhub.courses.services import EnrollmentRefused, enroll, enroll_many, withdraw
+from trainhub.extensions import db
+from trainhub.journey.models import (
+    Assessment,
+    FollowUp,
+    Question,
+    Questionnaire,
+    Voucher,
+    VoucherCharge,
+)
+from trainhub.journey.services import (
+    DIMENSION_LABELS,
+    answer_follow_up,
+    follow_up_token,
+    grant_voucher,
+    latest_questionnaire,
+    long_term_results,
+    radar_svg,
+    recommended_courses,
+    save_assessment,
+    send_follow_ups,
+    voucher_report,
+)
+from trainhub.participants.models import Membership
+
+TODAY = date(2026, 3, 1)
+
+
+def _answers(points: int = 3, **overrides) -> dict:
+    """An answer to every question of the latest version: `points` on scales, the nearest
+    choice on choice questions."""
+    answers = {}
+    for question in latest_questionnaire(db.session).questions:
+        allowed = [c["points"] for c in question.choices] or list(range(6))
+        answers[question.code] = str(min(allowed, key=lambda p: abs(p - points)))
+    return answers | overrides
+
+
+# --- maturity -----------------------------------------------------------------------------
+
+def test_a_fresh_database_has_version_1_with_24_questions_on_six_dimensions(app):
+    questionnaire = latest_questionnaire(db.session)
+    assert questionnaire.version == 1
+    assert len(questionnaire.questions) == 24
+    assert {q.dimension for q in questionnaire.questions} == {d.value for d in DIMENSION_LABELS}
+    assert all(q.text_ro and q.text_en for q in questionnaire.questions)
+
+
+def test_scores_are_0_to_100_per_dimension(app):
+    project, firm = ProjectFactory(), EnterpriseFactory()
+    low = save_assessment(db.session, project, firm, "entry", _answers(0), TODAY, user_id=None)
+    assert set(low.scores.values()) == {0}
+    high = save_assessment(db.session, project, firm, "exit", _answers(5), TODAY, user_id=None)
+    assert set(high.scores.values()) == {100}
+    assert len(high.scores) == 6
+
+
+@pytest.mark.parametrize("bad", [{"S1": "6"}, {"S1": "-1"}, {"S1": "trei"}, {"S1": ""},
+                                 {"S3": "3"}])  # S3 offers 0, 2, 4, 5
+def test_an_answer_outside_the_scale_or_missing_is_refused_and_nothing_is_written(app, bad):
+    project, firm = ProjectFactory(), EnterpriseFactory()
+    with pytest.raises(Problems) as refused:
+        save_assessment(db.session, project, firm, "entry", _answers(3, **bad), TODAY,
+                        user_id=None)
+    code = next(iter(bad))
+    assert code in str(refused.value)
+    db.session.rollback()
+    assert db.session.scalar(select(Assessment.id)) is None
+
+
+def test_a_new_version_never_rewrites_earlier_answers(app):
+    project, firm, other = ProjectFactory(), EnterpriseFactory(), EnterpriseFactory()
+    first = save_assessment(db.session, project, firm, "entry", _answers(2), TODAY, user_id=None)
+    scores = dict(first.scores)
+    v2 = Questionnaire(version=2, published_on=TODAY)
+    db.session.add(v2)
+    db.session.add(Question(questionnaire=v2, position=1, code="S1", dimension="strategy",
+                            text_ro="Nou", text_en="New", choices=[]))
+    db.session.commit()
+    second = save_assessment(db.session, project, other, "entry", {"S1": "5"}, TODAY,
+                             user_id=None)
+    db.session.refresh(first)
+    assert first.questionnaire.version == 1 and len(first.answers) == 24
+    assert first.scores == scores
+    assert second.questionnaire.version == 2 and second.scores == {"strategy": 100}
+
+
+def test_the_radar_is_inline_svg_without_script_or_style(app):
+    svg = str(radar_svg([({"strategy": 50}, "#0d6efd"), ({"strategy": 80}, "#198754")],
+                        {d: f"<{d}>" for d in DIMENSION_LABELS}))
+    assert svg.startswith("<svg") and svg.count("<polygon") == 4 + 2
+    assert "<script" not in svg and "style=" not in svg
+    assert "&lt;strategy&gt;" in svg  # labels are escaped
+
+
+def test_the_weakest_dimensions_point_to_tagged_courses(app):
+    green = CourseFactory(title="Energie", dimensions=["green"])
+    CourseFactory(title="Strategie", dimensions=["strategy"])
+    scores = {"strategy": 90, "readiness": 80, "human": 70, "data": 60, "automation": 50,
+              "green": 10}
+    weakest, courses = recommended_courses(db.session, scores)
+    assert weakest == ["green", "automation"]
+    assert courses == [green]
+
+
+def _sme_world():
+    firm = EnterpriseFactory(name="Alfa SRL")
+    project = ProjectFactory(code="SMIS-1")
+    MembershipFactory(project=project, participant=ParticipantFactory(enterprise=firm))
+    coordinator = UserFactory(role="coordinator")
+    join_team(coordinator, project)
+    users = {"sme": UserFactory(role="sme", enterprise=firm), "coordinator": coordinator,
+             "authority": UserFactory(role="authority")}
+    db.session.commit()
+    return project, firm, users
+
+
+def test_the_sme_fills_entry_and_exit_and_everyone_sees_the_difference(app, auth, client):
+    project, firm, users = _sme_world()
+    url = f"/journey/projects/{project.id}/enterprises/{firm.id}"
+    auth.login(users["sme"].email)
+    refused = auth.post(f"{url}/assessment/entry", _answers(2, S1=None) | {"S2": "9"})
+    assert refused.status_code == 422
+    assert "S1" in refused.text and "S2" in refused.text
+    assert auth.post(f"{url}/assessment/entry", _answers(0)).status_code == 302
+    assert auth.post(f"{url}/assessment/exit", _answers(5)).status_code == 302
+    page = client.get(url).text
+    assert "<svg" in page and "+100" in page
+    for role in ("coordinator", "authority"):
+        auth.logout()
+        auth.login(users[role].email)
+        assert "+100" in client.get(url).text
+    overview = client.get(f"/journey/projects/{project.id}").text
+    assert "Alfa SRL" in overview and "+100.0" in overview
+
+
+def test_another_sme_and_another_team_do_not_find_the_page(app, auth, client):
+    project, firm, _users = _sme_world()
+    outsider = UserFactory(role="sme", enterprise=EnterpriseFactory())
+    stranger = UserFactory(role="coordinator")
+    db.session.commit()
+    for user in (outsider, stranger):
+        auth.login(user.email)
+        assert client.get(f"/journey/projects/{project.id}/enterprises/{firm.id}").status_code == 404
+        auth.logout()
+
+
+def test_the_project_page_runs_the_same_queries_for_3_and_12_enterprises(app, auth,
+                                                                         page_queries):
+    project, _firm, users = _sme_world()
+    auth.login(users["coordinator"].email)
+
+    def add(n):
+        for _ in range(n):
+            firm = EnterpriseFactory()
+            MembershipFactory(project=project, participant=ParticipantFactory(enterprise=firm))
+            save_assessment(db.session, project, firm, "entry", _answers(2), TODAY, user_id=None)
+            grant_voucher(db.session, project, firm, Decimal(1000), date(2027, 1, 1),
+                          user_id=None)
+
+    add(2)
+    few = page_queries(f"/journey/projects/{project.id}")
+    add(9)
+    assert page_queries(f"/journey/projects/{project.id}") == few
+
+
+# --- vouchers -----------------------------------------------------------------------------
+
+def _voucher_world(budget="1000", cost="10", expires=date(2026, 12, 31), start=date(2026, 3, 9)):
+    """A cohort of 40 planned hours at `cost` EUR per participant-hour (400 EUR a seat), and an
+    SME with a voucher of `budget`."""
+    course = CourseFactory(cost_per_hour_eur=Decimal(cost), planned_hours=Decimal(40))
+    cohort = CohortFactory(course=course, start_date=start)
+    firm = EnterpriseFactory()
+    grant_voucher(db.session, cohort.project, firm, Decimal(budget), expires, user_id=None)
+    return cohort, firm
+
+
+def _employee(cohort, firm):
+    return MembershipFactory(project=cohort.project, participant=ParticipantFactory(enterprise=firm))
+
+
+def _spent(firm):
+    voucher = db.session.scalar(select(Voucher).where(Voucher.enterprise_id == firm.id))
+    return voucher_report(db.session, voucher.project)[0][3]
+
+
+def test_each_enrollment_spends_cost_per_hour_times_planned_hours(app):
+    cohort, firm = _voucher_world()
+    TrainingSessionFactory(cohort=cohort, date=date(2026, 3, 9))  # 4 h: the cohort's plan
+    enroll(db.session, cohort, _employee(cohort, firm), TODAY)
+    assert _spent(firm) == Decimal("40.00")
+
+
+def test_over_the_balance_is_refused_with_the_balance_shown(app):
+    cohort, firm = _voucher_world(budget="700")
+    enroll(db.session, cohort, _employee(cohort, firm), TODAY)
+    late = _employee(cohort, firm)
+    with pytest.raises(EnrollmentRefused) as refused:
+        enroll(db.session, cohort, late, TODAY)
+    assert "300.00" in str(refused.value) and "400.00" in str(refused.value)
+    db.session.rollback()
+    assert db.session.query(Enrollment).count() == 1
+    [(_m, outcome, problems)] = enroll_many(db.session, cohort, [late], TODAY)
+    assert outcome == "refused" and "300.00" in str(problems[0])
+
+
+def test_the_coordinator_overrides_the_balance_with_a_reason_audited(app):
+    cohort, firm = _voucher_world(budget="100")
+    enroll(db.session, cohort, _employee(cohort, firm), TODAY,
+           voucher_override_reason="  cofinanțare  proprie ")
+    assert _spent(firm) == Decimal("400.00")
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "voucher.override"))
+    assert event.changes["reason"] == "cofinanțare proprie"
+
+
+def test_withdrawal_before_the_start_gives_the_value_back_after_it_does_not(app):
+    cohort, firm = _voucher_world()
+    early = enroll(db.session, cohort, _employee(cohort, firm), TODAY)
+    late = enroll(db.session, cohort, _employee(cohort, firm), TODAY)
+    assert _spent(firm) == Decimal("800.00")
+    withdraw(db.session, early, date(2026, 3, 5))
+    assert _spent(firm) == Decimal("400.00")
+    withdraw(db.session, late, date(2026, 3, 10))
+    assert _spent(firm) == Decimal("400.00")
+    enroll(db.session, cohort, early.membership, date(2026, 3, 6))  # back: charged again
+    assert _spent(firm) == Decimal("800.00")
+
+
+def test_an_expired_voucher_consumes_nothing(app):
+    cohort, firm = _voucher_world(budget="0", expires=date(2026, 2, 28))
+    enroll(db.session, cohort, _employee(cohort, firm), TODAY)
+    assert _spent(firm) == Decimal(0)
+
+
+def test_the_budget_cannot_go_below_what_is_spent(app):
+    cohort, firm = _voucher_world()
+    enroll(db.session, cohort, _employee(cohort, firm), TODAY)
+    for budget in (Decimal(-1), Decimal(399)):
+        with pytest.raises(Problems):
+            grant_voucher(db.session, cohort.project, firm, budget, date(2027, 1, 1),
+                          user_id=None)
+        db.session.rollback()
+
+
+def test_the_workbook_import_spends_the_voucher_too(app):
+    from trainhub.imports.services import ImportReport, Table
+    from trainhub.imports.workbook import _enrollments
+
+    cohort, firm = _voucher_world(budget="500")
+    first, second = _employee(cohort, firm), _employee(cohort, firm)
+    db.session.commit()
+    header = ["cohort_code", "cnp", "enrolled_on", "status"]
+    rows = [(2, dict(zip(header, [cohort.code, first.participant.cnp, "2026-03-01", "enrolled"]))),
+            (3, dict(zip(header, [cohort.code, second.participant.cnp, "2026-03-01", "enrolled"])))]
+    report = ImportReport()
+    _enrollments(db.session, cohort.project, Table("enrollments", header, rows), report)
+    assert [e.status for e in db.session.query(Enrollment)] == ["enrolled"]
+    assert "100.00" in str(report.errors)
+    assert _spent(firm) == Decimal("400.00")
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="row locks are a PostgreSQL matter; SQLite serialises writes")
+def test_two_enrollments_at_once_never_go_over_the_budget(app):
+    course = CourseFactory(cost_per_hour_eur=Decimal(10), planned_hours=Decimal(40))
+    one, two = CohortFactory(course=course), CohortFactory(course=course)
+    two.project = one.project
+    firm = EnterpriseFactory()
+    grant_voucher(db.session, one.project, firm, Decimal(400), date(2027, 1, 1), user_id=None)
+    first, second = _employee(one, firm), _employee(one, firm)
+    db.session.commit()
+    start = threading.Barrier(2)
+
+    def take(cohort_id, membership_id):
+        def job(session):
+            cohort, membership = session.get(Cohort, cohort_id), session.get(Membership,
+                                                                             membership_id)
+            start.wait(timeout=10)
+            enroll(session, cohort, membership, TODAY)
+        return job
+
+    errors = run_in_threads(app, take(one.id, first.id), take(two.id, second.id))
+    assert len(errors) == 1 and isinstance(errors[0], EnrollmentRefused)
+    assert db.session.query(VoucherCharge).count() == 1
+
+
+# --- follow-up ----------------------------------------------------------------------------
+
+def _exited(sex="F", days_ago=200, email="ana@example.org"):
+    membership = MembershipFactory(participant=ParticipantFactory(sex=sex, email=email),
+                                   entry_date=date.today() - timedelta(days=days_ago + 30),
+                                   exit_date=date.today() - timedelta(days=days_ago))
+    db.session.commit()
+    return membership
+
+
+def test_six_months_after_exit_one_link_is_mailed_and_works_once(app, client, smtp):  # noqa: F811
+    due = _exited()
+    _exited(days_ago=30, email="recent@example.org")
+    with app.test_request_context():
+        sent = send_follow_ups(db.session, app.config, date.today(),
+                               lambda token: f"http://localhost/follow-up/{token}")
+    assert sent == 1
+    [message] = smtp.to("ana@example.org")
+    url = re.search(r"http://localhost(/follow-up/\S+)", message.get_content()).group(1)
+    with app.test_request_context():
+        assert send_follow_ups(db.session, app.config, date.today(), str) == 0  # never twice
+    page = client.get(url)
+    assert page.status_code == 200
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text) or \
+        re.search(r'value="([^"]+)"[^>]*name="csrf_token"', page.text)
+    form = {"csrf_token": token.group(1), "employed": "y"}
+    assert client.post(url, data=form).status_code == 200
+    follow_up = db.session.scalar(select(FollowUp).where(FollowUp.membership_id == due.id))
+    assert follow_up.employed is True and follow_up.better_job is False
+    assert client.post(url, data=form).status_code == 409
+    assert client.get(url).status_code == 409
+    assert client.get(url[:-2] + "xx").status_code == 404  # tampered
+
+
+def test_a_used_link_cannot_be_answered_again_by_the_service(app):
+    follow_up = FollowUp(membership=_exited(), sent_at=None)
+    db.session.add(follow_up)
+    db.session.commit()
+    answer_follow_up(db.session, follow_up, employed=True, better_job=True,
+                     qualification_used=True)
+    with pytest.raises(Problems):
+        answer_follow_up(db.session, follow_up, employed=False, better_job=False,
+                         qualification_used=False)
+    assert follow_up.employed is True
+
+
+def test_another_secret_or_salt_does_not_open_a_follow_up(app):
+    follow_up = FollowUp(membership=_exited())
+    db.session.add(follow_up)
+    db.session.commit()
+    from trainhub.journey.services import follow_up_for_token
+
+    assert follow_up_for_token(db.session, "testing-secret-key",
+                               follow_up_token("another-key", follow_up)) is None
+    assert follow_up_for_token(db.session, "testing-secret-key",
+                               follow_up_token("testing-secret-key", follow_up)) == follow_up
+
+
+def test_long_term_results_by_sex_with_the_response_rate(app):
+    project = ProjectFactory()
+    for sex, answered in (("F", True), ("F", False), ("M", True)):
+        membership = _exited(sex=sex, email=f"{sex}{answered}@example.org")
+        membership.project = project
+        follow_up = FollowUp(membership=membership, sent_at=db.func.now())
+        db.session.add(follow_up)
+        db.session.commit()
+        if answered:
+            answer_follow_up(db.session, follow_up, employed=True, better_job=sex == "F",
+                             qualification_used=False)
+    table = long_term_results(db.session, project)
+    assert (table["F"]["sent"], table["F"]["answered"], table["F"]["rate"]) == (2, 1, 50)
+    assert (table["total"]["employed"], table["total"]["better_job"], table["total"]["rate"]) \
+        == (2, 1, 67)
