@@ -204,6 +204,8 @@ ACCESS = {
     ("GET", "api.participant"): logged_in() | {"sme_other": NOT_FOUND},
     ("GET", "api.project_indicators"): only("admin", "coordinator", "authority"),
     ("GET", "api.period_snapshots"): only("admin", "coordinator", "authority"),
+    ("GET", "api.project_vouchers"): only("admin", "coordinator", "authority"),
+    ("GET", "api.project_maturity"): only("admin", "coordinator", "authority"),
     ("GET", "api-docs.openapi_json"): public(),
     ("GET", "api_reference.page"): public(),
     ("GET", "attendance.session_qr"): only("admin", "coordinator", "trainer"),

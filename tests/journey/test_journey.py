@@ -12,7 +12,6 @@ from tests.documents.test_reminders import smtp  # noqa: F401  (the aiosmtpd fix
 from tests.factories import (
     CohortFactory,
     CourseFactory,
-    EnrollmentFactory,
     EnterpriseFactory,
     MembershipFactory,
     ParticipantFactory,
@@ -277,8 +276,9 @@ def test_the_workbook_import_spends_the_voucher_too(app):
     first, second = _employee(cohort, firm), _employee(cohort, firm)
     db.session.commit()
     header = ["cohort_code", "cnp", "enrolled_on", "status"]
-    rows = [(2, dict(zip(header, [cohort.code, first.participant.cnp, "2026-03-01", "enrolled"]))),
-            (3, dict(zip(header, [cohort.code, second.participant.cnp, "2026-03-01", "enrolled"])))]
+    rows = [(number, dict(zip(header, [cohort.code, member.participant.cnp, "2026-03-01",
+                                       "enrolled"], strict=True)))
+            for number, member in ((2, first), (3, second))]
     report = ImportReport()
     _enrollments(db.session, cohort.project, Table("enrollments", header, rows), report)
     assert [e.status for e in db.session.query(Enrollment)] == ["enrolled"]
@@ -383,3 +383,69 @@ def test_long_term_results_by_sex_with_the_response_rate(app):
     assert (table["F"]["sent"], table["F"]["answered"], table["F"]["rate"]) == (2, 1, 50)
     assert (table["total"]["employed"], table["total"]["better_job"], table["total"]["rate"]) \
         == (2, 1, 67)
+
+
+# --- reports: CLI and API -----------------------------------------------------------------
+
+def _reported_project():
+    cohort, firm = _voucher_world(budget="1000")
+    cohort.project.code = "SMIS-R"
+    firm.cui, firm.name = "18547290", "Beta, SRL"
+    enroll(db.session, cohort, _employee(cohort, firm), TODAY)
+    save_assessment(db.session, cohort.project, firm, "entry", _answers(0), TODAY, user_id=None)
+    save_assessment(db.session, cohort.project, firm, "exit", _answers(5), TODAY, user_id=None)
+    return cohort.project
+
+
+def test_vouchers_report_csv_contract(app, runner):
+    _reported_project()
+    result = runner.invoke(args=["vouchers", "report", "--project", "SMIS-R", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == ["cui,name,budget_eur,spent_eur,balance_eur",
+                                          '18547290,"Beta, SRL",1000.00,400.00,600.00']
+
+
+def test_maturity_report_csv_contract(app, runner):
+    _reported_project()
+    result = runner.invoke(args=["maturity", "report", "--project", "SMIS-R", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "cui,dimension,score_entry,score_exit"
+    assert "18547290,strategy,0,100" in lines and len(lines) == 1 + 6
+
+
+def test_reports_of_an_unknown_project_fail_readably(app, runner):
+    for group in ("vouchers", "maturity"):
+        result = runner.invoke(args=[group, "report", "--project", "NOPE"])
+        assert result.exit_code == 1 and "no project with code NOPE" in result.output
+
+
+def test_the_api_gives_the_same_figures_scoped_like_the_rest(app, client):
+    from trainhub.auth.services import issue_token
+
+    project = _reported_project()
+    authority = UserFactory(role="authority")
+    stranger = UserFactory(role="coordinator")
+    db.session.commit()
+
+    def get(user, what):
+        secret = issue_token(db.session, user, "t")[1]
+        return client.get(f"/api/v1/projects/{project.id}/{what}",
+                          headers={"Authorization": f"Bearer {secret}"})
+
+    vouchers = get(authority, "vouchers").json
+    assert vouchers["vouchers"] == [{"cui": "18547290", "name": "Beta, SRL", "budget_eur": "1000.00",
+                                     "spent_eur": "400.00", "balance_eur": "600.00"}]
+    scores = get(authority, "maturity").json["scores"]
+    assert {"cui": "18547290", "dimension": "green", "score_entry": 0, "score_exit": 100} in scores
+    assert get(stranger, "vouchers").status_code == 404
+
+
+def test_the_follow_ups_are_a_daily_job(app):
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from trainhub.scheduler import add_jobs
+
+    scheduler = BackgroundScheduler()
+    add_jobs(scheduler, app)
+    assert scheduler.get_job("follow_ups") is not None
