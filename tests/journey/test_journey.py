@@ -449,3 +449,81 @@ def test_the_follow_ups_are_a_daily_job(app):
     scheduler = BackgroundScheduler()
     add_jobs(scheduler, app)
     assert scheduler.get_job("follow_ups") is not None
+
+
+# --- the pages of other areas that show the journey ---------------------------------------
+
+def test_the_cohort_page_shows_balances_and_the_voucher_override_field(app, auth, client):
+    cohort, firm = _voucher_world(budget="1000")
+    firm.name = "Gamma SRL"
+    cohort.course.dimensions = ["green"]
+    member = _employee(cohort, firm)
+    save_assessment(db.session, cohort.project, firm, "entry", _answers(5, G1="0", G2="0"),
+                    TODAY, user_id=None)
+    coordinator = UserFactory(role="coordinator")
+    join_team(coordinator, cohort.project)
+    db.session.commit()
+    auth.login(coordinator.email)
+    panel = client.get(f"/courses/cohorts/{cohort.id}").text
+    assert 'data-testid="journey-enroll-panel"' in panel and "Gamma SRL" in panel
+    assert "1,000.00 EUR" in panel and 'name="voucher_override_reason"' in panel
+    cohort.course.cost_per_hour_eur = Decimal(100)  # 4,000 EUR a seat
+    db.session.commit()
+    form = {"membership_ids": str(member.id)}
+    auth.post(f"/courses/cohorts/{cohort.id}/enroll", form)
+    assert db.session.query(Enrollment).count() == 0
+    auth.post(f"/courses/cohorts/{cohort.id}/enroll",
+              form | {"voucher_override_reason": "aprobat de beneficiar"})
+    assert db.session.query(Enrollment).count() == 1
+
+
+def test_the_enterprise_page_shows_the_training_as_de_minimis_aid(app, auth, client):
+    cohort, firm = _voucher_world()
+    enroll(db.session, cohort, _employee(cohort, firm), TODAY)
+    admin = UserFactory(role="admin")
+    db.session.commit()
+    auth.login(admin.email)
+    page = client.get(f"/enterprises/{firm.id}").text
+    assert 'data-testid="training-aid"' in page and "400.00 EUR" in page
+
+
+def test_the_indicators_page_shows_long_term_results_by_sex(app, auth, client):
+    project = ProjectFactory(start_date=date(2025, 1, 1), end_date=date(2027, 12, 31))
+    membership = _exited(sex="F")
+    membership.project = project
+    db.session.add(FollowUp(membership=membership, sent_at=db.func.now()))
+    admin = UserFactory(role="admin")
+    db.session.commit()
+    auth.login(admin.email)
+    page = client.get(f"/indicators/?project={project.id}").text
+    assert 'data-testid="long-term-results"' in page and "Questionnaires sent" in page
+
+
+def test_the_coordinator_records_the_situation_at_exit(app, auth, client):
+    membership = _exited()
+    coordinator = UserFactory(role="coordinator")
+    join_team(coordinator, membership.project)
+    db.session.commit()
+    auth.login(coordinator.email)
+    assert "Situation at exit" in client.get(f"/participants/{membership.participant_id}").text
+    url = f"/journey/memberships/{membership.id}/exit"
+    assert auth.post(url, {"employed": "y", "better_job": "y"}).status_code == 302
+    from trainhub.journey.models import ExitSituation
+
+    situation = db.session.scalar(select(ExitSituation))
+    assert (situation.employed, situation.better_job, situation.qualification_obtained) == \
+        (True, True, False)
+
+
+def test_the_course_form_sets_the_cost_and_the_tags(app, auth):
+    coordinator = UserFactory(role="coordinator")
+    db.session.commit()
+    auth.login(coordinator.email)
+    response = auth.post("/courses/new", {
+        "code": "C-GREEN", "category": "iot_energy", "title": "Energie", "planned_hours": "40",
+        "modality": "online", "cost_per_hour_eur": "12.50", "dimensions": ["green", "data"]})
+    assert response.status_code == 302
+    from trainhub.courses.models import Course
+
+    course = db.session.scalar(select(Course).where(Course.code == "C-GREEN"))
+    assert course.cost_per_hour_eur == Decimal("12.50") and course.dimensions == ["data", "green"]

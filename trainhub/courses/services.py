@@ -26,6 +26,7 @@ from trainhub.courses.models import (
 )
 from trainhub.documents.services import missing_documents
 from trainhub.imports.services import CellError, fold, text
+from trainhub.journey.models import Dimension
 from trainhub.journey.services import VoucherOverBudget, charge_voucher, refund_voucher
 from trainhub.participants.models import Eligibility, Membership
 from trainhub.programme.models import Project
@@ -81,8 +82,12 @@ def cohort_counts(session: Session, courses: list[Course]) -> dict[int, int]:
 
 def save_course(session: Session, course: Course | None, *, code: str, category: str,
                 title: str, planned_hours: Decimal, modality: str, description: str = "",
-                competences: str = "") -> Course:
-    """Create (course=None) or update a course; CourseError when the code is taken."""
+                competences: str = "", cost_per_hour_eur: Decimal | None = None,
+                dimensions: list[str] | None = None) -> Course:
+    """Create (course=None) or update a course; CourseError when the code is taken.
+
+    `cost_per_hour_eur` and `dimensions` (competence tags, DESIGN §17) stay as stored when
+    None."""
     code = code.strip().upper()
     clash = session.scalar(select(Course.id).where(Course.code == code))
     if clash is not None and (course is None or clash != course.id):
@@ -93,6 +98,12 @@ def save_course(session: Session, course: Course | None, *, code: str, category:
     course.code, course.category, course.title = code, category, title.strip()
     course.planned_hours, course.modality = planned_hours, modality
     course.description, course.competences = description.strip(), competences.strip()
+    if cost_per_hour_eur is not None:
+        if cost_per_hour_eur < 0:
+            raise CourseError("cost_per_hour_eur", _l("The cost cannot be negative."))
+        course.cost_per_hour_eur = cost_per_hour_eur
+    if dimensions is not None:
+        course.dimensions = [d.value for d in Dimension if d.value in set(dimensions)]
     session.commit()
     return course
 

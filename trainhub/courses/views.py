@@ -76,7 +76,8 @@ def _save(course: Course | None):
             course = save_course(db.session, course, **{
                 name: form[name].data or "" for name in ("code", "category", "title",
                                                          "modality", "description", "competences")
-            }, planned_hours=form.planned_hours.data)
+            }, planned_hours=form.planned_hours.data,
+                cost_per_hour_eur=form.cost_per_hour_eur.data, dimensions=form.dimensions.data)
         except CourseError as error:
             form[error.field].errors.append(str(error))
         else:

@@ -33,6 +33,7 @@ from trainhub.journey.services import (
     follow_up_for_token,
     grant_voucher,
     latest_questionnaire,
+    long_term_results,
     maturity_rows,
     project_change,
     project_enterprises,
@@ -42,6 +43,7 @@ from trainhub.journey.services import (
     record_exit_situation,
     save_assessment,
     score_change,
+    training_aid,
     voucher_lines,
     weakest_dimensions,
 )
@@ -241,7 +243,14 @@ def _enroll_panel() -> dict:
                          "recommended": bool(set(weakest) & set(cohort.course.dimensions or []))})
         return rows
 
-    return {"journey_enroll_panel": panel}
+    def long_term(project):
+        return long_term_results(db.session, project)
+
+    def training_aid_of(enterprise):
+        return training_aid(db.session, enterprise)
+
+    return {"journey_enroll_panel": panel, "journey_long_term": long_term,
+            "journey_training_aid": training_aid_of}
 
 
 @bp.app_template_filter("dimension_label")
