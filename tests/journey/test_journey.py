@@ -12,6 +12,7 @@ from tests.documents.test_reminders import smtp  # noqa: F401  (the aiosmtpd fix
 from tests.factories import (
     CohortFactory,
     CourseFactory,
+    EnrollmentFactory,
     EnterpriseFactory,
     MembershipFactory,
     ParticipantFactory,
@@ -527,3 +528,27 @@ def test_the_course_form_sets_the_cost_and_the_tags(app, auth):
 
     course = db.session.scalar(select(Course).where(Course.code == "C-GREEN"))
     assert course.cost_per_hour_eur == Decimal("12.50") and course.dimensions == ["data", "green"]
+
+
+def test_taking_the_assessment_again_replaces_the_answers(app):
+    project, firm = ProjectFactory(), EnterpriseFactory()
+    save_assessment(db.session, project, firm, "entry", _answers(0), TODAY, user_id=None)
+    again = save_assessment(db.session, project, firm, "entry", _answers(5), TODAY, user_id=None)
+    assert db.session.query(Assessment).count() == 1
+    assert len(again.answers) == 24 and set(again.scores.values()) == {100}
+
+
+def test_reimporting_a_stored_enrollment_spends_nothing_more(app):
+    from trainhub.imports.services import ImportReport, Table
+    from trainhub.imports.workbook import _enrollments
+
+    cohort, firm = _voucher_world(budget="1000")
+    member = _employee(cohort, firm)
+    EnrollmentFactory(cohort=cohort, membership=member)  # enrolled before the voucher
+    db.session.commit()
+    header = ["cohort_code", "cnp", "enrolled_on", "status"]
+    row = dict(zip(header, [cohort.code, member.participant.cnp, "2026-03-01", "enrolled"],
+                   strict=True))
+    _enrollments(db.session, cohort.project, Table("enrollments", header, [(2, row)]),
+                 ImportReport())
+    assert _spent(firm) == Decimal(0)

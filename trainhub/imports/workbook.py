@@ -241,8 +241,11 @@ def _enrollments(db_session: Session, project: Project, table: Table, report: Im
             cleaned.errors["withdrawn_on"] = _l("before the enrollment date")
         charge = None
         if (not cleaned.errors and cohort and membership
-                and cleaned.values["status"] != EnrollmentStatus.WITHDRAWN):
-            try:  # the employer's skills voucher, as every enrollment path charges it
+                and cleaned.values["status"] != EnrollmentStatus.WITHDRAWN
+                and (enrollment is None or enrollment.status == EnrollmentStatus.WITHDRAWN)):
+            # a new (or returning) enrollment spends the employer's skills voucher, as every
+            # enrollment path does; a row that re-imports a stored enrollment spends nothing
+            try:
                 charge = charge_voucher(db_session, cohort, membership, enrollment, enrolled_on)
             except VoucherOverBudget as over:
                 cleaned.errors["cnp"] = over.problems[0]

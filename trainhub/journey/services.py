@@ -101,6 +101,9 @@ def save_assessment(db_session: Session, project: Project, enterprise: Enterpris
     if assessment is None:
         assessment = Assessment(project=project, enterprise=enterprise, kind=kind)
         db_session.add(assessment)
+    else:  # the earlier answers go first: the new ones take their (assessment, question) keys
+        assessment.answers.clear()
+        db_session.flush()
     assessment.answers = [Answer(question_id=qid, points=value) for qid, value in points.items()]
     assessment.questionnaire = questionnaire
     assessment.taken_on, assessment.filled_by_id = today, user_id
