@@ -194,29 +194,43 @@ def maturity_report(db_session: Session, project: Project) -> list[tuple]:
     return rows
 
 
-def radar_svg(series: list[tuple[dict[str, int], str]], labels: dict, size: int = 320) -> Markup:
+def _label_lines(label: str, longest: int = 18) -> list[str]:
+    """A radar label on one line, or on two split at the space nearest the middle."""
+    if len(label) <= longest or " " not in label:
+        return [label]
+    spaces = [i for i, char in enumerate(label) if char == " "]
+    cut = min(spaces, key=lambda i: abs(i - len(label) / 2))
+    return [label[:cut], label[cut + 1:]]
+
+
+def radar_svg(series: list[tuple[dict[str, int], str]], labels: dict, width: int = 520,
+              height: int = 340) -> Markup:
     """A radar chart of scores 0–100 on the six dimensions as inline SVG (no script, no style
     attribute: CSP-safe); `series` is (scores, colour) drawn in order."""
-    centre, radius = size / 2, size / 2 - 70
+    cx, cy, radius = width / 2, height / 2, min(width, height) / 2 - 60
     dimensions = list(Dimension)
 
     def point(index: int, value: float) -> tuple[float, float]:
         angle = -math.pi / 2 + 2 * math.pi * index / len(dimensions)
-        return (round(centre + radius * value / 100 * math.cos(angle), 1),
-                round(centre + radius * value / 100 * math.sin(angle), 1))
+        return (round(cx + radius * value / 100 * math.cos(angle), 1),
+                round(cy + radius * value / 100 * math.sin(angle), 1))
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
-             f'width="{size}" height="{size}" role="img" class="radar">']
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+             f'width="100%" role="img" class="radar">']
     for ring in (25, 50, 75, 100):
         ring_points = " ".join(f"{x},{y}" for x, y in (point(i, ring) for i in range(6)))
         parts.append(f'<polygon points="{ring_points}" fill="none" stroke="#ccc"/>')
     for i, dimension in enumerate(dimensions):
         x, y = point(i, 100)
-        parts.append(f'<line x1="{centre}" y1="{centre}" x2="{x}" y2="{y}" stroke="#ccc"/>')
-        lx, ly = point(i, 118)
-        anchor = "middle" if abs(lx - centre) < 5 else ("start" if lx > centre else "end")
-        parts.append(f'<text x="{lx}" y="{ly}" font-size="10" text-anchor="{anchor}">'
-                     f'{escape(str(labels[dimension]))}</text>')
+        parts.append(f'<line x1="{cx}" y1="{cy}" x2="{x}" y2="{y}" stroke="#ccc"/>')
+        lx, ly = point(i, 112)
+        anchor = "middle" if abs(lx - cx) < 5 else ("start" if lx > cx else "end")
+        lines = _label_lines(str(labels[dimension]))
+        top = ly - (len(lines) - 1) * 6 if abs(ly - cy) < radius * 0.9 else (
+            ly - (len(lines) - 1) * 12 if ly < cy else ly + 8)
+        tspans = "".join(f'<tspan x="{lx}" y="{round(top + n * 12, 1)}">{escape(line)}</tspan>'
+                         for n, line in enumerate(lines))
+        parts.append(f'<text font-size="11" text-anchor="{anchor}">{tspans}</text>')
     for scores, colour in series:
         shape = " ".join(f"{x},{y}" for x, y in (
             point(i, scores.get(d.value, 0)) for i, d in enumerate(dimensions)))
