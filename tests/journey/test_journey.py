@@ -552,3 +552,30 @@ def test_reimporting_a_stored_enrollment_spends_nothing_more(app):
     _enrollments(db.session, cohort.project, Table("enrollments", header, [(2, row)]),
                  ImportReport())
     assert _spent(firm) == Decimal(0)
+
+
+@pytest.mark.parametrize("form", [{"budget_eur": "-5", "expires_on": "2027-01-01"},
+                                  {"budget_eur": "abc", "expires_on": "2027-01-01"},
+                                  {"budget_eur": "1e40", "expires_on": "2027-01-01"},
+                                  {"budget_eur": "100", "expires_on": "31.02.2027"},
+                                  {"budget_eur": "100"}])
+def test_a_bad_voucher_form_is_refused_without_writing(app, auth, form):
+    project, firm, users = _sme_world()
+    auth.login(users["coordinator"].email)
+    response = auth.post(f"/journey/projects/{project.id}/enterprises/{firm.id}/voucher", form)
+    assert response.status_code == 302
+    assert db.session.query(Voucher).count() == 0
+
+
+def test_the_coordinator_grants_a_voucher_and_the_sme_sees_its_balance(app, auth, client):
+    project, firm, users = _sme_world()
+    auth.login(users["coordinator"].email)
+    auth.post(f"/journey/projects/{project.id}/enterprises/{firm.id}/voucher",
+              {"budget_eur": "2500", "expires_on": "2027-06-30"})
+    assert db.session.scalar(select(AuditEvent.action).where(
+        AuditEvent.action == "voucher.grant")) == "voucher.grant"
+    auth.logout()
+    auth.login(users["sme"].email)
+    assert f"/journey/projects/{project.id}/enterprises/{firm.id}" in client.get("/journey/").text
+    page = client.get(f"/journey/projects/{project.id}/enterprises/{firm.id}").text
+    assert "2,500.00 EUR" in page and 'name="budget_eur"' not in page  # no grant form
