@@ -558,6 +558,8 @@ def test_reimporting_a_stored_enrollment_spends_nothing_more(app):
                                   {"budget_eur": "abc", "expires_on": "2027-01-01"},
                                   {"budget_eur": "1e40", "expires_on": "2027-01-01"},
                                   {"budget_eur": "100", "expires_on": "31.02.2027"},
+                                  {"budget_eur": "NaN", "expires_on": "2027-01-01"},
+                                  {"budget_eur": "Infinity", "expires_on": "2027-01-01"},
                                   {"budget_eur": "100"}])
 def test_a_bad_voucher_form_is_refused_without_writing(app, auth, form):
     project, firm, users = _sme_world()
