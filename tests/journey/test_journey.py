@@ -486,6 +486,7 @@ def test_the_enterprise_page_shows_the_training_as_de_minimis_aid(app, auth, cli
     auth.login(admin.email)
     page = client.get(f"/enterprises/{firm.id}").text
     assert 'data-testid="training-aid"' in page and "400.00 EUR" in page
+    assert f'href="/journey/projects/{cohort.project_id}/enterprises/{firm.id}"' in page
 
 
 def test_the_indicators_page_shows_long_term_results_by_sex(app, auth, client):

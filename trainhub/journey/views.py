@@ -249,8 +249,12 @@ def _enroll_panel() -> dict:
     def training_aid_of(enterprise):
         return training_aid(db.session, enterprise)
 
+    def projects_of(enterprise):
+        return db.session.scalars(scoped(enterprise_projects(enterprise), Project,
+                                         current_user)).all()
+
     return {"journey_enroll_panel": panel, "journey_long_term": long_term,
-            "journey_training_aid": training_aid_of}
+            "journey_training_aid": training_aid_of, "journey_projects_of": projects_of}
 
 
 @bp.app_template_filter("dimension_label")
