@@ -17,6 +17,7 @@ from trainhub.auth.models import User
 from trainhub.core.models import utcnow
 from trainhub.enterprises.models import seed_rates
 from trainhub.extensions import db
+from trainhub.journey.seed import seed_questionnaire
 from trainhub.programme.models import Project, ProjectMember
 
 ON_POSTGRES = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
@@ -51,6 +52,7 @@ def _empty_database() -> None:
         for table in tables:
             db.session.execute(text(f"DELETE FROM {table}"))
     seed_rates(db.session.connection())  # reference data every test starts with
+    seed_questionnaire(db.session.connection())
     db.session.commit()
 
 

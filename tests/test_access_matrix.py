@@ -245,6 +245,8 @@ ACCESS = {
     ("GET", "api.participant"): logged_in() | {"sme_other": NOT_FOUND},
     ("GET", "api.project_indicators"): only("admin", "coordinator", "authority"),
     ("GET", "api.period_snapshots"): only("admin", "coordinator", "authority"),
+    ("GET", "api.project_vouchers"): only("admin", "coordinator", "authority"),
+    ("GET", "api.project_maturity"): only("admin", "coordinator", "authority"),
     ("GET", "api-docs.openapi_json"): public(),
     ("GET", "api_reference.page"): public(),
     ("GET", "attendance.session_qr"): only("admin", "coordinator", "trainer"),
@@ -272,6 +274,20 @@ ACCESS = {
     ("GET", "documents.board_export"): only("admin", "coordinator", "sme", "authority",
                                             other_sme=OK),
     ("GET", "documents.checklists"): only("admin", "coordinator"),
+    ("GET", "journey.index"): only("admin", "coordinator", "sme", "authority", other_sme=OK),
+    ("GET", "journey.project"): only("admin", "coordinator", "authority"),
+    ("GET", "journey.enterprise"): only("admin", "coordinator", "sme", "authority",
+                                        other_sme=NOT_FOUND),
+    ("GET", "journey.assess"): only("admin", "coordinator", "sme", other_sme=NOT_FOUND),
+    # an empty questionnaire is refused (422), listing every missing answer
+    ("POST", "journey.assess"): only("admin", "coordinator", "sme", other_sme=NOT_FOUND)
+    | {"admin": "refused", "coordinator": "refused", "sme": "refused"},
+    ("POST", "journey.voucher"): only("admin", "coordinator"),
+    ("GET", "journey.exit_situation"): only("admin", "coordinator"),
+    ("POST", "journey.exit_situation"): only("admin", "coordinator"),
+    # the world's token is no follow-up link: not found, for everyone
+    ("GET", "follow_up.follow_up"): dict.fromkeys(ROLES, NOT_FOUND),
+    ("POST", "follow_up.follow_up"): dict.fromkeys(ROLES, NOT_FOUND),
     ("GET", "documents.requirement_new"): only("admin"),
     ("POST", "documents.requirement_new"): only("admin"),
     ("GET", "documents.requirement_edit"): only("admin"),
@@ -368,6 +384,7 @@ URL_ARGS = {
     "requirement_id": lambda world: world.requirement_id,
     "kind": lambda world: "xlsx",
     "job_id": lambda world: world.job_id,
+    "assessment_kind": lambda world: "entry",
 }
 
 

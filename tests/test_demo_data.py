@@ -249,3 +249,20 @@ def test_the_demo_has_applications_one_waiting_in_the_queue(session):
     assert accepted.enterprise is not None and accepted.enterprise.cui == accepted.cui
     assert normalise_cui(session.scalar(select(Application.cui).where(
         Application.status == "pending"))) is not None
+
+
+def test_the_demo_walks_the_digital_journey(session):
+    from trainhub.journey.models import Assessment, ExitSituation, FollowUp, Voucher
+    from trainhub.journey.services import voucher_report
+
+    demo.load_demo(session, today=TODAY)
+    project = session.scalar(select(Project).where(Project.code == demo.DEMO_PROJECT_CODE))
+    kinds = [a.kind for a in session.scalars(select(Assessment))]
+    assert kinds.count("entry") >= 10 and 0 < kinds.count("exit") < kinds.count("entry")
+    report = voucher_report(session, project)
+    assert len(report) == _count(session, Voucher) >= 10
+    assert all(0 <= spent < budget for _cui, _name, budget, spent, _balance in report)
+    assert any(spent > 0 for _cui, _name, _budget, spent, _balance in report)
+    assert _count(session, ExitSituation) > 0
+    answered = session.scalars(select(FollowUp.answered_at)).all()
+    assert any(answered) and not all(answered)

@@ -171,7 +171,7 @@ def _demo_objects(email: str) -> dict[str, list]:
         "cohort_id": [cohort.id for cohort in cohorts],
         "session_id": [s for s in sessions if s][:2],
         "certificate_id": [certificate.id] if certificate else [],
-        "token": [certificate.token] if certificate else [],
+        "token": ([certificate.token] if certificate else []) + _follow_up_tokens(),
         "call_id": [db.session.scalar(select(Call.id))],
         "period_id": [db.session.scalar(select(ReportingPeriod.id).order_by(ReportingPeriod.id))],
         "document_id": list(db.session.scalars(select(Document.id).order_by(Document.id))),
@@ -182,7 +182,24 @@ def _demo_objects(email: str) -> dict[str, list]:
         "code": ["000000"],
         "project_code": [demo.DEMO_PROJECT_CODE],
         "application_id": list(db.session.scalars(select(Application.id).order_by(Application.id))),
+        "assessment_kind": ["entry", "exit"],
+        "membership_id": list(db.session.scalars(
+            select(Membership.id).where(Membership.exit_date.is_not(None),
+                                        Membership.participant_id.in_([p.id for p in participants]))
+            .order_by(Membership.id).limit(1))),
     }
+
+
+def _follow_up_tokens() -> list[str]:
+    """The link of a follow-up questionnaire not answered yet (the public page it opens)."""
+    from flask import current_app
+
+    from trainhub.journey.models import FollowUp
+    from trainhub.journey.services import follow_up_token
+
+    follow_up = db.session.scalar(select(FollowUp).where(FollowUp.answered_at.is_(None))
+                                  .order_by(FollowUp.id).limit(1))
+    return [follow_up_token(current_app.config["SECRET_KEY"], follow_up)] if follow_up else []
 
 
 #: pages reached only with a query string, and list pages filtered to show every state

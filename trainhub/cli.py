@@ -1,4 +1,5 @@
-"""`flask` commands: create-user, demo, import, jobs, rates, reminders, scheduler (DESIGN §10)."""
+"""`flask` commands: create-user, demo, import, jobs, rates, reminders, scheduler (DESIGN §10),
+vouchers and maturity reports (§17)."""
 import json
 from pathlib import Path
 
@@ -351,7 +352,78 @@ def jobs_cleanup_command():
     click.echo(f"removed {removed} result file(s)")
 
 
+def _journey_report(project_code: str, fmt: str, output: str, header: list[str], rows_of):
+    """Write a digital-journey report (DESIGN §17) of a project as CSV or XLSX."""
+    from sqlalchemy import select
+
+    from trainhub.core.spreadsheets import csv_text, xlsx_bytes
+    from trainhub.programme.models import Project
+
+    project = db.session.scalar(select(Project).where(Project.code == project_code))
+    if project is None:
+        raise click.ClickException(f"no project with code {project_code}")
+    rows = [header] + [["" if value is None else value for value in row]
+                       for row in rows_of(db.session, project)]
+    if fmt == "csv":
+        content = csv_text(rows, lineterminator="\n").encode()
+    else:
+        content = xlsx_bytes(project_code, rows)
+    if output == "-":
+        click.echo(content, nl=False)
+    else:
+        with open(output, "wb") as stream:
+            stream.write(content)
+        click.echo(f"wrote {output}", err=True)
+
+
+_REPORT_OPTIONS = [
+    click.option("--project", "project_code", required=True, help="Project code."),
+    click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv",
+                 show_default=True),
+    click.option("--output", default="-", show_default=True, help="File to write; - is stdout."),
+]
+
+
+def _report_options(command):
+    for option in reversed(_REPORT_OPTIONS):
+        command = option(command)
+    return command
+
+
+@click.group("vouchers")
+def vouchers_group():
+    """Skills vouchers of the SMEs (DESIGN §17)."""
+
+
+@vouchers_group.command("report")
+@_report_options
+@with_appcontext
+def vouchers_report_command(project_code, fmt, output):
+    """Budget, spent and balance of each SME's voucher in a project."""
+    from trainhub.journey.services import voucher_report
+
+    _journey_report(project_code, fmt, output,
+                    ["cui", "name", "budget_eur", "spent_eur", "balance_eur"], voucher_report)
+
+
+@click.group("maturity")
+def maturity_group():
+    """Digital-maturity self-assessments of the SMEs (DESIGN §17)."""
+
+
+@maturity_group.command("report")
+@_report_options
+@with_appcontext
+def maturity_report_command(project_code, fmt, output):
+    """Entry and exit score of each SME on each dimension in a project."""
+    from trainhub.journey.services import maturity_report
+
+    _journey_report(project_code, fmt, output,
+                    ["cui", "dimension", "score_entry", "score_exit"], maturity_report)
+
+
 def register_cli(app: Flask) -> None:
     for command in (create_user_command, demo_command, import_command, indicators_group,
-                    jobs_group, rates_group, reminders_group, scheduler_command):
+                    jobs_group, rates_group, reminders_group, scheduler_command,
+                    vouchers_group, maturity_group):
         app.cli.add_command(command)

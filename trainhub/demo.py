@@ -350,6 +350,7 @@ def load_demo(session: Session, today: date | None = None) -> list[tuple[str, st
     session.add_all(_demo_applications(rng, project, enterprises, users, today))
     session.commit()
     _close_finished(session, cohorts, today)
+    _demo_journey(session, rng, project, enterprises, today)
     return logins
 
 
@@ -374,6 +375,76 @@ def trainee_link_line(session: Session, secret_key: str, base_url: str, days: in
     if membership is None:
         return None
     return f"link: trainee {base_url.rstrip('/')}/t/{link_token(secret_key, membership)}"
+
+
+#: the demo courses' cost per participant-hour (EUR), by code; the others cost 10
+DEMO_HOUR_COSTS = {"C-CYBER": 9, "C-ERP": 14, "C-CRM": 11, "C-ROBOT": 16, "C-CNC": 15}
+
+
+def _demo_journey(session: Session, rng: random.Random, project: Project,
+                  enterprises: list[Enterprise], today: date) -> None:
+    """DESIGN §17 in the demo: course costs and tags, a voucher per SME partly spent by its
+    employees' enrollments, entry self-assessments (exit for some), situations at exit and
+    a few answered follow-ups."""
+    from trainhub.journey.models import (
+        ExitSituation,
+        FollowUp,
+        Voucher,
+        VoucherCharge,
+    )
+    from trainhub.journey.seed import STARTER_COURSE_DIMENSIONS
+    from trainhub.journey.services import cohort_value, latest_questionnaire, save_assessment
+
+    for course in session.scalars(select(Course)):
+        course.cost_per_hour_eur = Decimal(DEMO_HOUR_COSTS.get(course.code, 10))
+        course.dimensions = course.dimensions or STARTER_COURSE_DIMENSIONS.get(course.code, [])
+    session.flush()
+    enrollments = session.scalars(
+        select(Enrollment).join(Cohort).where(Cohort.project_id == project.id,
+                                              Enrollment.status != EnrollmentStatus.WITHDRAWN)
+        .order_by(Enrollment.id)).all()
+    by_firm: dict[int, list[Enrollment]] = {}
+    for enrollment in enrollments:
+        firm_id = enrollment.membership.participant.enterprise_id
+        if firm_id is not None:
+            by_firm.setdefault(firm_id, []).append(enrollment)
+    questions = latest_questionnaire(session).questions
+    for number, enterprise in enumerate(enterprises):
+        values = [(e, cohort_value(session, e.cohort)) for e in by_firm.get(enterprise.id, [])]
+        spent = sum((value for _e, value in values), Decimal(0))
+        budget = (spent * Decimal("1.4") / 1000).quantize(Decimal(1)) * 1000 + 2000
+        voucher = Voucher(project=project, enterprise=enterprise, budget_eur=budget,
+                          expires_on=project.end_date)
+        session.add(voucher)
+        session.add_all(VoucherCharge(voucher=voucher, enrollment=e, amount_eur=value)
+                        for e, value in values)
+        level = rng.randint(0, 2)
+        for kind, lift in (("entry", 0), ("exit", 2)):
+            if kind == "exit" and number % 2:
+                continue  # half of the SMEs have not reached the end yet
+            answers = {}
+            for question in questions:
+                allowed = [c["points"] for c in question.choices] or list(range(6))
+                wanted = min(5, level + lift + rng.randint(0, 2))
+                answers[question.code] = str(min(allowed, key=lambda p, w=wanted: abs(p - w)))
+            save_assessment(session, project, enterprise, kind, answers,
+                            today - timedelta(days=200 if kind == "entry" else 5), user_id=None)
+    exited = session.scalars(select(Membership).where(Membership.project_id == project.id,
+                                                      Membership.exit_date.is_not(None))
+                             .order_by(Membership.id)).all()
+    for number, membership in enumerate(exited):
+        session.add(ExitSituation(membership=membership, employed=rng.random() < 0.9,
+                                  qualification_obtained=rng.random() < 0.8,
+                                  better_job=rng.random() < 0.25))
+        if number % 3 == 0:  # the follow-up questionnaire went out; two in three answered
+            answered = number % 2 == 0
+            session.add(FollowUp(
+                membership=membership, sent_at=utcnow(),
+                answered_at=utcnow() if answered else None,
+                employed=rng.random() < 0.9 if answered else None,
+                better_job=rng.random() < 0.3 if answered else None,
+                qualification_used=rng.random() < 0.7 if answered else None))
+    session.commit()
 
 
 def _demo_teams(session: Session, users: list[User], projects: dict[str, Project]) -> None:

@@ -14,10 +14,22 @@ from trainhub.enterprises.models import DeMinimisAid, Enterprise, EurRonRate
 from trainhub.imports.models import ImportMapping
 from trainhub.indicators.models import IndicatorSnapshot
 from trainhub.jobs.models import Job
+from trainhub.journey.models import (
+    Answer,
+    Assessment,
+    ExitSituation,
+    FollowUp,
+    Question,
+    Questionnaire,
+    Voucher,
+    VoucherCharge,
+)
 from trainhub.participants.models import Membership, Participant
 from trainhub.programme.models import Call, Project, ProjectMember, ProjectTarget, ReportingPeriod
 
 __all__ = [
+    "Answer", "Assessment", "ExitSituation", "FollowUp", "Question", "Questionnaire",
+    "Voucher", "VoucherCharge",
     "ApiToken", "Application", "AttendanceMark", "AuditEvent", "Call", "Certificate", "CertificateRevision",
     "Cohort", "Course", "DeMinimisAid",
     "Document", "DocumentRequirement", "Enrollment", "Enterprise", "EurRonRate", "ImportMapping",

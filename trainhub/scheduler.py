@@ -1,5 +1,5 @@
-"""The scheduled work (daily reminders, retention check, old job results): one scheduler per
-host, file-locked."""
+"""The scheduled work (daily reminders, retention check, old job results, follow-ups): one
+scheduler per host, file-locked."""
 import atexit
 import fcntl
 import logging
@@ -83,6 +83,25 @@ def run_jobs_cleanup(app: Flask) -> None:
             log.info("job results removed: %s", removed)
         except Exception:
             log.exception("job results clean-up failed; the next run tries again")
+
+
+def run_follow_ups(app: Flask) -> None:
+    """The daily job: e-mail the six-month follow-up links (DESIGN §17); logged, never raised."""
+    from datetime import date
+
+    from trainhub.audit.services import acting_as
+    from trainhub.extensions import db
+    from trainhub.journey.services import send_follow_ups
+
+    base = app.config["BASE_URL"].rstrip("/")
+    with app.app_context():
+        try:
+            with acting_as(None):
+                sent = send_follow_ups(db.session, app.config, date.today(),
+                                       lambda token: f"{base}/follow-up/{token}")
+            log.info("follow-up questionnaires sent: %s", sent)
+        except Exception:
+            log.exception("follow-up questionnaires failed; the next run tries again")
             db.session.rollback()
         finally:
             db.session.remove()
@@ -103,6 +122,10 @@ def add_jobs(scheduler: BaseScheduler, app: Flask) -> None:
     scheduler.add_job(run_jobs_cleanup, "cron", args=[app], id="job_results_cleanup",
                       hour=hour, minute=minute, replace_existing=True, coalesce=True,
                       misfire_grace_time=3600, max_instances=1)
+    hour, minute = (int(part) for part in app.config["REMINDER_TIME"].split(":"))
+    scheduler.add_job(run_follow_ups, "cron", args=[app], id="follow_ups",
+                      hour=hour, minute=(minute + 30) % 60, replace_existing=True,
+                      coalesce=True, misfire_grace_time=3600, max_instances=1)
 
 
 def start_scheduler(app: Flask) -> BackgroundScheduler | None:

@@ -89,13 +89,16 @@ def register(app: Flask) -> None:
     from trainhub.imports.views import bp as imports_bp
     from trainhub.indicators.views import bp as indicators_bp
     from trainhub.jobs.views import bp as jobs_bp
+    from trainhub.journey.views import bp as journey_bp
+    from trainhub.journey.views import follow_up_bp
     from trainhub.participants.views import bp as participants_bp
     from trainhub.programme.views import bp as programme_bp
     from trainhub.selfservice.views import bp as selfservice_bp
 
     for blueprint in (bp, auth_bp, audit_bp, courses_bp, attendance_bp, verification_bp,
                       enterprises_bp, participants_bp, imports_bp, programme_bp, indicators_bp,
-                      documents_bp, jobs_bp, selfservice_bp, applications_bp):
+                      documents_bp, jobs_bp, selfservice_bp, applications_bp, journey_bp,
+                      follow_up_bp):
         app.register_blueprint(blueprint)
     NAV_ITEMS[:] = [
         (_l("Programme"), [
@@ -115,6 +118,7 @@ def register(app: Flask) -> None:
             ("courses.catalogue_page", _l("Courses"), "courses.read"),
             ("courses.cohorts", _l("Cohorts"), "courses.read"),
             ("courses.calendar", _l("Calendar"), "courses.read"),
+            ("journey.index", _l("Digital journey"), "journey.read"),
         ]),
         (_l("Administration"), [
             ("auth.users", _l("Users"), "users.read"),

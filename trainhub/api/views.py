@@ -25,6 +25,7 @@ from trainhub.auth.scoping import get_visible_or_404, scoped
 from trainhub.auth.services import user_for_token
 from trainhub.enterprises.models import Enterprise
 from trainhub.extensions import db
+from trainhub.journey.schemas import MaturityReportSchema, VoucherReportSchema
 from trainhub.participants.models import Participant
 from trainhub.participants.services import (
     disclosure_for,
@@ -198,6 +199,34 @@ def period_snapshots(period_id: int):
                            "indicators": _indicator_rows(s.values)} for s in period.snapshots]}
 
 
+@blp.route("/projects/<int:project_id>/vouchers")
+@permission_required("journey.overview")
+@blp.response(200, VoucherReportSchema)
+def project_vouchers(project_id: int):
+    """Budget, spent and balance of each SME's skills voucher in the project (EUR)."""
+    from trainhub.journey.services import voucher_report
+
+    project = get_visible_or_404(Project, project_id, current_user)
+    keys = ("cui", "name", "budget_eur", "spent_eur", "balance_eur")
+    return {"project": project.code,
+            "vouchers": [dict(zip(keys, row, strict=True))
+                         for row in voucher_report(db.session, project)]}
+
+
+@blp.route("/projects/<int:project_id>/maturity")
+@permission_required("journey.overview")
+@blp.response(200, MaturityReportSchema)
+def project_maturity(project_id: int):
+    """Entry and exit digital-maturity score (0–100) of each SME on each dimension."""
+    from trainhub.journey.services import maturity_report
+
+    project = get_visible_or_404(Project, project_id, current_user)
+    keys = ("cui", "dimension", "score_entry", "score_exit")
+    return {"project": project.code,
+            "scores": [dict(zip(keys, row, strict=True))
+                       for row in maturity_report(db.session, project)]}
+
+
 #: what each path answers, for the reference page in the reader's language (the OpenAPI
 #: description keeps the English docstrings)
 SUMMARIES = {
@@ -214,6 +243,10 @@ SUMMARIES = {
                                                    "period, computed now."),
     "/api/v1/periods/{period_id}/snapshots": _l("Every locked version of a reporting period, "
                                                 "oldest first (never changed once locked)."),
+    "/api/v1/projects/{project_id}/vouchers": _l("Budget, spent and balance of each SME's "
+                                                 "skills voucher in the project."),
+    "/api/v1/projects/{project_id}/maturity": _l("Entry and exit digital-maturity score of "
+                                                 "each SME on each dimension."),
 }
 
 

@@ -28,6 +28,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "indicators.lock", "imports.run", "dashboard.read", "participants.export",
         "participants.gdpr", "participants.special_categories", "participants.retention",
         "projects.read", "projects.write",
+        "journey.read", "journey.overview", "journey.assess", "journey.manage",
     }),
     Role.COORDINATOR: frozenset(READ_ALL | {
         "users.read", "users.invite", "applications.review", "calls.read", "enterprises.write",
@@ -36,6 +37,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "documents.upload", "documents.review", "courses.write", "attendance.write", "indicators.export", "indicators.lock", "imports.run",
         "dashboard.read", "participants.export", "participants.gdpr",
         "participants.special_categories", "projects.read", "projects.write",
+        "journey.read", "journey.overview", "journey.assess", "journey.manage",
     }),
     Role.TRAINER: frozenset({
         "enterprises.read", "participants.read", "courses.read", "attendance.read",
@@ -44,12 +46,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Role.SME: frozenset({
         "enterprises.read", "enterprises.write", "participants.read", "participants.write",
         "documents.read", "documents.upload", "courses.read", "attendance.read",
-        "dashboard.read",
+        "dashboard.read", "journey.read", "journey.assess",
     }),
     # the managing authority alone lets a person be financed by two projects of one call
     Role.AUTHORITY: frozenset(READ_ALL | {"indicators.export", "participants.export",
                                           "dashboard.read", "projects.read",
-                                          "participants.override_double_financing"}),
+                                          "participants.override_double_financing", "journey.read",
+                                          "journey.overview"}),
 }
 
 ALL_PERMISSIONS = frozenset().union(*PERMISSIONS.values())

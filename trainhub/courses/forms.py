@@ -10,7 +10,14 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from trainhub.core.bounds import DayField
@@ -31,6 +38,20 @@ class CourseForm(FlaskForm):
                            choices=[(m.value, label) for m, label in MODALITY_LABELS.items()])
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
     competences = TextAreaField(_l("Competences gained"), validators=[Length(max=5000)])
+    cost_per_hour_eur = DecimalField(
+        _l("Cost per participant-hour (EUR)"), places=2, default=0,
+        description=_l("A skills voucher is charged this × the cohort's planned hours."),
+        validators=[Optional(), NumberRange(min=0, max=100000)])
+    dimensions = SelectMultipleField(
+        _l("Digital-maturity dimensions it builds"), coerce=str,
+        description=_l("Courses are recommended to SMEs weak on these dimensions."),
+        option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False))
+
+    def __init__(self, *args, **kwargs):
+        from trainhub.journey.services import DIMENSION_LABELS
+
+        super().__init__(*args, **kwargs)
+        self.dimensions.choices = [(d.value, label) for d, label in DIMENSION_LABELS.items()]
 
 
 WEEKDAYS = [(0, _l("Monday")), (1, _l("Tuesday")), (2, _l("Wednesday")), (3, _l("Thursday")),

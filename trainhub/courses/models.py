@@ -4,6 +4,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     Date,
     DateTime,
@@ -72,6 +73,11 @@ class Course(TimestampMixin, db.Model):
     modality: Mapped[str] = mapped_column(String(10), default=Modality.CLASSROOM.value)
     description: Mapped[str] = mapped_column(Text, default="")
     competences: Mapped[str] = mapped_column(Text, default="")
+    #: what one participant-hour costs, in EUR: a skills voucher is charged this × the
+    #: cohort's planned hours (DESIGN §17)
+    cost_per_hour_eur: Mapped[Decimal] = mapped_column(Numeric(8, 2), default=Decimal(0))
+    #: competence tags: the digital-maturity dimensions the course builds (journey.Dimension)
+    dimensions: Mapped[list] = mapped_column(JSON, default=list)
 
     cohorts: Mapped[list["Cohort"]] = relationship(back_populates="course")
 

@@ -29,6 +29,8 @@ from trainhub.courses.models import (
 from trainhub.documents.services import missing_documents_for
 from trainhub.enterprises.models import Enterprise
 from trainhub.imports.services import CellError, fold, text
+from trainhub.journey.models import Dimension
+from trainhub.journey.services import VoucherOverBudget, charge_voucher, refund_voucher
 from trainhub.participants.models import Eligibility, Membership, Participant
 from trainhub.programme.models import Project, ProjectMember
 
@@ -86,8 +88,12 @@ def cohort_counts(session: Session, courses: list[Course]) -> dict[int, int]:
 
 def save_course(session: Session, course: Course | None, *, code: str, category: str,
                 title: str, planned_hours: Decimal, modality: str, description: str = "",
-                competences: str = "") -> Course:
-    """Create (course=None) or update a course; CourseError when the code is taken."""
+                competences: str = "", cost_per_hour_eur: Decimal | None = None,
+                dimensions: list[str] | None = None) -> Course:
+    """Create (course=None) or update a course; CourseError when the code is taken.
+
+    `cost_per_hour_eur` and `dimensions` (competence tags, DESIGN §17) stay as stored when
+    None."""
     code = code.strip().upper()
     clash = session.scalar(select(Course.id).where(Course.code == code))
     if clash is not None and (course is None or clash != course.id):
@@ -98,6 +104,12 @@ def save_course(session: Session, course: Course | None, *, code: str, category:
     course.code, course.category, course.title = code, category, title.strip()
     course.planned_hours, course.modality = planned_hours, modality
     course.description, course.competences = description.strip(), competences.strip()
+    if cost_per_hour_eur is not None:
+        if cost_per_hour_eur < 0:
+            raise CourseError("cost_per_hour_eur", _l("The cost cannot be negative."))
+        course.cost_per_hour_eur = cost_per_hour_eur
+    if dimensions is not None:
+        course.dimensions = [d.value for d in Dimension if d.value in set(dimensions)]
     session.commit()
     return course
 
@@ -384,12 +396,14 @@ def _seats_taken(db_session: Session, cohort: Cohort) -> int:
 
 def enroll(db_session: Session, cohort: Cohort, membership: Membership, today: date,
            *, override_reason: str = "", user_id: int | None = None,
-           enrolled_on: date | None = None) -> Enrollment:
+           enrolled_on: date | None = None, voucher_override_reason: str = "") -> Enrollment:
     """Enroll when the gate is open (waiting list when only the seat is missing).
 
     A coordinator may override the document check with a reason (audited). The cohort row
     is locked while seats are counted, so two requests never take the last seat twice.
-    `enrolled_on` defaults to `today`; sessions before it are not expected.
+    `enrolled_on` defaults to `today`; sessions before it are not expected. The employer's
+    skills voucher is charged (journey.services.charge_voucher): over its balance the
+    enrollment is refused unless `voucher_override_reason` is given (audited).
     """
     assert_cohort_writable(cohort)
     problems = enrollment_gate(db_session, cohort, membership,
@@ -401,9 +415,17 @@ def enroll(db_session: Session, cohort: Cohort, membership: Membership, today: d
               else EnrollmentStatus.WAITING)
     enrollment = db_session.scalar(select(Enrollment).where(
         Enrollment.cohort_id == cohort.id, Enrollment.membership_id == membership.id))
+    try:
+        charge = charge_voucher(db_session, cohort, membership, enrollment, enrolled_on or today,
+                                override_reason=voucher_override_reason, user_id=user_id)
+    except VoucherOverBudget as over:
+        raise EnrollmentRefused(over.problems) from over
     if enrollment is None:
         enrollment = Enrollment(cohort=cohort, membership=membership)
         db_session.add(enrollment)
+    if charge is not None:
+        charge.enrollment = enrollment
+        db_session.add(charge)
     enrollment.status, enrollment.withdrawn_on = status.value, None
     enrollment.enrolled_on = enrolled_on or today
     if override_reason.strip():
@@ -456,6 +478,7 @@ def withdraw(db_session: Session, enrollment: Enrollment, today: date) -> Enroll
     freed_seat = enrollment.status == EnrollmentStatus.ENROLLED
     enrollment.status = EnrollmentStatus.WITHDRAWN.value
     enrollment.withdrawn_on = max(today, enrollment.enrolled_on)
+    refund_voucher(db_session, enrollment, enrollment.withdrawn_on)
     promoted = None
     if freed_seat:
         promoted = db_session.scalar(
@@ -469,14 +492,15 @@ def withdraw(db_session: Session, enrollment: Enrollment, today: date) -> Enroll
 
 
 def enroll_many(db_session: Session, cohort: Cohort, memberships: list[Membership], today: date,
-                user_id: int | None = None,
-                enrolled_on: date | None = None) -> list[tuple[Membership, str, list]]:
+                user_id: int | None = None, enrolled_on: date | None = None,
+                voucher_override_reason: str = "") -> list[tuple[Membership, str, list]]:
     """Enroll each member in turn: (membership, 'enrolled' | 'waiting' | 'refused', problems)."""
     results = []
     for membership in memberships:
         try:
             enrollment = enroll(db_session, cohort, membership, today, user_id=user_id,
-                                enrolled_on=enrolled_on)
+                                enrolled_on=enrolled_on,
+                                voucher_override_reason=voucher_override_reason)
         except EnrollmentRefused as refused:
             db_session.rollback()
             results.append((membership, "refused", refused.problems))

@@ -85,7 +85,8 @@ def _save(course: Course | None):
             course = save_course(db.session, course, **{
                 name: form[name].data or "" for name in ("code", "category", "title",
                                                          "modality", "description", "competences")
-            }, planned_hours=form.planned_hours.data)
+            }, planned_hours=form.planned_hours.data,
+                cost_per_hour_eur=form.cost_per_hour_eur.data, dimensions=form.dimensions.data)
         except CourseError as error:
             form[error.field].errors.append(str(error))
         else:
@@ -282,18 +283,19 @@ def enroll_members(cohort_id: int):
         flash(_("The enrollment date is not a valid date."), "danger")
         return redirect(url_for("courses.cohort", cohort_id=cohort_id))
     override = request.form.get("override_reason", "").strip()
+    voucher_override = request.form.get("voucher_override_reason", "")
     if override and len(memberships) == 1:
         try:
             enrollment = enroll(db.session, cohort, memberships[0], date.today(),
                                 override_reason=override, user_id=current_user.id,
-                                enrolled_on=enrolled_on)
+                                enrolled_on=enrolled_on, voucher_override_reason=voucher_override)
             results = [(memberships[0], enrollment.status, [])]
         except EnrollmentRefused as refused:
             db.session.rollback()
             results = [(memberships[0], "refused", refused.problems)]
     else:
         results = enroll_many(db.session, cohort, memberships, date.today(), current_user.id,
-                              enrolled_on=enrolled_on)
+                              enrolled_on=enrolled_on, voucher_override_reason=voucher_override)
     for membership, outcome, problems in results:
         name = membership.participant.full_name
         if outcome == "refused":

@@ -57,6 +57,7 @@ from trainhub.imports.services import (
     synonyms,
     text,
 )
+from trainhub.journey.services import VoucherOverBudget, charge_voucher, refund_voucher
 from trainhub.participants.locks import lock_people, takes_row_locks
 from trainhub.participants.models import Membership, Participant
 from trainhub.participants.services import PARTICIPANT_ALIASES
@@ -238,15 +239,28 @@ def _enrollments(db_session: Session, project: Project, table: Table, report: Im
             withdrawn_on = enrollment.withdrawn_on  # an empty cell keeps the stored date
         if withdrawn_on and enrolled_on and withdrawn_on < enrolled_on:
             cleaned.errors["withdrawn_on"] = _l("before the enrollment date")
+        charge = None
+        if (not cleaned.errors and cohort and membership
+                and cleaned.values["status"] != EnrollmentStatus.WITHDRAWN
+                and (enrollment is None or enrollment.status == EnrollmentStatus.WITHDRAWN)):
+            # a new (or returning) enrollment spends the employer's skills voucher, as every
+            # enrollment path does; a row that re-imports a stored enrollment spends nothing
+            try:
+                charge = charge_voucher(db_session, cohort, membership, enrollment, enrolled_on)
+            except VoucherOverBudget as over:
+                cleaned.errors["cnp"] = over.problems[0]
         if _errors(report, table, number, cleaned) or duplicate_key(
                 report, seen, f"{cohort.code}/{membership.id}", table, number, "cnp"):
             continue
         values = {"status": cleaned.values["status"], "enrolled_on": enrolled_on,
                   "withdrawn_on": withdrawn_on}
-        action = upsert(
-            db_session, enrollment, values,
-            lambda values=values, cohort_id=cohort.id, membership_id=membership.id: Enrollment(
-                cohort_id=cohort_id, membership_id=membership_id, **values))
+        target = enrollment or Enrollment(cohort=cohort, membership=membership, **values)
+        action = upsert(db_session, enrollment, values, lambda target=target: target)
+        if charge is not None:
+            charge.enrollment = target
+            db_session.add(charge)
+        elif enrollment is not None and values["status"] == EnrollmentStatus.WITHDRAWN:
+            refund_voucher(db_session, enrollment, withdrawn_on or enrolled_on)
         count_changes(report, [Change(table.sheet, number, f"{cohort.code} {cleaned.values['cnp']}", action)])
     db_session.flush()
 

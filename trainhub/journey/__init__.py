@@ -1,0 +1,1 @@
+"""The SME's digital journey: maturity self-assessment, recommendations, skills vouchers, follow-up."""
