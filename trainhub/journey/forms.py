@@ -12,7 +12,7 @@ class VoucherForm(FlaskForm):
                               validators=[InputRequired(), NumberRange(min=0),
                                           NumberRange(max=MAX_AMOUNT_EUR,
                                                       message=AMOUNT_TOO_LARGE)])
-    expires_on = DayField(_l("Valid until"), validators=[InputRequired()])
+    expires_on = DayField(_l("Voucher valid until"), validators=[InputRequired()])
 
 
 class ExitSituationForm(FlaskForm):
