@@ -13,10 +13,19 @@ from trainhub.enterprises.models import DeMinimisAid, Enterprise, EurRonRate
 from trainhub.imports.models import ImportMapping
 from trainhub.indicators.models import IndicatorSnapshot
 from trainhub.participants.models import Membership, Participant
-from trainhub.programme.models import Call, Project, ProjectMember, ProjectTarget, ReportingPeriod
+from trainhub.programme.models import (
+    Call,
+    CallIdentity,
+    CertificateTemplate,
+    Project,
+    ProjectMember,
+    ProjectTarget,
+    ReportingPeriod,
+)
 
 __all__ = [
-    "ApiToken", "AttendanceMark", "AuditEvent", "Call", "Certificate", "CertificateRevision",
+    "ApiToken", "AttendanceMark", "AuditEvent", "Call", "CallIdentity", "Certificate",
+    "CertificateRevision", "CertificateTemplate",
     "Cohort", "Course", "DeMinimisAid",
     "Document", "DocumentRequirement", "Enrollment", "Enterprise", "EurRonRate", "ImportMapping",
     "IndicatorSnapshot",
