@@ -167,6 +167,19 @@ ACCESS = {
     ("GET", "programme.call_new"): only("admin"),
     # an empty form is refused (422) to those who may post it
     ("POST", "programme.call_new"): only("admin") | {"admin": "refused"},
+    ("GET", "programme.identity"): only("admin", "coordinator"),
+    ("POST", "programme.identity_save"): only("admin"),
+    # no file sent: refused (422) to the admin
+    ("POST", "programme.logo_add"): only("admin") | {"admin": "refused"},
+    # the world's call has no logo: not found once let in
+    ("POST", "programme.logo_remove"): only("admin") | {"admin": NOT_FOUND},
+    ("GET", "programme.logo"): only("admin", "coordinator") | {"admin": NOT_FOUND,
+                                                               "coordinator": NOT_FOUND},
+    ("GET", "programme.call_certificate_template"): only("admin", "coordinator"),
+    # an empty form is refused (422) to the admin, the only one who may edit templates
+    ("POST", "programme.call_certificate_template"): only("admin") | {"admin": "refused"},
+    ("GET", "programme.project_certificate_template"): only("admin", "coordinator"),
+    ("POST", "programme.project_certificate_template"): only("admin") | {"admin": "refused"},
     ("GET", "programme.projects"): only("admin", "coordinator", "authority"),
     ("GET", "programme.project"): only("admin", "coordinator", "authority"),
     ("GET", "programme.project_new"): only("admin", "coordinator"),
@@ -302,6 +315,7 @@ URL_ARGS = {
     "document_id": lambda world: world.document_id,
     "requirement_id": lambda world: world.requirement_id,
     "kind": lambda world: "xlsx",
+    "number": lambda world: 1,
 }
 
 
