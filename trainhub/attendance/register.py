@@ -83,6 +83,8 @@ def to_csv(register: Register, letterhead: Letterhead | None = None) -> bytes:
 def to_xlsx(register: Register, letterhead: Letterhead | None = None) -> bytes:
     workbook = SafeWorkbook()
     sheet = workbook.sheet("prezenta")
+    if letterhead is not None:
+        sheet.letterhead(letterhead.lines())
     sheet.header(register.header)
     for row in [*register.rows, register.totals, [], [register.legend]]:
         sheet.append(row)

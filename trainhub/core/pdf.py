@@ -85,6 +85,14 @@ class Letterhead:
     project_title: str = ""
     smis_code: str = ""
 
+    def lines(self) -> list[str]:
+        """The letterhead as lines of text (the first rows of a spreadsheet export)."""
+        project = " · ".join(part for part in (
+            f"Proiect: {self.project_title}" if self.project_title else "",
+            f"Cod SMIS: {self.smis_code}" if self.smis_code else "") if part)
+        identity = " · ".join(self.texts.get(key, "") for key in ("union", "fund", "programme"))
+        return [line for line in (identity, project, self.texts.get("cofinancing", "")) if line]
+
 
 class Document(FPDF):
     """An A4 document whose every page carries the letterhead: the EU emblem, the mandatory

@@ -141,14 +141,15 @@ def logo_bytes(logo: dict, upload_dir: str | Path) -> bytes | None:
         return None
 
 
-def letterhead_for(db_session: Session, project: Project | None, upload_dir: str | Path,
+def letterhead_for(db_session: Session, project: Project | None, upload_dir: str | Path | None,
                    call: Call | None = None) -> Letterhead:
     """The header and footer of a project's documents (or a call's, for a preview): the
-    call's texts in Romanian and its logos, the project's title and SMIS code."""
+    call's texts in Romanian and its logos (none without `upload_dir`: spreadsheets), the
+    project's title and SMIS code."""
     call = project.call if project is not None else call
     identity = identity_of(db_session, call) if call is not None else None
     logos = []
-    for logo in (identity.logos or []) if identity else []:
+    for logo in (identity.logos or []) if identity and upload_dir else []:
         data = logo_bytes(logo, upload_dir)
         if data is None:
             continue  # a missing file must not stop the paperwork
