@@ -64,6 +64,8 @@ def only(*roles: str, other_sme: str = FORBIDDEN) -> dict[str, str]:
 ACCESS = {
     ("GET", "main.dashboard"): logged_in(),
     ("GET", "main.healthz"): public(),
+    ("GET", "main.guide"): public(),
+    ("GET", "main.guide_image"): public(),
     ("GET", "auth.login"): public(),
     ("POST", "auth.login"): public(),
     ("POST", "auth.logout"): logged_in(),
@@ -316,6 +318,7 @@ URL_ARGS = {
     "requirement_id": lambda world: world.requirement_id,
     "kind": lambda world: "xlsx",
     "number": lambda world: 1,
+    "name": lambda world: "admin-identity.png",
 }
 
 

@@ -264,3 +264,10 @@ def test_bad_placeholders_are_refused(app, body):
     from trainhub.programme.models import CertificateTemplate
 
     assert db.session.query(CertificateTemplate).count() == 0
+
+
+def test_the_grid_links_each_session_to_its_sheet_and_its_week_sheet(cohort, client):
+    cohort, sessions = cohort
+    enroll(cohort, 1)
+    page = client.get(f"/attendance/cohorts/{cohort.id}").get_data(as_text=True)
+    assert f"/attendance/sessions/{sessions[0].id}/sign-in-sheet.pdf?week=1" in page
