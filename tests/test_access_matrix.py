@@ -319,6 +319,7 @@ URL_ARGS = {
     "kind": lambda world: "xlsx",
     "number": lambda world: 1,
     "name": lambda world: "admin-identity.png",
+    "page": lambda world: "admin",
 }
 
 
