@@ -1,5 +1,6 @@
 """The admin's pages for a call's visual identity (texts, logos) and certificate templates."""
 import io
+from pathlib import Path
 
 import pypdf
 import pytest
@@ -127,3 +128,15 @@ def test_coordinators_read_the_identity_but_may_not_change_it(admin, auth, clien
     page = client.get(f"/admin/calls/{admin.call_id}/identity")
     assert page.status_code == 200 and "Save texts" not in page.get_data(as_text=True)
     assert auth.post(f"/admin/calls/{admin.call_id}/identity", {"ro-fund": "X"}).status_code == 403
+
+
+def test_a_logo_file_gone_from_the_store_does_not_stop_the_paperwork(admin, auth, client, app):
+    upload(auth, admin.call_id, png())
+    key = identity_of(db.session, admin.call).logos[0]["key"]
+    (Path(app.config["UPLOAD_DIR"]) / key).write_bytes(b"damaged")
+    session = TrainingSessionFactory(cohort=CohortFactory(project=admin))
+    db.session.commit()
+    response = client.get(f"/attendance/sessions/{session.id}/sign-in-sheet.pdf")
+    assert response.status_code == 200
+    assert len(pypdf.PdfReader(io.BytesIO(response.data)).pages[0].images) == 0
+    assert client.get(f"/admin/calls/{admin.call_id}/logos/1").status_code == 200

@@ -151,10 +151,11 @@ def letterhead_for(db_session: Session, project: Project | None, upload_dir: str
     logos = []
     for logo in (identity.logos or []) if identity and upload_dir else []:
         data = logo_bytes(logo, upload_dir)
-        if data is None:
-            continue  # a missing file must not stop the paperwork
-        with Image.open(BytesIO(data)) as picture:
-            logos.append(Logo(data, picture.width, picture.height))
+        try:
+            with Image.open(BytesIO(data or b"")) as picture:
+                logos.append(Logo(data, picture.width, picture.height))
+        except (OSError, ValueError):
+            continue  # a missing or damaged file must not stop the paperwork
     return Letterhead(texts=identity_texts(identity, "ro"), logos=tuple(logos),
                       project_title=project.title if project else "",
                       smis_code=project.code if project else "")
