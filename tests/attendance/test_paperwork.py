@@ -271,3 +271,13 @@ def test_the_grid_links_each_session_to_its_sheet_and_its_week_sheet(cohort, cli
     enroll(cohort, 1)
     page = client.get(f"/attendance/cohorts/{cohort.id}").get_data(as_text=True)
     assert f"/attendance/sessions/{sessions[0].id}/sign-in-sheet.pdf?week=1" in page
+
+
+def test_only_the_one_document_class_makes_pdfs():
+    """Every PDF goes through core/pdf.py, so none leaves without the letterhead."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "trainhub"
+    makers = sorted(str(path.relative_to(root)) for path in root.rglob("*.py")
+                    if "fpdf" in path.read_text(encoding="utf-8"))
+    assert makers == ["core/pdf.py"]
