@@ -6,13 +6,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PYTEST := $(BIN)/python -m pytest
-SYSTEM_PACKAGES := postgresql chromium fonts-dejavu-core
+SYSTEM_PACKAGES := postgresql chromium fonts-dejavu-core poppler-utils
 PG_URL := postgresql+psycopg://postgres@127.0.0.1:5433/trainhub_test
 BIND ?= 127.0.0.1:8000
 WORKERS ?= 3
 
 .PHONY: run serve worker test test-sqlite test-postgres test-e2e install install-test install-load \
-        system-packages translations lint bench bench-call loadtest demo clean
+        system-packages translations lint bench bench-call loadtest demo guide clean
 
 # The job worker (long exports, big imports) runs beside the app and stops with it.
 run: install
@@ -50,6 +50,10 @@ test-postgres:
 
 test-e2e:
 	$(PYTEST) -m e2e -q
+
+# the user guide's screenshots (docs/guide/img), taken by a browser test of the demo pages
+guide: install-test system-packages
+	GUIDE_SCREENSHOTS=1 $(PYTEST) -m e2e -q tests/e2e/test_guide_screenshots.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -1,4 +1,5 @@
 """Shared fixtures: the app on SQLite or PostgreSQL (TEST_DATABASE_URL), clients, query counter."""
+import io
 import os
 import re
 import threading
@@ -216,3 +217,14 @@ def one_team(app):
     finally:
         event.remove(Project, "after_insert", new_project)
         event.remove(User, "after_insert", new_user)
+
+
+def xlsx_table(data: bytes) -> list[tuple]:
+    """The rows of an exported workbook's first sheet from its header row on (the identity
+    lines above it, one cell each, and the blank row after them are left out)."""
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(io.BytesIO(data)).active.values)
+    start = next((i for i, row in enumerate(rows)
+                  if sum(value is not None for value in row) > 1), 0)
+    return rows[start:]

@@ -68,6 +68,8 @@ def only(*roles: str, other_sme: str = FORBIDDEN) -> dict[str, str]:
 ACCESS = {
     ("GET", "main.dashboard"): logged_in(),
     ("GET", "main.healthz"): public(),
+    ("GET", "main.guide"): public(),
+    ("GET", "main.guide_image"): public(),
     ("GET", "auth.login"): public(),
     ("POST", "auth.login"): public(),
     ("POST", "auth.logout"): logged_in(),
@@ -200,6 +202,19 @@ ACCESS = {
     ("GET", "programme.call_new"): only("admin"),
     # an empty form is refused (422) to those who may post it
     ("POST", "programme.call_new"): only("admin") | {"admin": "refused"},
+    ("GET", "programme.identity"): only("admin", "coordinator"),
+    ("POST", "programme.identity_save"): only("admin"),
+    # no file sent: refused (422) to the admin
+    ("POST", "programme.logo_add"): only("admin") | {"admin": "refused"},
+    # the world's call has no logo: not found once let in
+    ("POST", "programme.logo_remove"): only("admin") | {"admin": NOT_FOUND},
+    ("GET", "programme.logo"): only("admin", "coordinator") | {"admin": NOT_FOUND,
+                                                               "coordinator": NOT_FOUND},
+    ("GET", "programme.call_certificate_template"): only("admin", "coordinator"),
+    # an empty form is refused (422) to the admin, the only one who may edit templates
+    ("POST", "programme.call_certificate_template"): only("admin") | {"admin": "refused"},
+    ("GET", "programme.project_certificate_template"): only("admin", "coordinator"),
+    ("POST", "programme.project_certificate_template"): only("admin") | {"admin": "refused"},
     ("GET", "programme.projects"): only("admin", "coordinator", "authority"),
     ("GET", "programme.project"): only("admin", "coordinator", "authority"),
     ("GET", "programme.project_new"): only("admin", "coordinator"),
@@ -385,6 +400,9 @@ URL_ARGS = {
     "kind": lambda world: "xlsx",
     "job_id": lambda world: world.job_id,
     "assessment_kind": lambda world: "entry",
+    "number": lambda world: 1,
+    "name": lambda world: "admin-identity.png",
+    "page": lambda world: "admin",
 }
 
 

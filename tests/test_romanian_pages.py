@@ -45,6 +45,7 @@ from trainhub.participants.models import (
     Membership,
     Participant,
 )
+from trainhub.programme.identity import PLACEHOLDERS
 from trainhub.programme.models import Call, Project, ReportingPeriod
 
 #: enum values that read the same in Romanian, or that never reach a page as a word
@@ -81,6 +82,7 @@ RAW_PATTERN = re.compile(r"(?<![\w@./-])(" + "|".join(
 #: e-mail addresses and web addresses are data, not sentences
 ADDRESSES = re.compile(r"\S+@\S+|https?://\S+|\b[\w-]+\.(?:ro|local|com|pdf|xlsx|csv|json|zip)\b")
 READ_ATTRIBUTES = ("title", "aria-label", "placeholder", "alt")
+PLACEHOLDER = re.compile(r"\{(?:" + "|".join(PLACEHOLDERS) + r")\}")
 
 
 class VisibleText(HTMLParser):
@@ -122,6 +124,7 @@ def offences(html: str, data: set[str], identifiers: Iterable[str] = ()) -> list
     for part in visible_text(html):
         if part in data:
             continue
+        part = PLACEHOLDER.sub(" ", part)  # certificate placeholders are codes, like {hours}
         if codes:
             part = codes.sub(" ", part)
         for pattern in (ENGLISH_PATTERN, RAW_PATTERN):

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from tests.conftest import xlsx_table
 from tests.factories import EnterpriseFactory, MembershipFactory, ProjectFactory, UserFactory
 from tests.indicators.test_computation import member
 from trainhub.core.spreadsheets import csv_text, safe_cell, xlsx_bytes
@@ -123,7 +124,7 @@ def test_register_neutralises_names_and_keeps_numbers(hostile, client, auth):
     assert response.status_code == 200
     cells = _cells(response.data)
     _assert_no_formula(cells)
-    rows = list(load_workbook(io.BytesIO(response.data)).active.values)
+    rows = xlsx_table(response.data)
     person = dict(zip(rows[0], next(row for row in rows if row[2] == "'=1+2"), strict=True))
     assert (person["first_name"], person["job_title"], person["phone"],
             person["enterprise_name"]) == ("'@SUM(A1)", "'-3+4", "'+40721000000", "'" + firm.name)

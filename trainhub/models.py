@@ -25,12 +25,21 @@ from trainhub.journey.models import (
     VoucherCharge,
 )
 from trainhub.participants.models import Membership, Participant
-from trainhub.programme.models import Call, Project, ProjectMember, ProjectTarget, ReportingPeriod
+from trainhub.programme.models import (
+    Call,
+    CallIdentity,
+    CertificateTemplate,
+    Project,
+    ProjectMember,
+    ProjectTarget,
+    ReportingPeriod,
+)
 
 __all__ = [
     "Answer", "Assessment", "ExitSituation", "FollowUp", "Question", "Questionnaire",
     "Voucher", "VoucherCharge",
-    "ApiToken", "Application", "AttendanceMark", "AuditEvent", "Call", "Certificate", "CertificateRevision",
+    "ApiToken", "Application", "AttendanceMark", "AuditEvent", "Call", "CallIdentity", "Certificate",
+    "CertificateRevision", "CertificateTemplate",
     "Cohort", "Course", "DeMinimisAid",
     "Document", "DocumentRequirement", "Enrollment", "Enterprise", "EurRonRate", "ImportMapping",
     "IndicatorSnapshot", "Invitation", "Job",

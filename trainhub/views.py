@@ -155,3 +155,36 @@ def register(app: Flask) -> None:
         CSRFError,
         _error_page(400, _l("Form expired"), _l("The form was too old or incomplete. Reload the page and try again.")),
     )
+
+
+@bp.route("/guide/")
+@bp.route("/guide/<page>")
+@public
+def guide(page: str = "index"):
+    """The user guide (docs/guide), in the reader's language, rendered from its Markdown."""
+    from flask import abort, url_for
+
+    from trainhub.core.guide import PAGES, page_text, render_markdown
+
+    language = "en" if str(get_locale()) == "en" else "ro"
+    text = page_text(language, page)
+    if text is None:
+        abort(404)
+    title, _newline, body = text.partition("\n")
+    return render_template(
+        "guide.html", title=title.lstrip("# ").strip(), pages=PAGES, page=page,
+        body=render_markdown(body, image_base=url_for("main.guide_image", name="x")[:-1],
+                             page_base=url_for("main.guide")))
+
+
+@bp.route("/guide/img/<name>")
+@public
+def guide_image(name: str):
+    from flask import abort, send_file
+
+    from trainhub.core.guide import image_path
+
+    path = image_path(name)
+    if path is None:
+        abort(404)
+    return send_file(path, mimetype="image/png", max_age=3600)

@@ -8,6 +8,7 @@ import pypdf
 import pytest
 from openpyxl import load_workbook
 
+from tests.conftest import xlsx_table
 from tests.factories import (
     AttendanceMarkFactory,
     CohortFactory,
@@ -66,8 +67,11 @@ def test_csv_register_has_people_sessions_statuses_totals_and_rate(register_worl
 def test_xlsx_and_pdf_registers_carry_the_same_rows(register_world, auth, client):
     auth.login("coord@example.org")
     xlsx = client.get(f"/attendance/cohorts/{register_world.id}/register.xlsx")
-    sheet = load_workbook(io.BytesIO(xlsx.data)).active
-    assert [cell.value for cell in sheet[2]] == ["Albu Ana", "P 4", "I 3", None, "7", "8", "88%"]
+    rows = xlsx_table(xlsx.data)
+    assert list(rows[1]) == ["Albu Ana", "P 4", "I 3", None, "7", "8", "88%"]
+    identity = list(load_workbook(io.BytesIO(xlsx.data)).active.values)[:3]
+    assert identity[0][0].startswith("Uniunea Europeană")
+    assert f"Cod SMIS: {register_world.project.code}" in identity[1][0]
     pdf = client.get(f"/attendance/cohorts/{register_world.id}/register.pdf")
     assert pdf.mimetype == "application/pdf"
     text = pypdf.PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()

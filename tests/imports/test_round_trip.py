@@ -140,8 +140,11 @@ def test_the_register_names_each_column_once(project):
                                               "first_name": "Ana", "isced": 3}
     imported("participants", as_csv(PERSON_COLUMNS, [person]), project)
     sheet = load_workbook(register_workbook(db.session, project, full_cnp=True, today=TODAY)).active
-    header = [cell.value for cell in sheet[1]]
-    assert len(header) == len(set(header))
+    rows = [[value for value in row if value is not None] for row in sheet.values]
+    # the identity lines come first (one cell each), then a blank row and the header row
+    assert rows[0][0].startswith("Uniunea Europeană") and f"Cod SMIS: {project.code}" in rows[1][0]
+    header = next(row for row in rows if len(row) > 1)
+    assert len(header) == len(set(header)) and "cnp" in [str(name).lower() for name in header]
     stored = db.session.scalar(select(Participant))
     assert (stored.disability, stored.isced) == (None, 3)
     assert all_unchanged(imported("participants", register_workbook(

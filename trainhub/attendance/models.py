@@ -3,7 +3,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Date, DateTime, ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from trainhub.core.models import non_negative, one_of, utcnow
@@ -104,6 +104,9 @@ class Certificate(db.Model):
     last_day: Mapped[date | None] = mapped_column(Date)
     hours_attended: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
     hours_planned: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    #: the wording it was issued with (title, body, signatures, orientation, template id and
+    #: version), so a later template change never alters it; None: issued before templates
+    template: Mapped[dict | None] = mapped_column(JSON)
 
     enrollment = relationship("Enrollment", back_populates="certificate")
     revisions: Mapped[list["CertificateRevision"]] = relationship(

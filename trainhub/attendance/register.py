@@ -5,10 +5,10 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 
-from trainhub.attendance import pdf
 from trainhub.attendance.models import ATTENDED_STATUSES
 from trainhub.attendance.services import Grid
 from trainhub.core.formats import number
+from trainhub.core.pdf import Letterhead, new_document
 from trainhub.core.spreadsheets import SafeWorkbook, csv_text
 
 #: one letter per status in the register's cells (the legend says what each means)
@@ -74,15 +74,17 @@ def build(grid: Grid, today: date) -> Register:
     return Register(title, header, rows, total_row, legend)
 
 
-def to_csv(register: Register) -> bytes:
+def to_csv(register: Register, letterhead: Letterhead | None = None) -> bytes:
     """UTF-8 with a BOM (Excel opens it with the diacritics right), header row first."""
     rows = [register.header, *register.rows, register.totals]
     return ("\ufeff" + csv_text(rows, lineterminator="\n")).encode()
 
 
-def to_xlsx(register: Register) -> bytes:
+def to_xlsx(register: Register, letterhead: Letterhead | None = None) -> bytes:
     workbook = SafeWorkbook()
     sheet = workbook.sheet("prezenta")
+    if letterhead is not None:
+        sheet.letterhead(letterhead.lines())
     sheet.header(register.header)
     for row in [*register.rows, register.totals, [], [register.legend]]:
         sheet.append(row)
@@ -93,9 +95,9 @@ def to_xlsx(register: Register) -> bytes:
 SESSIONS_PER_PAGE = 10
 
 
-def to_pdf(register: Register) -> bytes:
+def to_pdf(register: Register, letterhead: Letterhead | None = None) -> bytes:
     """Landscape pages of at most SESSIONS_PER_PAGE sessions; the totals on every page."""
-    document = pdf.new_document(orientation="L")
+    document = new_document(letterhead, orientation="L")
     sessions = len(register.header) - 4
     chunks = [range(start, min(start + SESSIONS_PER_PAGE, sessions))
               for start in range(0, sessions, SESSIONS_PER_PAGE)] or [range(0)]
@@ -119,6 +121,6 @@ def to_pdf(register: Register) -> bytes:
     return bytes(document.output())
 
 
-def render(register: Register, kind: str) -> bytes:
-    """The register in one of FORMATS."""
-    return {"csv": to_csv, "xlsx": to_xlsx, "pdf": to_pdf}[kind](register)
+def render(register: Register, kind: str, letterhead: Letterhead | None = None) -> bytes:
+    """The register in one of FORMATS (PDF and XLSX carry the letterhead)."""
+    return {"csv": to_csv, "xlsx": to_xlsx, "pdf": to_pdf}[kind](register, letterhead)

@@ -24,6 +24,7 @@ from trainhub.attendance.models import (
 )
 from trainhub.audit.services import record
 from trainhub.core.errors import Problems
+from trainhub.core.formats import number as format_number
 from trainhub.core.identifiers import InvalidIdentifier, normalise_cnp
 from trainhub.core.models import utcnow
 from trainhub.courses.models import Cohort, Enrollment, EnrollmentStatus, TrainingSession
@@ -42,6 +43,13 @@ from trainhub.imports.services import (
 )
 from trainhub.participants.locks import lock_enrollments
 from trainhub.participants.models import Membership, Participant
+from trainhub.programme.identity import (
+    DEFAULT_WORDING,
+    fill,
+    letterhead_for,
+    template_for,
+    wording_of,
+)
 from trainhub.programme.models import Project
 
 
@@ -53,6 +61,13 @@ def default_hours(status: str, session: TrainingSession) -> Decimal:
 def is_expected(session: TrainingSession, enrollment: Enrollment) -> bool:
     """Sessions before a person enrolled are 'not expected', never absences."""
     return session.date >= enrollment.enrolled_on
+
+
+def sessions_of_week(grid: "Grid", session: TrainingSession) -> list[TrainingSession]:
+    """The cohort's sessions in the ISO week of `session`, in order (for a week's sheet)."""
+    week = session.date.isocalendar()[:2]
+    return sorted((s for s in grid.sessions if s.date.isocalendar()[:2] == week),
+                  key=lambda s: (s.date, s.start_time)) or [session]
 
 
 @dataclass
@@ -423,17 +438,29 @@ def certificate_figures(db_session: Session, certificate: Certificate) -> Certif
                               certificate.hours_attended, certificate.hours_planned)
 
 
-def certificate_document(db_session: Session, certificate: Certificate, verify_url: str) -> bytes:
-    """The certificate's PDF, with the figures its verification page shows (one builder for
-    the download, the cohort ZIP and the audit dossier)."""
+def certificate_values(certificate: Certificate, figures: CertificateFigures) -> dict[str, str]:
+    """What the placeholders of a certificate's wording stand for."""
     enrollment = certificate.enrollment
     cohort, person = enrollment.cohort, enrollment.membership.participant
-    figures = certificate_figures(db_session, certificate)
+    period = " – ".join(day.isoformat() if day else "" for day in (figures.first_day,
+                                                                    figures.last_day))
+    return {"name": f"{person.first_name} {person.last_name}", "course": cohort.course.title,
+            "hours": format_number(figures.hours_attended, locale="ro"),
+            "planned_hours": format_number(figures.hours_planned, locale="ro"),
+            "period": period, "serial": certificate.serial, "project": cohort.project.title}
+
+
+def certificate_document(db_session: Session, certificate: Certificate, verify_url: str, *,
+                         upload_dir: str) -> bytes:
+    """The certificate's PDF, with the figures its verification page shows and the wording it
+    was issued with (one builder for the download, the cohort ZIP and the audit dossier)."""
+    wording = certificate.template or DEFAULT_WORDING
+    values = certificate_values(certificate, certificate_figures(db_session, certificate))
     return pdf.certificate(
-        name=f"{person.first_name} {person.last_name}", course=cohort.course.title,
-        hours=figures.hours_attended, planned_hours=figures.hours_planned,
-        start=figures.first_day, end=figures.last_day, serial=certificate.serial,
-        issued_on=certificate.issued_on, verify_url=verify_url)
+        letterhead=letterhead_for(db_session, certificate.enrollment.cohort.project, upload_dir),
+        title=fill(wording["title"], values), body=fill(wording["body"], values),
+        signatures=wording.get("signatures") or [], orientation=wording.get("orientation", "L"),
+        serial=certificate.serial, issued_on=certificate.issued_on, verify_url=verify_url)
 
 
 def _stamp(certificate: Certificate, figures: CertificateFigures) -> None:
@@ -450,12 +477,13 @@ def issue_certificates(db_session: Session, cohort: Cohort, today: date) -> list
     if cohort.closed_at is None:
         raise AttendanceError([_l("Certificates are issued once the cohort is closed.")])
     issued, figures_of = [], cohort_figures(db_session, cohort, today)
+    wording = wording_of(template_for(db_session, cohort.project))
     for enrollment in cohort.enrollments:
         if enrollment.status == EnrollmentStatus.COMPLETED and enrollment.certificate is None:
             figures = figures_of[enrollment.id]
             certificate = Certificate(enrollment=enrollment, issued_on=today,
                                       serial=f"TH-{today.year}-{enrollment.id:06d}",
-                                      token=secrets.token_urlsafe(24))
+                                      token=secrets.token_urlsafe(24), template=wording)
             _stamp(certificate, figures)
             db_session.add(certificate)
             issued.append(certificate)

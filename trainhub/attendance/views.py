@@ -39,6 +39,7 @@ from trainhub.attendance.services import (
     mark_all_present,
     reopen_cohort,
     save_grid,
+    sessions_of_week,
     sheet_scans,
     store_signed_sheet,
     unbacked_sessions,
@@ -49,6 +50,7 @@ from trainhub.core.errors import Problems
 from trainhub.courses.models import Cohort, Enrollment, TrainingSession
 from trainhub.courses.services import cohort_state
 from trainhub.extensions import db, limiter
+from trainhub.programme.identity import letterhead_for
 
 bp = Blueprint("attendance", __name__, url_prefix="/attendance")
 #: the public certificate check, at the short address printed in the QR code
@@ -116,7 +118,8 @@ def register(cohort_id: int, kind: str):
     if kind not in attendance_register.FORMATS:
         abort(404)
     grid = _grid_for(cohort_id, read_only=True)
-    content = attendance_register.render(attendance_register.build(grid, date.today()), kind)
+    content = attendance_register.render(attendance_register.build(grid, date.today()), kind,
+                                         _letterhead(grid.cohort.project))
     return _download(content, f"registru-prezenta-{grid.cohort.code}.{kind}", REGISTER_MIME[kind])
 
 
@@ -185,17 +188,25 @@ def save(cohort_id: int):
 @bp.route("/sessions/<int:session_id>/sign-in-sheet.pdf")
 @permission_required("attendance.read")
 def sign_in_sheet_pdf(session_id: int):
+    """The session's sign-in sheet; with `?week=1` the sheet of the cohort's sessions of that
+    week, side by side."""
     session = get_visible_or_404(TrainingSession, session_id, current_user)
     cohort = session.cohort
     grid = load_grid(db.session, cohort, visible_condition(Enrollment, current_user))
-    names = [e.membership.participant.full_name for e in grid.enrollments
-             if is_expected(session, e)]
+    sessions = sessions_of_week(grid, session) if request.args.get("week") == "1" else [session]
+    people = [pdf.SheetPerson(e.membership.participant.full_name, e.membership.participant.cnp)
+              for e in grid.enrollments if is_expected(sessions[-1], e)]
     trainer = cohort.trainer.full_name or cohort.trainer.email if cohort.trainer else ""
     content = pdf.sign_in_sheet(
-        project=cohort.project.code, course=cohort.course.title, cohort=cohort.code,
-        trainer=trainer, day=session.date, names=names,
-        times=f"{session.start_time:%H:%M}–{session.end_time:%H:%M}")
-    return _download(content, f"prezenta-{cohort.code}-{session.date.isoformat()}.pdf")
+        letterhead=_letterhead(cohort.project), course=cohort.course.title, cohort=cohort.code,
+        trainer=trainer, people=people, sessions=[
+            pdf.SheetSession(s.date, s.start_time, s.end_time, s.hours) for s in sessions])
+    suffix = f"saptamana-{session.date:%G-W%V}" if len(sessions) > 1 else session.date.isoformat()
+    return _download(content, f"prezenta-{cohort.code}-{suffix}.pdf")
+
+
+def _letterhead(project):
+    return letterhead_for(db.session, project, current_app.config["UPLOAD_DIR"])
 
 
 @bp.route("/cohorts/<int:cohort_id>/close", methods=["GET", "POST"])
@@ -288,7 +299,8 @@ def verify(token: str):
 
 def _certificate_pdf(certificate: Certificate) -> bytes:
     return certificate_document(db.session, certificate, url_for(
-        "verification.verify", token=certificate.token, _external=True))
+        "verification.verify", token=certificate.token, _external=True),
+        upload_dir=current_app.config["UPLOAD_DIR"])
 
 
 def _download(content: bytes, filename: str, mimetype: str = "application/pdf"):

@@ -45,6 +45,7 @@ class Sheet:
 
     def __init__(self, worksheet):
         self._worksheet = worksheet
+        self._rows = 0
 
     def append(self, row: Iterable) -> None:
         cells = []
@@ -54,6 +55,22 @@ class Sheet:
                 cell.data_type = "s"  # openpyxl would otherwise take "=..." for a formula
             cells.append(cell)
         self._worksheet.append(cells)
+        self._rows += 1
+
+    def letterhead(self, lines: Iterable[str]) -> None:
+        """The identity lines (EU texts, project title, SMIS code), one per row in bold, and a
+        blank row, above the header row; the importers find the header row below them."""
+        lines = list(lines)
+        if self._rows == 0:  # a streamed sheet takes its view settings before the first row
+            self._worksheet.freeze_panes = f"A{len(lines) + 3}"
+        bold = Font(bold=True)
+        for line in lines:
+            cell = WriteOnlyCell(self._worksheet, value=safe_cell(line))
+            cell.data_type = "s"
+            cell.font = bold
+            self._worksheet.append([cell])
+        self._worksheet.append([])
+        self._rows += len(lines) + 1
 
     def header(self, names: Iterable[str]) -> None:
         """A bold, shaded first row, kept in view when scrolling."""
@@ -64,8 +81,10 @@ class Sheet:
             cell.data_type = "s"
             cell.font, cell.fill = bold, fill
             cells.append(cell)
-        self._worksheet.freeze_panes = "A2"
+        if self._rows == 0:
+            self._worksheet.freeze_panes = "A2"
         self._worksheet.append(cells)
+        self._rows += 1
 
 
 class SafeWorkbook:
@@ -85,10 +104,13 @@ class SafeWorkbook:
             return spool.read()
 
 
-def xlsx_bytes(title: str, rows: Iterable[Iterable]) -> bytes:
-    """A one-sheet workbook of `rows`, every text cell neutralised."""
+def xlsx_bytes(title: str, rows: Iterable[Iterable], letterhead: Iterable[str] = ()) -> bytes:
+    """A one-sheet workbook of `rows` (below the `letterhead` lines, if any), every text cell
+    neutralised."""
     workbook = SafeWorkbook()
     sheet = workbook.sheet(title)
+    if letterhead:
+        sheet.letterhead(letterhead)
     for row in rows:
         sheet.append(row)
     return workbook.to_bytes()

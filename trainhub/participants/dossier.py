@@ -12,15 +12,17 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from trainhub.attendance import pdf
 from trainhub.attendance.models import Certificate, SignInSheet
 from trainhub.attendance.services import certificate_document
 from trainhub.core.labels import label
+from trainhub.core.pdf import Letterhead, new_document
 from trainhub.courses.models import Cohort, Enrollment, TrainingSession
 from trainhub.documents import storage
 from trainhub.documents.models import Document, DocumentStatus
 from trainhub.participants.gdpr import subject_data
 from trainhub.participants.models import Membership, Participant
+from trainhub.programme.identity import letterhead_for
+from trainhub.programme.models import Project
 
 #: how a certificate's public verification address is made from its token (the caller knows)
 VerifyUrl = Callable[[str], str]
@@ -36,10 +38,19 @@ def _line(value: object) -> str:
     return str(value)
 
 
-def record_pdf(data: dict) -> bytes:
+def person_letterhead(db_session: Session, participant: Participant,
+                      upload_dir: str | Path) -> Letterhead:
+    """The identity on a person's papers: that of the project the person joined first."""
+    project = db_session.scalar(select(Project).join(Membership, Membership.project_id == Project.id)
+                                .where(Membership.participant_id == participant.id)
+                                .order_by(Membership.id).limit(1))
+    return letterhead_for(db_session, project, upload_dir)
+
+
+def record_pdf(data: dict, letterhead: Letterhead | None = None) -> bytes:
     """The person's data (as from `subject_data`) as a readable PDF, diacritics included; the
     headings and stored codes in the reader's language, the field names as stored."""
-    document = pdf.new_document()
+    document = new_document(letterhead)
     width = document.w - document.l_margin - document.r_margin
 
     def heading(text: str) -> None:
@@ -127,7 +138,8 @@ def add_person(archive: zipfile.ZipFile, db_session: Session, participant: Parti
                verify_url: VerifyUrl) -> None:
     """One person's folder: record PDF, accepted documents, sign-in sheets, certificates."""
     data = subject_data(db_session, participant, years=years, today=today)
-    archive.writestr(f"{folder}/record.pdf", record_pdf(data))
+    archive.writestr(f"{folder}/record.pdf", record_pdf(
+        data, person_letterhead(db_session, participant, upload_dir)))
     missing = []
     for document in db_session.scalars(
             select(Document).where(Document.participant_id == participant.id,
@@ -156,14 +168,17 @@ def add_person(archive: zipfile.ZipFile, db_session: Session, participant: Parti
                                  id=session.id))
         if enrollment.certificate is not None:
             archive.writestr(f"{folder}/certificates/{_safe(enrollment.certificate.serial)}.pdf",
-                             certificate_pdf(db_session, enrollment.certificate, verify_url))
+                             certificate_pdf(db_session, enrollment.certificate, verify_url,
+                                             upload_dir))
     if missing:
         archive.writestr(f"{folder}/MISSING.txt", "\n".join(missing) + "\n")
 
 
-def certificate_pdf(db_session: Session, certificate: Certificate, verify_url: VerifyUrl) -> bytes:
+def certificate_pdf(db_session: Session, certificate: Certificate, verify_url: VerifyUrl,
+                    upload_dir: str | Path) -> bytes:
     """The certificate PDF as issued (the attendance area's one builder)."""
-    return certificate_document(db_session, certificate, verify_url(certificate.token))
+    return certificate_document(db_session, certificate, verify_url(certificate.token),
+                                upload_dir=str(upload_dir))
 
 
 def dossier_zip(db_session: Session, participants: Iterable[Participant], *, years: int,

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, joinedload
 from trainhub.core.identifiers import mask_cnp, mask_cnps_in
 from trainhub.core.spreadsheets import xlsx_bytes
 from trainhub.participants.models import Membership, Participant
+from trainhub.programme.identity import letterhead_for
 from trainhub.programme.models import Project
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -85,7 +86,8 @@ def register_workbook(db_session: Session, project: Project, *, full_cnp: bool,
     """The register as an XLSX file in memory (written row by row, write-only mode)."""
     return io.BytesIO(xlsx_bytes("register", register_rows(
         db_session, project, full_cnp=full_cnp, today=today,
-        special_categories=special_categories)))
+        special_categories=special_categories),
+        letterhead=letterhead_for(db_session, project, None).lines()))
 
 
 def register_size(db_session: Session, project: Project) -> int:

@@ -360,7 +360,8 @@ def export_json(participant_id: int):
 @permission_required("participants.read")
 def export_pdf(participant_id: int):
     participant = _gdpr_subject(participant_id)
-    content = dossier.record_pdf(_export_data(participant, "pdf"))
+    content = dossier.record_pdf(_export_data(participant, "pdf"), dossier.person_letterhead(
+        db.session, participant, current_app.config["UPLOAD_DIR"]))
     return send_file(io.BytesIO(content), mimetype="application/pdf", as_attachment=True,
                      download_name=f"participant-{participant.id}.pdf")
 

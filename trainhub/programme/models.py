@@ -142,3 +142,47 @@ class ProjectMember(TimestampMixin, db.Model):
 
     project: Mapped[Project] = relationship(back_populates="team")
     user = relationship("User")
+
+
+class CallIdentity(TimestampMixin, db.Model):
+    """A call's visual identity: the mandatory texts (ro/en) and the logos on every document."""
+
+    __tablename__ = "call_identities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), unique=True)
+    #: {"ro": {"union", "fund", "programme", "cofinancing"}, "en": {...}}; a blank one is the default
+    texts: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: the logos, in order: [{"key", "sha256", "content_type", "name"}] (bytes in the upload store)
+    logos: Mapped[list] = mapped_column(JSON, default=list)
+
+    call: Mapped[Call] = relationship()
+
+
+class Orientation(StrEnum):
+    PORTRAIT = "P"
+    LANDSCAPE = "L"
+
+
+class CertificateTemplate(TimestampMixin, db.Model):
+    """The wording of the certificates of a call, or of one project (which then wins)."""
+
+    __tablename__ = "certificate_templates"
+    __table_args__ = (
+        CheckConstraint("(call_id IS NULL) <> (project_id IS NULL)", name="one_owner"),
+        one_of("orientation", Orientation),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"),
+                                                unique=True)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"),
+                                                   unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    #: the body with placeholders ({name} {course} {hours} ...; see programme/identity.py)
+    body: Mapped[str] = mapped_column(String(2000))
+    #: the signature lines: [{"name", "role"}]
+    signatures: Mapped[list] = mapped_column(JSON, default=list)
+    orientation: Mapped[str] = mapped_column(String(1), default=Orientation.LANDSCAPE.value)
+    #: 1 at creation, +1 on every saved change; a certificate keeps the version it was issued with
+    version: Mapped[int] = mapped_column(default=1)

@@ -1,21 +1,36 @@
 """Programme pages: calls (new call from a preset, rule parameters) and projects (list, page,
 form with targets and reporting periods), EUR/RON rates."""
 from datetime import date
+from io import BytesIO
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from trainhub.attendance import pdf as attendance_pdf
 from trainhub.auth.models import User
-from trainhub.auth.permissions import permission_required
+from trainhub.auth.permissions import can, permission_required
 from trainhub.auth.scoping import get_visible_or_404, scoped
 from trainhub.core.bounds import an_id
 from trainhub.core.errors import Problems
 from trainhub.core.geography import NUTS2_REGIONS
 from trainhub.core.pagination import paginate
+from trainhub.core.pdf import TEXT_KEYS, emblem_svg
+from trainhub.documents.services import human_size
 from trainhub.enterprises.models import EurRonRate
 from trainhub.enterprises.services import set_rate
 from trainhub.extensions import db
@@ -24,7 +39,31 @@ from trainhub.participants.eligibility import SEVERITIES
 from trainhub.participants.gdpr import retention_date, retention_years_of
 from trainhub.participants.models import Membership
 from trainhub.programme.forms import PERIOD_LABELS, CallForm, ProjectForm, RateForm
-from trainhub.programme.models import Call, Project, ProjectMember, ReportingPeriod
+from trainhub.programme.identity import (
+    LANGUAGES,
+    MAX_LOGO_BYTES,
+    MAX_SIGNATURES,
+    PLACEHOLDERS,
+    add_logo,
+    fill,
+    identity_of,
+    identity_texts,
+    letterhead_for,
+    logo_bytes,
+    remove_logo,
+    save_identity_texts,
+    save_template,
+    template_for,
+    template_problems,
+    wording_of,
+)
+from trainhub.programme.models import (
+    Call,
+    CertificateTemplate,
+    Project,
+    ProjectMember,
+    ReportingPeriod,
+)
 from trainhub.programme.presets import PRESETS
 from trainhub.programme.services import (
     FieldProblems,
@@ -266,3 +305,162 @@ def save_rate():
     flash(_("The EUR/RON rate of %(year)s is now %(rate)s lei.", year=row.year,
             rate=row.ron_per_eur), "success")
     return redirect(url_for("programme.rates"))
+
+
+# --- visual identity and certificate templates ----------------------------------------------
+
+@bp.route("/admin/calls/<int:call_id>/identity", methods=["GET"])
+@permission_required("calls.read")
+def identity(call_id: int, problems=None, posted=None):
+    """The call's mandatory texts, logos and certificate template."""
+    call = db.get_or_404(Call, call_id)
+    own = identity_of(db.session, call)
+    template = db.session.scalar(select(CertificateTemplate)
+                                 .where(CertificateTemplate.call_id == call.id))
+    return render_template(
+        "programme/identity.html", call=call, own=own, problems=problems or [],
+        posted=posted, texts={language: identity_texts(own, language) for language in LANGUAGES},
+        emblem=Markup(emblem_svg(48)), text_keys=TEXT_KEYS, languages=LANGUAGES,
+        template=template, max_logo=human_size(MAX_LOGO_BYTES)), 422 if problems else 200
+
+
+@bp.route("/admin/calls/<int:call_id>/identity", methods=["POST"])
+@permission_required("calls.write")
+def identity_save(call_id: int):
+    call = db.get_or_404(Call, call_id)
+    texts = {language: {key: request.form.get(f"{language}-{key}", "") for key in TEXT_KEYS}
+             for language in LANGUAGES}
+    try:
+        save_identity_texts(db.session, call, texts, user_id=current_user.id)
+    except Problems as refused:
+        db.session.rollback()
+        return identity(call_id, problems=refused.problems, posted=request.form)
+    db.session.commit()
+    flash(_("The texts of %(code)s were saved.", code=call.code), "success")
+    return redirect(url_for("programme.identity", call_id=call.id))
+
+
+@bp.route("/admin/calls/<int:call_id>/logos", methods=["POST"])
+@permission_required("calls.write")
+def logo_add(call_id: int):
+    call = db.get_or_404(Call, call_id)
+    upload = request.files.get("file")
+    data = upload.read() if upload else b""  # the request itself is capped by MAX_CONTENT_LENGTH
+    try:
+        add_logo(db.session, call, data, upload.filename if upload else "",
+                 current_app.config["UPLOAD_DIR"], user_id=current_user.id)
+    except Problems as refused:
+        db.session.rollback()
+        return identity(call_id, problems=refused.problems)
+    db.session.commit()
+    flash(_("Logo added."), "success")
+    return redirect(url_for("programme.identity", call_id=call.id))
+
+
+@bp.route("/admin/calls/<int:call_id>/logos/<int:number>/remove", methods=["POST"])
+@permission_required("calls.write")
+def logo_remove(call_id: int, number: int):
+    """Remove the call's logo `number` (1 = the first)."""
+    call = db.get_or_404(Call, call_id)
+    if not remove_logo(db.session, call, number - 1, user_id=current_user.id):
+        abort(404)
+    db.session.commit()
+    flash(_("Logo removed."), "success")
+    return redirect(url_for("programme.identity", call_id=call.id))
+
+
+@bp.route("/admin/calls/<int:call_id>/logos/<int:number>")
+@permission_required("calls.read")
+def logo(call_id: int, number: int):
+    """The call's logo `number` (1 = the first), for its page."""
+    position = number - 1
+    call = db.get_or_404(Call, call_id)
+    own = identity_of(db.session, call)
+    logos = own.logos if own else []
+    data = logo_bytes(logos[position], current_app.config["UPLOAD_DIR"]) if (
+        0 <= position < len(logos)) else None
+    if data is None:
+        abort(404)
+    response = send_file(BytesIO(data), mimetype=logos[position]["content_type"])
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _template_owner(kind: str, owner_id: int):
+    if kind == "call":
+        return db.get_or_404(Call, owner_id)
+    return get_visible_or_404(Project, owner_id, current_user)
+
+
+def _template_form() -> dict:
+    form = request.form
+    return {"title": form.get("title", ""), "body": form.get("body", ""),
+            "orientation": form.get("orientation", ""),
+            "signatures": [{"name": form.get(f"signature-{n}-name", ""),
+                            "role": form.get(f"signature-{n}-role", "")}
+                           for n in range(MAX_SIGNATURES)]}
+
+
+@bp.route("/admin/calls/<int:call_id>/certificate-template", methods=["GET", "POST"])
+@permission_required("calls.read")
+def call_certificate_template(call_id: int):
+    return _certificate_template("call", call_id)
+
+
+@bp.route("/projects/<int:project_id>/certificate-template", methods=["GET", "POST"])
+@permission_required("calls.read")
+def project_certificate_template(project_id: int):
+    return _certificate_template("project", project_id)
+
+
+def _certificate_template(kind: str, owner_id: int):
+    """The certificate template of a call or project: edit (admins), or preview as PDF."""
+    if request.method == "POST" and not can(current_user, "calls.write"):
+        abort(403)
+    owner = _template_owner(kind, owner_id)
+    column = CertificateTemplate.call_id if kind == "call" else CertificateTemplate.project_id
+    template = db.session.scalar(select(CertificateTemplate).where(column == owner.id))
+    problems = []
+    if request.method == "POST":
+        values = _template_form()
+        if request.form.get("action") == "preview":
+            problems = template_problems(values["title"], values["body"],
+                                         [s for s in values["signatures"] if s["name"] or s["role"]],
+                                         values["orientation"])
+            if not problems:
+                return _preview(owner, values)
+        else:
+            try:
+                save_template(db.session, owner, **values, user_id=current_user.id)
+            except Problems as refused:
+                db.session.rollback()
+                problems = refused.problems
+            else:
+                db.session.commit()
+                flash(_("Certificate template saved."), "success")
+                return redirect(url_for(f"programme.{kind}_certificate_template",
+                                        **{f"{kind}_id": owner.id}))
+    shown = template or (template_for(db.session, owner) if kind == "project" else None)
+    return render_template(
+        "programme/certificate_template.html", owner=owner, kind=kind, template=template,
+        shown=wording_of(shown), posted=request.form if problems else None, problems=problems,
+        placeholders=PLACEHOLDERS, max_signatures=MAX_SIGNATURES), 422 if problems else 200
+
+
+def _preview(owner, values: dict):
+    project = owner if isinstance(owner, Project) else None
+    sample = {"name": "Ioana Popescu", "course": "Securitate cibernetică", "hours": "38",
+              "planned_hours": "40", "period": "2026-03-02 – 2026-03-27",
+              "serial": "TH-2026-000001",
+              "project": project.title if project else "Titlul proiectului"}
+    content = attendance_pdf.certificate(
+        letterhead=letterhead_for(db.session, project, current_app.config["UPLOAD_DIR"],
+                                  call=owner if project is None else None),
+        title=fill(values["title"], sample), body=fill(values["body"], sample),
+        signatures=[s for s in values["signatures"] if s["name"] or s["role"]],
+        orientation=values["orientation"], serial=sample["serial"], issued_on=date.today(),
+        verify_url=url_for("verification.verify", token="preview", _external=True))
+    response = send_file(BytesIO(content), mimetype="application/pdf",
+                         download_name="certificate-preview.pdf")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
