@@ -67,7 +67,8 @@ def test_registration_form_holds_the_persons_data_and_the_exit_part(app, client,
     assert response.mimetype == "application/pdf"
     text = pdf_text(response.data)
     for expected in ("Ștefănescu", "Ana", person.cnp, "Feminin", "Cluj", "Alfa Soft SRL",
-                     "Angajat", "SMIS-777001", "La ieșirea din operațiune"):
+                     "Angajat", "SMIS-777001", "La ieșirea din operațiune",
+                     "Uniunea Europeană", "Fondul Social European", "Cod SMIS"):
         assert expected in text, expected
     assert "Vulpescu" not in text
     trainees.mine.exit_date = date(2026, 3, 4)
@@ -107,7 +108,7 @@ def test_entity_form_holds_the_smes_data(app, client, auth, trainees):
     response = client.get(f"/selfservice/enterprises/{firm.id}/entity-form.pdf")
     text = pdf_text(response.data)
     for expected in ("Alfa Soft SRL", firm.cui, "Cluj", "6201", "Mică", "12",
-                     "900.000,00 EUR"):
+                     "900.000,00 EUR", "Fondul Social European", "SMIS-777001", "Pagina 1 din"):
         assert expected in text, expected
 
 

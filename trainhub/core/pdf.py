@@ -173,3 +173,17 @@ def new_document(letterhead: Letterhead | None = None, orientation: str = "P") -
     document = Document(letterhead, orientation)
     document.add_page()
     return document
+
+
+def picture_pdf(jpeg: bytes, width: int, height: int, margin: float = 10) -> bytes:
+    """A one-page A4 PDF holding a picture fitted inside the margins: the scan or photo of a
+    paper someone hands in, so it carries no letterhead of ours."""
+    pdf = FPDF(orientation="L" if width > height else "P", format="A4")
+    pdf.set_auto_page_break(False)
+    pdf.add_page()
+    box_w, box_h = pdf.w - 2 * margin, pdf.h - 2 * margin
+    scale = min(box_w / width, box_h / height)
+    shown_w, shown_h = width * scale, height * scale
+    pdf.image(BytesIO(jpeg), x=margin + (box_w - shown_w) / 2, y=margin + (box_h - shown_h) / 2,
+              w=shown_w, h=shown_h)
+    return bytes(pdf.output())

@@ -4,7 +4,6 @@ from decimal import Decimal
 
 from flask_babel import force_locale
 
-from trainhub.attendance.pdf import new_document
 from trainhub.core.formats import number
 from trainhub.core.geography import county_name
 from trainhub.core.identifiers import mask_cnp
@@ -15,6 +14,7 @@ from trainhub.core.labels import (
     SEX_LABELS,
     SIZE_LABELS,
 )
+from trainhub.core.pdf import Letterhead, new_document
 from trainhub.enterprises.models import Enterprise
 from trainhub.participants.models import Membership, Participant
 
@@ -77,11 +77,12 @@ def _signature(pdf, who: str) -> None:
 
 
 def registration_form(participant: Participant, membership: Membership | None, *,
-                      full_cnp: bool = True, special_categories: bool = True) -> bytes:
+                      full_cnp: bool = True, special_categories: bool = True,
+                      letterhead: Letterhead | None = None) -> bytes:
     """The individual registration form of a person (MySMIS): the entry part, and the exit
     part filled once the person has left. `full_cnp`/`special_categories` follow what the
     reader may see; what they may not see is left blank to fill by hand."""
-    pdf = new_document()
+    pdf = new_document(letterhead)
     project = membership.project if membership is not None else None
     _title(pdf, "Formular individual de înregistrare a participanților în grupul țintă",
            f"Proiect: {project.code} — {project.title}" if project else "")
@@ -135,9 +136,9 @@ def _eur(value: Decimal | None) -> str:
     return f"{number(value, 2, locale='ro')} EUR" if value is not None else BLANK
 
 
-def entity_form(enterprise: Enterprise) -> bytes:
+def entity_form(enterprise: Enterprise, letterhead: Letterhead | None = None) -> bytes:
     """The entity form of an SME (MySMIS): identification, activity and size class."""
-    pdf = new_document()
+    pdf = new_document(letterhead)
     _title(pdf, "Formular de înregistrare a entității (IMM)",
            "Date de identificare ale întreprinderii din grupul țintă")
     _rows(pdf, [
@@ -159,10 +160,11 @@ def entity_form(enterprise: Enterprise) -> bytes:
     return bytes(pdf.output())
 
 
-def consent_receipt(membership: Membership, consent_text: str) -> bytes:
+def consent_receipt(membership: Membership, consent_text: str,
+                    letterhead: Letterhead | None = None) -> bytes:
     """The receipt of a consent given on the trainee page: who, which project, when, what."""
     participant, project = membership.participant, membership.project
-    pdf = new_document()
+    pdf = new_document(letterhead)
     _title(pdf, "Confirmare: acord privind prelucrarea datelor personale",
            f"Proiect: {project.code} — {project.title}")
     _rows(pdf, [

@@ -126,8 +126,9 @@ A4_300_DPI = (2480, 3508)
 
 def image_to_pdf(data: bytes) -> bytes:
     """A one-page A4 PDF holding the photo, turned upright and fitted inside the margins."""
-    from fpdf import FPDF
     from PIL import Image, ImageOps
+
+    from trainhub.core.pdf import picture_pdf
 
     try:
         with Image.open(BytesIO(data)) as opened:
@@ -138,20 +139,9 @@ def image_to_pdf(data: bytes) -> bytes:
             image.thumbnail(A4_300_DPI)  # sharp on paper, a fraction of a phone photo's bytes
     except (OSError, ValueError, Image.DecompressionBombError, SyntaxError):
         raise UploadRefused([_l("The photo could not be read; please take it again.")]) from None
-    width, height = image.size
-    landscape = width > height
-    pdf = FPDF(orientation="L" if landscape else "P", format="A4")
-    pdf.set_auto_page_break(False)
-    pdf.add_page()
-    margin = 10
-    box_w, box_h = pdf.w - 2 * margin, pdf.h - 2 * margin
-    scale = min(box_w / width, box_h / height)
-    shown_w, shown_h = width * scale, height * scale
     buffer = BytesIO()
     image.save(buffer, format="JPEG", quality=85)
-    pdf.image(BytesIO(buffer.getvalue()), x=margin + (box_w - shown_w) / 2,
-              y=margin + (box_h - shown_h) / 2, w=shown_w, h=shown_h)
-    return bytes(pdf.output())
+    return picture_pdf(buffer.getvalue(), *image.size)
 
 
 def upload_own_document(db_session: Session, membership: Membership,

@@ -29,6 +29,7 @@ from trainhub.enterprises.models import Enterprise
 from trainhub.extensions import db, limiter
 from trainhub.participants.models import Membership, Participant
 from trainhub.participants.services import disclosure_for
+from trainhub.programme.identity import letterhead_for
 from trainhub.programme.presets import PREFILLED_FORMS
 from trainhub.selfservice import forms_pdf, services
 
@@ -167,7 +168,8 @@ def trainee_consent_receipt(token: str):
     membership = _membership(token)
     if membership.consent_given_at is None or membership.consent_method != services.CONSENT_METHOD:
         abort(404)
-    return _pdf(forms_pdf.consent_receipt(membership, services.CONSENT_TEXT),
+    return _pdf(forms_pdf.consent_receipt(membership, services.CONSENT_TEXT,
+                                          _letterhead(membership.project)),
                 "acord-gdpr.pdf")
 
 
@@ -198,7 +200,8 @@ def trainee_certificate(token: str, certificate_id: int):
 @public
 def trainee_registration_form(token: str):
     membership = _membership(token)
-    return _pdf(forms_pdf.registration_form(membership.participant, membership),
+    return _pdf(forms_pdf.registration_form(membership.participant, membership,
+                                            letterhead=_letterhead(membership.project)),
                 "formular-inregistrare.pdf")
 
 
@@ -294,7 +297,8 @@ def registration_form(participant_id: int):
     disclosure = disclosure_for(current_user)
     return _pdf(forms_pdf.registration_form(
         participant, membership, full_cnp=can(current_user, "participants.write"),
-        special_categories=disclosure.special_categories),
+        special_categories=disclosure.special_categories,
+        letterhead=_letterhead(membership.project if membership else None)),
         f"formular-inregistrare-{participant.id}.pdf")
 
 
@@ -302,4 +306,15 @@ def registration_form(participant_id: int):
 @permission_required("documents.upload")
 def entity_form(enterprise_id: int):
     enterprise = get_visible_or_404(Enterprise, enterprise_id, current_user)
-    return _pdf(forms_pdf.entity_form(enterprise), f"formular-entitate-{enterprise.cui}.pdf")
+    # the letterhead of the newest project (visible to the reader) one of its employees joined
+    membership = db.session.scalar(scoped(
+        select(Membership).join(Participant, Participant.id == Membership.participant_id)
+        .where(Participant.enterprise_id == enterprise.id)
+        .order_by(Membership.id.desc()).limit(1), Membership, current_user))
+    return _pdf(forms_pdf.entity_form(enterprise, _letterhead(membership.project if membership else None)),
+                f"formular-entitate-{enterprise.cui}.pdf")
+
+
+def _letterhead(project):
+    """The visual identity of `project`'s call on a form (the default texts without a project)."""
+    return letterhead_for(db.session, project, current_app.config["UPLOAD_DIR"])
