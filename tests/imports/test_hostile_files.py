@@ -44,7 +44,7 @@ DAMAGED = {
     "truncated sheet": (_replace_part(GOOD, "xl/worksheets/sheet1.xml", lambda b: b[:len(b) // 2]),
                         "the sheet is damaged"),
     "empty sheet part": (_replace_part(GOOD, "xl/worksheets/sheet1.xml", lambda _: b""),
-                         "not a readable XLSX workbook"),
+                         "the sheet is damaged"),
     "a field over 131,072 characters": (
         ("cui,name,caen,county\n" + f"{valid_cui(1)},{'x' * 140_000},6201,Cluj\n").encode(),
         "longer than 131,072 characters"),
