@@ -191,6 +191,61 @@ def bench_register_import(rows: int = 10_000) -> list[dict]:
              "peak_growth_mb": round(_peak_mb() - before), "target_peak_mb": 300}]
 
 
+def bench_xlsx_writers(rows: int = 100_000) -> dict:
+    """`rows` register-like rows (36 columns: text, numbers, dates, blanks) written by
+    openpyxl's write-only mode (the writer before) and by XlsxWriter's constant-memory mode
+    (`SafeWorkbook`, the one writer now), side by side."""
+    import tempfile as temporary
+    from datetime import date, datetime
+    from decimal import Decimal
+
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    from trainhub.core.spreadsheets import SafeWorkbook, safe_cell
+
+    def row(index: int) -> list:
+        return ["BENCH", f"1******{index:06d}", f"Nume{index}", "Prenume", "F", date(1980, 1, 2),
+                44, "RO-CJ", "urban", 3, "employed", "no", "", "a@b.ro", "", "",
+                "12345678", "Firma SRL", "RO-CJ", "RO11", "micro", "no", "yes", "no", "no",
+                "", "", "eligible", "no", datetime(2026, 1, 2, 3, 4), "", date(2026, 1, 5),
+                None, "", Decimal("12.5"), "=1+1"]
+
+    def with_openpyxl() -> int:
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet("register")
+        for index in range(rows):
+            cells = []
+            for value in row(index):
+                cell = WriteOnlyCell(sheet, value=safe_cell(value))
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"
+                cells.append(cell)
+            sheet.append(cells)
+        with temporary.TemporaryFile() as spool:
+            workbook.save(spool)
+            return spool.tell()
+
+    def with_xlsxwriter() -> int:
+        workbook = SafeWorkbook()
+        sheet = workbook.sheet("register")
+        for index in range(rows):
+            sheet.append(row(index))
+        return len(workbook.to_bytes())
+
+    figures = {}
+    for name, write in (("openpyxl", with_openpyxl), ("xlsxwriter", with_xlsxwriter)):
+        started, cpu = time.perf_counter(), time.process_time()
+        write()
+        figures[name] = (time.perf_counter() - started, time.process_time() - cpu)
+    return {"figure": "XLSX writers, openpyxl write-only vs XlsxWriter constant_memory",
+            "rows": rows, "openpyxl_seconds": round(figures["openpyxl"][0], 1),
+            "openpyxl_cpu_seconds": round(figures["openpyxl"][1], 1),
+            "xlsxwriter_seconds": round(figures["xlsxwriter"][0], 1),
+            "xlsxwriter_cpu_seconds": round(figures["xlsxwriter"][1], 1),
+            "ratio": round(figures["xlsxwriter"][1] / figures["openpyxl"][1], 3)}
+
+
 def bench_reminders(database_url: str) -> dict:
     """The daily reminder job over the scale dataset (target: 5,000 SMEs in ≤ 60 s, SMTP time
     excluded: the mailer only counts what it is handed)."""
@@ -490,7 +545,7 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=5000, help="SMEs of the scale dataset")
     parser.add_argument("--database-url", help="default: a new SQLite file in a temp folder")
     parser.add_argument("--only", choices=["reminders", "indicators", "import", "register-import",
-                                           "register", "indicator-export", "served"],
+                                           "register", "indicator-export", "served", "writers"],
                         help="run one figure (reminders and indicators: against an existing "
                              "--database-url)")
     parser.add_argument("--scale-only", action="store_true",
@@ -505,6 +560,9 @@ def main() -> None:
     if args.only == "register-import":
         for result in bench_register_import(args.rows):
             print(json.dumps(result))
+        return
+    if args.only == "writers":
+        print(json.dumps(bench_xlsx_writers(args.rows)))
         return
     if args.only == "register":
         print(json.dumps(bench_register_export(args.database_url)))
