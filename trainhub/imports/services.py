@@ -8,6 +8,7 @@ Files made by hand are read as they are (DESIGN §13): the header is found below
 column names match their synonyms, unknown columns are reported as not imported, total rows
 are skipped, and values are read in their Romanian spellings.
 """
+import codecs
 import csv
 import io
 import logging
@@ -21,6 +22,7 @@ from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from itertools import chain
 
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from python_calamine import CalamineError, CalamineWorkbook
 
@@ -35,6 +37,12 @@ HEADER_SCAN_ROWS = 15
 #: files larger than this, or with more data rows, are refused (DESIGN §13 "Size")
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 200_000
+
+
+def import_max_bytes() -> int:
+    """The largest file an import reads: the IMPORT_MAX_BYTES setting, else MAX_FILE_BYTES."""
+    configured = current_app.config.get("IMPORT_MAX_BYTES") if has_app_context() else None
+    return configured or MAX_FILE_BYTES
 #: the longest CSV field read (Python's default, set explicitly: a longer one is refused)
 CSV_FIELD_LIMIT = 131_072
 csv.field_size_limit(CSV_FIELD_LIMIT)
@@ -285,13 +293,32 @@ def _rows_to_table(sheet: str, rows: Iterator[tuple], aliases: dict[str, str],
     return table
 
 
-def _decode(content: bytes) -> str:
+#: the CSV text is checked and read in pieces of this many bytes
+_DECODE_CHUNK = 1024 * 1024
+
+
+def _encoding(content: bytes) -> str:
+    """The encoding the whole of `content` decodes in, checked piece by piece (the text is
+    never held whole next to the bytes)."""
     for encoding in ("utf-8-sig", "cp1250"):  # Romanian Excel saves CSV as Windows-1250
+        decoder = codecs.getincrementaldecoder(encoding)()
         try:
-            return content.decode(encoding)
+            with memoryview(content) as view:
+                for start in range(0, len(view), _DECODE_CHUNK):
+                    decoder.decode(view[start:start + _DECODE_CHUNK])
+            decoder.decode(b"", final=True)
+            return encoding
         except UnicodeDecodeError:
             continue
     raise ImportFailed([_l("the file is neither UTF-8 nor Windows-1250 text")])
+
+
+def _csv_lines(content: bytes) -> tuple[Iterator[str], str]:
+    """The CSV text of `content`, decoded as it is read, and its delimiter (found in the
+    first lines)."""
+    encoding = _encoding(content)
+    head = codecs.getincrementaldecoder(encoding)(errors="ignore").decode(content[:65536])
+    return io.TextIOWrapper(io.BytesIO(content), encoding=encoding, newline=""), _delimiter(head)
 
 
 def _delimiter(text_: str) -> str:
@@ -313,7 +340,8 @@ _READ_ERRORS = (csv.Error, zipfile.BadZipFile, KeyError, OSError, ValueError, EO
                 SyntaxError, TypeError, AttributeError, IndexError, LookupError)
 
 
-def _too_large(content: bytes, max_bytes: int) -> None:
+def _too_large(content: bytes, max_bytes: int | None) -> None:
+    max_bytes = max_bytes or import_max_bytes()
     if len(content) > max_bytes:
         raise ImportFailed([_l("the file is larger than %(limit)s MB; split it into smaller"
                                " files", limit=max_bytes // (1024 * 1024))])
@@ -382,7 +410,7 @@ def _read_sheet(workbook: CalamineWorkbook, name: str, aliases: dict[str, str], 
 
 def read_table(content: bytes, *, sheet: str | None = None,
                aliases: dict[str, str] | None = None, key: str | None = None,
-               max_bytes: int = MAX_FILE_BYTES, max_rows: int = MAX_ROWS,
+               max_bytes: int | None = None, max_rows: int = MAX_ROWS,
                mapping: dict[str, str | None] | None = None) -> Table:
     """The first (or the named) sheet of an XLSX workbook, or a CSV file, as a Table.
 
@@ -407,8 +435,8 @@ def read_table(content: bytes, *, sheet: str | None = None,
             workbook.close()
     if b"\x00" in content[:4096]:
         raise ImportFailed([_l("the file is neither an XLSX workbook nor a CSV text file")])
-    text_ = _decode(content)
-    reader = csv.reader(io.StringIO(text_), delimiter=_delimiter(text_))
+    lines, delimiter = _csv_lines(content)
+    reader = csv.reader(lines, delimiter=delimiter)
     try:
         return _rows_to_table(sheet or "csv", reader, aliases, key, max_rows, mapping)
     except csv.Error as problem:
@@ -420,7 +448,7 @@ def read_table(content: bytes, *, sheet: str | None = None,
 
 
 def read_workbook(content: bytes, sheets: dict[str, dict[str, str]], *,
-                  max_bytes: int = MAX_FILE_BYTES, max_rows: int = MAX_ROWS) -> dict[str, Table]:
+                  max_bytes: int | None = None, max_rows: int = MAX_ROWS) -> dict[str, Table]:
     """The named sheets of an XLSX workbook (those present), read in one pass of the file."""
     if content[:4] != b"PK\x03\x04":
         raise ImportFailed([_l("a workbook import needs an XLSX file")])
