@@ -2,7 +2,7 @@
 import ast
 import csv
 import io
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,7 +12,7 @@ from python_calamine import CalamineWorkbook
 
 from tests.factories import EnterpriseFactory, MembershipFactory, ProjectFactory, UserFactory
 from tests.indicators.test_computation import member
-from trainhub.core.spreadsheets import csv_text, safe_cell, xlsx_bytes
+from trainhub.core.spreadsheets import SafeWorkbook, csv_text, safe_cell, xlsx_bytes
 from trainhub.demo import seed_call
 from trainhub.extensions import db
 
@@ -71,6 +71,23 @@ def test_numbers_dates_and_plain_text_are_written_as_they_are():
     cells = list(load_workbook(io.BytesIO(xlsx_bytes("s", [row]))).active.iter_rows())[0]
     assert [cell.data_type for cell in cells[:4]] == ["n"] * 4
     assert cells[0].value == -5 and cells[6].value == "Popescu"
+
+
+
+def test_the_workbook_keeps_dates_blanks_and_every_sheet_title_excel_takes():
+    workbook = SafeWorkbook()
+    first = workbook.sheet("by county: [RO/CJ]?")
+    first.header(["when", "at", "blank", "flag"])
+    first.append([date(2026, 1, 2), datetime(2026, 1, 2, 9, 30), "", True])
+    workbook.sheet("x" * 40).append(["long"])
+    workbook.sheet("X" * 40).append(["same title, other case"])
+    opened = load_workbook(io.BytesIO(workbook.to_bytes()))
+    assert opened.sheetnames == ["by county_ _RO_CJ__", "x" * 31, "X" * 29 + " 2"]
+    header, row = list(opened.worksheets[0].iter_rows())
+    assert header[0].font.bold and opened.worksheets[0].freeze_panes == "A2"
+    assert [cell.value for cell in row] == [datetime(2026, 1, 2), datetime(2026, 1, 2, 9, 30),
+                                            None, True]
+    assert row[0].is_date and row[1].is_date
 
 
 # --- every export, downloaded with a hostile name ---------------------------------------------
