@@ -139,8 +139,9 @@ _SCOPES = {
         Role.SME: lambda u: Enrollment.membership_id.in_(
             select(Membership.id).where(Membership.participant_id.in_(_sme_participants(u)))
         ),
-        Role.COORDINATOR: lambda u: Enrollment.id.in_(_team_enrollments(u)),
-        Role.TRAINER: lambda u: Enrollment.id.in_(_trainer_enrollments(u)),
+        # by cohort, not by a set of every enrollment id: the cohort's index does the work
+        Role.COORDINATOR: lambda u: Enrollment.cohort_id.in_(_team_cohorts(u)),
+        Role.TRAINER: lambda u: Enrollment.cohort_id.in_(_trainer_cohorts(u)),
     },
     AttendanceMark: {
         Role.SME: lambda u: AttendanceMark.enrollment_id.in_(
