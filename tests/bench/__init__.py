@@ -47,9 +47,12 @@ def pending_documents(count: int = 500) -> list[int]:
     people = db.session.scalars(select(Participant.id).order_by(Participant.id.desc())
                                 .limit(count - len(enterprises))).all()
     start = (db.session.scalar(select(Document.id).order_by(Document.id.desc()).limit(1)) or 0) + 1
+    # a version no upload has yet: a run left over from before never collides
+    version = (db.session.scalar(select(Document.version).order_by(Document.version.desc())
+                                 .limit(1)) or 0) + 1
     owners = [("enterprise_id", id_, requirements["enterprise"]) for id_ in enterprises] + [
         ("participant_id", id_, requirements["participant"]) for id_ in people]
-    rows = [{"id": start + n, "requirement_id": choices[n % len(choices)], "version": 1,
+    rows = [{"id": start + n, "requirement_id": choices[n % len(choices)], "version": version,
              "enterprise_id": id_ if column == "enterprise_id" else None,
              "participant_id": id_ if column == "participant_id" else None,
              "storage_key": f"bench/{n}", "sha256": f"{n:064x}", "size": 1000,

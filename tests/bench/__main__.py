@@ -177,16 +177,17 @@ def bench_register_import(rows: int = 10_000) -> list[dict]:
             EnterpriseFactory(cui=firm.cui)
         db.session.commit()
         before = _peak_mb()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         report = run_import(db.session, "participants", content, project, user_id=None)
-        seconds = time.perf_counter() - started
+        seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
     assert report.written and report.created == rows, report.errors[:5]
     return [{"figure": "register XLSX read, openpyxl read-only vs python-calamine", "rows": rows,
              "openpyxl_seconds": round(readers["openpyxl"], 2),
              "calamine_seconds": round(readers["calamine"], 2),
              "ratio": round(readers["calamine"] / readers["openpyxl"], 3)},
             {"figure": "register import, outside format (XLSX)", "rows": rows,
-             "bytes": len(content), "seconds": round(seconds, 2), "target_seconds": 3,
+             "bytes": len(content), "seconds": round(seconds, 2),
+             "cpu_seconds": round(cpu_seconds, 2), "target_seconds": 3,
              "ratio_to_target": round(seconds / 3, 3), "peak_mb": round(_peak_mb()),
              "peak_growth_mb": round(_peak_mb() - before), "target_peak_mb": 300}]
 
