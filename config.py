@@ -82,6 +82,9 @@ class DefaultConfig:
         # The request limit sits above the per-file limit so an oversized file gets the
         # friendly per-file message; anything larger is cut off with the 413 page.
         self.MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 50 * 1024 * 1024)
+        #: the largest CSV/XLSX file an import reads (web and CLI); 0 keeps the built-in 50 MB.
+        #: A web upload is also capped by MAX_CONTENT_LENGTH.
+        self.IMPORT_MAX_BYTES = _int("IMPORT_MAX_BYTES", 0)
         self.MAIL_SERVER = env("MAIL_SERVER", "localhost")
         self.MAIL_PORT = _int("MAIL_PORT", 25)
         self.MAIL_FROM = env("MAIL_FROM", "trainhub@localhost")

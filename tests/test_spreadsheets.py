@@ -2,17 +2,18 @@
 import ast
 import csv
 import io
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from python_calamine import CalamineWorkbook
 
 from tests.conftest import xlsx_table
 from tests.factories import EnterpriseFactory, MembershipFactory, ProjectFactory, UserFactory
 from tests.indicators.test_computation import member
-from trainhub.core.spreadsheets import csv_text, safe_cell, xlsx_bytes
+from trainhub.core.spreadsheets import SafeWorkbook, csv_text, safe_cell, xlsx_bytes
 from trainhub.demo import seed_call
 from trainhub.extensions import db
 
@@ -56,9 +57,12 @@ def test_only_the_spreadsheet_helper_writes_csv_or_workbooks():
 def test_text_that_would_start_a_formula_gets_a_quote(value):
     assert safe_cell(value) == "'" + value
     assert next(csv.reader(io.StringIO(csv_text([[value, "x"]]))))[0] == "'" + value
-    cell = load_workbook(io.BytesIO(xlsx_bytes("s", [[value]]))).active["A1"]
+    content = xlsx_bytes("s", [[value]])
+    cell = load_workbook(io.BytesIO(content)).active["A1"]
     assert cell.data_type == "s" and cell.value.startswith("'")
-    assert cell.value == "'" + value.replace("\r", "\n")  # XML reads a lone CR back as LF
+    # the import's reader gets the text back exactly (a CR is stored as the escape _x000D_)
+    assert CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0) \
+        .to_python() == [["'" + value]]
 
 
 def test_numbers_dates_and_plain_text_are_written_as_they_are():
@@ -68,6 +72,23 @@ def test_numbers_dates_and_plain_text_are_written_as_they_are():
     cells = list(load_workbook(io.BytesIO(xlsx_bytes("s", [row]))).active.iter_rows())[0]
     assert [cell.data_type for cell in cells[:4]] == ["n"] * 4
     assert cells[0].value == -5 and cells[6].value == "Popescu"
+
+
+
+def test_the_workbook_keeps_dates_blanks_and_every_sheet_title_excel_takes():
+    workbook = SafeWorkbook()
+    first = workbook.sheet("by county: [RO/CJ]?")
+    first.header(["when", "at", "blank", "flag"])
+    first.append([date(2026, 1, 2), datetime(2026, 1, 2, 9, 30), "", True])
+    workbook.sheet("x" * 40).append(["long"])
+    workbook.sheet("X" * 40).append(["same title, other case"])
+    opened = load_workbook(io.BytesIO(workbook.to_bytes()))
+    assert opened.sheetnames == ["by county_ _RO_CJ__", "x" * 31, "X" * 29 + " 2"]
+    header, row = list(opened.worksheets[0].iter_rows())
+    assert header[0].font.bold and opened.worksheets[0].freeze_panes == "A2"
+    assert [cell.value for cell in row] == [datetime(2026, 1, 2), datetime(2026, 1, 2, 9, 30),
+                                            None, True]
+    assert row[0].is_date and row[1].is_date
 
 
 # --- every export, downloaded with a hostile name ---------------------------------------------

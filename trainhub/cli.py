@@ -107,7 +107,7 @@ def import_command(kind, file, project_code, call_code, sheet, partial, dry_run,
     from flask_babel import gettext as _
 
     from trainhub.imports.importers import read_import, run_import, summary
-    from trainhub.imports.services import MAX_FILE_BYTES, ImportFailed, used_mapping
+    from trainhub.imports.services import ImportFailed, import_max_bytes, used_mapping
     from trainhub.programme.services import project_for_import
 
     project = project_for_import(db.session, project_code, call_code,
@@ -115,9 +115,9 @@ def import_command(kind, file, project_code, call_code, sheet, partial, dry_run,
     if project is None:
         raise click.ClickException(f"no project with code {project_code}")
     with force_locale(lang):
-        if Path(file).stat().st_size > MAX_FILE_BYTES:  # refused before it is read into memory
+        if Path(file).stat().st_size > import_max_bytes():  # refused before it is read
             raise click.ClickException(_("the file is larger than %(limit)s MB; split it into "
-                                         "smaller files", limit=MAX_FILE_BYTES // 2**20))
+                                         "smaller files", limit=import_max_bytes() // 2**20))
         mapping = _mapping_from(mapping_file, _) if mapping_file else None
         if save_mapping_file and kind == "workbook":
             raise click.ClickException(_("--save-mapping applies to one sheet of a single kind, "

@@ -49,13 +49,25 @@ def _entity_type(obj: object) -> str:
     return getattr(obj.__class__, "__tablename__", "") if obj is not None else ""
 
 
+_audited_keys: dict = {}
+
+
+def _audited(mapper) -> list[str]:
+    """The column attributes of `mapper` a change record holds (computed once per mapper)."""
+    keys = _audited_keys.get(mapper)
+    if keys is None:
+        keys = _audited_keys[mapper] = [attr.key for attr in mapper.column_attrs
+                                        if attr.key not in _IGNORED_COLUMNS]
+    return keys
+
+
 def _changes_of(session: Session, obj: object, kind: str) -> dict:
     state = inspect(obj)
-    columns = [attr for attr in state.mapper.column_attrs if attr.key not in _IGNORED_COLUMNS]
     if kind == "create":
-        return {attr.key: [None, _plain(getattr(obj, attr.key))] for attr in columns}
+        return {key: [None, _plain(getattr(obj, key))] for key in _audited(state.mapper)}
     if kind == "delete":
-        return {attr.key: [_plain(getattr(obj, attr.key)), None] for attr in columns}
+        return {key: [_plain(getattr(obj, key)), None] for key in _audited(state.mapper)}
+    columns = [state.mapper.attrs[key] for key in _audited(state.mapper)]
     changes, unknown_before = {}, []
     for attr in columns:
         history = state.attrs[attr.key].history
@@ -108,7 +120,8 @@ def _collect_changes(session: Session, _flush_context, _instances) -> None:
                 continue
             if kind == "update" and not session.is_modified(obj, include_collections=False):
                 continue
-            changes = _changes_of(session, obj, kind)
+            # a new row's values (ids, defaults) exist only after the flush: read them then
+            changes = None if kind == "create" else _changes_of(session, obj, kind)
             if kind == "update" and not changes:
                 continue
             pending.append((kind, obj, changes))

@@ -48,24 +48,33 @@ def _team_participants(user):
     return select(Membership.participant_id).where(Membership.project_id.in_(team_projects(user)))
 
 
+def _person_of_the_team(person_id, user):
+    """The person `person_id` (a column) is one of the team's people, or not yet in any
+    project's target group (registered with their employer, waiting to join one): nobody
+    else's project holds them. Correlated EXISTS, so each row costs two index look-ups
+    instead of a set of every member of every project (docs/performance.md)."""
+    member = select(Membership.id).where(Membership.participant_id == person_id)
+    return or_(member.where(Membership.project_id.in_(team_projects(user))).exists(),
+               ~member.exists())
+
+
 def _team_people(user):
-    """The team's people, and the people not yet in any project's target group (registered
-    with their employer, waiting to join one): nobody else's project holds them."""
-    return or_(Participant.id.in_(_team_participants(user)),
-               Participant.id.not_in(select(Membership.participant_id)))
+    return _person_of_the_team(Participant.id, user)
+
+
+def _employer_of_the_team(enterprise_id, user):
+    """The enterprise `enterprise_id` (a column) employs one of the team's people, or none of
+    its people is in any project yet: an SME is registered before its employees join a
+    project's target group, and the coordinator who registers it must find it again to add
+    them."""
+    member = (select(Membership.id).join(Participant, Participant.id == Membership.participant_id)
+              .where(Participant.enterprise_id == enterprise_id))
+    return or_(member.where(Membership.project_id.in_(team_projects(user))).exists(),
+               ~member.exists())
 
 
 def _team_enterprises(user):
-    """The employers of the team's people, and the SMEs not yet in any project: an SME is
-    registered before its employees join a project's target group, and the coordinator who
-    registers it must find it again to add them."""
-    in_a_project = (select(Participant.enterprise_id).join(Membership)
-                    .where(Participant.enterprise_id.is_not(None)))
-    return or_(
-        Enterprise.id.in_(select(Participant.enterprise_id)
-                          .where(Participant.id.in_(_team_participants(user)))),
-        Enterprise.id.not_in(in_a_project),
-    )
+    return _employer_of_the_team(Enterprise.id, user)
 
 
 def _team_cohorts(user):
@@ -119,9 +128,10 @@ _SCOPES = {
     Document: {
         Role.SME: lambda u: (Document.enterprise_id == u.enterprise_id)
         | Document.participant_id.in_(_sme_participants(u)),
-        Role.COORDINATOR: lambda u: Document.participant_id.in_(
-            select(Participant.id).where(_team_people(u)))
-        | Document.enterprise_id.in_(select(Enterprise.id).where(_team_enterprises(u))),
+        Role.COORDINATOR: lambda u: (Document.participant_id.is_not(None)
+                                     & _person_of_the_team(Document.participant_id, u))
+        | (Document.enterprise_id.is_not(None)
+           & _employer_of_the_team(Document.enterprise_id, u)),
         Role.TRAINER: lambda u: false(),
     },
     Cohort: {
@@ -136,8 +146,9 @@ _SCOPES = {
         Role.SME: lambda u: Enrollment.membership_id.in_(
             select(Membership.id).where(Membership.participant_id.in_(_sme_participants(u)))
         ),
-        Role.COORDINATOR: lambda u: Enrollment.id.in_(_team_enrollments(u)),
-        Role.TRAINER: lambda u: Enrollment.id.in_(_trainer_enrollments(u)),
+        # by cohort, not by a set of every enrollment id: the cohort's index does the work
+        Role.COORDINATOR: lambda u: Enrollment.cohort_id.in_(_team_cohorts(u)),
+        Role.TRAINER: lambda u: Enrollment.cohort_id.in_(_trainer_cohorts(u)),
     },
     AttendanceMark: {
         Role.SME: lambda u: AttendanceMark.enrollment_id.in_(

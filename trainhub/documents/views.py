@@ -193,9 +193,9 @@ def review():
     pending_owner = select(func.coalesce(Document.enterprise_id, Participant.enterprise_id)) \
         .outerjoin(Participant, Participant.id == Document.participant_id) \
         .where(Document.status == DocumentStatus.PENDING)
-    enterprises = db.session.scalars(scoped(
-        select(Enterprise).where(Enterprise.id.in_(pending_owner)).order_by(Enterprise.name),
-        Enterprise, current_user)).all()
+    enterprises = db.session.execute(scoped(  # the filter's options: ids and names only
+        select(Enterprise.id, Enterprise.name).where(Enterprise.id.in_(pending_owner))
+        .order_by(Enterprise.name), Enterprise, current_user)).all()
     requirements = db.session.scalars(
         select(DocumentRequirement).options(joinedload(DocumentRequirement.call))
         .order_by(DocumentRequirement.call_id, DocumentRequirement.level,
