@@ -3,6 +3,7 @@ to the projects whose team they are on, and trainers to their own cohorts of tho
 Every list and every fetch-by-id goes through it."""
 from flask import abort
 from sqlalchemy import Select, false, or_, select, true
+from sqlalchemy.orm import aliased
 
 from trainhub.applications.models import Application
 from trainhub.attendance.models import AttendanceMark
@@ -52,9 +53,11 @@ def _person_of_the_team(person_id, user):
     """The person `person_id` (a column) is one of the team's people, or not yet in any
     project's target group (registered with their employer, waiting to join one): nobody
     else's project holds them. Correlated EXISTS, so each row costs two index look-ups
-    instead of a set of every member of every project (docs/performance.md)."""
-    member = select(Membership.id).where(Membership.participant_id == person_id)
-    return or_(member.where(Membership.project_id.in_(team_projects(user))).exists(),
+    instead of a set of every member of every project (docs/performance.md). The subquery
+    reads an alias, so it never correlates away when the outer query selects memberships too."""
+    other = aliased(Membership)
+    member = select(other.id).where(other.participant_id == person_id)
+    return or_(member.where(other.project_id.in_(team_projects(user))).exists(),
                ~member.exists())
 
 
@@ -67,9 +70,10 @@ def _employer_of_the_team(enterprise_id, user):
     its people is in any project yet: an SME is registered before its employees join a
     project's target group, and the coordinator who registers it must find it again to add
     them."""
-    member = (select(Membership.id).join(Participant, Participant.id == Membership.participant_id)
-              .where(Participant.enterprise_id == enterprise_id))
-    return or_(member.where(Membership.project_id.in_(team_projects(user))).exists(),
+    other, person = aliased(Membership), aliased(Participant)
+    member = (select(other.id).join(person, person.id == other.participant_id)
+              .where(person.enterprise_id == enterprise_id))
+    return or_(member.where(other.project_id.in_(team_projects(user))).exists(),
                ~member.exists())
 
 
