@@ -1,4 +1,5 @@
 """The SME's digital journey (DESIGN §17): maturity, recommendations, vouchers, follow-up."""
+import copy
 import re
 import threading
 from datetime import date, timedelta
@@ -25,6 +26,7 @@ from trainhub.audit.models import AuditEvent
 from trainhub.core.errors import Problems
 from trainhub.courses.models import Cohort, Enrollment
 from trainhub.courses.services import EnrollmentRefused, enroll, enroll_many, withdraw
+from trainhub.demo import DEFAULT_RULES
 from trainhub.extensions import db
 from trainhub.journey.models import (
     Assessment,
@@ -582,3 +584,25 @@ def test_the_coordinator_grants_a_voucher_and_the_sme_sees_its_balance(app, auth
     assert f"/journey/projects/{project.id}/enterprises/{firm.id}" in client.get("/journey/").text
     page = client.get(f"/journey/projects/{project.id}/enterprises/{firm.id}").text
     assert "2,500.00 EUR" in page and 'name="budget_eur"' not in page  # no grant form
+
+
+def test_the_training_paid_from_the_voucher_counts_toward_the_de_minimis_ceiling(app):
+    from trainhub.enterprises.models import DeMinimisAid
+    from trainhub.participants.eligibility import evaluate_memberships
+
+    cohort, firm = _voucher_world(budget="5000", cost="100")  # 4,000 EUR a seat
+    cohort.project.call.rules = copy.deepcopy(DEFAULT_RULES)
+    db.session.add(DeMinimisAid(enterprise=firm, granted_on=date(2026, 1, 5),
+                                amount_eur=Decimal(197000)))
+    member = _employee(cohort, firm)
+    db.session.commit()
+
+    def de_minimis():
+        outcomes = evaluate_memberships(db.session, [member], TODAY)[member.id]
+        return {o.code: o for o in outcomes}["de_minimis"]
+
+    assert de_minimis().passed  # 197,000 of 200,000
+    enroll(db.session, cohort, member, TODAY, enrolled_on=date(2026, 3, 1))
+    db.session.commit()
+    outcome = de_minimis()
+    assert not outcome.passed and "201,000.00" in outcome.detail

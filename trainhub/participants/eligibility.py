@@ -20,7 +20,9 @@ from trainhub.core.errors import Problems
 from trainhub.core.formats import number
 from trainhub.core.labels import label
 from trainhub.core.models import utcnow
+from trainhub.courses.models import Enrollment
 from trainhub.enterprises.models import DeMinimisAid, SizeClass
+from trainhub.journey.models import Voucher, VoucherCharge
 from trainhub.participants.models import Eligibility, Membership, Participant
 from trainhub.programme.models import Project
 
@@ -242,6 +244,16 @@ def gather_facts(db_session: Session, memberships: list[Membership], when: date)
             .where(DeMinimisAid.enterprise_id.in_(chunk), DeMinimisAid.granted_on > since,
                    DeMinimisAid.granted_on <= when)
             .group_by(DeMinimisAid.enterprise_id)).all())
+        # the training paid from a project's skills voucher is de minimis aid too (DESIGN §17),
+        # granted on the enrollment's date
+        for enterprise_id, spent in db_session.execute(
+                select(Voucher.enterprise_id, func.sum(VoucherCharge.amount_eur))
+                .join(VoucherCharge, VoucherCharge.voucher_id == Voucher.id)
+                .join(Enrollment, Enrollment.id == VoucherCharge.enrollment_id)
+                .where(Voucher.enterprise_id.in_(chunk), VoucherCharge.refunded_on.is_(None),
+                       Enrollment.enrolled_on > since, Enrollment.enrolled_on <= when)
+                .group_by(Voucher.enterprise_id)):
+            aids[enterprise_id] = Decimal(aids.get(enterprise_id) or 0) + Decimal(spent)
     others: dict[tuple[int, int], list[str]] = defaultdict(list)
     call_of = {project.id: project.call_id for project in projects.values()}
     ids = list(participants)
