@@ -297,3 +297,21 @@ def test_a_transparent_png_also_becomes_a_pdf_and_odd_posts_never_crash(app, cli
                                                  "agree": "yes"}).status_code == 302
     db.session.refresh(trainees.mine)
     assert trainees.mine.consent_given_at is None
+
+
+def test_the_page_links_the_six_month_questionnaire_until_it_is_answered(app, client, trainees):
+    from trainhub.journey.models import FollowUp
+    from trainhub.journey.services import answer_follow_up
+
+    path = issue(app, trainees.mine)
+    assert 'data-testid="follow-up"' not in client.get(path).get_data(as_text=True)
+    follow_up = FollowUp(membership=trainees.mine, sent_at=utcnow())
+    db.session.add(follow_up)
+    db.session.commit()
+    page = client.get(path).get_data(as_text=True)
+    link = re.search(r'href="(/follow-up/[^"]+)" data-testid="follow-up"', page).group(1)
+    assert client.get(link).status_code == 200
+    answer_follow_up(db.session, follow_up, employed=True, better_job=False,
+                     qualification_used=True)
+    db.session.commit()
+    assert 'data-testid="follow-up"' not in client.get(path).get_data(as_text=True)

@@ -27,6 +27,8 @@ from trainhub.documents import services as documents
 from trainhub.documents.views import _file_response
 from trainhub.enterprises.models import Enterprise
 from trainhub.extensions import db, limiter
+from trainhub.journey.models import FollowUp
+from trainhub.journey.services import follow_up_token
 from trainhub.participants.models import Membership, Participant
 from trainhub.participants.services import disclosure_for
 from trainhub.programme.identity import letterhead_for
@@ -111,8 +113,19 @@ def trainee_page(token: str):
                                                          line.requirement.code))
                for line in checklist.lines},
         attendance=services.attendance_of(db.session, membership, date.today()),
+        follow_up_url=_open_follow_up_url(membership),
         consent_text=services.CONSENT_TEXT, consent_version=services.CONSENT_TEXT_VERSION,
         requirement_title=documents.requirement_title)))
+
+
+def _open_follow_up_url(membership: Membership) -> str | None:
+    """The six-month questionnaire the person was sent and has not answered yet, if any."""
+    follow_up = db.session.scalar(select(FollowUp).where(
+        FollowUp.membership_id == membership.id, FollowUp.answered_at.is_(None)))
+    if follow_up is None:
+        return None
+    return url_for("follow_up.follow_up",
+                   token=follow_up_token(current_app.config["SECRET_KEY"], follow_up))
 
 
 @bp.route("/t/<token>/upload", methods=["POST"])
