@@ -112,3 +112,14 @@ def test_another_teams_project_is_not_found(app, auth, client):
     response = client.get(f"/indicators/report.pdf?project={ours.id}")
     assert response.status_code == 200 and "SMIS-1" in pdf_text(response.data)
     assert client.get("/indicators/report.pdf").status_code == 200  # the default: their own
+
+
+def test_the_report_reads_in_romanian_whoever_reads_the_page_in_english(project, auth, client):
+    user = UserFactory(role="admin", locale="en")
+    db.session.commit()
+    auth.login(user.email)
+    page = client.get(f"/indicators/?project={project.id}&{PARAMS}").get_data(as_text=True)
+    assert "All participants" in page  # the page follows the reader
+    text = pdf_text(client.get(f"/indicators/report.pdf?project={project.id}&{PARAMS}").data)
+    assert "Toți participanții" in text and "All participants" not in text
+    assert "Șomeri, inclusiv șomeri de lungă durată" in text
