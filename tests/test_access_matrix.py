@@ -232,6 +232,7 @@ ACCESS = {
     ("GET", "indicators.dashboard"): only("admin", "coordinator", "authority"),
     ("GET", "indicators.cell"): only("admin", "coordinator", "authority"),
     ("GET", "indicators.download"): only("admin", "coordinator", "authority"),
+    ("GET", "indicators.report"): only("admin", "coordinator", "authority"),
     ("GET", "indicators.sample"): only("admin", "coordinator", "authority"),
     ("POST", "indicators.period_new"): only("admin", "coordinator"),
     ("GET", "indicators.period"): only("admin", "coordinator", "authority"),

@@ -1,17 +1,22 @@
-"""Indicator exports (DESIGN §8): the CSV contract, JSON, and a streamed XLSX workbook."""
+"""Indicator exports (DESIGN §8): the CSV contract, JSON, a streamed XLSX workbook, the PDF report."""
 import json
 from datetime import date
 
+from flask_babel import force_locale
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from trainhub.core.identifiers import mask_cnp
+from trainhub.core.labels import label
+from trainhub.core.pdf import Letterhead
 from trainhub.core.spreadsheets import SafeWorkbook, csv_text
+from trainhub.indicators import pdf
 from trainhub.indicators.services import (
     INDICATORS,
     TARGET_CODES,
     TARGET_LABELS,
     CallTable,
+    actual,
     breakdowns,
     compute,
     members_stmt,
@@ -23,7 +28,8 @@ FORMATS = ("csv", "xlsx", "json")
 HEADER = ["code", "label", "men", "women", "total"]
 #: the type of each format (Flask adds "; charset=utf-8" to text/* types itself)
 MIME = {"csv": "text/csv", "json": "application/json",
-        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf"}
 
 
 def table_rows(values: dict[str, dict]) -> list[list]:
@@ -85,6 +91,21 @@ def export(db_session: Session, project: Project, start: date, end: date, fmt: s
     values = compute(db_session, project, start, end)
     text = to_csv(values) if fmt == "csv" else to_json(project, start, end, values)
     return text.encode("utf-8")
+
+
+def report_pdf(db_session: Session, project: Project, start: date, end: date, *,
+               letterhead: Letterhead, today: date) -> bytes:
+    """The indicator report PDF: the figures of `compute` (as in every export), each indicator
+    with its Romanian label (the page's) and the project's target of it."""
+    values = compute(db_session, project, start, end)
+    targets = {t.indicator_code: t.value for t in project.targets}
+    with force_locale("ro"):
+        labels = {i.code: str(label(i.code, "indicator")) for i in INDICATORS}
+    rows = [pdf.ReportRow(i.code, labels[i.code], values[i.code]["men"], values[i.code]["women"],
+                          values[i.code]["total"], targets.get(i.code)) for i in INDICATORS]
+    return pdf.indicator_report(
+        letterhead=letterhead, start=start, end=end, rows=rows, generated=today,
+        women_target=targets.get("WOMEN"), women=actual(values, "WOMEN"))
 
 
 def export_size(db_session: Session, project: Project, fmt: str) -> int:

@@ -34,6 +34,7 @@ from trainhub.indicators.exports import (
     export,
     export_name,
     export_size,
+    report_pdf,
 )
 from trainhub.indicators.services import (
     BY_CODE,
@@ -56,6 +57,7 @@ from trainhub.indicators.services import (
 from trainhub.jobs.services import runs_as_job
 from trainhub.jobs.views import start_job_page
 from trainhub.participants.models import Membership, Participant
+from trainhub.programme.identity import letterhead_for
 from trainhub.programme.models import Call, Project, ReportingPeriod
 
 bp = Blueprint("indicators", __name__, url_prefix="/indicators")
@@ -160,6 +162,22 @@ def download():
     db.session.commit()
     name = export_name(project, start, end, fmt)
     return Response(content, mimetype=MIME[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.route("/report.pdf")
+@permission_required("indicators.export")
+def report():
+    """The indicator report as a PDF with the project's letterhead (audited as an export)."""
+    project, start, end = _selection()
+    content = report_pdf(db.session, project, start, end, today=date.today(),
+                         letterhead=letterhead_for(db.session, project,
+                                                   current_app.config["UPLOAD_DIR"]))
+    record(db.session, "indicators.export", project,
+           {"format": "pdf", "from": start.isoformat(), "to": end.isoformat()})
+    db.session.commit()
+    name = export_name(project, start, end, "pdf")
+    return Response(content, mimetype=MIME["pdf"],
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
