@@ -50,7 +50,7 @@ from trainhub.core.errors import Problems
 from trainhub.courses.models import Cohort, Enrollment, TrainingSession
 from trainhub.courses.services import cohort_state
 from trainhub.extensions import db, limiter
-from trainhub.programme.identity import letterhead_for
+from trainhub.programme.identity import document_letterhead
 
 bp = Blueprint("attendance", __name__, url_prefix="/attendance")
 #: the public certificate check, at the short address printed in the QR code
@@ -119,7 +119,7 @@ def register(cohort_id: int, kind: str):
         abort(404)
     grid = _grid_for(cohort_id, read_only=True)
     content = attendance_register.render(attendance_register.build(grid, date.today()), kind,
-                                         _letterhead(grid.cohort.project))
+                                         document_letterhead(db.session, grid.cohort.project))
     return _download(content, f"registru-prezenta-{grid.cohort.code}.{kind}", REGISTER_MIME[kind])
 
 
@@ -198,15 +198,11 @@ def sign_in_sheet_pdf(session_id: int):
               for e in grid.enrollments if is_expected(sessions[-1], e)]
     trainer = cohort.trainer.full_name or cohort.trainer.email if cohort.trainer else ""
     content = pdf.sign_in_sheet(
-        letterhead=_letterhead(cohort.project), course=cohort.course.title, cohort=cohort.code,
+        letterhead=document_letterhead(db.session, cohort.project), course=cohort.course.title, cohort=cohort.code,
         trainer=trainer, people=people, sessions=[
             pdf.SheetSession(s.date, s.start_time, s.end_time, s.hours) for s in sessions])
     suffix = f"saptamana-{session.date:%G-W%V}" if len(sessions) > 1 else session.date.isoformat()
     return _download(content, f"prezenta-{cohort.code}-{suffix}.pdf")
-
-
-def _letterhead(project):
-    return letterhead_for(db.session, project, current_app.config["UPLOAD_DIR"])
 
 
 @bp.route("/cohorts/<int:cohort_id>/close", methods=["GET", "POST"])

@@ -57,7 +57,7 @@ from trainhub.indicators.services import (
 from trainhub.jobs.services import runs_as_job
 from trainhub.jobs.views import start_job_page
 from trainhub.participants.models import Membership, Participant
-from trainhub.programme.identity import letterhead_for
+from trainhub.programme.identity import document_letterhead
 from trainhub.programme.models import Call, Project, ReportingPeriod
 
 bp = Blueprint("indicators", __name__, url_prefix="/indicators")
@@ -171,8 +171,7 @@ def report():
     """The indicator report as a PDF with the project's letterhead (audited as an export)."""
     project, start, end = _selection()
     content = report_pdf(db.session, project, start, end, today=date.today(),
-                         letterhead=letterhead_for(db.session, project,
-                                                   current_app.config["UPLOAD_DIR"]))
+                         letterhead=document_letterhead(db.session, project))
     record(db.session, "indicators.export", project,
            {"format": "pdf", "from": start.isoformat(), "to": end.isoformat()})
     db.session.commit()

@@ -3,6 +3,7 @@ import string
 from io import BytesIO
 from pathlib import Path
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select
@@ -139,6 +140,12 @@ def logo_bytes(logo: dict, upload_dir: str | Path) -> bytes | None:
         return storage.stored_path(upload_dir, logo.get("key", "")).read_bytes()
     except (OSError, ValueError):
         return None
+
+
+def document_letterhead(db_session: Session, project: Project | None,
+                        call: Call | None = None) -> Letterhead:
+    """The letterhead of a PDF: `letterhead_for` with the logos of the app's upload storage."""
+    return letterhead_for(db_session, project, current_app.config["UPLOAD_DIR"], call=call)
 
 
 def letterhead_for(db_session: Session, project: Project | None, upload_dir: str | Path | None,

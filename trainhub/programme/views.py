@@ -45,10 +45,10 @@ from trainhub.programme.identity import (
     MAX_SIGNATURES,
     PLACEHOLDERS,
     add_logo,
+    document_letterhead,
     fill,
     identity_of,
     identity_texts,
-    letterhead_for,
     logo_bytes,
     remove_logo,
     save_identity_texts,
@@ -454,8 +454,8 @@ def _preview(owner, values: dict):
               "serial": "TH-2026-000001",
               "project": project.title if project else "Titlul proiectului"}
     content = attendance_pdf.certificate(
-        letterhead=letterhead_for(db.session, project, current_app.config["UPLOAD_DIR"],
-                                  call=owner if project is None else None),
+        letterhead=document_letterhead(db.session, project,
+                                       call=owner if project is None else None),
         title=fill(values["title"], sample), body=fill(values["body"], sample),
         signatures=[s for s in values["signatures"] if s["name"] or s["role"]],
         orientation=values["orientation"], serial=sample["serial"], issued_on=date.today(),

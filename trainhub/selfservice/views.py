@@ -31,7 +31,7 @@ from trainhub.journey.models import FollowUp
 from trainhub.journey.services import follow_up_token
 from trainhub.participants.models import Membership, Participant
 from trainhub.participants.services import disclosure_for
-from trainhub.programme.identity import letterhead_for
+from trainhub.programme.identity import document_letterhead
 from trainhub.programme.presets import PREFILLED_FORMS
 from trainhub.selfservice import forms_pdf, services
 
@@ -182,7 +182,7 @@ def trainee_consent_receipt(token: str):
     if membership.consent_given_at is None or membership.consent_method != services.CONSENT_METHOD:
         abort(404)
     return _pdf(forms_pdf.consent_receipt(membership, services.CONSENT_TEXT,
-                                          _letterhead(membership.project)),
+                                          document_letterhead(db.session, membership.project)),
                 "acord-gdpr.pdf")
 
 
@@ -214,7 +214,7 @@ def trainee_certificate(token: str, certificate_id: int):
 def trainee_registration_form(token: str):
     membership = _membership(token)
     return _pdf(forms_pdf.registration_form(membership.participant, membership,
-                                            letterhead=_letterhead(membership.project)),
+                                            letterhead=document_letterhead(db.session, membership.project)),
                 "formular-inregistrare.pdf")
 
 
@@ -311,7 +311,7 @@ def registration_form(participant_id: int):
     return _pdf(forms_pdf.registration_form(
         participant, membership, full_cnp=can(current_user, "participants.write"),
         special_categories=disclosure.special_categories,
-        letterhead=_letterhead(membership.project if membership else None)),
+        letterhead=document_letterhead(db.session, membership.project if membership else None)),
         f"formular-inregistrare-{participant.id}.pdf")
 
 
@@ -324,10 +324,7 @@ def entity_form(enterprise_id: int):
         select(Membership).join(Participant, Participant.id == Membership.participant_id)
         .where(Participant.enterprise_id == enterprise.id)
         .order_by(Membership.id.desc()).limit(1), Membership, current_user))
-    return _pdf(forms_pdf.entity_form(enterprise, _letterhead(membership.project if membership else None)),
+    letterhead = document_letterhead(db.session, membership.project if membership else None)
+    return _pdf(forms_pdf.entity_form(enterprise, letterhead),
                 f"formular-entitate-{enterprise.cui}.pdf")
 
-
-def _letterhead(project):
-    """The visual identity of `project`'s call on a form (the default texts without a project)."""
-    return letterhead_for(db.session, project, current_app.config["UPLOAD_DIR"])
