@@ -2,18 +2,31 @@
 import ast
 import csv
 import io
-from datetime import date, datetime
+import zipfile
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
+from openpyxl.utils.escape import unescape
 from python_calamine import CalamineWorkbook
+from xlsxwriter.utility import _datetime_to_excel_datetime
 
 from tests.conftest import xlsx_table
 from tests.factories import EnterpriseFactory, MembershipFactory, ProjectFactory, UserFactory
 from tests.indicators.test_computation import member
-from trainhub.core.spreadsheets import SafeWorkbook, csv_text, safe_cell, xlsx_bytes
+from trainhub.core.spreadsheets import (
+    FORMULA_STARTS,
+    MAX_CELL_TEXT,
+    SafeWorkbook,
+    csv_text,
+    safe_cell,
+    xlsx_bytes,
+)
 from trainhub.demo import seed_call
 from trainhub.extensions import db
 
@@ -89,6 +102,102 @@ def test_the_workbook_keeps_dates_blanks_and_every_sheet_title_excel_takes():
     assert [cell.value for cell in row] == [datetime(2026, 1, 2), datetime(2026, 1, 2, 9, 30),
                                             None, True]
     assert row[0].is_date and row[1].is_date
+
+
+# --- the sheet XML is written here: whatever the text, the file opens and reads back -------
+
+def _parts_are_well_formed(content: bytes) -> list[str]:
+    """Every part of the workbook parsed as XML (a file Excel cannot open is worse than a slow
+    one); the names of the parts."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        assert archive.testzip() is None
+        for name in archive.namelist():
+            ElementTree.fromstring(archive.read(name))
+        return archive.namelist()
+
+
+def _cell_limit(text: str) -> str:
+    """`text` as a cell keeps it: at most MAX_CELL_TEXT UTF-16 units, no character split."""
+    return text.encode("utf-16-le")[:2 * MAX_CELL_TEXT].decode("utf-16-le", errors="ignore")
+
+
+#: any text XML can carry once escaped (U+FFFE and U+FFFF, which XML refuses and no reader
+#: turns back, are written as Excel's escapes `_xFFFE_`, `_xFFFF_`)
+_TEXT_CHARACTERS = st.characters(exclude_characters="\ufffe\uffff")
+_TEXTS = st.one_of(
+    st.text(_TEXT_CHARACTERS),
+    st.text(st.sampled_from("_x0Dd9AF&<>\"' \t\r\n\x00\x01\x1f=+-@ăîșț😀")),
+    st.builds(lambda start, rest: start + rest, st.sampled_from([*FORMULA_STARTS, " ", "'"]),
+              st.text(_TEXT_CHARACTERS)),
+    st.builds(lambda text: "_x005F" + text, st.from_regex(r"_x[0-9a-fA-F]{4}_", fullmatch=True)),
+    # around the cell limit, characters of one and of two UTF-16 units
+    st.builds(lambda char, length, tail: char * length + tail, st.sampled_from("aș😀<\r"),
+              st.integers(MAX_CELL_TEXT - 3, MAX_CELL_TEXT + 3), st.text(max_size=3)),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(values=st.lists(_TEXTS, min_size=1, max_size=4))
+def test_any_text_reads_back_as_its_safe_value_in_both_readers(values):
+    content = xlsx_bytes("s", [["first", *values]])  # a first cell: the readers start at A
+    _parts_are_well_formed(content)
+    expected = ["first", *(_cell_limit(safe_cell(value)) for value in values)]
+    sheet = load_workbook(io.BytesIO(content)).active
+    # openpyxl hands an inline string over as stored, in Excel's `_xHHHH_` escapes
+    assert [unescape(sheet.cell(1, column).value or "")
+            for column in range(1, len(expected) + 1)] == expected
+    assert all(sheet.cell(1, column).data_type == "s"
+               for column, value in enumerate(expected, start=1) if value)
+    cells = CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0) \
+        .to_python()[0]
+    assert [cells[index] if index < len(cells) else "" for index in range(len(expected))] \
+        == expected
+
+
+def test_every_part_is_well_formed_xml_and_names_what_excel_needs():
+    workbook = SafeWorkbook()
+    first = workbook.sheet('a&b <"quoted"> \x01')
+    first.letterhead(["Uniunea Europeană & <Guvernul>"])
+    first.header(["name", "when"])
+    first.append(["<r>not rich</r>", date(2026, 1, 2), "\x00\x1f\ufffe\uffff", "_x0041_"])
+    workbook.sheet("second").append([1, 2.5, Decimal("3.25"), True, time(9, 30)])
+    names = _parts_are_well_formed(workbook.to_bytes())
+    assert names[0] == "[Content_Types].xml" and {
+        "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml",
+        "xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"} <= set(names)
+    opened = load_workbook(io.BytesIO(workbook.to_bytes()))
+    assert opened.sheetnames == ["a&b <\"quoted\"> _", "second"]
+    assert opened.worksheets[0].freeze_panes == "A4"  # below the header, under the letterhead
+    assert opened.worksheets[0]["A4"].value == "<r>not rich</r>"  # text, never raw XML
+    assert [cell.value for cell in opened.worksheets[1][1]] == [1, 2.5, 3.25, True, time(9, 30)]
+    assert workbook.sheet("'quoted'").title == "_quoted_"  # Excel refuses ' at either end
+
+
+DATES = [date(1900, 1, 1), date(1900, 2, 28), date(1900, 3, 1), date(1980, 5, 17),
+         date(2026, 11, 30), datetime(2026, 1, 2, 9, 30, 15, 250_000), datetime(1900, 1, 1, 6),
+         datetime(2026, 3, 29, 1, 30, tzinfo=timezone(timedelta(hours=3))),
+         datetime(2026, 3, 29, 1, 30, tzinfo=UTC), time(0, 0), time(23, 59, 59, 999_999)]
+
+
+def test_dates_and_times_are_the_serial_numbers_xlsxwriter_wrote():
+    content = xlsx_bytes("s", [DATES])
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        sheet = ElementTree.fromstring(archive.read("xl/worksheets/sheet1.xml"))
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    written = [float(cell.find(f"{main}v").text) for cell in sheet.iter(f"{main}c")]
+    assert written == [_datetime_to_excel_datetime(value, False, True) for value in DATES]
+    # the same clock time, whatever the zone: a zone-aware value never serves another's serial
+    assert written[7] == written[8]
+    row = [cell.value for cell in load_workbook(io.BytesIO(content)).active[1]]
+    assert row[3] == datetime(1980, 5, 17) and row[5] == datetime(2026, 1, 2, 9, 30, 15, 250_000)
+
+
+def test_numbers_keep_their_value_and_odd_values_become_text():
+    row = [2**53 + 1, -0.1, Decimal("1E+3"), float("nan"), Decimal("NaN"), Decimal("sNaN"),
+           float("inf")]
+    read = CalamineWorkbook.from_filelike(io.BytesIO(xlsx_bytes("s", [row]))) \
+        .get_sheet_by_index(0).to_python()[0]
+    assert read == [float(2**53 + 1), -0.1, 1000.0, "nan", "NaN", "sNaN", "inf"]
 
 
 # --- every export, downloaded with a hostile name ---------------------------------------------
