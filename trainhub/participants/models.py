@@ -45,6 +45,20 @@ class Eligibility(StrEnum):
     INELIGIBLE = "ineligible"
 
 
+def target_group_flags(age: int, sex: str, environment: str | None, isced: int | None,
+                       disability: bool | None, minority_or_migrant: bool | None) -> dict[str, bool]:
+    """The derived target-group flags of DESIGN §5.1 of a person of `age` (Participant.flags;
+    the register computes them from plain rows)."""
+    return {
+        "age_55_64": 55 <= age <= 64,
+        "woman": sex == Sex.FEMALE,
+        "rural": environment == Environment.RURAL,
+        "isced_low": isced is not None and isced <= 2,
+        "disability": bool(disability),
+        "minority_or_migrant": bool(minority_or_migrant),
+    }
+
+
 class Participant(TimestampMixin, db.Model):
     """A person; the same CNP is the same person in every project."""
 
@@ -101,15 +115,8 @@ class Participant(TimestampMixin, db.Model):
 
     def flags(self, when: date | None = None) -> dict[str, bool]:
         """The derived target-group flags of DESIGN §5.1, age taken on `when` (today)."""
-        age = self.age_on(when or date.today())
-        return {
-            "age_55_64": 55 <= age <= 64,
-            "woman": self.sex == Sex.FEMALE,
-            "rural": self.environment == Environment.RURAL,
-            "isced_low": self.isced is not None and self.isced <= 2,
-            "disability": bool(self.disability),
-            "minority_or_migrant": bool(self.minority_or_migrant),
-        }
+        return target_group_flags(self.age_on(when or date.today()), self.sex, self.environment,
+                                  self.isced, self.disability, self.minority_or_migrant)
 
     def __repr__(self) -> str:
         return f"<Participant {self.id} {self.last_name}>"

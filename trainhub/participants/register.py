@@ -1,13 +1,15 @@
 """The target-group register: one XLSX row per member of a project, written as a stream."""
 import io
 from datetime import date
+from operator import itemgetter
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
-from trainhub.core.identifiers import mask_cnp, mask_cnps_in
+from trainhub.core.identifiers import age_on, mask_cnp, mask_cnps_in
 from trainhub.core.spreadsheets import xlsx_bytes
-from trainhub.participants.models import Membership, Participant
+from trainhub.enterprises.models import Enterprise
+from trainhub.participants.models import Membership, Participant, target_group_flags
 from trainhub.programme.identity import letterhead_for
 from trainhub.programme.models import Project
 
@@ -36,8 +38,13 @@ def register_rows(db_session: Session, project: Project, *, full_cnp: bool, toda
     header = _flag_header()
     keep = [index for index, name in enumerate(header)
             if special_categories or name not in SPECIAL_COLUMNS]
-    for row in _all_rows(db_session, project, full_cnp=full_cnp, today=today):
-        yield [row[index] for index in keep]
+    rows = _all_rows(db_session, project, full_cnp=full_cnp, today=today)
+    if len(keep) == len(header):
+        yield from rows
+    else:
+        pick = itemgetter(*keep)
+        for row in rows:
+            yield pick(row)
 
 
 def _flag_header() -> list[str]:
@@ -54,30 +61,42 @@ def _reasons(reasons: list[dict], *, full_cnp: bool) -> str:
     return text if full_cnp else mask_cnps_in(text)
 
 
+#: the columns the register reads, in one query: plain rows, not objects
+_COLUMNS = (Participant.cnp, Participant.last_name, Participant.first_name, Participant.sex,
+            Participant.birth_date, Participant.county, Participant.environment, Participant.isced,
+            Participant.employment_status, Participant.disability,
+            Participant.minority_or_migrant, Participant.email, Participant.phone,
+            Participant.job_title, Enterprise.cui, Enterprise.name, Enterprise.county,
+            Enterprise.nuts2, Enterprise.size_class, Membership.eligibility_status,
+            Membership.decision_stale, Membership.decided_at, Membership.reasons,
+            Membership.entry_date, Membership.exit_date, Membership.exit_reason)
+
+
 def _all_rows(db_session: Session, project: Project, *, full_cnp: bool, today: date):
     yield _flag_header()  # each column once: a re-import reads the answers, not the flags
-    stmt = (select(Membership)
-            .options(joinedload(Membership.participant).joinedload(Participant.enterprise))
-            .join(Participant).where(Membership.project_id == project.id)
+    stmt = (select(*_COLUMNS).select_from(Membership)
+            .join(Participant, Participant.id == Membership.participant_id)
+            .outerjoin(Enterprise, Enterprise.id == Participant.enterprise_id)
+            .where(Membership.project_id == project.id)
             .order_by(Participant.last_name, Participant.first_name, Membership.id)
+            # a server-side cursor on PostgreSQL: rows come in batches, never all at once
             .execution_options(yield_per=1000))
-    for membership in db_session.scalars(stmt):
-        person, employer = membership.participant, membership.participant.enterprise
-        flags = person.flags(today)
+    code = project.code
+    for (cnp, last_name, first_name, sex, birth_date, county, environment, isced, employment,
+         disability, minority, email, phone, job_title, cui, employer_name, employer_county,
+         region, size_class, eligibility, stale, decided_at, reasons, entry_date, exit_date,
+         exit_reason) in db_session.execute(stmt):
+        age = age_on(birth_date, today)
+        flags = target_group_flags(age, sex, environment, isced, disability, minority)
         yield [
-            project.code, person.cnp if full_cnp else mask_cnp(person.cnp), person.last_name,
-            person.first_name, person.sex, person.birth_date, person.age_on(today),
-            person.county or "", person.environment or "", person.isced,
-            person.employment_status or "", _yes_no(person.disability),
-            _yes_no(person.minority_or_migrant), person.email, person.phone, person.job_title,
-            employer.cui if employer else "", employer.name if employer else "",
-            employer.county if employer else "", employer.nuts2 if employer else "",
-            employer.size_class if employer else "",
+            code, cnp if full_cnp else mask_cnp(cnp), last_name, first_name, sex, birth_date,
+            age, county or "", environment or "", isced, employment or "", _yes_no(disability),
+            _yes_no(minority), email, phone, job_title, cui or "", employer_name or "",
+            employer_county or "", region or "", size_class or "",
             *[_yes_no(flags[name]) for name in FLAGS],
-            membership.eligibility_status, _yes_no(membership.decision_stale),
-            membership.decided_at.replace(tzinfo=None) if membership.decided_at else None,
-            _reasons(membership.reasons, full_cnp=full_cnp),
-            membership.entry_date, membership.exit_date, membership.exit_reason,
+            eligibility, _yes_no(stale), decided_at.replace(tzinfo=None) if decided_at else None,
+            _reasons(reasons, full_cnp=full_cnp) if reasons else "",
+            entry_date, exit_date, exit_reason,
         ]
 
 
