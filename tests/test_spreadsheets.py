@@ -200,6 +200,13 @@ def test_numbers_keep_their_value_and_odd_values_become_text():
     assert read == [float(2**53 + 1), -0.1, 1000.0, "nan", "NaN", "sNaN", "inf"]
 
 
+def test_a_wide_row_keeps_every_column_in_its_place():
+    row = [*range(1, 704), "", None, "after the blanks"]
+    sheet = load_workbook(io.BytesIO(xlsx_bytes("s", [row]))).active
+    assert [cell.value for cell in sheet[1]] == [*range(1, 704), None, None, "after the blanks"]
+    assert sheet["ZZ1"].value == 702 and sheet["AAA1"].value == 703
+
+
 # --- every export, downloaded with a hostile name ---------------------------------------------
 
 @pytest.fixture

@@ -16,6 +16,7 @@ import math
 import re
 import shutil
 import tempfile
+import threading
 import zipfile
 from collections.abc import Iterable
 from datetime import date, datetime, time
@@ -122,17 +123,24 @@ def _finite(value) -> bool:
 
 
 _COLUMN_NAMES: list[str] = []
+_COLUMN_NAMES_GROWING = threading.Lock()
 
 
 def _column_names(count: int) -> list[str]:
-    """The names of the first `count` columns (or more): `A`, …, `Z`, `AA`, …"""
-    while len(_COLUMN_NAMES) < count:
-        number, name = len(_COLUMN_NAMES) + 1, ""
-        while number:
-            number, rest = divmod(number - 1, 26)
-            name = chr(65 + rest) + name
-        _COLUMN_NAMES.append(name)
+    """The names of the first `count` columns (or more): `A`, …, `Z`, `AA`, … (grown under a
+    lock: two threads never append the same name twice)."""
+    if len(_COLUMN_NAMES) < count:
+        with _COLUMN_NAMES_GROWING:
+            while len(_COLUMN_NAMES) < count:
+                number, name = len(_COLUMN_NAMES) + 1, ""
+                while number:
+                    number, rest = divmod(number - 1, 26)
+                    name = chr(65 + rest) + name
+                _COLUMN_NAMES.append(name)
     return _COLUMN_NAMES
+
+
+_column_names(26 * 27)  # A to ZZ
 
 
 #: the style attribute of each kind of cell (its index in _STYLES' cellXfs)
