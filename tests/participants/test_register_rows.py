@@ -1,5 +1,4 @@
-"""The register's rows come from one query of plain columns: the same cells the people, their
-employers and their memberships show, for any mix of missing and special-category data."""
+"""The register's rows, read as plain columns in one query, show what the objects hold."""
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
