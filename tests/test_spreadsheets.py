@@ -171,6 +171,7 @@ def test_every_part_is_well_formed_xml_and_names_what_excel_needs():
     assert opened.worksheets[0]["A4"].value == "<r>not rich</r>"  # text, never raw XML
     assert [cell.value for cell in opened.worksheets[1][1]] == [1, 2.5, 3.25, True, time(9, 30)]
     assert workbook.sheet("'quoted'").title == "_quoted_"  # Excel refuses ' at either end
+    assert workbook.sheet("History").title == "History 2"  # and keeps this name for itself
 
 
 DATES = [date(1900, 1, 1), date(1900, 2, 28), date(1900, 3, 1), date(1980, 5, 17),
