@@ -10,6 +10,7 @@ SYSTEM_PACKAGES := postgresql chromium fonts-dejavu-core poppler-utils
 PG_URL := postgresql+psycopg://postgres@127.0.0.1:5433/trainhub_test
 BIND ?= 127.0.0.1:8000
 WORKERS ?= 3
+THREADS ?= 4
 
 .PHONY: run serve worker test test-sqlite test-postgres test-e2e install install-test install-load \
         system-packages translations lint bench bench-call loadtest demo guide clean
@@ -28,6 +29,7 @@ run: install
 serve: install
 	TRAINHUB_ENV=production $(FLASK) db upgrade
 	TRAINHUB_ENV=production $(BIN)/gunicorn --bind $(BIND) --workers $(WORKERS) \
+	  --worker-class gthread --threads $(THREADS) --keep-alive 0 \
 	  --timeout 60 --graceful-timeout 30 --access-logfile - wsgi:app
 
 worker: install

@@ -86,19 +86,29 @@ def _percentile(endpoints: list[dict], share: float) -> int:
 
 def _locust_totals(stats_file: Path) -> dict:
     """Requests, failures, rate and percentiles over every endpoint of locust's final stats;
-    prints one line per endpoint."""
+    prints one line per endpoint.
+
+    The median and p95 are those of every request but the 503 pages of the database outage
+    (the locustfile names those apart): `outage_answers_p95_ms` is theirs.
+    """
+    from tests.load.faults import OUTAGE_SUFFIX
+
     endpoints = json.loads(stats_file.read_text())
     for endpoint in sorted(endpoints, key=lambda endpoint: endpoint["name"]):
-        print(f"  {endpoint['method']:5} {endpoint['name']:42} {endpoint['num_requests']:6} "
+        print(f"  {endpoint['method']:5} {endpoint['name']:55} {endpoint['num_requests']:6} "
               f"requests {endpoint['num_failures']:4} failed  median "
               f"{_percentile([endpoint], 0.5):5} ms  p95 {_percentile([endpoint], 0.95):5} ms")
+    served = [endpoint for endpoint in endpoints if not endpoint["name"].endswith(OUTAGE_SUFFIX)]
+    outage = [endpoint for endpoint in endpoints if endpoint["name"].endswith(OUTAGE_SUFFIX)]
     requests = sum(endpoint["num_requests"] for endpoint in endpoints)
     span = (max(endpoint["last_request_timestamp"] or 0 for endpoint in endpoints)
             - min(endpoint["start_time"] for endpoint in endpoints)) if endpoints else 0
     return {"requests": requests,
+            "served_requests": sum(endpoint["num_requests"] for endpoint in served),
             "failures": sum(endpoint["num_failures"] for endpoint in endpoints),
             "requests_per_s": round(requests / span, 1) if span else 0.0,
-            "median_ms": _percentile(endpoints, 0.5), "p95_ms": _percentile(endpoints, 0.95)}
+            "median_ms": _percentile(served, 0.5), "p95_ms": _percentile(served, 0.95),
+            "outage_answers_p95_ms": _percentile(outage, 0.95)}
 
 
 def _print_failures(prefix: Path) -> None:
@@ -113,14 +123,33 @@ def _line(figure: dict) -> str:
     return " ".join(f"{key}={value}" for key, value in figure.items())
 
 
-def _serve(base: str, workers: int, environment: dict) -> subprocess.Popen:
+def _cpu_seconds(master_pid: int) -> float:
+    """CPU time (user + system) used so far by gunicorn's workers: a figure the other processes
+    of a shared machine do not inflate the way they do response times."""
+    from tests.load.faults import worker_pids
+
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in worker_pids(master_pid):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
+
+
+def _serve(base: str, workers: int, threads: int, environment: dict) -> subprocess.Popen:
     """gunicorn as `make serve` runs it (docs/deploy.md), bound to 127.0.0.1 only."""
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--bind", base.removeprefix("http://"),
-         "--workers", str(workers), "--timeout", "60", "--graceful-timeout", "30",
+         "--workers", str(workers), "--worker-class", "gthread" if threads > 1 else "sync",
+         "--threads", str(threads), "--keep-alive", "0",
+         "--timeout", "60", "--graceful-timeout", "30",
          "--forwarded-allow-ips", "127.0.0.1", "--log-level", "warning", "wsgi:app"],
         cwd=ROOT, env=environment)
-    print(f"gunicorn (pid {server.pid}, {workers} workers) on {base}", flush=True)
+    print(f"gunicorn (pid {server.pid}, {workers} workers of {threads} threads) on {base}",
+          flush=True)
     return server
 
 
@@ -134,7 +163,7 @@ def _stop(server: subprocess.Popen) -> None:
 
 
 def _load_phase(args: argparse.Namespace, base: str, environment: dict, folder: Path,
-                database_url: str, outage=None) -> tuple[dict, dict | None]:
+                database_url: str, server_pid: int, outage=None) -> tuple[dict, dict | None]:
     """Locust headless against `base`; its figures and the marks counted afterwards.
 
     `outage` (a function returning the restart figures) is called halfway through the run:
@@ -143,6 +172,7 @@ def _load_phase(args: argparse.Namespace, base: str, environment: dict, folder: 
     from tests.load import dataset
 
     prefix = folder / "locust"
+    load_before, cpu_before = os.getloadavg()[0], _cpu_seconds(server_pid)
     locust = subprocess.Popen(
         [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--host", base,
          "--users", str(args.users), "--spawn-rate", str(args.spawn_rate),
@@ -157,9 +187,14 @@ def _load_phase(args: argparse.Namespace, base: str, environment: dict, folder: 
         time.sleep(args.minutes * 60 / 2)
         restart = outage()
     locust.wait()
+    app_cpu = _cpu_seconds(server_pid) - cpu_before
     figures = {"figure": LOAD_FIGURE, "users": args.users, "minutes": args.minutes,
-               "gunicorn_workers": args.workers, "smes": args.smes,
+               "gunicorn_workers": args.workers,
+               "gunicorn_threads": args.threads, "smes": args.smes,
                **_locust_totals(Path(f"{prefix}.json")),
+               # the machine's 1-minute load average as the load began and as it ended
+               "load_average": f"{load_before:.1f}-{os.getloadavg()[0]:.1f}",
+               "app_cpu_s": round(app_cpu, 1),
                **dataset.count_marks(database_url, folder / "marks.json"),
                # non-zero on a failed request and on an exception in a user's task
                "locust_exit_code": locust.returncode,
@@ -190,7 +225,7 @@ def run(args: argparse.Namespace, database_url: str) -> int:
               f"in {time.monotonic() - started:.0f} s", flush=True)
         (folder / "accounts.json").write_text(json.dumps(accounts))
         base = f"http://127.0.0.1:{args.port or _free_port()}"
-        server = _serve(base, args.workers, environment)
+        server = _serve(base, args.workers, args.threads, environment)
         try:
             _wait_until_served(base, server)
             outage = None
@@ -200,7 +235,8 @@ def run(args: argparse.Namespace, database_url: str) -> int:
                 def outage() -> dict:
                     return faults.restart_postgres_under_load(
                         base, accounts, server.pid, outage_seconds=args.outage_seconds)
-            load, restart = _load_phase(args, base, environment, folder, database_url, outage)
+            load, restart = _load_phase(args, base, environment, folder, database_url,
+                                        server.pid, outage)
             ok, figures = _load_passed(load), [load]
             if restart is not None:
                 restart = {"figure": RESTART_FIGURE, **restart}
@@ -224,6 +260,8 @@ def main() -> None:
                         help="scale SMEs seeded, at least --users (each with 20 employees "
                              "and a cohort of 20 sessions)")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=4,
+                        help="threads per gunicorn worker (gthread workers; 1: sync workers)")
     parser.add_argument("--port", type=int, help="gunicorn's port on 127.0.0.1 (default: free)")
     parser.add_argument("--no-restart-postgres", dest="restart_postgres", action="store_false",
                         help="keep PostgreSQL up during the load")

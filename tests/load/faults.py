@@ -13,6 +13,8 @@ from tests.load.client import behind_the_proxy, csrf_token
 PROBE_TIMEOUT = 15
 #: what the app's error page (templates/error.html) shows for a 503
 ERROR_PAGE_503 = '<p class="display-5 text-muted">503</p>'
+#: added to the locust name of a request answered by that page, so its time is counted apart
+OUTAGE_SUFFIX = "[503 during the outage]"
 CONSECUTIVE_OK_TO_RECOVER = 3
 RECOVERY_LIMIT_SECONDS = 60
 

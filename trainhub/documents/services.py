@@ -5,13 +5,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 
 from flask import current_app
 from flask_babel import get_locale, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -125,17 +126,21 @@ class ChecklistLine:
 
 @dataclass
 class Checklist:
-    """The lines that apply to one enterprise or participant (conditions applied)."""
+    """The lines that apply to one enterprise or participant (conditions applied).
+
+    Its lines are complete when `checklists_for` returns it; the counts are then worked out
+    once (the board sorts and sums a thousand checklists several times per page).
+    """
 
     kind: str
     owner_id: int
     lines: list[ChecklistLine] = field(default_factory=list)
 
-    @property
+    @cached_property
     def required_count(self) -> int:
         return sum(1 for line in self.lines if line.required)
 
-    @property
+    @cached_property
     def done_count(self) -> int:
         return sum(1 for line in self.lines if line.required and line.done)
 
@@ -186,6 +191,13 @@ def _chunks(ids: list[int]) -> Iterable[list[int]]:
         yield ids[start:start + CHUNK]
 
 
+def _among(column, ids: list[int]):
+    """`column IN (ids)` with the ids written into the SQL: one bound parameter per id made the
+    driver parse a statement of a thousand placeholders per chunk (psycopg does it in Python)."""
+    return column.in_(bindparam(None, [int(value) for value in ids], expanding=True,
+                                literal_execute=True))
+
+
 def _calls_of(session: Session, enterprises: list[Enterprise],
               participants: list[Participant]) -> dict[tuple[str, int], set[int]]:
     """The calls each owner takes part in, through the projects of its (employees') memberships."""
@@ -193,14 +205,14 @@ def _calls_of(session: Session, enterprises: list[Enterprise],
     for ids in _chunks([p.id for p in participants]):
         for participant_id, call_id in session.execute(
                 select(Membership.participant_id, Project.call_id).join(Project)
-                .where(Membership.participant_id.in_(ids))):
+                .where(_among(Membership.participant_id, ids))):
             calls[(RequirementLevel.PARTICIPANT.value, participant_id)].add(call_id)
     for ids in _chunks([e.id for e in enterprises]):
         for enterprise_id, call_id in session.execute(
                 select(Participant.enterprise_id, Project.call_id).distinct()
                 .join(Membership, Membership.participant_id == Participant.id)
                 .join(Project, Project.id == Membership.project_id)
-                .where(Participant.enterprise_id.in_(ids))):
+                .where(_among(Participant.enterprise_id, ids))):
             calls[(RequirementLevel.ENTERPRISE.value, enterprise_id)].add(call_id)
     return calls
 
@@ -216,7 +228,7 @@ def latest_documents(session: Session, enterprise_ids: Iterable[int],
                 select(Document.id, func.row_number().over(
                     partition_by=(Document.requirement_id, column),
                     order_by=Document.version.desc()).label("rank"))
-                .where(column.in_(chunk)).subquery()
+                .where(_among(column, chunk)).subquery()
             )
             documents.extend(session.scalars(
                 select(Document).join(ranked, ranked.c.id == Document.id)
@@ -550,11 +562,11 @@ class BoardRow:
     owner: Owner
     checklists: list[Checklist]
 
-    @property
+    @cached_property
     def required(self) -> int:
         return sum(checklist.required_count for checklist in self.checklists)
 
-    @property
+    @cached_property
     def done(self) -> int:
         return sum(checklist.done_count for checklist in self.checklists)
 
