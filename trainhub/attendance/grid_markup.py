@@ -1,0 +1,121 @@
+"""The attendance grid page's repeated markup, assembled from pieces made once per page."""
+from datetime import date
+from typing import NamedTuple
+
+from flask import url_for
+from flask_babel import gettext as _
+from markupsafe import Markup, escape
+
+from trainhub.attendance.models import MarkStatus
+from trainhub.core.formats import number
+from trainhub.core.labels import label
+
+#: a session id no database holds, put in a URL built once and replaced by each session's id
+_ANY_ID = 987654321012345
+
+
+class SessionHead(NamedTuple):
+    """What the grid's column header and upload form of one session show and link to."""
+
+    session: object
+    hours: str
+    sheet_url: str
+    week_url: str
+    scan_url: str
+    qr_url: str
+    upload_url: str
+
+
+def url_for_any_session(endpoint: str, **values):
+    """`url_for(endpoint, session_id=…)` for any session: the URL is built once and the id put
+    into it, rather than one routing build per session and link (five per column)."""
+    head, tail = url_for(endpoint, session_id=_ANY_ID, **values).split(str(_ANY_ID), 1)
+    return lambda session_id: f"{head}{session_id}{tail}"
+
+
+def session_heads(sessions) -> list[SessionHead]:
+    """Per session of the grid, its header's hours text and links."""
+    sheet, week, scan, qr, upload = (
+        url_for_any_session("attendance.sign_in_sheet_pdf"),
+        url_for_any_session("attendance.sign_in_sheet_pdf", week=1),
+        url_for_any_session("attendance.signed_sheet"), url_for_any_session("attendance.session_qr"),
+        url_for_any_session("attendance.upload_signed_sheet"))
+    numbers = _Numbers()
+    return [SessionHead(s, numbers(s.hours), sheet(s.id), week(s.id), scan(s.id), qr(s.id),
+                        upload(s.id)) for s in sessions]
+
+
+class _Numbers(dict):
+    """`number(value)` once per distinct value of the page (the same few hours repeat)."""
+
+    def __call__(self, value) -> str:
+        text = self.get(value)
+        if text is None:
+            text = self[value] = number(value)
+        return text
+
+
+def grid_body(grid, today: date, editable: bool, submitted=None) -> Markup:
+    """The grid's body rows: per enrollment its name, one cell per session and its attended
+    hours and rate. A cell held by `today` is a status select with hours and remark fields
+    when `editable`, else the mark as text; it shows the refused form's values when
+    `submitted`, else the stored mark's. Every name, status, hours and remark is escaped."""
+    statuses = [status.value for status in MarkStatus]
+    labels = {status: str(escape(label(status, "mark"))) for status in statuses}
+    options = {chosen: "".join(
+        ['<option value=""></option>'] + [
+            f'<option value="{status}"{" selected" if status == chosen else ""}>{labels[status]}'
+            "</option>" for status in statuses]) for chosen in ["", *statuses]}
+    hours_label, remark_label = escape(_("Hours")), escape(_("Remark"))
+    not_expected = f'<td class="text-center text-muted small" title="{escape(_("not expected"))}">—</td>'
+    not_yet = f'<td class="text-center text-muted small" title="{escape(_("not held yet"))}">·</td>'
+    hours_input = ('</select><input class="form-control form-control-sm mt-1" name="hours-{key}"'
+                   f' inputmode="decimal" placeholder="h" aria-label="{hours_label}"')
+    remark_input = ('><input class="form-control form-control-sm mt-1" name="remark-{key}"'
+                    f' maxlength="300" placeholder="{remark_label}" aria-label="{remark_label}"')
+    totals = grid.totals(today)
+    numbers = _Numbers()
+    days = [(session.id, session.date.isoformat()) for session in grid.sessions]
+    held = today.isoformat()
+    marks = grid.marks
+    rows = []
+    for enrollment in grid.enrollments:
+        name = str(escape(enrollment.membership.participant.full_name))
+        expected = grid.expected[enrollment.id]
+        cells = [f'<tr><th scope="row" class="text-nowrap">{name}</th>']
+        for session_id, day in days:
+            if session_id not in expected:
+                cells.append(not_expected)
+                continue
+            if editable and day > held:
+                cells.append(not_yet)
+                continue
+            key = f"{session_id}-{enrollment.id}"
+            if submitted:
+                status = submitted.get(f"status-{key}", "")
+                hours = submitted.get(f"hours-{key}", "")
+                remark = submitted.get(f"remark-{key}", "")
+            else:
+                mark = marks.get((session_id, enrollment.id))
+                status, hours, remark = ((mark.status, f"{float(mark.hours):g}", mark.remark)
+                                         if mark else ("", "", ""))
+            if editable:
+                cells.append(
+                    f'<td><select class="form-select form-select-sm" name="status-{key}"'
+                    f' aria-label="{name} {day}">{options.get(status) or options[""]}'
+                    + hours_input.replace("{key}", key, 1)
+                    + (f' value="{escape(hours)}"' if hours else "")
+                    + remark_input.replace("{key}", key, 1)
+                    + (f' value="{escape(remark)}"' if remark else "") + "></td>")
+            else:
+                text = labels.get(status) or escape(label(status, "mark", ""))
+                if hours not in ("", "0"):
+                    text = f"{text} · {escape(hours)}"
+                if remark:
+                    text = f'{text}<br><span class="text-muted">{escape(remark)}</span>'
+                cells.append(f'<td class="text-center small">{text}</td>')
+        attended, rate = totals[enrollment.id]
+        cells.append(f'<td class="text-nowrap">{escape(numbers(attended))}</td><td class="text-nowrap">'
+                     f'{"—" if rate is None else f"{int(rate * 100)}%"}</td></tr>')
+        rows.append("".join(cells))
+    return Markup("\n".join(rows))
