@@ -55,6 +55,24 @@ class _Numbers(dict):
         return text
 
 
+class _Values(dict):
+    """A field's ` value="…"` attribute for a text (escaped; none for an empty text), made once
+    per distinct text of the page."""
+
+    def __call__(self, text) -> str:
+        if not text:
+            return ""
+        attribute = self.get(text)
+        if attribute is None:
+            attribute = self[text] = f' value="{escape(text)}"'
+        return attribute
+
+
+def _percent(text) -> str:
+    """`text` put into a %-format as it is."""
+    return str(text).replace("%", "%%")
+
+
 def grid_body(grid, today: date, editable: bool, submitted=None) -> Markup:
     """The grid's body rows: per enrollment its name, one cell per session and its attended
     hours and rate. A cell held by `today` is a status select with hours and remark fields
@@ -69,10 +87,14 @@ def grid_body(grid, today: date, editable: bool, submitted=None) -> Markup:
     hours_label, remark_label = escape(_("Hours")), escape(_("Remark"))
     not_expected = f'<td class="text-center text-muted small" title="{escape(_("not expected"))}">—</td>'
     not_yet = f'<td class="text-center text-muted small" title="{escape(_("not held yet"))}">·</td>'
-    hours_input = ('</select><input class="form-control form-control-sm mt-1" name="hours-{key}"'
-                   f' inputmode="decimal" placeholder="h" aria-label="{hours_label}"')
-    remark_input = ('><input class="form-control form-control-sm mt-1" name="remark-{key}"'
-                    f' maxlength="300" placeholder="{remark_label}" aria-label="{remark_label}"')
+    # one %-format per editable cell: key, name, day, options, key, hours value, key, remark value
+    field = ('<td><select class="form-select form-select-sm" name="status-%s" aria-label="%s %s">%s'
+             '</select><input class="form-control form-control-sm mt-1" name="hours-%s"'
+             f' inputmode="decimal" placeholder="h" aria-label="{_percent(hours_label)}"%s>'
+             '<input class="form-control form-control-sm mt-1" name="remark-%s" maxlength="300"'
+             f' placeholder="{_percent(remark_label)}" aria-label="{_percent(remark_label)}"%s></td>')
+    value_of = _Values()
+    hours_text = {}  # stored hours -> their text ("4", "2.5"), once per distinct value
     totals = grid.totals(today)
     numbers = _Numbers()
     days = [(session.id, session.date.isoformat()) for session in grid.sessions]
@@ -80,8 +102,9 @@ def grid_body(grid, today: date, editable: bool, submitted=None) -> Markup:
     marks = grid.marks
     rows = []
     for enrollment in grid.enrollments:
+        enrollment_id = enrollment.id
         name = str(escape(enrollment.membership.participant.full_name))
-        expected = grid.expected[enrollment.id]
+        expected = grid.expected[enrollment_id]
         cells = [f'<tr><th scope="row" class="text-nowrap">{name}</th>']
         for session_id, day in days:
             if session_id not in expected:
@@ -90,23 +113,23 @@ def grid_body(grid, today: date, editable: bool, submitted=None) -> Markup:
             if editable and day > held:
                 cells.append(not_yet)
                 continue
-            key = f"{session_id}-{enrollment.id}"
+            key = f"{session_id}-{enrollment_id}"
             if submitted:
                 status = submitted.get(f"status-{key}", "")
                 hours = submitted.get(f"hours-{key}", "")
                 remark = submitted.get(f"remark-{key}", "")
             else:
-                mark = marks.get((session_id, enrollment.id))
-                status, hours, remark = ((mark.status, f"{float(mark.hours):g}", mark.remark)
-                                         if mark else ("", "", ""))
+                mark = marks.get((session_id, enrollment_id))
+                if mark is None:
+                    status = hours = remark = ""
+                else:
+                    status, remark = mark.status, mark.remark
+                    hours = hours_text.get(mark.hours)
+                    if hours is None:
+                        hours = hours_text[mark.hours] = f"{float(mark.hours):g}"
             if editable:
-                cells.append(
-                    f'<td><select class="form-select form-select-sm" name="status-{key}"'
-                    f' aria-label="{name} {day}">{options.get(status) or options[""]}'
-                    + hours_input.replace("{key}", key, 1)
-                    + (f' value="{escape(hours)}"' if hours else "")
-                    + remark_input.replace("{key}", key, 1)
-                    + (f' value="{escape(remark)}"' if remark else "") + "></td>")
+                cells.append(field % (key, name, day, options.get(status) or options[""], key,
+                                      value_of(hours), key, value_of(remark)))
             else:
                 text = labels.get(status) or escape(label(status, "mark", ""))
                 if hours not in ("", "0"):
@@ -114,7 +137,7 @@ def grid_body(grid, today: date, editable: bool, submitted=None) -> Markup:
                 if remark:
                     text = f'{text}<br><span class="text-muted">{escape(remark)}</span>'
                 cells.append(f'<td class="text-center small">{text}</td>')
-        attended, rate = totals[enrollment.id]
+        attended, rate = totals[enrollment_id]
         cells.append(f'<td class="text-nowrap">{escape(numbers(attended))}</td><td class="text-nowrap">'
                      f'{"—" if rate is None else f"{int(rate * 100)}%"}</td></tr>')
         rows.append("".join(cells))
