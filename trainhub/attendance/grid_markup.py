@@ -45,6 +45,41 @@ def session_heads(sessions) -> list[SessionHead]:
                         upload(s.id)) for s in sessions]
 
 
+def grid_head(heads: list[SessionHead], scans, unbacked, editable: bool, today: date) -> Markup:
+    """The grid's column header of each session: its day and hours, its sign-in sheet PDFs,
+    the signed scan (or the warning that marks have none), and for a marker the check-in QR
+    code and the "all present" button of a session held by `today`."""
+    sheet_title, week_title, week_label = (
+        escape(_("Sign-in sheet (PDF)")), escape(_("Sign-in sheet of the session's week (PDF)")),
+        escape(_("wk")))
+    signed_title, signed_label = escape(_("Signed sheet")), escape(_("signed"))
+    unbacked_title, unbacked_label = (
+        escape(_("Marks without a signed sign-in sheet behind them")), escape(_("no scan")))
+    qr_title = escape(_("Check-in code"))
+    all_present_title, all_present_label = (
+        escape(_("Mark everyone not yet marked as present")), escape(_("all present")))
+    cells = []
+    for session, hours, sheet_url, week_url, scan_url, qr_url, _upload_url in heads:
+        cell = (f'<th scope="col" class="text-center small text-nowrap">'
+                f'{session.date:%d.%m}<br><span class="text-muted">{escape(hours)} h</span>'
+                f'<br><a class="small" href="{sheet_url}" title="{sheet_title}">PDF</a>'
+                f' <a class="small" href="{week_url}" title="{week_title}">{week_label}</a>')
+        if session.id in scans:
+            cell += (f' · <a class="small text-success" href="{scan_url}" title="{signed_title}"'
+                     f' data-testid="scan-{session.id}">✔ {signed_label}</a>')
+        elif session.id in unbacked:
+            cell += (f'<br><span class="badge text-bg-warning" title="{unbacked_title}"'
+                     f' data-testid="unbacked-{session.id}">{unbacked_label}</span>')
+        if editable:
+            cell += f' · <a class="small" href="{qr_url}" title="{qr_title}">QR</a>'
+            if session.date <= today:
+                cell += (f'<br><button class="btn btn-link btn-sm p-0" name="all_present"'
+                         f' value="{session.id}" type="submit" title="{all_present_title}">'
+                         f'{all_present_label}</button>')
+        cells.append(cell + "</th>")
+    return Markup("\n".join(cells))
+
+
 class _Numbers(dict):
     """`number(value)` once per distinct value of the page (the same few hours repeat)."""
 

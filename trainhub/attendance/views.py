@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from trainhub.attendance import pdf
 from trainhub.attendance import register as attendance_register
-from trainhub.attendance.grid_markup import grid_body, session_heads
+from trainhub.attendance.grid_markup import grid_body, grid_head, session_heads
 from trainhub.attendance.models import Certificate, CertificateRevision
 from trainhub.attendance.services import (
     AttendanceError,
@@ -77,11 +77,13 @@ def _render_grid(cohort_id: int, errors: list | None = None, submitted=None):
     scans = sheet_scans(db.session, [session.id for session in grid.sessions])
     editable = can(current_user, "attendance.write") and grid.cohort.closed_at is None
     today = date.today()
-    return render_template("attendance/grid.html", grid=grid, heads=session_heads(grid.sessions),
+    heads = session_heads(grid.sessions)
+    return render_template("attendance/grid.html", grid=grid, heads=heads,
+                           head=grid_head(heads, scans, unbacked_sessions(grid, scans), editable,
+                                          today),
                            body=grid_body(grid, today, editable, submitted),
                            errors=errors or [], editable=editable,
-                           state=cohort_state(grid.cohort, today), today=today,
-                           scans=scans, unbacked=unbacked_sessions(grid, scans))
+                           state=cohort_state(grid.cohort, today))
 
 
 REGISTER_MIME = {"csv": "text/csv", "pdf": "application/pdf",
