@@ -143,3 +143,25 @@ def test_column_links_are_the_routes_own(grid_world, app):
             assert head.upload_url == url_for("attendance.upload_signed_sheet",
                                               session_id=session_id)
             assert head.sheet_url.startswith("/prefix/attendance/sessions/")
+
+
+def test_column_headers_offer_qr_and_all_present_to_markers_only(grid_world, auth, client):
+    cohort, (s1, s2, s3), people = grid_world
+    UserFactory(email="sme@example.org", role="sme",
+                enterprise=people[0].membership.participant.enterprise)
+    db.session.commit()
+    auth.login("trainer@example.org")
+    html = client.get(f"/attendance/cohorts/{cohort.id}").get_data(as_text=True)
+    # every session has its QR code; only the sessions held have "all present"
+    assert all(f'href="/attendance/sessions/{s.id}/qr"' in html for s in (s1, s2, s3))
+    assert [f'name="all_present" value="{s.id}"' in html for s in (s1, s2, s3)] == [
+        True, True, False]
+    # the marked sessions have no signed scan behind them yet; the one not held has no marks
+    assert [f'data-testid="unbacked-{s.id}"' in html for s in (s1, s2, s3)] == [
+        True, True, False]
+    assert "03.03<br>" in html and '>4 h</span>' in html
+    auth.logout()
+    auth.login("sme@example.org")
+    html = client.get(f"/attendance/cohorts/{cohort.id}").get_data(as_text=True)
+    assert "/qr" not in html and "all_present" not in html
+    assert f'href="/attendance/sessions/{s1.id}/sign-in-sheet.pdf?week=1"' in html
