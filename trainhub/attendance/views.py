@@ -23,7 +23,8 @@ from sqlalchemy import select
 
 from trainhub.attendance import pdf
 from trainhub.attendance import register as attendance_register
-from trainhub.attendance.models import Certificate, CertificateRevision, MarkStatus
+from trainhub.attendance.grid_markup import grid_body, grid_head, session_heads
+from trainhub.attendance.models import Certificate, CertificateRevision
 from trainhub.attendance.services import (
     AttendanceError,
     certificate_document,
@@ -74,37 +75,15 @@ def grid(cohort_id: int):
 def _render_grid(cohort_id: int, errors: list | None = None, submitted=None):
     grid = _grid_for(cohort_id, read_only=True)
     scans = sheet_scans(db.session, [session.id for session in grid.sessions])
-    return render_template("attendance/grid.html", grid=grid, rows=_rows(grid, submitted),
-                           statuses=[s.value for s in MarkStatus], errors=errors or [],
-                           editable=(can(current_user, "attendance.write")
-                                     and grid.cohort.closed_at is None),
-                           state=cohort_state(grid.cohort, date.today()), today=date.today(),
-                           scans=scans, unbacked=unbacked_sessions(grid, scans))
-
-
-def _rows(grid, submitted) -> list[tuple]:
-    """(name, cells, attended hours, rate) per enrollment of the grid page, worked out here
-    rather than cell by cell in the template. A cell is (key, day, expected, status, hours
-    text, remark): the refused form's values when `submitted`, else the stored mark's."""
-    totals = grid.totals(date.today())
-    days = [(session.id, session.date.isoformat()) for session in grid.sessions]
-    rows = []
-    for enrollment in grid.enrollments:
-        expected = grid.expected[enrollment.id]
-        cells = []
-        for session_id, day in days:
-            key = f"{session_id}-{enrollment.id}"
-            if submitted:
-                status = submitted.get(f"status-{key}", "")
-                hours = submitted.get(f"hours-{key}", "")
-                remark = submitted.get(f"remark-{key}", "")
-            else:
-                mark = grid.marks.get((session_id, enrollment.id))
-                status, hours, remark = ((mark.status, f"{float(mark.hours):g}", mark.remark)
-                                         if mark else ("", "", ""))
-            cells.append((key, day, session_id in expected, status, hours, remark))
-        rows.append((enrollment.membership.participant.full_name, cells, *totals[enrollment.id]))
-    return rows
+    editable = can(current_user, "attendance.write") and grid.cohort.closed_at is None
+    today = date.today()
+    heads = session_heads(grid.sessions)
+    return render_template("attendance/grid.html", grid=grid, heads=heads,
+                           head=grid_head(heads, scans, unbacked_sessions(grid, scans), editable,
+                                          today),
+                           body=grid_body(grid, today, editable, submitted),
+                           errors=errors or [], editable=editable,
+                           state=cohort_state(grid.cohort, today))
 
 
 REGISTER_MIME = {"csv": "text/csv", "pdf": "application/pdf",

@@ -150,8 +150,10 @@ _SCOPES = {
         Role.SME: lambda u: Enrollment.membership_id.in_(
             select(Membership.id).where(Membership.participant_id.in_(_sme_participants(u)))
         ),
-        # by cohort, not by a set of every enrollment id: the cohort's index does the work
-        Role.COORDINATOR: lambda u: Enrollment.cohort_id.in_(_team_cohorts(u)),
+        # by the row's own cohort (an EXISTS on its primary key), not by the set of every
+        # team cohort, which SQLite builds in full for each query (5,000 cohorts: 0.5 ms)
+        Role.COORDINATOR: lambda u: select(Cohort.id).where(
+            Cohort.id == Enrollment.cohort_id, Cohort.project_id.in_(team_projects(u))).exists(),
         Role.TRAINER: lambda u: Enrollment.cohort_id.in_(_trainer_cohorts(u)),
     },
     AttendanceMark: {
