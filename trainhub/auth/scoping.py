@@ -1,6 +1,9 @@
 """Row scoping: the query helper that limits SME users to their own enterprise, coordinators
 to the projects whose team they are on, and trainers to their own cohorts of those projects.
 Every list and every fetch-by-id goes through it."""
+from functools import lru_cache
+from types import SimpleNamespace
+
 from flask import abort
 from sqlalchemy import Select, false, or_, select, true
 from sqlalchemy.orm import aliased
@@ -167,8 +170,16 @@ _SCOPES = {
 
 def visible_condition(model, user):
     """The WHERE condition that keeps only the rows of `model` that `user` may see."""
-    builder = _SCOPES.get(model, {}).get(user.role)
-    return builder(user) if builder else true()
+    if user.role not in _SCOPES.get(model, {}):
+        return true()
+    return _condition(model, user.role, user.id, user.enterprise_id)
+
+
+@lru_cache(maxsize=2048)
+def _condition(model, role, user_id: int, enterprise_id: int | None):
+    """The condition built once per user: it holds only the user's id, role and enterprise
+    (no data), and building the aliased EXISTS subqueries costs more than running them."""
+    return _SCOPES[model][role](SimpleNamespace(id=user_id, role=role, enterprise_id=enterprise_id))
 
 
 def sees_every(model, user) -> bool:
