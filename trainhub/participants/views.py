@@ -100,7 +100,7 @@ def index():
         county=args.get("county") or None, sex=args.get("sex") or None,
         age_band=args.get("age") or None, eligibility=args.get("eligibility") or None,
         flags=tuple(flag for flag in FLAG_FILTERS if args.get(flag)))
-    page = paginate(scoped(stmt, Participant, current_user))
+    page = paginate(scoped(stmt, Participant, current_user), kept_count=True)
     # a link from an enterprise's page names it by id; the filter form searches by name or CUI
     chosen_employer = enterprise_id and db.session.scalar(scoped(
         select(Enterprise).where(Enterprise.id == enterprise_id), Enterprise, current_user))
