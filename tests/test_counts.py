@@ -206,3 +206,25 @@ def test_the_list_page_shows_the_count_after_a_write(world, auth, client):
     _plain_sql_insert(world)
     db.session.commit()
     assert records() == "5"
+
+
+def test_early_and_deep_pages_list_every_visible_person_once_in_order(world, app, auth, client):
+    """Pages up to EARLY_PAGES read row by row, later ones through the team's hash: together
+    they are the list, in name order, with the same count."""
+    from trainhub.participants.views import EARLY_PAGES
+
+    app.config["PAGE_SIZE"] = 2
+    for index in range(2 * EARLY_PAGES):
+        MembershipFactory(project=world["project"], participant=ParticipantFactory(
+            last_name=f"Nume{index:03d}", birth=date(1970, 1, 1 + index % 28)))
+    MembershipFactory(project=world["other"], participant=ParticipantFactory(last_name="Ascuns"))
+    db.session.commit()
+    auth.login("coord@example.org")
+    expected = [person.full_name for person in db.session.scalars(
+        scoped(participant_list(), Participant, world["coordinator"]))]
+    shown = []
+    for number in range(1, (len(expected) + 1) // 2 + 1):
+        page = client.get(f"/participants/?page={number}").get_data(as_text=True)
+        shown += re.findall(r'<a href="/participants/\d+">([^<]+)</a>', page)
+        assert f"{len(expected)} records" in page
+    assert number > EARLY_PAGES and shown == expected and "Ascuns" not in " ".join(shown)
