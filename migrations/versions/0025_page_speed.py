@@ -1,4 +1,5 @@
-"""page speed: the change counter whose version keys the participants list's kept count
+"""page speed: the change counter whose version keys the participants list's kept count, and
+the review queue's index (pending uploads in upload order)
 
 Revises: 0022
 Create Date: 2026-11-30 14:00:00
@@ -25,8 +26,11 @@ def upgrade():
     )
     # the row and the SQLite triggers come from the code that reads them, as with create_all
     counts.install(op.get_bind())
+    op.create_index('ix_documents_review_order', 'documents', ['status', 'uploaded_at', 'id'],
+                    unique=False)
 
 
 def downgrade():
+    op.drop_index('ix_documents_review_order', table_name='documents')
     counts.uninstall(op.get_bind())
     op.drop_table('change_counters')
