@@ -24,6 +24,21 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def analyze() -> None:
+    """Planner statistics for the whole database, as production keeps them (autovacuum on
+    PostgreSQL, `PRAGMA optimize` on SQLite): the scale dataset goes in with bulk inserts,
+    which leave none, and without them the planner guesses the scoping subqueries' costs."""
+    from sqlalchemy import text
+
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("ANALYZE")
+        return
+    db.session.execute(text("ANALYZE"))
+    db.session.execute(text("PRAGMA optimize"))
+    db.session.commit()
+
+
 def bench_scale_build(n_smes: int, database_url: str) -> dict:
     """Time `demo --scale N` (target: N=5,000 in under 600 s on the 2-core machine)."""
     app = make_app(SQLALCHEMY_DATABASE_URI=database_url)
@@ -32,6 +47,7 @@ def bench_scale_build(n_smes: int, database_url: str) -> dict:
         started = time.perf_counter()
         counts = demo.build_scale(db.session, n_smes)
         seconds = time.perf_counter() - started
+        analyze()  # after the clock: the build figure stays comparable with earlier runs
     return {"figure": "demo --scale", "smes": n_smes, "seconds": round(seconds, 1),
             "target_seconds": 600, "ratio_to_target": round(seconds / 600, 3),
             "peak_mb": round(_peak_mb()), **counts}
@@ -542,6 +558,7 @@ def bench_served_pages(database_url: str, seconds: float = 10) -> list[dict]:
         cohort_id = db.session.scalar(select(Cohort.id).order_by(Cohort.id))
         ensure_bench_user()
         documents = pending_documents()
+        analyze()  # a database built before the build ran ANALYZE, and the new uploads
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

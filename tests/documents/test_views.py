@@ -287,3 +287,26 @@ def test_sme_dashboard_shows_the_same_completeness_as_the_portal(app, client, au
     assert 'data-testid="documents-completeness">6%' in html  # 1 of 16 lines
     portal = client.get(f"/documents/enterprises/{programme.firm.id}").get_data(as_text=True)
     assert 'data-testid="overall-completeness">6%' in portal
+
+
+@pytest.mark.parametrize("locale, label", [("en", "Reason for rejecting"),
+                                           ("ro", "Motivul respingerii pentru")])
+def test_a_review_row_links_its_document_and_names_it_escaped(app, client, auth, programme,
+                                                              locale, label):
+    """Each row's links and the reject field's label, made once per page and filled per row."""
+    from flask import url_for
+    from markupsafe import escape
+
+    document = _upload_as_sme(programme, "id_card", programme.employees[0])
+    document.original_name = 'act <b>&</b> "co".pdf'  # as an older upload could have kept it
+    programme.coordinator.locale = locale
+    db.session.commit()
+    auth.login(programme.coordinator.email)
+    html = client.get("/documents/review").get_data(as_text=True)
+    with app.test_request_context():
+        urls = [url_for(f"documents.{endpoint}", document_id=document.id)
+                for endpoint in ("detail", "preview", "accept", "reject")]
+    for url in urls:
+        assert f'"{url}"' in html
+    name = escape('act <b>&</b> "co".pdf')
+    assert f'aria-label="{label} {name}"' in html

@@ -1,21 +1,32 @@
 """Pagination of list pages: one COUNT and one page query, whatever the row count."""
 from flask import current_app, request
-from flask_sqlalchemy.pagination import Pagination
+from flask_sqlalchemy.pagination import Pagination, SelectPagination
 from sqlalchemy import Select
 
 from trainhub.core.bounds import a_page
+from trainhub.core.counts import exact_count
 from trainhub.extensions import db
 
 
-def paginate(stmt: Select, per_page: int | None = None) -> Pagination:
-    """The page of `stmt` named by the `page` query argument (a bad number gives page 1)."""
-    return db.paginate(
-        stmt,
-        page=request.args.get("page", 1, type=a_page),
-        per_page=per_page or current_app.config["PAGE_SIZE"],
-        max_per_page=200,
-        error_out=False,
-    )
+class KeptCountPagination(SelectPagination):
+    """A page whose exact total is kept while the rows it counts are unchanged (core/counts.py)."""
+
+    def _query_count(self) -> int:
+        return exact_count(self._query_args["session"], self._query_args["count_select"])
+
+
+def paginate(stmt: Select, per_page: int | None = None, *,
+             kept_count: Select | None = None) -> Pagination:
+    """The page of `stmt` named by the `page` query argument (a bad number gives page 1).
+    `kept_count`: the same rows written for counting them all, for a list whose count costs
+    more than its page; the count is kept while they are unchanged."""
+    page = request.args.get("page", 1, type=a_page)
+    per_page = per_page or current_app.config["PAGE_SIZE"]
+    if kept_count is not None:
+        return KeptCountPagination(select=stmt, count_select=kept_count, session=db.session(),
+                                   page=page, per_page=per_page, max_per_page=200,
+                                   error_out=False)
+    return db.paginate(stmt, page=page, per_page=per_page, max_per_page=200, error_out=False)
 
 
 class ListPagination(Pagination):

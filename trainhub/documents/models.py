@@ -75,6 +75,8 @@ class Document(db.Model):
             "(enterprise_id IS NULL) <> (participant_id IS NULL)", name="exactly_one_owner"
         ),
         one_of("status", DocumentStatus),
+        # the review queue: pending uploads, oldest first, read in order until a page is full
+        Index("ix_documents_review_order", "status", "uploaded_at", "id"),
         CheckConstraint("version >= 1", name="version_positive"),
         non_negative("size"),
         CheckConstraint(

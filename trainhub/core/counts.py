@@ -1,0 +1,107 @@
+"""Exact row counts of list pages, kept while the rows they count are unchanged (docs/performance.md)."""
+from collections import OrderedDict
+from threading import Lock
+
+from sqlalchemy import BigInteger, Connection, Select, event, func, select, text
+from sqlalchemy.orm import Mapped, Session, lazyload, mapped_column
+from sqlalchemy.sql.util import find_tables
+
+from trainhub.extensions import db
+
+#: the tables whose every write changes the SQLite version (a count reading another is not kept)
+VERSIONED_TABLES = ("participants", "memberships", "project_members", "enterprises")
+_KEPT = 1024  # counts kept per process, least recently used dropped first
+_counts: OrderedDict = OrderedDict()
+_lock = Lock()
+
+
+class ChangeCounter(db.Model):
+    """One row whose version changes, to a random value, with every insert, update and delete
+    of the versioned tables: SQLite triggers set it in the writer's own transaction, so a
+    version is never seen without its data (and a rolled-back one never comes back)."""
+
+    __tablename__ = "change_counters"
+
+    #: always 1
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    #: a random number, new after every write of the versioned tables
+    version: Mapped[int] = mapped_column(BigInteger)
+
+
+def _triggers() -> list[tuple[str, str, str]]:
+    return [(f"change_counter_{table}_{event_name.lower()}", table, event_name)
+            for table in VERSIONED_TABLES for event_name in ("INSERT", "UPDATE", "DELETE")]
+
+
+def install(connection: Connection) -> None:
+    """The counter's row and, on SQLite, the triggers that change it. PostgreSQL needs
+    neither: its version is the reader's snapshot (`data_version`), and a counter row that
+    every writer updated would make all writers of those tables wait for each other."""
+    if connection.dialect.name != "sqlite":
+        return
+    connection.exec_driver_sql(
+        "INSERT INTO change_counters (id, version) SELECT 1, random() "
+        "WHERE NOT EXISTS (SELECT 1 FROM change_counters WHERE id = 1)")
+    for name, table, event_name in _triggers():
+        connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+        connection.exec_driver_sql(
+            f"CREATE TRIGGER {name} AFTER {event_name} ON {table} "
+            "BEGIN UPDATE change_counters SET version = random() WHERE id = 1; END")
+
+
+def uninstall(connection: Connection) -> None:
+    """Drop the triggers."""
+    if connection.dialect.name == "sqlite":
+        for name, _table, _event in _triggers():
+            connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+
+
+@event.listens_for(db.metadata, "after_create")
+def _install_after_create_all(_metadata, connection: Connection, **_kw) -> None:
+    """`create_all` (tests, a fresh database) gets what the migration installs."""
+    install(connection)
+
+
+def data_version(session: Session, tables: set[str]) -> str | None:
+    """A value that differs whenever the rows of `tables` that this session can see differ;
+    None when there is none to trust (then nothing is kept).
+
+    PostgreSQL: the statement's snapshot (which transactions it sees), unless this transaction
+    has written (its own uncommitted rows are not in the snapshot's text). SQLite: the
+    counter's version, when every table read is versioned.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        snapshot, writing = connection.execute(text(
+            "SELECT pg_current_snapshot()::text, pg_current_xact_id_if_assigned()")).one()
+        return None if writing is not None else f"snapshot {snapshot}"
+    if connection.dialect.name != "sqlite" or not tables <= set(VERSIONED_TABLES):
+        return None
+    version = connection.scalar(select(ChangeCounter.version).where(ChangeCounter.id == 1))
+    return None if version is None else f"version {version}"
+
+
+def exact_count(session: Session, stmt: Select) -> int:
+    """How many rows `stmt` gives: counted once per data version and kept for the next page
+    view (same query, same values, same version); a count whose version cannot be known is
+    counted every time. The version is read before counting, so a count kept is never older
+    than its version."""
+    count = select(func.count()).select_from(
+        stmt.options(lazyload("*")).order_by(None).subquery())
+    cache_key = count._generate_cache_key()
+    tables = {table.name for table in find_tables(count)}
+    version = data_version(session, tables) if cache_key is not None else None
+    if version is None:
+        return session.execute(count).scalar()
+    key = (str(session.get_bind().url), version, cache_key.key,
+           tuple(repr(bind.effective_value) for bind in cache_key.bindparams))
+    with _lock:
+        if key in _counts:
+            _counts.move_to_end(key)
+            return _counts[key]
+    total = session.execute(count).scalar()
+    with _lock:
+        _counts[key] = total
+        while len(_counts) > _KEPT:
+            _counts.popitem(last=False)
+    return total
