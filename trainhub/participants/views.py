@@ -1,18 +1,15 @@
 """Participant pages: list, detail, forms, decision, register, consent, GDPR export and dossier."""
-import io
 import json
 from datetime import UTC, date, datetime, time
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import get_locale
@@ -27,6 +24,7 @@ from trainhub.auth.models import Role
 from trainhub.auth.permissions import can, permission_required
 from trainhub.auth.scoping import get_visible_or_404, scoped
 from trainhub.core.bounds import an_id
+from trainhub.core.downloads import PDF, ZIP, download_response
 from trainhub.core.errors import Problems
 from trainhub.core.geography import county_choices, county_name
 from trainhub.core.identifiers import mask_cnp
@@ -295,8 +293,7 @@ def register_export():
                               project_id=project.id, total=rows)
     stream = register_workbook(db.session, project, full_cnp=full, today=date.today(),
                                special_categories=disclosure_for(current_user).special_categories)
-    return send_file(stream, as_attachment=True, download_name=register_name(project),
-                     mimetype=XLSX_TYPE)
+    return download_response(stream, register_name(project), XLSX_TYPE)
 
 
 # --- data protection: consent, export, erasure, retention, audit dossier -----------------
@@ -349,11 +346,8 @@ def _export_data(participant: Participant, export_format: str) -> dict:
 def export_json(participant_id: int):
     participant = _gdpr_subject(participant_id)
     data = _export_data(participant, "json")
-    response = Response(json.dumps(data, ensure_ascii=False, indent=2),
-                        mimetype="application/json")
-    response.headers["Content-Disposition"] = \
-        f"attachment; filename=participant-{participant.id}.json"
-    return response
+    return download_response(json.dumps(data, ensure_ascii=False, indent=2).encode(),
+                             f"participant-{participant.id}.json", "application/json")
 
 
 @bp.route("/<int:participant_id>/export.pdf")
@@ -362,8 +356,7 @@ def export_pdf(participant_id: int):
     participant = _gdpr_subject(participant_id)
     content = dossier.record_pdf(_export_data(participant, "pdf"), dossier.person_letterhead(
         db.session, participant, current_app.config["UPLOAD_DIR"]))
-    return send_file(io.BytesIO(content), mimetype="application/pdf", as_attachment=True,
-                     download_name=f"participant-{participant.id}.pdf")
+    return download_response(content, f"participant-{participant.id}.pdf", PDF)
 
 
 @bp.route("/<int:participant_id>/erase", methods=["POST"])
@@ -396,10 +389,7 @@ def _send_zip(people: list[Participant], filename: str, entity, details: dict):
         verify_url=lambda token: url_for("verification.verify", token=token, _external=True))
     record(db.session, "dossier.download", entity, details)
     db.session.commit()
-    response = send_file(spool, mimetype="application/zip", as_attachment=True,
-                         download_name=filename)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return download_response(spool, filename, ZIP)
 
 
 @bp.route("/<int:participant_id>/dossier.zip")
