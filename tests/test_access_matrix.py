@@ -188,6 +188,8 @@ ACCESS = {
                                                                  "coordinator": NOT_FOUND},
     ("POST", "imports.mapping"): only("admin", "coordinator") | {"admin": NOT_FOUND,
                                                                  "coordinator": NOT_FOUND},
+    ("POST", "imports.cancel"): only("admin", "coordinator") | {"admin": NOT_FOUND,
+                                                                "coordinator": NOT_FOUND},
     # the world's job is the authority's own: everyone else but an admin finds nothing
     ("GET", "jobs.index"): logged_in(),
     ("GET", "jobs.detail"): dict.fromkeys(ROLES, NOT_FOUND) | {"anonymous": LOGIN, "admin": OK,
