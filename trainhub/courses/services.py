@@ -13,6 +13,7 @@ from trainhub.attendance.models import AttendanceMark
 from trainhub.audit.services import record
 from trainhub.auth.models import Role, User
 from trainhub.auth.scoping import scoped
+from trainhub.core.bounds import DAY_OUT_OF_RANGE, day_in_range
 from trainhub.core.errors import Problems
 from trainhub.core.labels import CATEGORY_LABELS
 from trainhub.courses.models import (
@@ -548,17 +549,23 @@ def shorter_than_marks_problem(db_session: Session, training_session: TrainingSe
 
 
 def save_session(db_session: Session, cohort: Cohort, training_session: TrainingSession | None,
-                 *, day: date, start: time, end: time, topic: str = "") -> list[tuple[date, str]]:
+                 *, day: date, start: time, end: time, topic: str = "",
+                 commit: bool = True) -> list[tuple[date, str]]:
     """Add a session to `cohort` (training_session=None) or move or retitle one of its sessions;
     returns the trainer's overlapping sessions elsewhere (a warning). The cohort's dates follow.
+    Every path that adds or changes a session calls this (the cohort and session pages, the
+    workbook import with commit=False: it commits or rolls back the whole file).
 
-    Refused (CourseError on the field at fault) in a closed cohort, when the session would end
-    before it starts, clash with another session of the cohort, or be shorter than a mark of
-    it. A session that already has marks keeps its day: the marks were given for that day.
+    Refused (CourseError on the field at fault, nothing changed) in a closed cohort, on a day
+    outside FIRST_DAY..LAST_DAY, when the session would end before it starts, clash with
+    another session of the cohort, or be shorter than a mark of it. A session that already has
+    marks keeps its day: the marks were given for that day.
     """
     problem = cohort_write_problem(cohort)
     if problem is not None:
         raise CourseError("date", problem)
+    if not day_in_range(day):
+        raise CourseError("date", DAY_OUT_OF_RANGE)
     if end <= start:
         raise CourseError("end_time", _l("The session must end after it starts."))
     if training_session is not None and day != training_session.date and db_session.scalar(
@@ -589,5 +596,6 @@ def save_session(db_session: Session, cohort: Cohort, training_session: Training
     overlaps = [(d, code) for d, code in trainer_overlaps(
         db_session, cohort.trainer, [(day, start, end)]) if code != cohort.code]
     refresh_cohort_dates(db_session, cohort)
-    db_session.commit()
+    if commit:
+        db_session.commit()
     return overlaps
