@@ -397,7 +397,8 @@ def _seats_taken(db_session: Session, cohort: Cohort) -> int:
 
 def enroll(db_session: Session, cohort: Cohort, membership: Membership, today: date,
            *, override_reason: str = "", user_id: int | None = None,
-           enrolled_on: date | None = None, voucher_override_reason: str = "") -> Enrollment:
+           enrolled_on: date | None = None, voucher_override_reason: str = "",
+           reactivation_reason: str = "") -> Enrollment:
     """Enroll when the gate is open (waiting list when only the seat is missing).
 
     A coordinator may override the document check with a reason (audited). The cohort row
@@ -405,6 +406,12 @@ def enroll(db_session: Session, cohort: Cohort, membership: Membership, today: d
     `enrolled_on` defaults to `today`; sessions before it are not expected. The employer's
     skills voucher is charged (journey.services.charge_voucher): over its balance the
     enrollment is refused unless `voucher_override_reason` is given (audited).
+
+    A person who withdrew from this cohort comes back by reactivating their enrollment (one
+    per person and cohort: their marks stay with it), only with a `reactivation_reason`
+    (like reopening a cohort, DESIGN §15). It keeps its enrollment date (the sessions missed
+    while away are expected of them, the marks before stay counted); the withdrawal date it
+    had and the reason are kept in the audit trail (enrollment.reactivated).
     """
     assert_cohort_writable(cohort)
     problems = enrollment_gate(db_session, cohort, membership,
@@ -416,6 +423,14 @@ def enroll(db_session: Session, cohort: Cohort, membership: Membership, today: d
               else EnrollmentStatus.WAITING)
     enrollment = db_session.scalar(select(Enrollment).where(
         Enrollment.cohort_id == cohort.id, Enrollment.membership_id == membership.id))
+    returning = enrollment is not None and enrollment.status == EnrollmentStatus.WITHDRAWN
+    reason = " ".join((reactivation_reason or "").split())
+    if returning and not reason:
+        raise EnrollmentRefused([_l(
+            "The person withdrew from this cohort on %(day)s: say why they return to take "
+            "their enrollment back.", day=enrollment.withdrawn_on.isoformat())])
+    if returning and len(reason) > 500:
+        raise EnrollmentRefused([_l("The reason is longer than %(n)s characters.", n=500)])
     try:
         charge = charge_voucher(db_session, cohort, membership, enrollment, enrolled_on or today,
                                 override_reason=voucher_override_reason, user_id=user_id)
@@ -427,8 +442,17 @@ def enroll(db_session: Session, cohort: Cohort, membership: Membership, today: d
     if charge is not None:
         charge.enrollment = enrollment
         db_session.add(charge)
-    enrollment.status, enrollment.withdrawn_on = status.value, None
-    enrollment.enrolled_on = enrolled_on or today
+    if returning:
+        withdrawn_on = enrollment.withdrawn_on
+        enrollment.status, enrollment.withdrawn_on = status.value, None
+        db_session.flush()
+        record(db_session, "enrollment.reactivated", enrollment,
+               {"withdrawn_on": withdrawn_on.isoformat(),
+                "enrolled_on": enrollment.enrolled_on.isoformat(), "status": status.value,
+                "reason": reason}, user_id=user_id)
+    else:
+        enrollment.status, enrollment.withdrawn_on = status.value, None
+        enrollment.enrolled_on = enrolled_on or today
     if override_reason.strip():
         enrollment.override_reason, enrollment.override_by_id = override_reason.strip(), user_id
         db_session.flush()
@@ -494,14 +518,16 @@ def withdraw(db_session: Session, enrollment: Enrollment, today: date) -> Enroll
 
 def enroll_many(db_session: Session, cohort: Cohort, memberships: list[Membership], today: date,
                 user_id: int | None = None, enrolled_on: date | None = None,
-                voucher_override_reason: str = "") -> list[tuple[Membership, str, list]]:
+                voucher_override_reason: str = "",
+                reactivation_reason: str = "") -> list[tuple[Membership, str, list]]:
     """Enroll each member in turn: (membership, 'enrolled' | 'waiting' | 'refused', problems)."""
     results = []
     for membership in memberships:
         try:
             enrollment = enroll(db_session, cohort, membership, today, user_id=user_id,
                                 enrolled_on=enrolled_on,
-                                voucher_override_reason=voucher_override_reason)
+                                voucher_override_reason=voucher_override_reason,
+                                reactivation_reason=reactivation_reason)
         except EnrollmentRefused as refused:
             db_session.rollback()
             results.append((membership, "refused", refused.problems))
