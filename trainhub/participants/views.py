@@ -43,6 +43,7 @@ from trainhub.participants.eligibility import (
     detail_text,
     evaluate_memberships,
     override_double_financing,
+    withdraw_double_financing_override,
 )
 from trainhub.participants.forms import (
     EMPLOYMENT_LABELS,
@@ -142,9 +143,15 @@ def detail(participant_id: int):
                       if can(current_user, "participants.override_double_financing")
                       and any(outcome.kind == "not_in_other_project_of_call" and not outcome.passed
                               for outcome in outcomes[membership.id])}
+    # ... and take an override it gave back
+    withdraw_forms = {membership.id: DoubleFinancingOverrideForm(formdata=None)
+                      for membership in memberships
+                      if can(current_user, "participants.override_double_financing")
+                      and membership.double_financing_override}
     return render_template(
         "participants/detail.html", participant=participant, memberships=memberships,
         outcomes=outcomes, today=today, override_forms=override_forms,
+        withdraw_forms=withdraw_forms,
         locale=str(get_locale()), decision_forms=decision_forms, consent_form=consent_form,
         holds=gdpr.retention_holds(db.session, participant, years, today) if gdpr_rights else [],
         enrollments=enrollments_of(db.session, participant.id),
@@ -257,6 +264,27 @@ def override_double_financing_page(membership_id: int):
         else:
             db.session.commit()
             flash(_("Double financing allowed for this project."), "success")
+    else:
+        flash(_("Nothing was changed: the reason is at most 500 characters."), "danger")
+    return redirect(url_for("participants.detail", participant_id=membership.participant_id))
+
+
+@bp.route("/memberships/<int:membership_id>/double-financing/withdraw", methods=["POST"])
+@permission_required("participants.override_double_financing")
+def withdraw_double_financing_page(membership_id: int):
+    membership = get_visible_or_404(Membership, membership_id, current_user)
+    form = DoubleFinancingOverrideForm()
+    if form.validate_on_submit():
+        try:
+            withdraw_double_financing_override(db.session, membership, form.reason.data or "",
+                                               user=current_user)
+        except Problems as problems:
+            db.session.rollback()
+            flash(str(problems), "danger")
+        else:
+            db.session.commit()
+            flash(_("The double-financing override was withdrawn; the person's eligibility "
+                    "was checked again without it."), "success")
     else:
         flash(_("Nothing was changed: the reason is at most 500 characters."), "danger")
     return redirect(url_for("participants.detail", participant_id=membership.participant_id))
