@@ -13,22 +13,18 @@ ZIP = "application/zip"
 NO_STORE = "private, no-store"
 
 
-def download_name(name: str | None, content_type: str | None = None) -> str:
-    """The name offered to the browser: no path parts, no control or quoting characters."""
-    return safe_filename(name, content_type)
-
-
 def download_response(content: bytes | IO[bytes] | Path, filename: str | None, mimetype: str, *,
                       inline: bool = False, content_security_policy: str | None = None):
     """A response carrying `content` as an attachment (or `inline`, e.g. a preview).
 
     Always with `X-Content-Type-Options: nosniff` and `Cache-Control: private, no-store`;
-    `filename` passes through download_name (None: no name offered, e.g. an inline logo).
+    `filename` passes through documents.storage.safe_filename (no path parts, no control or
+    quoting characters); None offers no name (e.g. an inline logo).
     """
     if isinstance(content, bytes):
         content = BytesIO(content)
     response = send_file(content, mimetype=mimetype, as_attachment=not inline,
-                         download_name=download_name(filename) if filename else None,
+                         download_name=safe_filename(filename) if filename else None,
                          max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = NO_STORE
