@@ -167,6 +167,7 @@ ACCESS = {
     ("POST", "participants.edit"): only("admin", "coordinator", "sme", other_sme=NOT_FOUND),
     ("POST", "participants.decide_membership"): only("admin", "coordinator"),
     ("POST", "participants.override_double_financing_page"): only("authority"),
+    ("POST", "participants.withdraw_double_financing_page"): only("authority"),
     ("GET", "participants.register_export"): only("admin", "coordinator", "authority"),
     # personal-data handling: the person must be visible (else 404), then only the project team
     ("POST", "participants.consent"): only("admin", "coordinator") | {"sme_other": NOT_FOUND},
@@ -188,6 +189,8 @@ ACCESS = {
                                                                  "coordinator": NOT_FOUND},
     ("POST", "imports.mapping"): only("admin", "coordinator") | {"admin": NOT_FOUND,
                                                                  "coordinator": NOT_FOUND},
+    ("POST", "imports.cancel"): only("admin", "coordinator") | {"admin": NOT_FOUND,
+                                                                "coordinator": NOT_FOUND},
     # the world's job is the authority's own: everyone else but an admin finds nothing
     ("GET", "jobs.index"): logged_in(),
     ("GET", "jobs.detail"): dict.fromkeys(ROLES, NOT_FOUND) | {"anonymous": LOGIN, "admin": OK,

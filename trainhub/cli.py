@@ -342,14 +342,15 @@ def jobs_worker_command(workers):
 @jobs_group.command("cleanup")
 @with_appcontext
 def jobs_cleanup_command():
-    """Remove the result files of jobs that ended more than JOB_RESULT_DAYS days ago."""
+    """Remove the result files of jobs that ended more than JOB_RESULT_DAYS days ago and the
+    staged web-import uploads nobody confirmed or cancelled within a day."""
     from flask import current_app
 
-    from trainhub.jobs.services import remove_old_results
+    from trainhub.jobs.services import clean_up
 
-    removed = remove_old_results(db.session, current_app.config["UPLOAD_DIR"],
-                                 current_app.config["JOB_RESULT_DAYS"])
-    click.echo(f"removed {removed} result file(s)")
+    removed = clean_up(db.session, current_app.config)
+    click.echo(f"removed {removed['results']} result file(s) and "
+               f"{removed['staged_uploads']} staged upload(s)")
 
 
 def _journey_report(project_code: str, fmt: str, output: str, header: list[str], rows_of):

@@ -72,15 +72,16 @@ def run_retention_check(app: Flask) -> None:
 
 
 def run_jobs_cleanup(app: Flask) -> None:
-    """The daily job: remove old background-job results; logged, never raised."""
+    """The daily job: remove old background-job results and staged import uploads left
+    behind; logged, never raised."""
     from trainhub.extensions import db
-    from trainhub.jobs.services import remove_old_results
+    from trainhub.jobs.services import clean_up
 
     with app.app_context():
         try:
-            removed = remove_old_results(db.session, app.config["UPLOAD_DIR"],
-                                         app.config["JOB_RESULT_DAYS"])
-            log.info("job results removed: %s", removed)
+            removed = clean_up(db.session, app.config)
+            log.info("job results removed: %(results)s, staged uploads removed: "
+                     "%(staged_uploads)s", removed)
         except Exception:
             log.exception("job results clean-up failed; the next run tries again")
 

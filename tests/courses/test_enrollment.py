@@ -162,3 +162,55 @@ def test_enrolling_takes_the_date_chosen(app, auth):
         "membership_ids": str(membership.id), "enrolled_on": "2026-02-20",
         "override_reason": "documente în curs"})
     assert db.session.query(Enrollment).one().enrolled_on == date(2026, 2, 20)
+
+
+# --- a person who withdrew comes back ---------------------------------------------------------
+
+def _withdrawn_with_a_mark(cohort):
+    member = _member(cohort)
+    enrollment = enroll(db.session, cohort, member, TODAY, enrolled_on=date(2026, 2, 1))
+    held = TrainingSessionFactory(cohort=cohort, date=date(2026, 2, 10))
+    AttendanceMarkFactory(session=held, enrollment=enrollment, status="present")
+    withdraw(db.session, enrollment, date(2026, 2, 20))
+    return member, enrollment
+
+
+def test_coming_back_needs_a_reason_and_changes_nothing_without_it(app):
+    cohort = CohortFactory()
+    member, enrollment = _withdrawn_with_a_mark(cohort)
+    with pytest.raises(EnrollmentRefused, match="withdrew from this cohort on 2026-02-20"):
+        enroll(db.session, cohort, member, TODAY)
+    db.session.rollback()
+    db.session.refresh(enrollment)
+    assert (enrollment.status, enrollment.withdrawn_on) == ("withdrawn", date(2026, 2, 20))
+
+
+def test_coming_back_reactivates_the_enrollment_keeping_its_date_marks_and_history(app):
+    cohort = CohortFactory()
+    member, enrollment = _withdrawn_with_a_mark(cohort)
+    back = enroll(db.session, cohort, member, TODAY, user_id=None,
+                  enrolled_on=TODAY, reactivation_reason="s-a vindecat, revine la curs")
+    assert back.id == enrollment.id and back.status == "enrolled" and back.withdrawn_on is None
+    assert back.enrolled_on == date(2026, 2, 1)  # the mark of 10 Feb stays an expected session
+    assert len(back.marks) == 1
+    event = db.session.query(AuditEvent).filter_by(action="enrollment.reactivated").one()
+    assert event.entity_id == enrollment.id
+    assert event.changes["withdrawn_on"] == "2026-02-20"
+    assert event.changes["reason"] == "s-a vindecat, revine la curs"
+    assert db.session.query(Enrollment).filter_by(membership_id=member.id).count() == 1
+
+
+def test_the_cohort_page_takes_a_returning_person_back_with_the_reason(app, auth):
+    cohort = CohortFactory()
+    member, enrollment = _withdrawn_with_a_mark(cohort)
+    UserFactory(email="coord@example.org", role="coordinator", locale="ro")
+    db.session.commit()
+    auth.login("coord@example.org")
+    page = auth.post(f"/courses/cohorts/{cohort.id}/enroll",
+                     {"membership_ids": str(member.id)}, follow_redirects=True)
+    assert "s-a retras din această grupă pe 2026-02-20" in page.get_data(as_text=True)
+    assert 'name="reactivation_reason"' in page.get_data(as_text=True)
+    auth.post(f"/courses/cohorts/{cohort.id}/enroll",
+              {"membership_ids": str(member.id), "reactivation_reason": "revine"})
+    db.session.refresh(enrollment)
+    assert enrollment.status == "enrolled" and enrollment.withdrawn_on is None

@@ -55,7 +55,7 @@ def test_the_report_carries_the_identity_the_project_and_the_csv_figures(project
     auth.login(user.email)
     response = client.get(f"/indicators/report.pdf?project={project.id}&{PARAMS}")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
-    assert response.headers["Content-Disposition"].endswith('.pdf"')
+    assert response.headers["Content-Disposition"].strip('"').endswith(".pdf")
     text = pdf_text(response.data)
     for expected in ("Uniunea Europeană", "Fondul Social European", "Raport privind indicatorii",
                      "Competențe digitale în IMM-uri", "SMIS-777",

@@ -251,7 +251,8 @@ def test_withdrawal_before_the_start_gives_the_value_back_after_it_does_not(app)
     assert _spent(firm) == Decimal("400.00")
     withdraw(db.session, late, date(2026, 3, 10))
     assert _spent(firm) == Decimal("400.00")
-    enroll(db.session, cohort, early.membership, date(2026, 3, 6))  # back: charged again
+    enroll(db.session, cohort, early.membership, date(2026, 3, 6),  # back: charged again
+           reactivation_reason="revine la curs")
     assert _spent(firm) == Decimal("800.00")
 
 

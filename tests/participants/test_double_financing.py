@@ -28,6 +28,7 @@ from trainhub.participants.eligibility import (
     evaluate_memberships,
     override_double_financing,
     refresh,
+    withdraw_double_financing_override,
 )
 from trainhub.participants.models import Membership
 from trainhub.participants.services import HIDDEN_CNP
@@ -163,7 +164,8 @@ def test_the_authority_overrides_from_the_persons_page(client, auth, world):
     assert world["membership"].double_financing_override["reason"] == "Aprobat prin nota AM nr. 12"
     page = client.get(f"/participants/{world['ana'].id}").get_data(as_text=True)
     assert "Aprobat prin nota AM nr. 12" in page
-    assert url(world) not in page  # nothing left to override here (SMIS-2's membership: still)
+    assert f'action="{url(world)}"' not in page  # nothing left to override here
+    assert f'action="{url(world)}/withdraw"' in page  # but it may be withdrawn
 
 
 def test_a_coordinator_cannot_override_and_is_not_offered_to(client, auth, world):
@@ -230,3 +232,83 @@ def test_a_reason_naming_someone_the_reader_may_not_see_hides_the_cnp(client, au
     body = _api(client, world["users"]["sme"], f"/api/v1/participants/{world['ana'].id}")
     here = next(m for m in body.get_json()["memberships"] if m["project_code"] == "SMIS-1")
     assert here["double_financing_override"]["reason"] == f"nu e {HIDDEN_CNP}"
+
+
+# --- the authority takes its override back ----------------------------------------------
+
+def test_the_authority_withdraws_its_override_with_a_reason_audited_and_checked_again(world):
+    membership, authority = world["membership"], world["users"]["authority"]
+    override_double_financing(db.session, membership, "aprobat", user=authority)
+    db.session.commit()
+    withdraw_double_financing_override(db.session, membership, "  nota AM anulată  ",
+                                       user=authority)
+    db.session.commit()
+    assert membership.double_financing_override is None
+    assert not outcome(membership).passed and RULE in codes(membership)  # checked again
+    event = db.session.scalar(select(AuditEvent).where(
+        AuditEvent.action == "eligibility.double_financing_override_withdrawn"))
+    assert event.user_id == authority.id and event.entity_id == membership.id
+    assert event.changes["reason"] == "nota AM anulată"
+    assert event.changes["override"]["reason"] == "aprobat"  # what was withdrawn stays known
+
+
+def test_a_decision_taken_with_the_override_becomes_stale_when_it_is_withdrawn(world):
+    membership, authority = world["membership"], world["users"]["authority"]
+    override_double_financing(db.session, membership, "aprobat", user=authority)
+    decide(db.session, membership, "ineligible", user_id=world["users"]["coordinator"].id,
+           note="alt motiv")
+    assert not membership.decision_stale
+    withdraw_double_financing_override(db.session, membership, "anulat", user=authority)
+    assert membership.decision_stale and membership.eligibility_status == "ineligible"
+
+
+@pytest.mark.parametrize("role, reason", [("coordinator", "anulat"), ("admin", "anulat"),
+                                          ("authority", ""), ("authority", "   "),
+                                          ("authority", "x" * 501)])
+def test_only_the_authority_withdraws_and_only_with_a_reason(world, role, reason):
+    membership = world["membership"]
+    override_double_financing(db.session, membership, "aprobat",
+                              user=world["users"]["authority"])
+    with pytest.raises(Problems):
+        withdraw_double_financing_override(db.session, membership, reason,
+                                           user=world["users"][role])
+    assert membership.double_financing_override["reason"] == "aprobat"
+
+
+def test_there_is_nothing_to_withdraw_without_an_override(world):
+    with pytest.raises(Problems, match="no double-financing override"):
+        withdraw_double_financing_override(db.session, world["membership"], "anulat",
+                                           user=world["users"]["authority"])
+
+
+def test_the_authority_withdraws_from_the_persons_page_in_romanian(client, auth, world):
+    authority = world["users"]["authority"]
+    authority.locale = "ro"
+    override_double_financing(db.session, world["membership"], "aprobat", user=authority)
+    db.session.commit()
+    login(auth, authority)
+    page = client.get(f"/participants/{world['ana'].id}").get_data(as_text=True)
+    withdraw = url(world) + "/withdraw"
+    assert withdraw in page and "Retrage permisiunea de dublă finanțare" in page
+    refused = auth.post(withdraw, {"reason": ""}, follow_redirects=True)
+    assert "Spuneți de ce persoana nu mai poate fi finanțată" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert world["membership"].double_financing_override is not None
+    done = auth.post(withdraw, {"reason": "nota AM anulată"}, follow_redirects=True)
+    assert "Permisiunea de dublă finanțare a fost retrasă" in done.get_data(as_text=True)
+    db.session.expire_all()
+    assert world["membership"].double_financing_override is None
+    page = client.get(f"/participants/{world['ana'].id}").get_data(as_text=True)
+    assert withdraw not in page and f'action="{url(world)}"' in page  # may be allowed again
+
+
+def test_a_coordinator_is_not_offered_the_withdrawal_and_cannot_post_it(client, auth, world):
+    override_double_financing(db.session, world["membership"], "aprobat",
+                              user=world["users"]["authority"])
+    db.session.commit()
+    login(auth, world["users"]["coordinator"])
+    page = client.get(f"/participants/{world['ana'].id}").get_data(as_text=True)
+    assert 'data-testid="double-financing-withdraw"' not in page
+    assert auth.post(url(world) + "/withdraw", {"reason": "anulat"}).status_code == 403
+    db.session.expire_all()
+    assert world["membership"].double_financing_override is not None

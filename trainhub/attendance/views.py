@@ -13,7 +13,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -47,6 +46,7 @@ from trainhub.attendance.services import (
 )
 from trainhub.auth.permissions import can, permission_required, public
 from trainhub.auth.scoping import get_visible_or_404, visible_condition
+from trainhub.core.downloads import PDF, ZIP, download_response
 from trainhub.core.errors import Problems
 from trainhub.courses.models import Cohort, Enrollment, TrainingSession
 from trainhub.courses.services import cohort_state
@@ -99,7 +99,8 @@ def register(cohort_id: int, kind: str):
     grid = _grid_for(cohort_id, read_only=True)
     content = attendance_register.render(attendance_register.build(grid, date.today()), kind,
                                          document_letterhead(db.session, grid.cohort.project))
-    return _download(content, f"registru-prezenta-{grid.cohort.code}.{kind}", REGISTER_MIME[kind])
+    return download_response(content, f"registru-prezenta-{grid.cohort.code}.{kind}",
+                             REGISTER_MIME[kind])
 
 
 @bp.route("/sessions/<int:session_id>/signed-sheet", methods=["POST"])
@@ -130,11 +131,8 @@ def signed_sheet(session_id: int):
     sheet = sheet_scans(db.session, [session.id]).get(session.id)
     if sheet is None:
         abort(404)
-    response = send_file(stored_path(current_app.config["UPLOAD_DIR"], sheet.scan_key),
-                         mimetype=sheet.scan_content_type, as_attachment=True,
-                         download_name=sheet.scan_original_name)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return download_response(stored_path(current_app.config["UPLOAD_DIR"], sheet.scan_key),
+                             sheet.scan_original_name, sheet.scan_content_type)
 
 
 @bp.route("/cohorts/<int:cohort_id>", methods=["POST"])
@@ -181,7 +179,7 @@ def sign_in_sheet_pdf(session_id: int):
         trainer=trainer, people=people, sessions=[
             pdf.SheetSession(s.date, s.start_time, s.end_time, s.hours) for s in sessions])
     suffix = f"saptamana-{session.date:%G-W%V}" if len(sessions) > 1 else session.date.isoformat()
-    return _download(content, f"prezenta-{cohort.code}-{suffix}.pdf")
+    return download_response(content, f"prezenta-{cohort.code}-{suffix}.pdf", PDF)
 
 
 @bp.route("/cohorts/<int:cohort_id>/close", methods=["GET", "POST"])
@@ -243,7 +241,7 @@ def certificates_zip(cohort_id: int):
             if enrollment.certificate is not None and enrollment.certificate.revoked_at is None:
                 archive.writestr(f"{enrollment.certificate.serial}.pdf",
                                  _certificate_pdf(enrollment.certificate))
-    return _download(buffer.getvalue(), f"certificate-{cohort.code}.zip", "application/zip")
+    return download_response(buffer.getvalue(), f"certificate-{cohort.code}.zip", ZIP)
 
 
 @bp.route("/certificates/<int:certificate_id>.pdf")
@@ -251,7 +249,7 @@ def certificates_zip(cohort_id: int):
 def certificate_pdf(certificate_id: int):
     certificate = db.get_or_404(Certificate, certificate_id)
     get_visible_or_404(Enrollment, certificate.enrollment_id, current_user)
-    return _download(_certificate_pdf(certificate), f"{certificate.serial}.pdf")
+    return download_response(_certificate_pdf(certificate), f"{certificate.serial}.pdf", PDF)
 
 
 @verification_bp.route("/verify/<token>")
@@ -276,13 +274,6 @@ def _certificate_pdf(certificate: Certificate) -> bytes:
     return certificate_document(db.session, certificate, url_for(
         "verification.verify", token=certificate.token, _external=True),
         upload_dir=current_app.config["UPLOAD_DIR"])
-
-
-def _download(content: bytes, filename: str, mimetype: str = "application/pdf"):
-    response = send_file(BytesIO(content), mimetype=mimetype, as_attachment=True,
-                         download_name=filename)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @bp.route("/sessions/<int:session_id>/qr")

@@ -13,6 +13,7 @@ from trainhub.attendance.models import AttendanceMark
 from trainhub.audit.services import record
 from trainhub.auth.models import Role, User
 from trainhub.auth.scoping import scoped
+from trainhub.core.bounds import DAY_OUT_OF_RANGE, day_in_range
 from trainhub.core.errors import Problems
 from trainhub.core.labels import CATEGORY_LABELS
 from trainhub.courses.models import (
@@ -396,7 +397,8 @@ def _seats_taken(db_session: Session, cohort: Cohort) -> int:
 
 def enroll(db_session: Session, cohort: Cohort, membership: Membership, today: date,
            *, override_reason: str = "", user_id: int | None = None,
-           enrolled_on: date | None = None, voucher_override_reason: str = "") -> Enrollment:
+           enrolled_on: date | None = None, voucher_override_reason: str = "",
+           reactivation_reason: str = "") -> Enrollment:
     """Enroll when the gate is open (waiting list when only the seat is missing).
 
     A coordinator may override the document check with a reason (audited). The cohort row
@@ -404,6 +406,12 @@ def enroll(db_session: Session, cohort: Cohort, membership: Membership, today: d
     `enrolled_on` defaults to `today`; sessions before it are not expected. The employer's
     skills voucher is charged (journey.services.charge_voucher): over its balance the
     enrollment is refused unless `voucher_override_reason` is given (audited).
+
+    A person who withdrew from this cohort comes back by reactivating their enrollment (one
+    per person and cohort: their marks stay with it), only with a `reactivation_reason`
+    (like reopening a cohort, DESIGN §15). It keeps its enrollment date (the sessions missed
+    while away are expected of them, the marks before stay counted); the withdrawal date it
+    had and the reason are kept in the audit trail (enrollment.reactivated).
     """
     assert_cohort_writable(cohort)
     problems = enrollment_gate(db_session, cohort, membership,
@@ -415,6 +423,14 @@ def enroll(db_session: Session, cohort: Cohort, membership: Membership, today: d
               else EnrollmentStatus.WAITING)
     enrollment = db_session.scalar(select(Enrollment).where(
         Enrollment.cohort_id == cohort.id, Enrollment.membership_id == membership.id))
+    returning = enrollment is not None and enrollment.status == EnrollmentStatus.WITHDRAWN
+    reason = " ".join((reactivation_reason or "").split())
+    if returning and not reason:
+        raise EnrollmentRefused([_l(
+            "The person withdrew from this cohort on %(day)s: say why they return to take "
+            "their enrollment back.", day=enrollment.withdrawn_on.isoformat())])
+    if returning and len(reason) > 500:
+        raise EnrollmentRefused([_l("The reason is longer than %(n)s characters.", n=500)])
     try:
         charge = charge_voucher(db_session, cohort, membership, enrollment, enrolled_on or today,
                                 override_reason=voucher_override_reason, user_id=user_id)
@@ -426,8 +442,17 @@ def enroll(db_session: Session, cohort: Cohort, membership: Membership, today: d
     if charge is not None:
         charge.enrollment = enrollment
         db_session.add(charge)
-    enrollment.status, enrollment.withdrawn_on = status.value, None
-    enrollment.enrolled_on = enrolled_on or today
+    if returning:
+        withdrawn_on = enrollment.withdrawn_on
+        enrollment.status, enrollment.withdrawn_on = status.value, None
+        db_session.flush()
+        record(db_session, "enrollment.reactivated", enrollment,
+               {"withdrawn_on": withdrawn_on.isoformat(),
+                "enrolled_on": enrollment.enrolled_on.isoformat(), "status": status.value,
+                "reason": reason}, user_id=user_id)
+    else:
+        enrollment.status, enrollment.withdrawn_on = status.value, None
+        enrollment.enrolled_on = enrolled_on or today
     if override_reason.strip():
         enrollment.override_reason, enrollment.override_by_id = override_reason.strip(), user_id
         db_session.flush()
@@ -493,14 +518,16 @@ def withdraw(db_session: Session, enrollment: Enrollment, today: date) -> Enroll
 
 def enroll_many(db_session: Session, cohort: Cohort, memberships: list[Membership], today: date,
                 user_id: int | None = None, enrolled_on: date | None = None,
-                voucher_override_reason: str = "") -> list[tuple[Membership, str, list]]:
+                voucher_override_reason: str = "",
+                reactivation_reason: str = "") -> list[tuple[Membership, str, list]]:
     """Enroll each member in turn: (membership, 'enrolled' | 'waiting' | 'refused', problems)."""
     results = []
     for membership in memberships:
         try:
             enrollment = enroll(db_session, cohort, membership, today, user_id=user_id,
                                 enrolled_on=enrolled_on,
-                                voucher_override_reason=voucher_override_reason)
+                                voucher_override_reason=voucher_override_reason,
+                                reactivation_reason=reactivation_reason)
         except EnrollmentRefused as refused:
             db_session.rollback()
             results.append((membership, "refused", refused.problems))
@@ -548,17 +575,23 @@ def shorter_than_marks_problem(db_session: Session, training_session: TrainingSe
 
 
 def save_session(db_session: Session, cohort: Cohort, training_session: TrainingSession | None,
-                 *, day: date, start: time, end: time, topic: str = "") -> list[tuple[date, str]]:
+                 *, day: date, start: time, end: time, topic: str = "",
+                 commit: bool = True) -> list[tuple[date, str]]:
     """Add a session to `cohort` (training_session=None) or move or retitle one of its sessions;
     returns the trainer's overlapping sessions elsewhere (a warning). The cohort's dates follow.
+    Every path that adds or changes a session calls this (the cohort and session pages, the
+    workbook import with commit=False: it commits or rolls back the whole file).
 
-    Refused (CourseError on the field at fault) in a closed cohort, when the session would end
-    before it starts, clash with another session of the cohort, or be shorter than a mark of
-    it. A session that already has marks keeps its day: the marks were given for that day.
+    Refused (CourseError on the field at fault, nothing changed) in a closed cohort, on a day
+    outside FIRST_DAY..LAST_DAY, when the session would end before it starts, clash with
+    another session of the cohort, or be shorter than a mark of it. A session that already has
+    marks keeps its day: the marks were given for that day.
     """
     problem = cohort_write_problem(cohort)
     if problem is not None:
         raise CourseError("date", problem)
+    if not day_in_range(day):
+        raise CourseError("date", DAY_OUT_OF_RANGE)
     if end <= start:
         raise CourseError("end_time", _l("The session must end after it starts."))
     if training_session is not None and day != training_session.date and db_session.scalar(
@@ -589,5 +622,6 @@ def save_session(db_session: Session, cohort: Cohort, training_session: Training
     overlaps = [(d, code) for d, code in trainer_overlaps(
         db_session, cohort.trainer, [(day, start, end)]) if code != cohort.code]
     refresh_cohort_dates(db_session, cohort)
-    db_session.commit()
+    if commit:
+        db_session.commit()
     return overlaps

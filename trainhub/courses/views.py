@@ -284,18 +284,21 @@ def enroll_members(cohort_id: int):
         return redirect(url_for("courses.cohort", cohort_id=cohort_id))
     override = request.form.get("override_reason", "").strip()
     voucher_override = request.form.get("voucher_override_reason", "")
+    reactivation = request.form.get("reactivation_reason", "")
     if override and len(memberships) == 1:
         try:
             enrollment = enroll(db.session, cohort, memberships[0], date.today(),
                                 override_reason=override, user_id=current_user.id,
-                                enrolled_on=enrolled_on, voucher_override_reason=voucher_override)
+                                enrolled_on=enrolled_on, voucher_override_reason=voucher_override,
+                                reactivation_reason=reactivation)
             results = [(memberships[0], enrollment.status, [])]
         except EnrollmentRefused as refused:
             db.session.rollback()
             results = [(memberships[0], "refused", refused.problems)]
     else:
         results = enroll_many(db.session, cohort, memberships, date.today(), current_user.id,
-                              enrolled_on=enrolled_on, voucher_override_reason=voucher_override)
+                              enrolled_on=enrolled_on, voucher_override_reason=voucher_override,
+                              reactivation_reason=reactivation)
     for membership, outcome, problems in results:
         name = membership.participant.full_name
         if outcome == "refused":

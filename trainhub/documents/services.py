@@ -466,6 +466,15 @@ def document_path(document: Document, upload_dir: str | Path | None = None) -> P
                                document.storage_key)
 
 
+def stored_file(document: Document, upload_dir: str | Path | None = None) -> Path | None:
+    """The document's file to hand out, None when it is not there (a bad key, a file gone)."""
+    try:
+        path = document_path(document, upload_dir)
+    except ValueError:
+        return None
+    return path if path.is_file() else None
+
+
 def versions_of(session: Session, document: Document) -> list[Document]:
     """Every version of the same line for the same owner, newest first."""
     owner = document.enterprise if document.enterprise_id else document.participant

@@ -1,5 +1,4 @@
 """Document pages: the SME "what is missing" portal, uploads, downloads, review, board, editor."""
-import io
 from decimal import Decimal
 
 from flask import (
@@ -10,7 +9,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -23,6 +21,7 @@ from trainhub.auth.models import Role
 from trainhub.auth.permissions import permission_required
 from trainhub.auth.scoping import get_visible_or_404, scoped
 from trainhub.core.bounds import an_id, ids_in
+from trainhub.core.downloads import download_response
 from trainhub.core.pagination import paginate, paginate_list
 from trainhub.documents import services, storage
 from trainhub.documents.forms import (
@@ -143,20 +142,17 @@ def detail(document_id: int):
                            templates=services.REJECTION_TEMPLATES)
 
 
+#: an image shown inline may draw itself and nothing else
+IMAGE_ONLY = "default-src 'none'; img-src 'self'"
+
+
 def _file_response(document: Document, inline: bool):
-    try:
-        path = services.document_path(document)
-    except ValueError:
+    path = services.stored_file(document)
+    if path is None:
         abort(404)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype=document.content_type, as_attachment=not inline,
-                         download_name=document.original_name, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    if inline and document.content_type.startswith("image/"):
-        response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'"
-    return response
+    image = inline and document.content_type.startswith("image/")
+    return download_response(path, document.original_name, document.content_type, inline=inline,
+                             content_security_policy=IMAGE_ONLY if image else None)
 
 
 @bp.route("/<int:document_id>/download")
@@ -281,8 +277,7 @@ def board_export():
         return start_job_page("export.board", {"format": fmt}, total=rows)
     name, mimetype, content = services.board_file(
         services.board_export_table(db.session, current_user), fmt)
-    return send_file(io.BytesIO(content), as_attachment=True, download_name=name,
-                     mimetype=mimetype)
+    return download_response(content, name, mimetype)
 
 
 # --- the checklist editor --------------------------------------------------------------------

@@ -9,11 +9,13 @@ import hashlib
 import json
 import logging
 import os
+import re
 import secrets
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
+from time import time as time_now
 
 from trainhub.imports.services import ImportReport, NotImported, RowError, Table
 
@@ -21,6 +23,11 @@ log = logging.getLogger(__name__)
 
 #: bumped when the stored form of the tables changes (older stores are then stale)
 FORMAT = 1
+#: a staged upload nobody confirmed or cancelled is removed once it is this old
+MAX_AGE = timedelta(days=1)
+#: the files of one staged upload: the file itself and its .meta, .tables, .report (and the
+#: .meta-new of a settings write cut short)
+_STAGED_FILE = re.compile(r"^([0-9a-f]{32})(\.(meta|meta-new|tables|report))?$")
 
 
 @dataclass
@@ -64,7 +71,9 @@ class Staged:
         return self.path.with_suffix(".report")
 
     def discard(self) -> None:
-        for path in (self.path, self._meta_path(), self._tables_path(), self._report_path()):
+        """Remove the file and everything kept beside it (after confirm or cancel)."""
+        for path in (self.path, self._meta_path(), self.path.with_suffix(".meta-new"),
+                     self._tables_path(), self._report_path()):
             path.unlink(missing_ok=True)
 
     def _fingerprint(self, content: bytes) -> str:
@@ -122,6 +131,11 @@ class Staged:
             return None
 
 
+def staging_directory(upload_dir: str | Path) -> Path:
+    """Where web imports keep their staged uploads."""
+    return Path(upload_dir) / "imports"
+
+
 def stage(directory: Path, save, **settings) -> Staged:
     """A new staged upload in `directory`: `save(path)` writes the file there."""
     staged = Staged(directory / secrets.token_hex(16), **settings)
@@ -144,6 +158,32 @@ def staged_upload(directory: Path, token: str, user_id: int) -> Staged | None:
     except (ValueError, TypeError):
         return None
     return staged if staged.user_id == user_id else None
+
+
+def remove_stale_uploads(directory: Path, *, now: float | None = None,
+                         max_age: timedelta = MAX_AGE) -> int:
+    """Remove the staged uploads left behind (never confirmed nor cancelled) whose files were
+    all last written more than `max_age` ago; other files in `directory` stay. Returns how
+    many staged uploads were removed. `now` is a POSIX timestamp (default: now)."""
+    if not directory.is_dir():
+        return 0
+    cutoff = (time_now() if now is None else now) - max_age.total_seconds()
+    groups: dict[str, list[Path]] = {}
+    for path in directory.iterdir():
+        match = _STAGED_FILE.match(path.name)
+        if match and path.is_file():
+            groups.setdefault(match.group(1), []).append(path)
+    removed = 0
+    for paths in groups.values():
+        try:
+            if max(path.stat().st_mtime for path in paths) >= cutoff:
+                continue  # still in use (a preview, a mapping, a job reading it)
+        except FileNotFoundError:
+            continue  # confirmed or cancelled meanwhile
+        for path in paths:
+            path.unlink(missing_ok=True)
+        removed += 1
+    return removed
 
 
 # --- the tables as JSON: cells keep their type (dates, times, numbers, text) ---------------

@@ -24,7 +24,7 @@ from trainhub.imports.mappings import (
 )
 from trainhub.imports.models import MAPPED_KINDS
 from trainhub.imports.services import ImportFailed, fields_of
-from trainhub.imports.staging import Staged, stage, staged_upload
+from trainhub.imports.staging import Staged, stage, staged_upload, staging_directory
 from trainhub.jobs.models import JobStatus
 from trainhub.jobs.services import start_job, visible_job
 from trainhub.programme.models import Project
@@ -52,7 +52,7 @@ class ConfirmForm(FlaskForm):
 
 
 def _staging_dir() -> Path:
-    path = Path(current_app.config["UPLOAD_DIR"]) / "imports"
+    path = staging_directory(current_app.config["UPLOAD_DIR"])
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -212,6 +212,7 @@ def confirm(token: str):
             staged, dry_run=False, allow_employer_change=bool(form.allow_employer_change.data))
     except ImportFailed as failure:
         db.session.rollback()
+        staged.discard()  # the file cannot be imported: the next try is a new upload
         flash(str(failure), "danger")
         return redirect(url_for("imports.upload"))
     if not report.written:
@@ -224,3 +225,13 @@ def confirm(token: str):
     target = {"enterprises": "enterprises.index", "attendance": "courses.cohorts"}.get(
         staged.kind, "participants.index")
     return redirect(url_for(target))
+
+
+@bp.route("/<token>/cancel", methods=["POST"])
+@permission_required("imports.run")
+def cancel(token: str):
+    """Drop the staged upload: its file and what its preview kept are removed."""
+    staged = _staged(token)
+    staged.discard()
+    flash(_("The import was cancelled and the uploaded file removed."), "info")
+    return redirect(url_for("imports.upload", kind=staged.kind))

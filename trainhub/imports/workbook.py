@@ -21,13 +21,12 @@ from trainhub.courses.models import (
     Enrollment,
     EnrollmentStatus,
     TrainingSession,
-    session_hours,
 )
 from trainhub.courses.services import (
+    CourseError,
     cohort_write_problem,
     course_category,
-    refresh_cohort_dates,
-    shorter_than_marks_problem,
+    save_session,
 )
 from trainhub.enterprises.models import Enterprise
 from trainhub.enterprises.services import ENTERPRISE_ALIASES, lei_to_eur
@@ -165,6 +164,10 @@ def _project_cohorts(db_session: Session, project: Project) -> dict[str, Cohort]
     return {c.code: c for c in db_session.scalars(select(Cohort).where(Cohort.project_id == project.id))}
 
 
+#: the sheet's column of a field save_session names
+SESSION_COLUMNS = {"date": "date", "end_time": "end", "start_time": "start"}
+
+
 def _sessions(db_session: Session, project: Project, table: Table, report: ImportReport) -> None:
     require_columns(table, ["cohort_code", "date", "start", "end"])
     cohorts = _project_cohorts(db_session, project)
@@ -181,31 +184,26 @@ def _sessions(db_session: Session, project: Project, table: Table, report: Impor
             cleaned.errors["cohort_code"] = _no_cohort(row, project)
         if cohort is not None and (closed := cohort_write_problem(cohort)) is not None:
             cleaned.errors["cohort_code"] = closed
-        start, end = cleaned.values.get("start"), cleaned.values.get("end")
-        if start and end and end <= start:
-            cleaned.errors["end"] = _l("the session must end after it starts")
         if _errors(report, table, number, cleaned):
             continue
+        start, end = cleaned.values["start"], cleaned.values["end"]
         key = (cohort.id, cleaned.values["date"], start)
         session = existing.get(key)
-        if session is None:
-            session = TrainingSession(cohort_id=cohort.id, date=key[1], start_time=start,
-                                      end_time=end, hours=session_hours(start, end))
-            db_session.add(session)
-            existing[key] = session
-            action = NEW
-        elif session.end_time != end:
-            shorter = shorter_than_marks_problem(db_session, session, session_hours(start, end))
-            if shorter is not None:
-                report.errors.append(RowError(table.sheet, number, "end", str(shorter)))
+        action = NEW if session is None else UPDATED if session.end_time != end else UNCHANGED
+        if action != UNCHANGED:
+            try:  # the one function that adds or changes a session, as on the cohort page
+                save_session(db_session, cohort, session, day=key[1], start=start, end=end,
+                             topic=session.topic if session is not None else "", commit=False)
+            except CourseError as refused:
+                report.errors.append(RowError(table.sheet, number,
+                                              SESSION_COLUMNS.get(refused.field, "date"),
+                                              refused.message))
                 continue
-            session.end_time, session.hours = end, session_hours(start, end)
-            action = UPDATED
-        else:
-            action = UNCHANGED
+            if session is None:
+                existing[key] = db_session.scalar(select(TrainingSession).where(
+                    TrainingSession.cohort_id == cohort.id, TrainingSession.date == key[1],
+                    TrainingSession.start_time == start))
         count_changes(report, [Change(table.sheet, number, f"{cohort.code} {key[1]} {start:%H:%M}", action)])
-    for cohort in cohorts.values():
-        refresh_cohort_dates(db_session, cohort)
 
 
 def _enrollments(db_session: Session, project: Project, table: Table, report: ImportReport) -> None:

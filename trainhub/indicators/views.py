@@ -4,7 +4,6 @@ from datetime import date
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -22,6 +21,7 @@ from trainhub.audit.services import record
 from trainhub.auth.permissions import can, permission_required
 from trainhub.auth.scoping import get_visible_or_404, scoped, sees_every, visible_condition
 from trainhub.core.bounds import MAX_ID, an_id, day_in_range
+from trainhub.core.downloads import download_response
 from trainhub.core.errors import Problems
 from trainhub.core.identifiers import mask_cnp
 from trainhub.core.pagination import paginate
@@ -161,8 +161,7 @@ def download():
            {"format": fmt, "from": start.isoformat(), "to": end.isoformat(), "full_cnp": full})
     db.session.commit()
     name = export_name(project, start, end, fmt)
-    return Response(content, mimetype=MIME[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return download_response(content, name, MIME[fmt])
 
 
 @bp.route("/report.pdf")
@@ -176,8 +175,7 @@ def report():
            {"format": "pdf", "from": start.isoformat(), "to": end.isoformat()})
     db.session.commit()
     name = export_name(project, start, end, "pdf")
-    return Response(content, mimetype=MIME["pdf"],
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return download_response(content, name, MIME["pdf"])
 
 
 @bp.route("/periods", methods=["POST"])
@@ -298,5 +296,4 @@ def call_download(call_id: int):
             "projects": [p.code for p in projects]})
     db.session.commit()
     name = f"indicators-{call.code.replace('/', '-')}-{start}-{end}.{fmt}"
-    return Response(content, mimetype=MIME[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return download_response(content, name, MIME[fmt])

@@ -151,6 +151,16 @@ def jobs_of(db_session: Session, user) -> list[Job]:
         .order_by(Job.created_at.desc(), Job.id.desc()).limit(LIST_LIMIT)))
 
 
+def clean_up(db_session: Session, config) -> dict[str, int]:
+    """The daily clean-up: job results older than JOB_RESULT_DAYS and the web imports' staged
+    uploads nobody confirmed or cancelled within a day. Returns how many of each went."""
+    from trainhub.imports.staging import remove_stale_uploads, staging_directory
+
+    return {"results": remove_old_results(db_session, config["UPLOAD_DIR"],
+                                          config["JOB_RESULT_DAYS"]),
+            "staged_uploads": remove_stale_uploads(staging_directory(config["UPLOAD_DIR"]))}
+
+
 def remove_old_results(db_session: Session, upload_dir: str | Path, days: int, *,
                        now: datetime | None = None) -> int:
     """Remove the result files of jobs that ended more than `days` days ago; the jobs stay

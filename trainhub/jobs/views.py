@@ -6,7 +6,6 @@ from flask import (
     jsonify,
     redirect,
     render_template,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -14,6 +13,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from trainhub.auth.permissions import permission_required
+from trainhub.core.downloads import download_response
 from trainhub.core.formats import number
 from trainhub.extensions import db
 from trainhub.jobs.kinds import KIND_LABELS
@@ -106,8 +106,4 @@ def download(job_id: int):
     path = result_file(job, current_app.config["UPLOAD_DIR"])
     if path is None:
         abort(404)
-    response = send_file(path, mimetype=job.result_type, as_attachment=True,
-                         download_name=job.result_name, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return download_response(path, job.result_name, job.result_type)

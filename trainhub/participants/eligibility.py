@@ -509,18 +509,8 @@ def override_double_financing(db_session: Session, membership: Membership, reaso
     member of another project of the same call (DESIGN §14): the reason is required and kept
     on the membership, the change is audited, and every evaluation respects it from then on
     (a pending person's reasons are refreshed; a decision taken without it becomes stale)."""
-    from trainhub.auth.permissions import can
-
-    if not can(user, "participants.override_double_financing"):
-        raise Problems([_l("Only the managing authority may override the double-financing "
-                           "rule.")])
-    reason = (reason or "").strip()
-    problems = []
-    if not reason:
-        problems.append(_l("Say why the person may be financed by this project too."))
-    elif len(reason) > OVERRIDE_REASON_MAX:
-        problems.append(_l("The reason is too long (at most %(n)s characters).",
-                           n=OVERRIDE_REASON_MAX))
+    reason, problems = _override_reason(user, reason, _l(
+        "Say why the person may be financed by this project too."))
     if not gather_facts(db_session, [membership], date.today())[0].other_projects:
         problems.append(_l("The person is in no other project of the call: there is nothing "
                            "to override."))
@@ -531,3 +521,39 @@ def override_double_financing(db_session: Session, membership: Membership, reaso
     record(db_session, "eligibility.double_financing_override", membership,
            {"reason": reason}, user_id=user.id)
     refresh(db_session, [membership])
+
+
+def withdraw_double_financing_override(db_session: Session, membership: Membership,
+                                       reason: str, *, user) -> None:
+    """The managing authority takes its override back: the reason is required, the override
+    it withdraws is kept in the audit trail, and the person is evaluated again without it (a
+    pending person's reasons are refreshed; a decision taken with it becomes stale)."""
+    reason, problems = _override_reason(user, reason, _l(
+        "Say why the person may no longer be financed by this project too."))
+    if not membership.double_financing_override:
+        problems.append(_l("The person has no double-financing override to withdraw."))
+    if problems:
+        raise Problems(problems)
+    withdrawn = membership.double_financing_override
+    membership.double_financing_override = None
+    record(db_session, "eligibility.double_financing_override_withdrawn", membership,
+           {"reason": reason, "override": withdrawn}, user_id=user.id)
+    refresh(db_session, [membership])
+
+
+def _override_reason(user, reason: str, missing) -> tuple[str, list]:
+    """The trimmed reason of an override or its withdrawal and what is wrong (only the
+    managing authority; a reason, at most OVERRIDE_REASON_MAX characters)."""
+    from trainhub.auth.permissions import can
+
+    if not can(user, "participants.override_double_financing"):
+        raise Problems([_l("Only the managing authority may override the double-financing "
+                           "rule.")])
+    reason = (reason or "").strip()
+    problems = []
+    if not reason:
+        problems.append(missing)
+    elif len(reason) > OVERRIDE_REASON_MAX:
+        problems.append(_l("The reason is too long (at most %(n)s characters).",
+                           n=OVERRIDE_REASON_MAX))
+    return reason, problems

@@ -1,18 +1,15 @@
 """Participant pages: list, detail, forms, decision, register, consent, GDPR export and dossier."""
-import io
 import json
 from datetime import UTC, date, datetime, time
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import get_locale
@@ -27,6 +24,7 @@ from trainhub.auth.models import Role
 from trainhub.auth.permissions import can, permission_required
 from trainhub.auth.scoping import get_visible_or_404, scoped
 from trainhub.core.bounds import a_page, an_id
+from trainhub.core.downloads import PDF, ZIP, download_response
 from trainhub.core.errors import Problems
 from trainhub.core.geography import county_choices, county_name
 from trainhub.core.identifiers import mask_cnp
@@ -45,6 +43,7 @@ from trainhub.participants.eligibility import (
     detail_text,
     evaluate_memberships,
     override_double_financing,
+    withdraw_double_financing_override,
 )
 from trainhub.participants.forms import (
     EMPLOYMENT_LABELS,
@@ -149,9 +148,15 @@ def detail(participant_id: int):
                       if can(current_user, "participants.override_double_financing")
                       and any(outcome.kind == "not_in_other_project_of_call" and not outcome.passed
                               for outcome in outcomes[membership.id])}
+    # ... and take an override it gave back
+    withdraw_forms = {membership.id: DoubleFinancingOverrideForm(formdata=None)
+                      for membership in memberships
+                      if can(current_user, "participants.override_double_financing")
+                      and membership.double_financing_override}
     return render_template(
         "participants/detail.html", participant=participant, memberships=memberships,
         outcomes=outcomes, today=today, override_forms=override_forms,
+        withdraw_forms=withdraw_forms,
         locale=str(get_locale()), decision_forms=decision_forms, consent_form=consent_form,
         holds=gdpr.retention_holds(db.session, participant, years, today) if gdpr_rights else [],
         enrollments=enrollments_of(db.session, participant.id),
@@ -269,6 +274,27 @@ def override_double_financing_page(membership_id: int):
     return redirect(url_for("participants.detail", participant_id=membership.participant_id))
 
 
+@bp.route("/memberships/<int:membership_id>/double-financing/withdraw", methods=["POST"])
+@permission_required("participants.override_double_financing")
+def withdraw_double_financing_page(membership_id: int):
+    membership = get_visible_or_404(Membership, membership_id, current_user)
+    form = DoubleFinancingOverrideForm()
+    if form.validate_on_submit():
+        try:
+            withdraw_double_financing_override(db.session, membership, form.reason.data or "",
+                                               user=current_user)
+        except Problems as problems:
+            db.session.rollback()
+            flash(str(problems), "danger")
+        else:
+            db.session.commit()
+            flash(_("The double-financing override was withdrawn; the person's eligibility "
+                    "was checked again without it."), "success")
+    else:
+        flash(_("Nothing was changed: the reason is at most 500 characters."), "danger")
+    return redirect(url_for("participants.detail", participant_id=membership.participant_id))
+
+
 def _accepted_documents(membership: Membership) -> list[dict]:
     """Ids and hashes of the accepted documents of the person and the employer."""
     from trainhub.documents.models import Document, DocumentStatus
@@ -300,8 +326,7 @@ def register_export():
                               project_id=project.id, total=rows)
     stream = register_workbook(db.session, project, full_cnp=full, today=date.today(),
                                special_categories=disclosure_for(current_user).special_categories)
-    return send_file(stream, as_attachment=True, download_name=register_name(project),
-                     mimetype=XLSX_TYPE)
+    return download_response(stream, register_name(project), XLSX_TYPE)
 
 
 # --- data protection: consent, export, erasure, retention, audit dossier -----------------
@@ -354,11 +379,8 @@ def _export_data(participant: Participant, export_format: str) -> dict:
 def export_json(participant_id: int):
     participant = _gdpr_subject(participant_id)
     data = _export_data(participant, "json")
-    response = Response(json.dumps(data, ensure_ascii=False, indent=2),
-                        mimetype="application/json")
-    response.headers["Content-Disposition"] = \
-        f"attachment; filename=participant-{participant.id}.json"
-    return response
+    return download_response(json.dumps(data, ensure_ascii=False, indent=2).encode(),
+                             f"participant-{participant.id}.json", "application/json")
 
 
 @bp.route("/<int:participant_id>/export.pdf")
@@ -367,8 +389,7 @@ def export_pdf(participant_id: int):
     participant = _gdpr_subject(participant_id)
     content = dossier.record_pdf(_export_data(participant, "pdf"), dossier.person_letterhead(
         db.session, participant, current_app.config["UPLOAD_DIR"]))
-    return send_file(io.BytesIO(content), mimetype="application/pdf", as_attachment=True,
-                     download_name=f"participant-{participant.id}.pdf")
+    return download_response(content, f"participant-{participant.id}.pdf", PDF)
 
 
 @bp.route("/<int:participant_id>/erase", methods=["POST"])
@@ -401,10 +422,7 @@ def _send_zip(people: list[Participant], filename: str, entity, details: dict):
         verify_url=lambda token: url_for("verification.verify", token=token, _external=True))
     record(db.session, "dossier.download", entity, details)
     db.session.commit()
-    response = send_file(spool, mimetype="application/zip", as_attachment=True,
-                         download_name=filename)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return download_response(spool, filename, ZIP)
 
 
 @bp.route("/<int:participant_id>/dossier.zip")

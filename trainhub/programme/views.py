@@ -1,7 +1,6 @@
 """Programme pages: calls (new call from a preset, rule parameters) and projects (list, page,
 form with targets and reporting periods), EUR/RON rates."""
 from datetime import date
-from io import BytesIO
 
 from flask import (
     Blueprint,
@@ -11,7 +10,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import get_locale
@@ -26,6 +24,7 @@ from trainhub.auth.models import User
 from trainhub.auth.permissions import can, permission_required
 from trainhub.auth.scoping import get_visible_or_404, scoped
 from trainhub.core.bounds import an_id
+from trainhub.core.downloads import PDF, download_response
 from trainhub.core.errors import Problems
 from trainhub.core.geography import NUTS2_REGIONS
 from trainhub.core.pagination import paginate
@@ -381,9 +380,7 @@ def logo(call_id: int, number: int):
         0 <= position < len(logos)) else None
     if data is None:
         abort(404)
-    response = send_file(BytesIO(data), mimetype=logos[position]["content_type"])
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return download_response(data, None, logos[position]["content_type"], inline=True)
 
 
 def _template_owner(kind: str, owner_id: int):
@@ -460,7 +457,4 @@ def _preview(owner, values: dict):
         signatures=[s for s in values["signatures"] if s["name"] or s["role"]],
         orientation=values["orientation"], serial=sample["serial"], issued_on=date.today(),
         verify_url=url_for("verification.verify", token="preview", _external=True))
-    response = send_file(BytesIO(content), mimetype="application/pdf",
-                         download_name="certificate-preview.pdf")
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return download_response(content, "certificate-preview.pdf", PDF, inline=True)

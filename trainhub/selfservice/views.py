@@ -19,12 +19,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from trainhub.attendance.views import _certificate_pdf, _download
+from trainhub.attendance.services import certificate_document
 from trainhub.auth.permissions import can, permission_required, public
 from trainhub.auth.scoping import get_visible_or_404, scoped
 from trainhub.auth.services import send_mail_in_background
+from trainhub.core.downloads import PDF, download_response
 from trainhub.documents import services as documents
-from trainhub.documents.views import _file_response
 from trainhub.enterprises.models import Enterprise
 from trainhub.extensions import db, limiter
 from trainhub.journey.models import FollowUp
@@ -70,9 +70,7 @@ def _membership(token: str) -> Membership:
 
 
 def _pdf(content: bytes, filename: str):
-    response = _download(content, filename)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return download_response(content, filename, PDF)
 
 
 def _no_store(response):
@@ -194,7 +192,10 @@ def trainee_document(token: str, document_id: int):
     document = services.own_document(db.session, membership, document_id)
     if document is None:
         abort(404)
-    return _file_response(document, inline=False)
+    path = documents.stored_file(document)
+    if path is None:
+        abort(404)
+    return download_response(path, document.original_name, document.content_type)
 
 
 @bp.route("/t/<token>/certificates/<int:certificate_id>.pdf")
@@ -205,7 +206,10 @@ def trainee_certificate(token: str, certificate_id: int):
     certificate = services.own_certificate(db.session, membership, certificate_id)
     if certificate is None:
         abort(404)
-    return _download(_certificate_pdf(certificate), f"{certificate.serial}.pdf")
+    return _pdf(certificate_document(
+        db.session, certificate, url_for("verification.verify", token=certificate.token,
+                                         _external=True),
+        upload_dir=current_app.config["UPLOAD_DIR"]), f"{certificate.serial}.pdf")
 
 
 @bp.route("/t/<token>/registration-form.pdf")
