@@ -137,6 +137,7 @@ def insert_audited(session: Session, model, rows: list[dict]) -> list[dict]:
     """
     if not rows:
         return []
+    session.flush()  # rows the new ones may refer to
     mapper = inspect(model)
     defaults = _column_defaults(mapper)
     complete = []
@@ -148,8 +149,11 @@ def insert_audited(session: Session, model, rows: list[dict]) -> list[dict]:
             elif key != "id":
                 full[key] = _default_value(default)
         complete.append(full)
-    ids = list(session.scalars(insert(model).returning(
-        mapper.primary_key[0], sort_by_parameter_order=True), complete))
+    table = mapper.local_table
+    columns = {attr.key: attr.columns[0].key for attr in mapper.column_attrs}
+    ids = list(session.connection().execute(
+        table.insert().returning(mapper.primary_key[0], sort_by_parameter_order=True),
+        [{columns[key]: value for key, value in full.items()} for full in complete]).scalars())
     keys = _audited(mapper)
     user_id, now = acting_user_id(), utcnow()
     events = []
