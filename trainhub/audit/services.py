@@ -6,7 +6,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from flask import g, has_request_context
-from sqlalchemy import event, insert, inspect, select
+from sqlalchemy import event, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
 from trainhub.audit.models import AuditEvent
@@ -37,8 +37,11 @@ def acting_user_id() -> int | None:
     return _acting_user_id.get()
 
 
+_TEMPORAL = (datetime, date, time)
+
+
 def _plain(value: object) -> object:
-    if isinstance(value, datetime | date | time):
+    if isinstance(value, _TEMPORAL):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
@@ -105,6 +108,88 @@ def record(session: Session, action: str, entity: object, details: dict | None =
         entity_id=getattr(entity, "id", None),
         changes=details or {},
     ))
+
+
+def _column_defaults(mapper) -> list[tuple[str, object]]:
+    """(attribute, the column's Python default or None) for every column of `mapper`."""
+    return [(attr.key, attr.columns[0].default) for attr in mapper.column_attrs]
+
+
+def _default_value(default) -> object:
+    """The value a column default gives a new row (a SQL default cannot be known before)."""
+    if default is None:
+        return None
+    if default.is_callable:
+        return default.arg(None)
+    if default.is_scalar:
+        return default.arg
+    raise TypeError(f"a bulk insert cannot know the value of the SQL default {default!r}")
+
+
+def insert_audited(session: Session, model, rows: list[dict]) -> list[dict]:
+    """Insert `rows` of `model` in bulk and record each as created: the writer of many new rows.
+
+    The rows are completed with the columns' defaults as the ORM completes them, written a page
+    at a time with their ids returned in the rows' order, and each gets the audit record the
+    flush would have written for it (every audited column, `[None, value]`). Mapper events do
+    not run: the caller gives every derived value (e.g. `derived_from_cnp`); database
+    triggers fire as for any insert. Returns the rows as written (with their ids), in order.
+    """
+    if not rows:
+        return []
+    session.flush()  # rows the new ones may refer to
+    mapper = inspect(model)
+    defaults = _column_defaults(mapper)
+    complete = []
+    for row in rows:
+        full = {}
+        for key, default in defaults:
+            if key in row:
+                full[key] = row[key]
+            elif key != "id":
+                full[key] = _default_value(default)
+        complete.append(full)
+    table = mapper.local_table
+    columns = {attr.key: attr.columns[0].key for attr in mapper.column_attrs}
+    ids = list(session.connection().execute(
+        table.insert().returning(mapper.primary_key[0], sort_by_parameter_order=True),
+        [{columns[key]: value for key, value in full.items()} for full in complete]).scalars())
+    keys = _audited(mapper)
+    user_id, now = acting_user_id(), utcnow()
+    events = []
+    for id_, full in zip(ids, complete, strict=True):
+        full["id"] = id_
+        events.append({"at": now, "user_id": user_id, "action": "create",
+                       "entity_type": model.__tablename__, "entity_id": id_,
+                       "changes": {key: [None, _plain(full[key])] for key in keys}})
+    session.connection().execute(insert(AuditEvent.__table__), events)
+    return complete
+
+
+def update_audited(session: Session, model, changes: list[tuple[int, dict, dict]]) -> None:
+    """Write `(id, before, after)` changes to rows of `model` in bulk and record each as
+    updated, as the flush would have: the columns whose value differs, `[before, after]`.
+
+    `before` is what the row holds (the caller read or wrote it); `updated_at` moves on as
+    with any ORM update. Rows not loaded in the session are not refreshed.
+    """
+    rows, events = [], []
+    user_id, now = acting_user_id(), utcnow()
+    has_updated_at = "updated_at" in inspect(model).column_attrs
+    for id_, before, after in changes:
+        differs = {key: [_plain(before.get(key)), _plain(value)] for key, value in after.items()
+                   if before.get(key) != value}
+        if not differs:
+            continue
+        rows.append({"id": id_, **after, **({"updated_at": now} if has_updated_at else {})})
+        events.append({"at": now, "user_id": user_id, "action": "update",
+                       "entity_type": model.__tablename__, "entity_id": id_,
+                       "changes": {key: pair for key, pair in differs.items()
+                                   if key not in _IGNORED_COLUMNS}})
+    if not rows:
+        return
+    session.execute(update(model), rows)
+    session.connection().execute(insert(AuditEvent.__table__), events)
 
 
 _pending_key = "trainhub_audit_pending"

@@ -5,7 +5,9 @@ every row is valid (or the caller asked for a partial import), and never on a dr
 Existing rows are matched by CUI / CNP and updated, never duplicated, and only with the values
 the file gives: an absent column or an empty cell keeps the stored value (DESIGN §13).
 """
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
@@ -36,10 +38,20 @@ from trainhub.imports.services import (
     require_columns,
     text,
 )
-from trainhub.participants.eligibility import record_imported_decision, refresh
+from trainhub.participants.eligibility import (
+    NewMember,
+    record_imported_decision,
+    refresh,
+    refresh_new_members,
+)
 from trainhub.participants.locks import lock_people
 from trainhub.participants.models import Eligibility, Membership, Participant
-from trainhub.participants.services import PARTICIPANT_ALIASES, clean_participant
+from trainhub.participants.services import (
+    PARTICIPANT_ALIASES,
+    add_members,
+    add_people,
+    clean_participant,
+)
 from trainhub.programme.models import Project
 
 CHUNK = 500
@@ -236,7 +248,9 @@ def import_participants(db_session: Session, project: Project, table: Table, *,
     report, valid, seen = ImportReport(), [], {}
     cuis = {text(row.get("enterprise_cui")).upper().removeprefix("RO").strip()
             for _, row in table.rows if text(row.get("enterprise_cui"))}
-    employers = {cui: e.id for cui, e in _load_by(db_session, Enterprise.cui, sorted(cuis)).items()}
+    # the file's employers, loaded once: their ids here, the objects for the eligibility rules
+    employer_objects = _load_by(db_session, Enterprise.cui, sorted(cuis))
+    employers = {cui: e.id for cui, e in employer_objects.items()}
     for number, row in table.rows:
         cleaned = clean_participant(row)
         _employer(cleaned, row, employers)
@@ -274,41 +288,57 @@ def import_participants(db_session: Session, project: Project, table: Table, *,
         return report
     lock_people(db_session, [existing[values["cnp"]].id for values, _ in writes
                              if values["cnp"] in existing])
+    by_id = {e.id: e for e in employer_objects.values()}
     for start in range(0, len(writes), WRITE_BATCH):
         _write_people(db_session, project, writes[start:start + WRITE_BATCH], existing, members,
-                      user_id)
+                      by_id, user_id)
     _finish(db_session, report, commit)
     return report
 
 
 def _write_people(db_session: Session, project: Project, rows: list, existing: dict,
-                  members: dict, user_id: int | None) -> None:
+                  members: dict, employers: dict[int, Enterprise], user_id: int | None) -> None:
     """Write one batch of people and memberships, evaluate them, and let go of the objects
-    (the transaction stays open: a large file never holds every row in memory at once)."""
-    touched = []
+    (the transaction stays open: a large file never holds every row in memory at once).
+
+    Known people are updated as any edit is (the ORM, audited at the flush); new people and
+    new memberships are inserted in bulk with the same audit records, and evaluated in bulk.
+    """
+    known, touched, joining, new_rows = [], [], [], []
     for values, (status, decided_on) in rows:
         person = existing.get(values["cnp"])
         if person is None:
-            person = Participant(**values)
-            db_session.add(person)
+            joining.append((len(new_rows), status, decided_on))  # the new person's index
+            new_rows.append(values)
+            continue
+        apply_values(person, values)
+        known.append(person)
+        if person.id in members:
+            touched.append((members[person.id], status, decided_on))
         else:
-            apply_values(person, values)
-        membership = members.get(person.id) if person.id else None
-        if membership is None:
-            membership = Membership(project_id=project.id, participant=person, reasons=[],
-                                    evidence={})
-            db_session.add(membership)
-        touched.append((membership, status, decided_on))
+            joining.append((person, status, decided_on))
     db_session.flush()
+    created = add_people(db_session, new_rows, employers)
+    joining = [(created[who] if isinstance(who, int) else who, status, decided_on)
+               for who, status, decided_on in joining]
+    new_ids = add_members(db_session, project, [person.id for person, _, _ in joining])
     refresh(db_session, [membership for membership, _, _ in touched])
+    decided_new = {membership_id: (status, decided_on)
+                   for membership_id, (_, status, decided_on) in zip(new_ids, joining, strict=True)
+                   if status not in (None, Eligibility.PENDING)}
+    refresh_new_members(db_session, [
+        (membership_id, NewMember(person.id, project.id))
+        for membership_id, (person, _, _) in zip(new_ids, joining, strict=True)],
+        people={person.id: person for person in created})
+    loaded = _load_by(db_session, Membership.id, sorted(decided_new)) if decided_new else {}
     decided = [(m, status, on) for m, status, on in touched
                if status not in (None, Eligibility.PENDING)]
+    decided += [(loaded[membership_id], *decision) for membership_id, decision in decided_new.items()]
     if decided:
         record_imported_decision(db_session, decided, user_id=user_id)
     db_session.flush()
-    for membership, _, _ in touched:
-        db_session.expunge(membership.participant)
-        db_session.expunge(membership)
+    for obj in [*known, *(m for m, _, _ in touched), *loaded.values()]:
+        db_session.expunge(obj)
 
 
 @dataclass(frozen=True)
@@ -366,6 +396,31 @@ def run_import(db_session: Session, kind: str, content: bytes | None, project: P
     rate of `fiscal_year` (default: last year). `tables`, the file as `read_import` read it
     before (the web preview), spares reading `content` again.
     """
+    with collector_spared():
+        return _run_import(db_session, kind, content, project, user_id=user_id, sheet=sheet,
+                           partial=partial, dry_run=dry_run,
+                           allow_employer_change=allow_employer_change,
+                           fiscal_year=fiscal_year, mapping=mapping, tables=tables)
+
+
+@contextmanager
+def collector_spared() -> Iterator[None]:
+    """Spare an import the garbage collector's walks over the objects that were there before
+    it (the application, its modules and caches, hundreds of thousands of them): the rows an
+    import keeps would otherwise set off a dozen full collections of everything. gc.freeze()
+    sets those objects aside, the collector still looks after the import's own, and
+    gc.unfreeze() hands them all back afterwards, however the import ends."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def _run_import(db_session: Session, kind: str, content: bytes | None, project: Project, *,
+                user_id: int | None, sheet: str | None, partial: bool, dry_run: bool,
+                allow_employer_change: bool, fiscal_year: int | None, mapping: dict | None,
+                tables: dict[str, Table] | None) -> ImportReport:
     importer = importers()[kind]
     if tables is None:
         tables = read_import(kind, content, sheet=sheet, mapping=mapping)

@@ -504,6 +504,7 @@ def text(value: object) -> str:
     return "" if value is None else str(value).strip()
 
 
+#: the date forms of a text cell; the third character of each is its separator
 _DATE_PATTERNS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%d-%m-%Y", "%Y.%m.%d")
 
 
@@ -513,9 +514,12 @@ def parse_date(value: object) -> date:
     if isinstance(value, date):
         return value
     raw = text(value)
+    day = raw.split(" ")[0] if " " in raw else raw
     for pattern in _DATE_PATTERNS:
+        if pattern[2] not in day:
+            continue  # its separator is not there: it cannot match
         try:
-            return datetime.strptime(raw.split(" ")[0] if " " in raw else raw, pattern).date()
+            return datetime.strptime(day, pattern).date()
         except ValueError:
             continue
     raise CellError(_l("'%(value)s' is not a date (DD.MM.YYYY, DD/MM/YYYY or YYYY-MM-DD)",

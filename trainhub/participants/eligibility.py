@@ -9,13 +9,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from typing import NamedTuple
 
 from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session, joinedload
 
-from trainhub.audit.services import record
+from trainhub.audit.services import record, update_audited
 from trainhub.core.errors import Problems
 from trainhub.core.formats import number
 from trainhub.core.labels import label
@@ -164,6 +165,14 @@ class Outcome:
         return not self.passed and self.severity == BLOCKING
 
 
+class NewMember(NamedTuple):
+    """A membership about to be written, as `gather_facts` reads one."""
+
+    participant_id: int
+    project_id: int
+    double_financing_override: dict | None = None
+
+
 @dataclass
 class Facts:
     """What the rules look at for one membership, gathered in bulk by `gather_facts`."""
@@ -222,15 +231,25 @@ def _aid_years(rules: list[dict]) -> int:
     return max(years, default=3)
 
 
-def gather_facts(db_session: Session, memberships: list[Membership], when: date) -> list[Facts]:
-    """Facts for every membership, in a fixed number of queries whatever their number."""
+def gather_facts(db_session: Session, memberships: list[Membership], when: date, *,
+                 people: dict[int, Participant] | None = None) -> list[Facts]:
+    """Facts for every membership, in a fixed number of queries whatever their number.
+
+    A membership may also be one about to be written (`NewMember`). `people` are persons the
+    caller holds already, by id, their `enterprise` set (a bulk import's new people); the
+    others are loaded.
+    """
     if not memberships:
         return []
     participants: dict[int, Participant] = {}
-    for chunk in _chunks(list({m.participant_id for m in memberships})):
+    for chunk in _chunks([id_ for id_ in {m.participant_id for m in memberships}
+                          if people is None or id_ not in people]):
         participants.update((p.id, p) for p in db_session.scalars(
             select(Participant).options(joinedload(Participant.enterprise))
             .where(Participant.id.in_(chunk))))
+    if people:
+        participants.update((id_, people[id_]) for id_ in {m.participant_id for m in memberships}
+                            if id_ in people)
     project_ids = {m.project_id for m in memberships}
     projects = {p.id: p for p in db_session.scalars(
         select(Project).options(joinedload(Project.call)).where(Project.id.in_(project_ids)))}
@@ -412,6 +431,11 @@ def _verdict(outcomes: list[Outcome]) -> list[tuple[str, bool]]:
                   if outcome.code != POSSIBLE_DUPLICATE)
 
 
+def pending_reasons(outcomes: list[Outcome]) -> list[dict]:
+    """What a pending member's `reasons` hold: every rule that fails, as stored."""
+    return [o.as_dict() for o in outcomes if not o.passed]
+
+
 def refresh(db_session: Session, memberships: list[Membership], when: date | None = None) -> int:
     """Re-evaluate after a change of data: pending members get the current failures as reasons,
     decided ones are marked stale when the verdict differs from the one decided on.
@@ -424,7 +448,7 @@ def refresh(db_session: Session, memberships: list[Membership], when: date | Non
                                  strict=True):
         outcomes = evaluate(facts.project.call.rules, facts, when)
         if membership.eligibility_status == Eligibility.PENDING:
-            reasons = [o.as_dict() for o in outcomes if not o.passed]
+            reasons = pending_reasons(outcomes)
             if membership.reasons != reasons:
                 membership.reasons = reasons
             continue
@@ -434,6 +458,19 @@ def refresh(db_session: Session, memberships: list[Membership], when: date | Non
             membership.decision_stale = True
             newly_stale += 1
     return newly_stale
+
+
+def refresh_new_members(db_session: Session, members: list[tuple[int, NewMember]], *,
+                        people: dict[int, Participant] | None = None,
+                        when: date | None = None) -> None:
+    """`refresh` for memberships just inserted in bulk, pending and without reasons yet, by id:
+    their reasons are written in bulk (and audited), without loading them."""
+    when = when or date.today()
+    facts = gather_facts(db_session, [member for _, member in members], when, people=people)
+    update_audited(db_session, Membership, [
+        (membership_id, {"reasons": []},
+         {"reasons": pending_reasons(evaluate(each.project.call.rules, each, when))})
+        for (membership_id, _), each in zip(members, facts, strict=True)])
 
 
 def decide(db_session: Session, membership: Membership, status: str, *, user_id: int | None,

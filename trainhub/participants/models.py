@@ -122,13 +122,20 @@ class Participant(TimestampMixin, db.Model):
         return f"<Participant {self.id} {self.last_name}>"
 
 
+def derived_from_cnp(cnp: str) -> dict:
+    """{sex, birth_date} as the CNP gives them; nothing for a pseudonym token (see
+    participants.gdpr), whose sex and birth date stay as stored. Every write of a person
+    takes them from here: the ORM's (below) and the importer's bulk insert."""
+    if not cnp.isdigit():
+        return {}
+    return {"sex": cnp_sex(cnp), "birth_date": cnp_birth_date(cnp)}
+
+
 @event.listens_for(Participant, "before_insert")
 @event.listens_for(Participant, "before_update")
 def _derive_from_cnp(_mapper, _connection, participant: Participant) -> None:
-    if not participant.cnp.isdigit():
-        return  # a pseudonym token (see participants.gdpr): sex and birth date stay as stored
-    participant.sex = cnp_sex(participant.cnp)
-    participant.birth_date = cnp_birth_date(participant.cnp)
+    for name, value in derived_from_cnp(participant.cnp).items():
+        setattr(participant, name, value)
 
 
 class Membership(TimestampMixin, db.Model):

@@ -7,7 +7,9 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_, select, true
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
+from trainhub.audit.services import insert_audited
 from trainhub.auth.permissions import can
 from trainhub.auth.scoping import scoped, visible_condition
 from trainhub.core import cleaning
@@ -34,6 +36,7 @@ from trainhub.participants.models import (
     Membership,
     Participant,
     Sex,
+    derived_from_cnp,
 )
 from trainhub.programme.models import Project
 
@@ -221,6 +224,29 @@ def save_participant(db_session: Session, participant: Participant | None, raw: 
         memberships.append(membership)
     refresh(db_session, memberships, today)
     return participant
+
+
+def add_people(db_session: Session, rows: list[dict],
+               employers: dict[int, Enterprise]) -> list[Participant]:
+    """Insert new people in bulk, audited (an import's new rows), sex and birth date derived
+    from the CNP as on every write. Returns them as objects outside the session, with their ids
+    and their employer from `employers` (by id), for the eligibility engine to read."""
+    written = insert_audited(db_session, Participant,
+                             [values | derived_from_cnp(values["cnp"]) for values in rows])
+    people = []
+    for row in written:
+        person = Participant(**row)
+        set_committed_value(person, "enterprise", employers.get(row["enterprise_id"]))
+        people.append(person)
+    return people
+
+
+def add_members(db_session: Session, project: Project, participant_ids: list[int]) -> list[int]:
+    """Make these people members of `project` in bulk, audited, pending and not yet evaluated
+    (`eligibility.refresh_new_members` does that); the ids of the new memberships, in order."""
+    return [row["id"] for row in insert_audited(db_session, Membership, [
+        {"project_id": project.id, "participant_id": participant_id, "reasons": [],
+         "evidence": {}} for participant_id in participant_ids])]
 
 
 def participant_list(*, search: str = "", enterprise_id: int | None = None, employer: str = "",
