@@ -160,3 +160,14 @@ def test_an_import_leaves_the_garbage_collector_as_it_found_it(world, content):
     except ImportFailed:
         pass
     assert gc.get_freeze_count() == 0 and gc.isenabled()
+
+
+def test_an_import_keeps_what_the_server_froze_at_start(world):
+    gc.freeze()  # as gunicorn.conf.py does in each worker
+    try:
+        frozen = gc.get_freeze_count()
+        run_import(db.session, "participants", _file(world), world["project"], user_id=None)
+        # still frozen (objects freed by reference counting leave the count, nothing else does)
+        assert gc.get_freeze_count() > frozen * 0.9
+    finally:
+        gc.unfreeze()
