@@ -1,5 +1,5 @@
 """Wires the blueprints, the home dashboard, error pages and per-request context."""
-from flask import Blueprint, Flask, jsonify, render_template, request
+from flask import Blueprint, Flask, current_app, jsonify, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -46,12 +46,10 @@ def healthz():
     return jsonify(status="unavailable", database="unreachable"), 503
 
 
-#: the menu's HTML per (role, locale, script root), made once: it holds nothing else of the user
-#: (permissions are the role's), and the badges are slots filled on each request
-_NAV_MENUS: dict[tuple, tuple[str, ...]] = {}
-#: the entries that carry a badge, and the permission that lets it be counted
-_BADGES = {"applications.queue": "applications.review"}
+#: the entries that carry a badge (`_nav_badge`), counted on each request, never kept
+_BADGE_ENDPOINTS = frozenset({"applications.queue"})
 _SLOT = "\x00"
+_KEPT_MENUS = 64  # menus kept per app: roles x locales x script roots, far fewer in practice
 
 
 def _nav_groups(user) -> list[tuple[str, list[tuple[str, str, str]]]]:
@@ -74,16 +72,20 @@ def _nav_badge(endpoint: str) -> int | None:
 
 
 def nav_menu() -> Markup:
-    """The signed-in user's menu entries: the kept HTML of their role and locale, with the
-    badges of this request."""
+    """The signed-in user's menu entries: the HTML of their role and locale, made once per app
+    and kept (it holds nothing else of the user: permissions are the role's), with the badges
+    of this request in its slots."""
+    menus = current_app.extensions.setdefault("trainhub.nav_menus", {})
     key = (current_user.role, str(get_locale()), request.script_root)
-    parts = _NAV_MENUS.get(key)
+    parts = menus.get(key)
     if parts is None:
         html = render_template(
             "_partials/nav_menu.html", groups=_nav_groups(current_user),
             badge_slot=lambda endpoint: Markup(f"{_SLOT}{endpoint}{_SLOT}")
-            if endpoint in _BADGES else "")
-        parts = _NAV_MENUS.setdefault(key, tuple(html.split(_SLOT)))
+            if endpoint in _BADGE_ENDPOINTS else "")
+        parts = tuple(html.split(_SLOT))
+        if len(menus) < _KEPT_MENUS:
+            menus[key] = parts
     out = list(parts)
     for index in range(1, len(out), 2):  # the odd parts are the badges' endpoints
         badge = _nav_badge(out[index])
