@@ -26,6 +26,7 @@ run: install
 
 # Production: needs SECRET_KEY and DATABASE_URL in the environment (see docs/deploy.md).
 # The job worker is a process of its own there: `make worker` (or its systemd unit).
+# gunicorn reads gunicorn.conf.py here: its workers freeze the loaded app for the garbage collector.
 serve: install
 	TRAINHUB_ENV=production $(FLASK) db upgrade
 	TRAINHUB_ENV=production $(BIN)/gunicorn --bind $(BIND) --workers $(WORKERS) \

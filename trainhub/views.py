@@ -1,8 +1,9 @@
 """Wires the blueprints, the home dashboard, error pages and per-request context."""
-from flask import Blueprint, Flask, jsonify, render_template, request
+from flask import Blueprint, Flask, current_app, jsonify, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 
 from trainhub.api.errors import error_response, is_api_request
 from trainhub.auth.models import Role
@@ -45,11 +46,17 @@ def healthz():
     return jsonify(status="unavailable", database="unreachable"), 503
 
 
-def _nav_groups() -> list[tuple[str, list[tuple[str, str, str]]]]:
-    """The navigation groups with only the entries the current user may open; empty groups go."""
+#: the entries that carry a badge (`_nav_badge`), counted on each request, never kept
+_BADGE_ENDPOINTS = frozenset({"applications.queue"})
+_SLOT = "\x00"
+_KEPT_MENUS = 64  # menus kept per app: roles x locales x script roots, far fewer in practice
+
+
+def _nav_groups(user) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """The navigation groups with only the entries `user` may open; empty groups go."""
     groups = []
     for label, entries in NAV_ITEMS:
-        allowed = [entry for entry in entries if can(current_user, entry[2])]
+        allowed = [entry for entry in entries if can(user, entry[2])]
         if allowed:
             groups.append((label, allowed))
     return groups
@@ -62,6 +69,29 @@ def _nav_badge(endpoint: str) -> int | None:
 
         return pending_count(db.session, current_user)
     return None
+
+
+def nav_menu() -> Markup:
+    """The signed-in user's menu entries: the HTML of their role and locale, made once per app
+    and kept (it holds nothing else of the user: permissions are the role's), with the badges
+    of this request in its slots."""
+    menus = current_app.extensions.setdefault("trainhub.nav_menus", {})
+    key = (current_user.role, str(get_locale()), request.script_root)
+    parts = menus.get(key)
+    if parts is None:
+        html = render_template(
+            "_partials/nav_menu.html", groups=_nav_groups(current_user),
+            badge_slot=lambda endpoint: Markup(f"{_SLOT}{endpoint}{_SLOT}")
+            if endpoint in _BADGE_ENDPOINTS else "")
+        parts = tuple(html.split(_SLOT))
+        if len(menus) < _KEPT_MENUS:
+            menus[key] = parts
+    out = list(parts)
+    for index in range(1, len(out), 2):  # the odd parts are the badges' endpoints
+        badge = _nav_badge(out[index])
+        out[index] = (f' <span class="badge text-bg-warning" data-testid="nav-badge">{badge}</span>'
+                      if badge else "")
+    return Markup("".join(out))
 
 
 def _error_page(code: int, title: str, message: str):
@@ -133,8 +163,7 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def _template_helpers() -> dict:
-        return {"can": lambda permission: can(current_user, permission), "nav_groups": _nav_groups,
-                "nav_badge": _nav_badge,
+        return {"can": lambda permission: can(current_user, permission), "nav_menu": nav_menu,
                 "get_locale": get_locale,
                 "request_path": request.full_path.rstrip("?"),
                 "size_labels": SIZE_LABELS, "eligibility_labels": ELIGIBILITY_LABELS,

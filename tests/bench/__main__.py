@@ -564,7 +564,8 @@ def bench_served_pages(database_url: str, seconds: float = 10) -> list[dict]:
         port = probe.getsockname()[1]
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-         "--log-level", "warning", "tests.bench.wsgi_bench:app"],
+         "--config", "python:trainhub.serving", "--log-level", "warning",
+         "tests.bench.wsgi_bench:app"],
         env=os.environ | {"BENCH_DATABASE_URL": database_url})
     base = f"http://127.0.0.1:{port}"
     try:

@@ -140,13 +140,15 @@ def _cpu_seconds(master_pid: int) -> float:
 
 
 def _serve(base: str, workers: int, threads: int, environment: dict) -> subprocess.Popen:
-    """gunicorn as `make serve` runs it (docs/deploy.md), bound to 127.0.0.1 only."""
+    """gunicorn as `make serve` runs it (docs/deploy.md; gunicorn.conf.py's hooks), bound to
+    127.0.0.1 only."""
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--bind", base.removeprefix("http://"),
          "--workers", str(workers), "--worker-class", "gthread" if threads > 1 else "sync",
          "--threads", str(threads), "--keep-alive", "0",
          "--timeout", "60", "--graceful-timeout", "30",
-         "--forwarded-allow-ips", "127.0.0.1", "--log-level", "warning", "wsgi:app"],
+         "--forwarded-allow-ips", "127.0.0.1", "--log-level", "warning",
+         "--config", "python:trainhub.serving", "wsgi:app"],
         cwd=ROOT, env=environment)
     print(f"gunicorn (pid {server.pid}, {workers} workers of {threads} threads) on {base}",
           flush=True)

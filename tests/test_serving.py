@@ -1,0 +1,55 @@
+"""The gunicorn settings every server start uses: the hooks are found and freeze the kept objects."""
+import gc
+from pathlib import Path
+
+from gunicorn.config import Config
+
+import trainhub.serving as serving
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _loaded(config_path: str) -> Config:
+    from gunicorn.app.base import Application
+
+    class _App(Application):
+        def init(self, parser, opts, args):
+            return None
+
+        def load(self):
+            return None
+
+    app = _App.__new__(_App)
+    app.usage, app.prog, app.callable = None, None, None
+    app.cfg = Config()
+    app.load_config_from_file(config_path)
+    return app.cfg
+
+
+def test_the_top_level_config_file_carries_the_hooks():
+    """`make serve`, the systemd unit and the load test start gunicorn in the checkout, where it
+    reads gunicorn.conf.py by default; the bench and the container name the module."""
+    for path in (str(ROOT / "gunicorn.conf.py"), "python:trainhub.serving"):
+        cfg = _loaded(path)
+        assert cfg.post_worker_init is serving.post_worker_init
+        assert cfg.post_request is serving.post_request
+
+
+def test_a_worker_freezes_after_loading_and_once_after_its_warm_up(monkeypatch):
+    frozen = []
+    monkeypatch.setattr(serving, "freeze_kept_objects", lambda: frozen.append(True))
+    monkeypatch.setattr(serving, "_served", iter(range(1, 1000)))
+    serving.post_worker_init(None)
+    assert len(frozen) == 1
+    for _ in range(serving.WARM_UP_REQUESTS * 3):
+        serving.post_request(None, None, {}, None)
+    assert len(frozen) == 2
+
+
+def test_freezing_moves_the_live_objects_out_of_the_collector():
+    try:
+        kept = [object() for _ in range(10)]
+        serving.freeze_kept_objects()
+        assert gc.get_freeze_count() >= len(kept)
+    finally:
+        gc.unfreeze()
