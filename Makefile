@@ -26,12 +26,13 @@ run: install
 
 # Production: needs SECRET_KEY and DATABASE_URL in the environment (see docs/deploy.md).
 # The job worker is a process of its own there: `make worker` (or its systemd unit).
-# gunicorn reads gunicorn.conf.py here: its workers freeze the loaded app for the garbage collector.
+# --config python:trainhub.serving: the workers freeze the loaded app for the garbage collector.
 serve: install
 	TRAINHUB_ENV=production $(FLASK) db upgrade
 	TRAINHUB_ENV=production $(BIN)/gunicorn --bind $(BIND) --workers $(WORKERS) \
 	  --worker-class gthread --threads $(THREADS) --keep-alive 0 \
-	  --timeout 60 --graceful-timeout 30 --access-logfile - wsgi:app
+	  --timeout 60 --graceful-timeout 30 --access-logfile - \
+	  --config python:trainhub.serving wsgi:app
 
 worker: install
 	TRAINHUB_ENV=production $(FLASK) jobs worker

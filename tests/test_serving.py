@@ -26,13 +26,18 @@ def _loaded(config_path: str) -> Config:
     return app.cfg
 
 
-def test_the_top_level_config_file_carries_the_hooks():
-    """`make serve`, the systemd unit and the load test start gunicorn in the checkout, where it
-    reads gunicorn.conf.py by default; the bench and the container name the module."""
-    for path in (str(ROOT / "gunicorn.conf.py"), "python:trainhub.serving"):
-        cfg = _loaded(path)
-        assert cfg.post_worker_init is serving.post_worker_init
-        assert cfg.post_request is serving.post_request
+def test_the_config_module_carries_the_hooks():
+    """`make serve`, the systemd unit, the container, the bench and the load test all start
+    gunicorn with `--config python:trainhub.serving`."""
+    cfg = _loaded("python:trainhub.serving")
+    assert cfg.post_worker_init is serving.post_worker_init
+    assert cfg.post_request is serving.post_request
+
+
+def test_every_gunicorn_command_names_the_config_module():
+    for path in ("Makefile", "docs/deploy.md", "tests/load/__main__.py", "tests/bench/__main__.py"):
+        text = (ROOT / path).read_text(encoding="utf-8")
+        assert "gunicorn" in text and "trainhub.serving" in text, path
 
 
 def test_a_worker_freezes_after_loading_and_once_after_its_warm_up(monkeypatch):

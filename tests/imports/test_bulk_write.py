@@ -163,7 +163,7 @@ def test_an_import_leaves_the_garbage_collector_as_it_found_it(world, content):
 
 
 def test_an_import_keeps_what_the_server_froze_at_start(world):
-    gc.freeze()  # as gunicorn.conf.py does in each worker
+    gc.freeze()  # as trainhub/serving.py does in each gunicorn worker
     try:
         frozen = gc.get_freeze_count()
         run_import(db.session, "participants", _file(world), world["project"], user_id=None)

@@ -140,7 +140,7 @@ def _cpu_seconds(master_pid: int) -> float:
 
 
 def _serve(base: str, workers: int, threads: int, environment: dict) -> subprocess.Popen:
-    """gunicorn as `make serve` runs it (docs/deploy.md; gunicorn.conf.py's hooks), bound to
+    """gunicorn as `make serve` runs it (docs/deploy.md, with trainhub.serving's hooks), bound to
     127.0.0.1 only."""
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--bind", base.removeprefix("http://"),

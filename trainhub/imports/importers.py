@@ -410,7 +410,7 @@ def collector_spared() -> Iterator[None]:
     import keeps would otherwise set off a dozen full collections of everything. gc.freeze()
     sets those objects aside, the collector still looks after the import's own, and
     gc.unfreeze() hands them all back afterwards, however the import ends. A server that froze
-    its start-up objects already (gunicorn.conf.py) is left as it is: those walks are spared
+    its start-up objects already (trainhub/serving.py) is left as it is: those walks are spared
     there, and an unfreeze here would hand the server's objects back too."""
     if gc.get_freeze_count():
         yield
