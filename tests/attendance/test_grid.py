@@ -202,3 +202,33 @@ def test_same_cell_saved_twice_at_once_gives_one_mark(app, cohort_world):
     assert errors == []
     (mark,) = db.session.query(AttendanceMark).all()
     assert mark.status in {"present", "late"}
+
+
+def test_saving_a_read_only_grid_writes_only_the_marks_it_names(cohort_world):
+    """The grid page posts onto a grid of Core rows: save_grid loads as objects just the marks
+    it changes, updates and creates them with who and when, and leaves the others alone."""
+    cohort, (s1, s2, s3), early, late, _firm = cohort_world
+    kept = AttendanceMarkFactory(session=s1, enrollment=early, status="present", hours=Decimal(4),
+                                 remark="a fost")
+    AttendanceMarkFactory(session=s2, enrollment=early, status="absent", hours=Decimal(0))
+    db.session.commit()
+    marker = UserFactory(role="trainer")
+    db.session.commit()
+    grid = load_grid(db.session, cohort, read_only=True)
+    changed = save_grid(db.session, grid, {
+        (s2.id, early.id): ("late", "3"), (s3.id, late.id): ("present", ""),
+        (s1.id, early.id): ("present", "")}, user_id=marker.id, today=date(2026, 3, 31))
+    assert changed == 2
+    db.session.expire_all()
+    stored = {(m.session_id, m.enrollment_id): m for m in db.session.scalars(db.select(AttendanceMark))}
+    assert {key: (m.status, m.hours, m.marked_by_id) for key, m in stored.items()} == {
+        (s1.id, early.id): ("present", Decimal(4), kept.marked_by_id),
+        (s2.id, early.id): ("late", Decimal(3), marker.id),
+        (s3.id, late.id): ("present", Decimal(4), marker.id)}
+    assert stored[(s1.id, early.id)].remark == "a fost"
+    # the grid shows what was saved, for a page drawn from it afterwards
+    assert {key: (m.status, m.hours) for key, m in grid.marks.items()} == {
+        key: (m.status, m.hours) for key, m in stored.items()}
+    # saving the same again changes nothing
+    assert save_grid(db.session, load_grid(db.session, cohort, read_only=True), {
+        (s2.id, early.id): ("late", "3")}, user_id=marker.id, today=date(2026, 3, 31)) == 0

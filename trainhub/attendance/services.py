@@ -115,8 +115,8 @@ def load_grid(db_session: Session, cohort: Cohort, enrollment_filter=None, *,
               read_only: bool = False) -> Grid:
     """The grid of `cohort`; `enrollment_filter` (a WHERE condition) narrows the rows.
 
-    `read_only` (pages that only show the grid) loads the marks as (status, hours) rows,
-    several times cheaper than ORM objects; save_grid needs the objects.
+    `read_only` loads the marks as (status, hours, remark) rows, several times cheaper than
+    ORM objects; save_grid takes either (it loads the marks it writes as objects itself).
     """
     sessions = list(db_session.scalars(
         select(TrainingSession).where(TrainingSession.cohort_id == cohort.id)
@@ -223,19 +223,35 @@ def save_grid(db_session: Session, grid: Grid, entries: dict[tuple[int, int], tu
     if problems:
         raise AttendanceError(problems)
     for attempt in (1, 2):
-        outcomes = [store_mark(db_session, grid.marks, session, enrollment, status, hours,
+        # only the marks this save touches are loaded as objects (the grid's may be rows)
+        stored = _stored_marks(db_session, [(s.id, e.id) for s, e, *_rest in changes])
+        outcomes = [store_mark(db_session, stored, session, enrollment, status, hours,
                                user_id, source, remark)
                     for session, enrollment, status, hours, remark in changes]
         try:
             db_session.commit()
-            return sum(outcome != "unchanged" for outcome in outcomes)
         except IntegrityError:
             # Another request created one of these marks meanwhile: build on it, once.
             db_session.rollback()
             if attempt == 2:
                 raise
-            grid.marks = _marks_of(db_session, grid.enrollments)
+            continue
+        grid.marks.update(stored)
+        return sum(outcome != "unchanged" for outcome in outcomes)
     raise AssertionError("unreachable")
+
+
+def _stored_marks(db_session: Session,
+                  pairs: list[tuple[int, int]]) -> dict[tuple[int, int], AttendanceMark]:
+    """The stored marks of (session id, enrollment id) `pairs`, as objects, in one query."""
+    if not pairs:
+        return {}
+    wanted = set(pairs)
+    return {key: mark for mark in db_session.scalars(
+        select(AttendanceMark).where(
+            AttendanceMark.enrollment_id.in_({enrollment_id for _s, enrollment_id in wanted}),
+            AttendanceMark.session_id.in_({session_id for session_id, _e in wanted})))
+        if (key := (mark.session_id, mark.enrollment_id)) in wanted}
 
 
 #: the longest remark a mark keeps

@@ -138,7 +138,7 @@ def signed_sheet(session_id: int):
 @bp.route("/cohorts/<int:cohort_id>", methods=["POST"])
 @permission_required("attendance.write")
 def save(cohort_id: int):
-    grid = _grid_for(cohort_id)
+    grid = _grid_for(cohort_id, read_only=True)
     try:
         if request.form.get("all_present"):
             if not request.form["all_present"].isdigit():
