@@ -125,6 +125,15 @@ def test_read_only_grid_has_the_marks_and_totals_of_the_full_one(cohort_world):
     full, lean = load_grid(db.session, cohort), load_grid(db.session, cohort, read_only=True)
     assert ({key: (m.status, m.hours) for key, m in lean.marks.items()}
             == {key: (m.status, m.hours) for key, m in full.marks.items()})
+    # the same people, in the same order, with the same names, CNPs and enrollment days
+    assert [(e.id, e.enrolled_on, e.membership.participant.full_name,
+             e.membership.participant.cnp) for e in lean.enrollments] == [
+        (e.id, e.enrolled_on, e.membership.participant.full_name, e.membership.participant.cnp)
+        for e in full.enrollments] == [
+        (early.id, date(2026, 3, 1), early.membership.participant.full_name,
+         early.membership.participant.cnp),
+        (late.id, date(2026, 3, 5), late.membership.participant.full_name,
+         late.membership.participant.cnp)]
     # 6 attended of the 12 hours held since 1 March; the late one missed 8 since 5 March
     assert lean.totals(date(2026, 3, 31)) == {early.id: (Decimal(6), 0.5),
                                              late.id: (Decimal(0), 0.0)}
