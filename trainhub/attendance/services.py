@@ -824,7 +824,16 @@ def sheet_scans(db_session: Session, session_ids: list[int]) -> dict[int, SignIn
                                   SignInSheet.scan_key.is_not(None)))}
 
 
-def unbacked_sessions(grid: Grid, scans: dict[int, SignInSheet]) -> set[int]:
-    """Sessions that have marks but no signed sheet behind them: the audit asks for the scan."""
+def scanned_sessions(db_session: Session, session_ids: list[int]) -> set[int]:
+    """The ids of the sessions of `session_ids` whose sign-in sheet has a signed scan (one
+    query of ids: the grid's headers need no more of the sheets)."""
+    return set(db_session.connection().scalars(
+        select(SignInSheet.session_id).where(SignInSheet.session_id.in_(session_ids),
+                                             SignInSheet.scan_key.is_not(None))))
+
+
+def unbacked_sessions(grid: Grid, scans) -> set[int]:
+    """Sessions that have marks but no signed sheet behind them (`scans`: the session ids
+    with a signed scan): the audit asks for the scan."""
     marked = {session_id for session_id, _enrollment_id in grid.marks}
     return marked - set(scans)

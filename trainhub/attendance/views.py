@@ -39,6 +39,7 @@ from trainhub.attendance.services import (
     mark_all_present,
     reopen_cohort,
     save_grid,
+    scanned_sessions,
     sessions_of_week,
     sheet_scans,
     store_signed_sheet,
@@ -74,7 +75,7 @@ def grid(cohort_id: int):
 
 def _render_grid(cohort_id: int, errors: list | None = None, submitted=None):
     grid = _grid_for(cohort_id, read_only=True)
-    scans = sheet_scans(db.session, [session.id for session in grid.sessions])
+    scans = scanned_sessions(db.session, [session.id for session in grid.sessions])
     editable = can(current_user, "attendance.write") and grid.cohort.closed_at is None
     today = date.today()
     heads = session_heads(grid.sessions)
