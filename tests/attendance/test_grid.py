@@ -238,6 +238,11 @@ def test_saving_a_read_only_grid_writes_only_the_marks_it_names(cohort_world):
     # the grid shows what was saved, for a page drawn from it afterwards
     assert {key: (m.status, m.hours) for key, m in grid.marks.items()} == {
         key: (m.status, m.hours) for key, m in stored.items()}
-    # saving the same again changes nothing
+    # saving the same again changes nothing, also on a grid read without its marks
     assert save_grid(db.session, load_grid(db.session, cohort, read_only=True), {
         (s2.id, early.id): ("late", "3")}, user_id=marker.id, today=date(2026, 3, 31)) == 0
+    bare = load_grid(db.session, cohort, read_only=True, with_marks=False)
+    assert bare.marks == {} and save_grid(db.session, bare, {
+        (s2.id, early.id): ("late", "3"), (s3.id, early.id): ("excused", "")},
+        user_id=marker.id, today=date(2026, 3, 31)) == 1
+    assert db.session.scalar(db.select(db.func.count(AttendanceMark.id))) == 4

@@ -137,8 +137,11 @@ class GridEnrollment(NamedTuple):
 
 
 def load_grid(db_session: Session, cohort: Cohort, enrollment_filter=None, *,
-              read_only: bool = False) -> Grid:
+              read_only: bool = False, with_marks: bool = True) -> Grid:
     """The grid of `cohort`; `enrollment_filter` (a WHERE condition) narrows the rows.
+
+    Without `with_marks` the grid holds no marks: enough for save_grid of given cells, which
+    reads the marks it writes itself (not for mark_all_present, which skips the marked).
 
     `read_only` loads the enrollments (GridEnrollment) and the marks (status, hours, remark)
     as Core rows, several times cheaper than ORM objects; save_grid takes either (it loads
@@ -170,7 +173,8 @@ def load_grid(db_session: Session, cohort: Cohort, enrollment_filter=None, *,
     else:
         enrollments = list(db_session.scalars(stmt).unique())
     enrollments.sort(key=lambda e: (e.membership.participant.full_name, e.id))
-    return Grid(cohort, sessions, enrollments, _marks_of(db_session, enrollments, read_only))
+    return Grid(cohort, sessions, enrollments,
+                _marks_of(db_session, enrollments, read_only) if with_marks else {})
 
 
 def _marks_of(db_session: Session, enrollments,
