@@ -97,18 +97,24 @@ class Grid:
         session's hours, so the rate is never above 100 % (DESIGN §15).
         """
         held_hours = {s.id: s.hours for s in self.sessions if s.date <= today}
-        attended = dict.fromkeys((e.id for e in self.enrollments), Decimal(0))
+        expected_at = self.expected
+        attended = dict.fromkeys(expected_at, Decimal(0))
         for (session_id, enrollment_id), mark in self.marks.items():
-            if (mark.status in ATTENDED_STATUSES and enrollment_id in attended
-                    and session_id in held_hours and session_id in self.expected[enrollment_id]):
-                attended[enrollment_id] += min(mark.hours, held_hours[session_id])
+            cap = held_hours.get(session_id)
+            if cap is not None and mark.status in ATTENDED_STATUSES:
+                expected = expected_at.get(enrollment_id)
+                if expected is not None and session_id in expected:
+                    attended[enrollment_id] += mark.hours if mark.hours <= cap else cap  # min()
+        held_of = {}  # the held hours of each distinct set of expected sessions, summed once
         result = {}
-        for enrollment in self.enrollments:
-            expected = self.expected[enrollment.id]
-            held = sum((hours for s_id, hours in held_hours.items() if s_id in expected),
-                       Decimal(0))
-            hours = attended[enrollment.id]
-            result[enrollment.id] = (hours, float(hours / held) if held else None)
+        for enrollment_id, expected in expected_at.items():
+            key = frozenset(expected)
+            held = held_of.get(key)
+            if held is None:
+                held = held_of[key] = sum(
+                    (hours for s_id, hours in held_hours.items() if s_id in expected), Decimal(0))
+            hours = attended[enrollment_id]
+            result[enrollment_id] = (hours, float(hours / held) if held else None)
         return result
 
 
