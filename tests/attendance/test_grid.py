@@ -125,6 +125,15 @@ def test_read_only_grid_has_the_marks_and_totals_of_the_full_one(cohort_world):
     full, lean = load_grid(db.session, cohort), load_grid(db.session, cohort, read_only=True)
     assert ({key: (m.status, m.hours) for key, m in lean.marks.items()}
             == {key: (m.status, m.hours) for key, m in full.marks.items()})
+    # the same people, in the same order, with the same names, CNPs and enrollment days
+    assert [(e.id, e.enrolled_on, e.membership.participant.full_name,
+             e.membership.participant.cnp) for e in lean.enrollments] == [
+        (e.id, e.enrolled_on, e.membership.participant.full_name, e.membership.participant.cnp)
+        for e in full.enrollments] == [
+        (early.id, date(2026, 3, 1), early.membership.participant.full_name,
+         early.membership.participant.cnp),
+        (late.id, date(2026, 3, 5), late.membership.participant.full_name,
+         late.membership.participant.cnp)]
     # 6 attended of the 12 hours held since 1 March; the late one missed 8 since 5 March
     assert lean.totals(date(2026, 3, 31)) == {early.id: (Decimal(6), 0.5),
                                              late.id: (Decimal(0), 0.0)}
@@ -202,3 +211,38 @@ def test_same_cell_saved_twice_at_once_gives_one_mark(app, cohort_world):
     assert errors == []
     (mark,) = db.session.query(AttendanceMark).all()
     assert mark.status in {"present", "late"}
+
+
+def test_saving_a_read_only_grid_writes_only_the_marks_it_names(cohort_world):
+    """The grid page posts onto a grid of Core rows: save_grid loads as objects just the marks
+    it changes, updates and creates them with who and when, and leaves the others alone."""
+    cohort, (s1, s2, s3), early, late, _firm = cohort_world
+    kept = AttendanceMarkFactory(session=s1, enrollment=early, status="present", hours=Decimal(4),
+                                 remark="a fost")
+    AttendanceMarkFactory(session=s2, enrollment=early, status="absent", hours=Decimal(0))
+    db.session.commit()
+    marker = UserFactory(role="trainer")
+    db.session.commit()
+    grid = load_grid(db.session, cohort, read_only=True)
+    changed = save_grid(db.session, grid, {
+        (s2.id, early.id): ("late", "3"), (s3.id, late.id): ("present", ""),
+        (s1.id, early.id): ("present", "")}, user_id=marker.id, today=date(2026, 3, 31))
+    assert changed == 2
+    db.session.expire_all()
+    stored = {(m.session_id, m.enrollment_id): m for m in db.session.scalars(db.select(AttendanceMark))}
+    assert {key: (m.status, m.hours, m.marked_by_id) for key, m in stored.items()} == {
+        (s1.id, early.id): ("present", Decimal(4), kept.marked_by_id),
+        (s2.id, early.id): ("late", Decimal(3), marker.id),
+        (s3.id, late.id): ("present", Decimal(4), marker.id)}
+    assert stored[(s1.id, early.id)].remark == "a fost"
+    # the grid shows what was saved, for a page drawn from it afterwards
+    assert {key: (m.status, m.hours) for key, m in grid.marks.items()} == {
+        key: (m.status, m.hours) for key, m in stored.items()}
+    # saving the same again changes nothing, also on a grid read without its marks
+    assert save_grid(db.session, load_grid(db.session, cohort, read_only=True), {
+        (s2.id, early.id): ("late", "3")}, user_id=marker.id, today=date(2026, 3, 31)) == 0
+    bare = load_grid(db.session, cohort, read_only=True, with_marks=False)
+    assert bare.marks == {} and save_grid(db.session, bare, {
+        (s2.id, early.id): ("late", "3"), (s3.id, early.id): ("excused", "")},
+        user_id=marker.id, today=date(2026, 3, 31)) == 1
+    assert db.session.scalar(db.select(db.func.count(AttendanceMark.id))) == 4

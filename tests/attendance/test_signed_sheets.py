@@ -42,3 +42,16 @@ def test_marks_without_a_scan_are_flagged_until_the_signed_sheet_is_uploaded(app
     assert download.data == PDF and download.headers["X-Content-Type-Options"] == "nosniff"
     assert "attachment" in download.headers["Content-Disposition"]
     assert ".." not in download.headers["Content-Disposition"]
+
+
+def test_the_grid_knows_the_sessions_whose_sheet_has_a_signed_scan(app):
+    from trainhub.attendance.services import scanned_sessions
+
+    enrollment = EnrollmentFactory()
+    scanned, generated_only, bare = (TrainingSessionFactory(cohort=enrollment.cohort)
+                                     for _ in range(3))
+    db.session.add_all([SignInSheet(session=scanned, scan_key="ab" * 32),
+                        SignInSheet(session=generated_only)])
+    db.session.commit()
+    assert scanned_sessions(db.session, [scanned.id, generated_only.id, bare.id]) == {scanned.id}
+    assert scanned_sessions(db.session, [generated_only.id, bare.id]) == set()

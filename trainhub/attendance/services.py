@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
+from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
@@ -80,7 +81,7 @@ class Grid:
 
     cohort: Cohort
     sessions: list[TrainingSession]
-    enrollments: list[Enrollment]
+    enrollments: list  # Enrollment objects, or GridEnrollment rows when loaded read-only
     marks: dict[tuple[int, int], AttendanceMark] = field(default_factory=dict)
 
     @cached_property
@@ -96,42 +97,90 @@ class Grid:
         session's hours, so the rate is never above 100 % (DESIGN §15).
         """
         held_hours = {s.id: s.hours for s in self.sessions if s.date <= today}
-        attended = dict.fromkeys((e.id for e in self.enrollments), Decimal(0))
+        expected_at = self.expected
+        attended = dict.fromkeys(expected_at, Decimal(0))
         for (session_id, enrollment_id), mark in self.marks.items():
-            if (mark.status in ATTENDED_STATUSES and enrollment_id in attended
-                    and session_id in held_hours and session_id in self.expected[enrollment_id]):
-                attended[enrollment_id] += min(mark.hours, held_hours[session_id])
+            cap = held_hours.get(session_id)
+            if cap is not None and mark.status in ATTENDED_STATUSES:
+                expected = expected_at.get(enrollment_id)
+                if expected is not None and session_id in expected:
+                    attended[enrollment_id] += mark.hours if mark.hours <= cap else cap  # min()
+        held_of = {}  # the held hours of each distinct set of expected sessions, summed once
         result = {}
-        for enrollment in self.enrollments:
-            expected = self.expected[enrollment.id]
-            held = sum((hours for s_id, hours in held_hours.items() if s_id in expected),
-                       Decimal(0))
-            hours = attended[enrollment.id]
-            result[enrollment.id] = (hours, float(hours / held) if held else None)
+        for enrollment_id, expected in expected_at.items():
+            key = frozenset(expected)
+            held = held_of.get(key)
+            if held is None:
+                held = held_of[key] = sum(
+                    (hours for s_id, hours in held_hours.items() if s_id in expected), Decimal(0))
+            hours = attended[enrollment_id]
+            result[enrollment_id] = (hours, float(hours / held) if held else None)
         return result
 
 
+class GridPerson(NamedTuple):
+    """The name and CNP of a person of a read-only grid."""
+
+    last_name: str
+    first_name: str
+    cnp: str
+
+    full_name = property(Participant.full_name.fget)
+
+
+class GridMembership(NamedTuple):
+    """The membership of a read-only grid's enrollment: only its participant."""
+
+    participant: GridPerson
+
+
+class GridEnrollment(NamedTuple):
+    """An enrollment of a read-only grid: what the grid, its register and its rules read of it."""
+
+    id: int
+    enrolled_on: date
+    membership: GridMembership
+
+
 def load_grid(db_session: Session, cohort: Cohort, enrollment_filter=None, *,
-              read_only: bool = False) -> Grid:
+              read_only: bool = False, with_marks: bool = True) -> Grid:
     """The grid of `cohort`; `enrollment_filter` (a WHERE condition) narrows the rows.
 
-    `read_only` (pages that only show the grid) loads the marks as (status, hours) rows,
-    several times cheaper than ORM objects; save_grid needs the objects.
+    Without `with_marks` the grid holds no marks: enough for save_grid of given cells, which
+    reads the marks it writes itself (not for mark_all_present, which skips the marked).
+
+    `read_only` loads the enrollments (GridEnrollment) and the marks (status, hours, remark)
+    as Core rows, several times cheaper than ORM objects; save_grid takes either (it loads
+    the marks it writes as objects itself). Rows are in the order of the people's names.
     """
     sessions = list(db_session.scalars(
         select(TrainingSession).where(TrainingSession.cohort_id == cohort.id)
         .order_by(TrainingSession.date, TrainingSession.start_time)))
-    stmt = (select(Enrollment)
-            .options(joinedload(Enrollment.membership).load_only(Membership.participant_id)
-                     .joinedload(Membership.participant)
-                     .load_only(Participant.last_name, Participant.first_name, Participant.cnp))
-            .where(Enrollment.cohort_id == cohort.id,
-                   Enrollment.status != EnrollmentStatus.WAITING))
+    if read_only:
+        # Core rows on the session's connection: the ORM's per-row work on three joined
+        # entities was most of this query's time, and the grid reads four columns
+        stmt = (select(Enrollment.id, Enrollment.enrolled_on, Participant.last_name,
+                       Participant.first_name, Participant.cnp)
+                .join(Membership, Membership.id == Enrollment.membership_id)
+                .join(Participant, Participant.id == Membership.participant_id))
+    else:
+        stmt = (select(Enrollment)
+                .options(joinedload(Enrollment.membership).load_only(Membership.participant_id)
+                         .joinedload(Membership.participant)
+                         .load_only(Participant.last_name, Participant.first_name,
+                                    Participant.cnp)))
+    stmt = stmt.where(Enrollment.cohort_id == cohort.id,
+                      Enrollment.status != EnrollmentStatus.WAITING)
     if enrollment_filter is not None:
         stmt = stmt.where(enrollment_filter)
-    enrollments = sorted(db_session.scalars(stmt).unique(),
-                         key=lambda e: e.membership.participant.full_name)
-    return Grid(cohort, sessions, enrollments, _marks_of(db_session, enrollments, read_only))
+    if read_only:
+        enrollments = [GridEnrollment(id_, enrolled_on, GridMembership(GridPerson(*person)))
+                       for id_, enrolled_on, *person in db_session.connection().execute(stmt)]
+    else:
+        enrollments = list(db_session.scalars(stmt).unique())
+    enrollments.sort(key=lambda e: (e.membership.participant.full_name, e.id))
+    return Grid(cohort, sessions, enrollments,
+                _marks_of(db_session, enrollments, read_only) if with_marks else {})
 
 
 def _marks_of(db_session: Session, enrollments,
@@ -223,19 +272,35 @@ def save_grid(db_session: Session, grid: Grid, entries: dict[tuple[int, int], tu
     if problems:
         raise AttendanceError(problems)
     for attempt in (1, 2):
-        outcomes = [store_mark(db_session, grid.marks, session, enrollment, status, hours,
+        # only the marks this save touches are loaded as objects (the grid's may be rows)
+        stored = _stored_marks(db_session, [(s.id, e.id) for s, e, *_rest in changes])
+        outcomes = [store_mark(db_session, stored, session, enrollment, status, hours,
                                user_id, source, remark)
                     for session, enrollment, status, hours, remark in changes]
         try:
             db_session.commit()
-            return sum(outcome != "unchanged" for outcome in outcomes)
         except IntegrityError:
             # Another request created one of these marks meanwhile: build on it, once.
             db_session.rollback()
             if attempt == 2:
                 raise
-            grid.marks = _marks_of(db_session, grid.enrollments)
+            continue
+        grid.marks.update(stored)
+        return sum(outcome != "unchanged" for outcome in outcomes)
     raise AssertionError("unreachable")
+
+
+def _stored_marks(db_session: Session,
+                  pairs: list[tuple[int, int]]) -> dict[tuple[int, int], AttendanceMark]:
+    """The stored marks of (session id, enrollment id) `pairs`, as objects, in one query."""
+    if not pairs:
+        return {}
+    wanted = set(pairs)
+    return {key: mark for mark in db_session.scalars(
+        select(AttendanceMark).where(
+            AttendanceMark.enrollment_id.in_({enrollment_id for _s, enrollment_id in wanted}),
+            AttendanceMark.session_id.in_({session_id for session_id, _e in wanted})))
+        if (key := (mark.session_id, mark.enrollment_id)) in wanted}
 
 
 #: the longest remark a mark keeps
@@ -769,7 +834,16 @@ def sheet_scans(db_session: Session, session_ids: list[int]) -> dict[int, SignIn
                                   SignInSheet.scan_key.is_not(None)))}
 
 
-def unbacked_sessions(grid: Grid, scans: dict[int, SignInSheet]) -> set[int]:
-    """Sessions that have marks but no signed sheet behind them: the audit asks for the scan."""
+def scanned_sessions(db_session: Session, session_ids: list[int]) -> set[int]:
+    """The ids of the sessions of `session_ids` whose sign-in sheet has a signed scan (one
+    query of ids: the grid's headers need no more of the sheets)."""
+    return set(db_session.connection().scalars(
+        select(SignInSheet.session_id).where(SignInSheet.session_id.in_(session_ids),
+                                             SignInSheet.scan_key.is_not(None))))
+
+
+def unbacked_sessions(grid: Grid, scans) -> set[int]:
+    """Sessions that have marks but no signed sheet behind them (`scans`: the session ids
+    with a signed scan): the audit asks for the scan."""
     marked = {session_id for session_id, _enrollment_id in grid.marks}
     return marked - set(scans)

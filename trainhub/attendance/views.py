@@ -39,6 +39,7 @@ from trainhub.attendance.services import (
     mark_all_present,
     reopen_cohort,
     save_grid,
+    scanned_sessions,
     sessions_of_week,
     sheet_scans,
     store_signed_sheet,
@@ -60,10 +61,10 @@ verification_bp = Blueprint("verification", __name__)
 _CELL = re.compile(r"^status-(\d+)-(\d+)$")
 
 
-def _grid_for(cohort_id: int, read_only: bool = False):
+def _grid_for(cohort_id: int, read_only: bool = False, with_marks: bool = True):
     cohort = get_visible_or_404(Cohort, cohort_id, current_user)
     return load_grid(db.session, cohort, visible_condition(Enrollment, current_user),
-                     read_only=read_only)
+                     read_only=read_only, with_marks=with_marks)
 
 
 @bp.route("/cohorts/<int:cohort_id>")
@@ -74,7 +75,7 @@ def grid(cohort_id: int):
 
 def _render_grid(cohort_id: int, errors: list | None = None, submitted=None):
     grid = _grid_for(cohort_id, read_only=True)
-    scans = sheet_scans(db.session, [session.id for session in grid.sessions])
+    scans = scanned_sessions(db.session, [session.id for session in grid.sessions])
     editable = can(current_user, "attendance.write") and grid.cohort.closed_at is None
     today = date.today()
     heads = session_heads(grid.sessions)
@@ -138,7 +139,8 @@ def signed_sheet(session_id: int):
 @bp.route("/cohorts/<int:cohort_id>", methods=["POST"])
 @permission_required("attendance.write")
 def save(cohort_id: int):
-    grid = _grid_for(cohort_id)
+    # saving given cells reads only the marks it writes; "all present" skips the marked ones
+    grid = _grid_for(cohort_id, read_only=True, with_marks=bool(request.form.get("all_present")))
     try:
         if request.form.get("all_present"):
             if not request.form["all_present"].isdigit():
