@@ -182,10 +182,8 @@ def review():
     """Pending documents, oldest first, filtered by enterprise and line."""
     enterprise_id = request.args.get("enterprise", type=an_id)
     requirement_id = request.args.get("requirement", type=an_id)
-    stmt = scoped(services.review_queue(enterprise_id, requirement_id), Document,
-                  current_user).options(
-        joinedload(Document.requirement), joinedload(Document.enterprise),
-        joinedload(Document.participant).joinedload(Participant.enterprise))
+    stmt = services.review_rows(scoped(services.review_queue(enterprise_id, requirement_id),
+                                       Document, current_user))
     pending_owner = select(func.coalesce(Document.enterprise_id, Participant.enterprise_id)) \
         .outerjoin(Participant, Participant.id == Document.participant_id) \
         .where(Document.status == DocumentStatus.PENDING)
@@ -196,8 +194,11 @@ def review():
         select(DocumentRequirement).options(joinedload(DocumentRequirement.call))
         .order_by(DocumentRequirement.call_id, DocumentRequirement.level,
                   DocumentRequirement.position)).all()
-    return render_template("documents/review.html", page=paginate(stmt, per_page=50),
-                           enterprises=enterprises, requirements=requirements,
+    # each line's title translated once per page, not once per row
+    titles = {requirement.id: str(services.requirement_title(requirement))
+              for requirement in requirements}
+    return render_template("documents/review.html", page=paginate(stmt, per_page=50, rows=True),
+                           enterprises=enterprises, requirements=requirements, titles=titles,
                            enterprise_id=enterprise_id, requirement_id=requirement_id,
                            templates=services.REJECTION_TEMPLATES)
 
