@@ -562,12 +562,17 @@ def review_queue(enterprise_id: int | None = None, requirement_id: int | None = 
     return stmt
 
 
+#: made once: a new alias per page would make each page's statement new to the statement cache
+_REVIEW_OWNER, _REVIEW_PERSON, _REVIEW_EMPLOYER = (aliased(Enterprise), aliased(Participant),
+                                                   aliased(Enterprise))
+
+
 def review_rows(queue):
     """`queue` (review_queue, scoped) read as plain rows of what the review page shows: the
     upload's id, time, line, version and file name, its enterprise's name, or its person's names
     and employer's name. The joins read aliases, so no subquery of the queue's filters or
     scoping correlates with them."""
-    owner, person, employer = aliased(Enterprise), aliased(Participant), aliased(Enterprise)
+    owner, person, employer = _REVIEW_OWNER, _REVIEW_PERSON, _REVIEW_EMPLOYER
     return (queue.with_only_columns(
         Document.id, Document.uploaded_at, Document.requirement_id, Document.version,
         Document.original_name, Document.enterprise_id, owner.name.label("enterprise_name"),

@@ -22,6 +22,7 @@ from trainhub.auth.permissions import permission_required
 from trainhub.auth.scoping import get_visible_or_404, scoped
 from trainhub.core.bounds import an_id, ids_in
 from trainhub.core.downloads import download_response
+from trainhub.core.formats import options_markup
 from trainhub.core.pagination import paginate, paginate_list
 from trainhub.documents import services, storage
 from trainhub.documents.forms import (
@@ -198,8 +199,11 @@ def review():
     titles = {requirement.id: str(services.requirement_title(requirement))
               for requirement in requirements}
     return render_template("documents/review.html", page=paginate(stmt, per_page=50, rows=True),
-                           enterprises=enterprises, requirements=requirements, titles=titles,
-                           enterprise_id=enterprise_id, requirement_id=requirement_id,
+                           enterprise_options=options_markup(enterprises, enterprise_id),
+                           requirement_options=options_markup(
+                               [(requirement.id, f"{requirement.call.code} · {titles[requirement.id]}")
+                                for requirement in requirements], requirement_id),
+                           titles=titles,
                            templates=services.REJECTION_TEMPLATES)
 
 
