@@ -3,11 +3,13 @@
 Romanian writes 200.000,50 where English writes 200,000.50; both come from Babel's locale data
 (through Flask-Babel, so the reader's language decides), never from Python's `{:,}`.
 """
+from collections.abc import Callable, Hashable, Iterable
 from decimal import Decimal
 
 from babel.numbers import format_decimal as babel_format_decimal
 from flask import Flask
 from flask_babel import format_decimal
+from markupsafe import Markup
 
 from trainhub.core.labels import label
 
@@ -32,6 +34,27 @@ def eur(value, places: int = 2) -> str:
     if value is None or value == "":
         return "—"
     return f"{number(value, places)} EUR"
+
+
+def once_per_value(render: Callable, key: Callable[..., Hashable] = lambda *args: args) -> Callable:
+    """`render` (a macro, a label) called once per distinct `key(*args)` and its result reused:
+    the rows of a page that show the same badge share its markup instead of each calling it."""
+    made: dict = {}
+
+    def once(*args):
+        found = key(*args)
+        if found not in made:
+            made[found] = render(*args)
+        return made[found]
+
+    return once
+
+
+def options_markup(choices: Iterable[tuple[str, str]], chosen: str | None) -> Markup:
+    """The `<option>`s of a filter's select, the chosen one selected, written in one pass (the
+    same markup as the list pages' template loop: `<option value="v" >name</option>`)."""
+    return Markup("").join([Markup('<option value="%s" %s>%s</option>') % (
+        value, "selected" if value == chosen else "", name) for value, name in choices])
 
 
 def register_filters(app: Flask) -> None:

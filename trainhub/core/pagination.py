@@ -15,13 +15,25 @@ class KeptCountPagination(SelectPagination):
         return exact_count(self._query_args["session"], self._query_args["count_select"])
 
 
+class RowsPagination(SelectPagination):
+    """A page of plain rows (a select of the columns a page shows, not of ORM objects)."""
+
+    def _query_items(self) -> list:
+        stmt = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
+        return self._query_args["session"].execute(stmt).all()
+
+
 def paginate(stmt: Select, per_page: int | None = None, *,
-             kept_count: Select | None = None) -> Pagination:
+             kept_count: Select | None = None, rows: bool = False) -> Pagination:
     """The page of `stmt` named by the `page` query argument (a bad number gives page 1).
     `kept_count`: the same rows written for counting them all, for a list whose count costs
-    more than its page; the count is kept while they are unchanged."""
+    more than its page; the count is kept while they are unchanged. `rows`: `stmt` selects
+    columns, and the page holds its rows as they are."""
     page = request.args.get("page", 1, type=a_page)
     per_page = per_page or current_app.config["PAGE_SIZE"]
+    if rows:
+        return RowsPagination(select=stmt, session=db.session(), page=page, per_page=per_page,
+                              max_per_page=200, error_out=False)
     if kept_count is not None:
         return KeptCountPagination(select=stmt, count_select=kept_count, session=db.session(),
                                    page=page, per_page=per_page, max_per_page=200,

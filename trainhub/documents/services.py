@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from trainhub.audit.services import record
 from trainhub.auth.scoping import scoped
@@ -560,6 +560,28 @@ def review_queue(enterprise_id: int | None = None, requirement_id: int | None = 
     if requirement_id:
         stmt = stmt.where(Document.requirement_id == requirement_id)
     return stmt
+
+
+#: made once: a new alias per page would make each page's statement new to the statement cache
+_REVIEW_OWNER, _REVIEW_PERSON, _REVIEW_EMPLOYER = (aliased(Enterprise), aliased(Participant),
+                                                   aliased(Enterprise))
+
+
+def review_rows(queue):
+    """`queue` (review_queue, scoped) read as plain rows of what the review page shows: the
+    upload's id, time, line, version and file name, its enterprise's name, or its person's names
+    and employer's name. The joins read aliases, so no subquery of the queue's filters or
+    scoping correlates with them."""
+    owner, person, employer = _REVIEW_OWNER, _REVIEW_PERSON, _REVIEW_EMPLOYER
+    return (queue.with_only_columns(
+        Document.id, Document.uploaded_at, Document.requirement_id, Document.version,
+        Document.original_name, Document.enterprise_id, owner.name.label("enterprise_name"),
+        person.last_name, person.first_name, employer.name.label("employer_name"),
+        maintain_column_froms=False)
+        .select_from(Document)
+        .outerjoin(owner, owner.id == Document.enterprise_id)
+        .outerjoin(person, person.id == Document.participant_id)
+        .outerjoin(employer, employer.id == person.enterprise_id))
 
 
 # --- the coordinator board -------------------------------------------------------------------

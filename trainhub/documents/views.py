@@ -22,6 +22,7 @@ from trainhub.auth.permissions import permission_required
 from trainhub.auth.scoping import get_visible_or_404, scoped
 from trainhub.core.bounds import an_id, ids_in
 from trainhub.core.downloads import download_response
+from trainhub.core.formats import options_markup
 from trainhub.core.pagination import paginate, paginate_list
 from trainhub.documents import services, storage
 from trainhub.documents.forms import (
@@ -182,10 +183,8 @@ def review():
     """Pending documents, oldest first, filtered by enterprise and line."""
     enterprise_id = request.args.get("enterprise", type=an_id)
     requirement_id = request.args.get("requirement", type=an_id)
-    stmt = scoped(services.review_queue(enterprise_id, requirement_id), Document,
-                  current_user).options(
-        joinedload(Document.requirement), joinedload(Document.enterprise),
-        joinedload(Document.participant).joinedload(Participant.enterprise))
+    stmt = services.review_rows(scoped(services.review_queue(enterprise_id, requirement_id),
+                                       Document, current_user))
     pending_owner = select(func.coalesce(Document.enterprise_id, Participant.enterprise_id)) \
         .outerjoin(Participant, Participant.id == Document.participant_id) \
         .where(Document.status == DocumentStatus.PENDING)
@@ -196,9 +195,15 @@ def review():
         select(DocumentRequirement).options(joinedload(DocumentRequirement.call))
         .order_by(DocumentRequirement.call_id, DocumentRequirement.level,
                   DocumentRequirement.position)).all()
-    return render_template("documents/review.html", page=paginate(stmt, per_page=50),
-                           enterprises=enterprises, requirements=requirements,
-                           enterprise_id=enterprise_id, requirement_id=requirement_id,
+    # each line's title translated once per page, not once per row
+    titles = {requirement.id: str(services.requirement_title(requirement))
+              for requirement in requirements}
+    return render_template("documents/review.html", page=paginate(stmt, per_page=50, rows=True),
+                           enterprise_options=options_markup(enterprises, enterprise_id),
+                           requirement_options=options_markup(
+                               [(requirement.id, f"{requirement.call.code} · {titles[requirement.id]}")
+                                for requirement in requirements], requirement_id),
+                           titles=titles,
                            templates=services.REJECTION_TEMPLATES)
 
 

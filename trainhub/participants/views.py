@@ -7,6 +7,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    get_template_attribute,
     redirect,
     render_template,
     request,
@@ -16,6 +17,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 
 from trainhub.attendance.services import enrollments_of
@@ -26,6 +28,7 @@ from trainhub.auth.scoping import get_visible_or_404, scoped
 from trainhub.core.bounds import a_page, an_id
 from trainhub.core.downloads import PDF, ZIP, download_response
 from trainhub.core.errors import Problems
+from trainhub.core.formats import once_per_value, options_markup
 from trainhub.core.geography import county_choices, county_name
 from trainhub.core.identifiers import mask_cnp
 from trainhub.core.pagination import paginate
@@ -76,16 +79,24 @@ from trainhub.participants.services import (
 from trainhub.programme.models import Project
 
 bp = Blueprint("participants", __name__, url_prefix="/participants")
+#: a row of the list, its values escaped by the `%` (one format per row, no template per row)
+_PERSON_ROW = Markup(
+    '\n  <td><a href="%s%s">%s</a></td>\n  <td class="text-nowrap font-monospace small">%s</td>'
+    "\n  <td>%s</td>\n  <td>%s</td>\n  <td>%s</td>\n  <td>%s</td>\n  <td>%s</td>\n")
 EARLY_PAGES = 20  # pages of the list read row by row (see auth.scoping._person_of_the_team)
+
+
+def _cnp_shown():
+    """How the pages of this area show a CNP to the signed-in user: in full to who may edit."""
+    return (lambda cnp: cnp) if can(current_user, "participants.write") else mask_cnp
 
 
 @bp.context_processor
 def _helpers() -> dict:
-    show_full = can(current_user, "participants.write")
     disclosure = disclosure_for(current_user)
     return {"county_name": county_name, "employment_labels": EMPLOYMENT_LABELS,
             "environment_labels": ENVIRONMENT_LABELS, "isced_labels": ISCED_LABELS,
-            "cnp_shown": (lambda cnp: cnp) if show_full else mask_cnp,
+            "cnp_shown": _cnp_shown(),
             "visible_flags": disclosure.flags,
             "requirement_title": requirement_title, "detail_text": detail_text}
 
@@ -108,14 +119,29 @@ def index():
     # a link from an enterprise's page names it by id; the filter form searches by name or CUI
     chosen_employer = enterprise_id and db.session.scalar(scoped(
         select(Enterprise).where(Enterprise.id == enterprise_id), Enterprise, current_user))
+    memberships = memberships_by_participant(db.session, [p.id for p in page.items],
+                                             badges_only=True, user=current_user)
+    # each distinct badge of the page made once (the macros stay the one place of its markup)
+    badge = once_per_value(get_template_attribute("_macros/registry.html", "eligibility_badge"),
+                           key=lambda m, sex: (m.eligibility_status, bool(m.decision_stale),
+                                               sex == "F"))
+    flag_badges = once_per_value(get_template_attribute("_macros/registry.html", "flag_badges"),
+                                 key=lambda flags: tuple(name for name, on in flags.items() if on))
+    today, cnp_shown = date.today(), _cnp_shown()
+    visible_flags = disclosure_for(current_user).flags
+    person_url = url_for(".detail", participant_id=0)[:-1]  # then the id per row
+    rows = {person.id: _PERSON_ROW % (
+        person_url, person.id, person.full_name, cnp_shown(person.cnp), person.age_on(today),
+        person.enterprise.name if person.enterprise else "—", county_name(person.county),
+        Markup("").join([badge(m, person.sex) + " " for m in memberships[person.id]]),
+        flag_badges(visible_flags(person, today))) for person in page.items}
     return render_template(
-        "participants/list.html", page=page, today=date.today(), counties=county_choices(),
+        "participants/list.html", page=page, today=today, rows=rows,
+        county_options=options_markup(county_choices(), args.get("county")),
         chosen_employer=chosen_employer, employer_filter=current_user.role != Role.SME,
         every_employer_url=url_for(".index", **{key: value for key, value in args.items()
                                                 if key not in ("enterprise", "page")}),
-        age_bands=AGE_BANDS, flag_filters=FLAG_FILTERS,
-        memberships=memberships_by_participant(db.session, [p.id for p in page.items],
-                                               badges_only=True, user=current_user))
+        age_bands=AGE_BANDS, flag_filters=FLAG_FILTERS)
 
 
 @bp.route("/<int:participant_id>")
