@@ -283,39 +283,33 @@ def decide_membership(membership_id: int):
 @bp.route("/memberships/<int:membership_id>/double-financing", methods=["POST"])
 @permission_required("participants.override_double_financing")
 def override_double_financing_page(membership_id: int):
-    membership = get_visible_or_404(Membership, membership_id, current_user)
-    form = DoubleFinancingOverrideForm()
-    if form.validate_on_submit():
-        try:
-            override_double_financing(db.session, membership, form.reason.data or "",
-                                      user=current_user)
-        except Problems as problems:
-            db.session.rollback()
-            flash(str(problems), "danger")
-        else:
-            db.session.commit()
-            flash(_("Double financing allowed for this project."), "success")
-    else:
-        flash(_("Nothing was changed: the reason is at most 500 characters."), "danger")
-    return redirect(url_for("participants.detail", participant_id=membership.participant_id))
+    return _double_financing_decision(membership_id, override_double_financing,
+                                      _("Double financing allowed for this project."))
 
 
 @bp.route("/memberships/<int:membership_id>/double-financing/withdraw", methods=["POST"])
 @permission_required("participants.override_double_financing")
 def withdraw_double_financing_page(membership_id: int):
+    return _double_financing_decision(
+        membership_id, withdraw_double_financing_override,
+        _("The double-financing override was withdrawn; the person's eligibility "
+          "was checked again without it."))
+
+
+def _double_financing_decision(membership_id: int, decide, done: str):
+    """The authority's override, or its withdrawal, with the reason posted (both audited by
+    `decide`); the person's page says how it went."""
     membership = get_visible_or_404(Membership, membership_id, current_user)
     form = DoubleFinancingOverrideForm()
     if form.validate_on_submit():
         try:
-            withdraw_double_financing_override(db.session, membership, form.reason.data or "",
-                                               user=current_user)
+            decide(db.session, membership, form.reason.data or "", user=current_user)
         except Problems as problems:
             db.session.rollback()
             flash(str(problems), "danger")
         else:
             db.session.commit()
-            flash(_("The double-financing override was withdrawn; the person's eligibility "
-                    "was checked again without it."), "success")
+            flash(done, "success")
     else:
         flash(_("Nothing was changed: the reason is at most 500 characters."), "danger")
     return redirect(url_for("participants.detail", participant_id=membership.participant_id))
