@@ -190,6 +190,18 @@ def test_review_queue_oldest_first_filters_and_bulk_accept(app, client, auth, pr
         == ["accepted", "accepted", "pending"]
 
 
+def test_each_upload_of_the_review_queue_links_to_its_own_pages(app, client, auth, programme):
+    documents = [_upload_as_sme(programme, "id_card", person)
+                 for person in programme.employees[:2]]
+    auth.login(programme.coordinator.email)
+    html = client.get("/documents/review").get_data(as_text=True)
+    for document in documents:
+        assert f'href="/documents/{document.id}"' in html
+        assert f'href="/documents/{document.id}/preview"' in html
+        assert f'action="/documents/{document.id}/accept"' in html
+        assert f'action="/documents/{document.id}/reject"' in html
+
+
 def _employees_with_documents(programme, n):
     for _ in range(n):
         person = ParticipantFactory(enterprise=programme.firm, disability=True)

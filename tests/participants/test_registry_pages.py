@@ -106,6 +106,16 @@ def test_list_shows_each_membership_badge_and_the_stale_mark(coordinator, projec
     assert row.index(">Eligible<") < row.index(">to review<") < row.index(">Ineligible<")
 
 
+def test_each_row_of_the_list_links_to_its_person(coordinator, project, client):
+    people = [ParticipantFactory(last_name=name) for name in ("Vulpe", "Lupu")]
+    for person in people:
+        MembershipFactory(project=project, participant=person)
+    db.session.commit()
+    page = client.get("/participants/").get_data(as_text=True)
+    for person in people:
+        assert f'<a href="/participants/{person.id}">{person.full_name}</a>' in page
+
+
 def test_participant_filters(coordinator, project, client):
     woman = ParticipantFactory(sex="F", birth=date(1965, 1, 1), last_name="Vulpe", environment="rural")
     ParticipantFactory(last_name="Lupu")

@@ -2,16 +2,13 @@
 from datetime import date
 from typing import NamedTuple
 
-from flask import url_for
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from trainhub.attendance.models import MarkStatus
 from trainhub.core.formats import number
 from trainhub.core.labels import label
-
-#: a session id no database holds, put in a URL built once and replaced by each session's id
-_ANY_ID = 987654321012345
+from trainhub.core.urls import url_for_any_id
 
 
 class SessionHead(NamedTuple):
@@ -26,20 +23,14 @@ class SessionHead(NamedTuple):
     upload_url: str
 
 
-def url_for_any_session(endpoint: str, **values):
-    """`url_for(endpoint, session_id=…)` for any session: the URL is built once and the id put
-    into it, rather than one routing build per session and link (five per column)."""
-    head, tail = url_for(endpoint, session_id=_ANY_ID, **values).split(str(_ANY_ID), 1)
-    return lambda session_id: f"{head}{session_id}{tail}"
-
-
 def session_heads(sessions) -> list[SessionHead]:
     """Per session of the grid, its header's hours text and links."""
     sheet, week, scan, qr, upload = (
-        url_for_any_session("attendance.sign_in_sheet_pdf"),
-        url_for_any_session("attendance.sign_in_sheet_pdf", week=1),
-        url_for_any_session("attendance.signed_sheet"), url_for_any_session("attendance.session_qr"),
-        url_for_any_session("attendance.upload_signed_sheet"))
+        url_for_any_id("attendance.sign_in_sheet_pdf", "session_id"),
+        url_for_any_id("attendance.sign_in_sheet_pdf", "session_id", week=1),
+        url_for_any_id("attendance.signed_sheet", "session_id"),
+        url_for_any_id("attendance.session_qr", "session_id"),
+        url_for_any_id("attendance.upload_signed_sheet", "session_id"))
     numbers = _Numbers()
     return [SessionHead(s, numbers(s.hours), sheet(s.id), week(s.id), scan(s.id), qr(s.id),
                         upload(s.id)) for s in sessions]

@@ -32,6 +32,7 @@ from trainhub.core.formats import once_per_value, options_markup
 from trainhub.core.geography import county_choices, county_name
 from trainhub.core.identifiers import mask_cnp
 from trainhub.core.pagination import paginate
+from trainhub.core.urls import url_for_any_id
 from trainhub.courses.models import Cohort
 from trainhub.documents.services import checklist_for, requirement_title
 from trainhub.enterprises.models import Enterprise
@@ -81,7 +82,7 @@ from trainhub.programme.models import Project
 bp = Blueprint("participants", __name__, url_prefix="/participants")
 #: a row of the list, its values escaped by the `%` (one format per row, no template per row)
 _PERSON_ROW = Markup(
-    '\n  <td><a href="%s%s">%s</a></td>\n  <td class="text-nowrap font-monospace small">%s</td>'
+    '\n  <td><a href="%s">%s</a></td>\n  <td class="text-nowrap font-monospace small">%s</td>'
     "\n  <td>%s</td>\n  <td>%s</td>\n  <td>%s</td>\n  <td>%s</td>\n  <td>%s</td>\n")
 EARLY_PAGES = 20  # pages of the list read row by row (see auth.scoping._person_of_the_team)
 
@@ -129,9 +130,9 @@ def index():
                                  key=lambda flags: tuple(name for name, on in flags.items() if on))
     today, cnp_shown = date.today(), _cnp_shown()
     visible_flags = disclosure_for(current_user).flags
-    person_url = url_for(".detail", participant_id=0)[:-1]  # then the id per row
+    person_url = url_for_any_id("participants.detail", "participant_id")
     rows = {person.id: _PERSON_ROW % (
-        person_url, person.id, person.full_name, cnp_shown(person.cnp), person.age_on(today),
+        person_url(person.id), person.full_name, cnp_shown(person.cnp), person.age_on(today),
         person.enterprise.name if person.enterprise else "—", county_name(person.county),
         Markup("").join([badge(m, person.sex) + " " for m in memberships[person.id]]),
         flag_badges(visible_flags(person, today))) for person in page.items}
