@@ -32,7 +32,7 @@ from trainhub.documents.models import (
 )
 from trainhub.enterprises.models import Enterprise
 from trainhub.participants.models import Membership, Participant
-from trainhub.programme.models import Project
+from trainhub.programme.models import Call, Project
 
 #: an accepted document whose validity ends within this many days is "expiring soon"
 EXPIRING_WITHIN_DAYS = 14
@@ -582,6 +582,32 @@ def review_rows(queue):
         .outerjoin(owner, owner.id == Document.enterprise_id)
         .outerjoin(person, person.id == Document.participant_id)
         .outerjoin(employer, employer.id == person.enterprise_id))
+
+
+def review_enterprises(session: Session, user) -> list[tuple[int, str]]:
+    """(id, name) of each enterprise `user` sees that has a pending upload of its own or of an
+    employee, by name: the review queue's enterprise filter."""
+    pending_owner = (select(func.coalesce(Document.enterprise_id, Participant.enterprise_id))
+                     .outerjoin(Participant, Participant.id == Document.participant_id)
+                     .where(Document.status == DocumentStatus.PENDING))
+    return session.execute(scoped(
+        select(Enterprise.id, Enterprise.name).where(Enterprise.id.in_(pending_owner))
+        .order_by(Enterprise.name), Enterprise, user)).all()
+
+
+def requirement_titles(session: Session) -> list[tuple[int, str, str]]:
+    """(id, its call's code, its title in the reader's language) of every checklist line, in
+    checklist order (call, level, position), read as plain rows: the review queue's line
+    filter and its rows' titles."""
+    locale = _current_locale()
+    rows = session.execute(
+        select(DocumentRequirement.id, DocumentRequirement.title_en, DocumentRequirement.title_ro,
+               Call.code)
+        .join(Call, Call.id == DocumentRequirement.call_id)
+        .order_by(DocumentRequirement.call_id, DocumentRequirement.level,
+                  DocumentRequirement.position)).all()
+    # a row has the line's two titles: the model's own rule picks the reader's
+    return [(row.id, row.code, DocumentRequirement.title(row, locale)) for row in rows]
 
 
 # --- the coordinator board -------------------------------------------------------------------
