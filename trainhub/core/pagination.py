@@ -1,4 +1,6 @@
 """Pagination of list pages: one COUNT and one page query, whatever the row count."""
+from functools import lru_cache
+
 from flask import current_app, request
 from flask_sqlalchemy.pagination import Pagination, SelectPagination
 from sqlalchemy import Select
@@ -16,11 +18,24 @@ class KeptCountPagination(SelectPagination):
 
 
 class RowsPagination(SelectPagination):
-    """A page of plain rows (a select of the columns a page shows, not of ORM objects)."""
+    """A page of plain rows (a select of the columns a page shows, not of ORM objects); its
+    total kept as KeptCountPagination's when it has a `count_select`."""
 
     def _query_items(self) -> list:
-        stmt = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
+        stmt = _page_of(self._query_args["select"], self.per_page, self._query_offset)
         return self._query_args["session"].execute(stmt).all()
+
+    def _query_count(self) -> int:
+        if self._query_args["count_select"] is None:
+            return super()._query_count()
+        return exact_count(self._query_args["session"], self._query_args["count_select"])
+
+
+@lru_cache(maxsize=256)
+def _page_of(stmt: Select, limit: int, offset: int) -> Select:
+    """One page of `stmt`, one statement per page of a statement object: a caller that keeps
+    its statements gets the same page statement, whose cache key is worked out once."""
+    return stmt.limit(limit).offset(offset)
 
 
 def paginate(stmt: Select, per_page: int | None = None, *,
@@ -32,8 +47,8 @@ def paginate(stmt: Select, per_page: int | None = None, *,
     page = request.args.get("page", 1, type=a_page)
     per_page = per_page or current_app.config["PAGE_SIZE"]
     if rows:
-        return RowsPagination(select=stmt, session=db.session(), page=page, per_page=per_page,
-                              max_per_page=200, error_out=False)
+        return RowsPagination(select=stmt, count_select=kept_count, session=db.session(),
+                              page=page, per_page=per_page, max_per_page=200, error_out=False)
     if kept_count is not None:
         return KeptCountPagination(select=stmt, count_select=kept_count, session=db.session(),
                                    page=page, per_page=per_page, max_per_page=200,

@@ -22,6 +22,7 @@ from trainhub.auth.models import Role
 from trainhub.auth.permissions import permission_required
 from trainhub.auth.scoping import get_visible_or_404, scoped
 from trainhub.core.bounds import an_id, ids_in
+from trainhub.core.counts import kept_value
 from trainhub.core.downloads import download_response
 from trainhub.core.formats import options_markup
 from trainhub.core.pagination import paginate, paginate_list
@@ -185,15 +186,17 @@ def review():
     """Pending documents, oldest first, filtered by enterprise and line."""
     enterprise_id = request.args.get("enterprise", type=an_id)
     requirement_id = request.args.get("requirement", type=an_id)
-    page = paginate(services.review_rows(scoped(services.review_queue(enterprise_id, requirement_id),
-                                                Document, current_user)), per_page=50, rows=True)
+    statements = services.review_statements(current_user, enterprise_id, requirement_id)
+    page = paginate(statements.rows, per_page=50, rows=True, kept_count=statements.queue)
     requirements = services.requirement_titles(db.session)
     titles = {line_id: title for line_id, _code, title in requirements}
+    enterprises = statements.enterprises
     return render_template(
         "documents/review.html", page=page,
         rows=review_rows_markup(page.items, titles, generate_csrf(), request.full_path),
-        enterprise_options=options_markup(services.review_enterprises(db.session, current_user),
-                                          enterprise_id),
+        # hundreds of options: kept while no upload, enterprise, person or team changes
+        enterprise_options=kept_value(db.session, enterprises, lambda: options_markup(
+            db.session.execute(enterprises).all(), enterprise_id), enterprise_id),
         requirement_options=options_markup([(line_id, f"{code} · {title}")
                                             for line_id, code, title in requirements],
                                            requirement_id),
