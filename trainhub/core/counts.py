@@ -80,8 +80,7 @@ def data_version(session: Session, tables: set[str]) -> str | None:
     """
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        snapshot, writing = connection.execute(text(
-            "SELECT pg_current_snapshot()::text, pg_current_xact_id_if_assigned()")).one()
+        snapshot, writing = connection.execute(_SNAPSHOT).one()
         return None if writing is not None else f"snapshot {snapshot}"
     if connection.dialect.name != "sqlite" or not tables <= set(VERSIONED_TABLES):
         return None
@@ -89,8 +88,9 @@ def data_version(session: Session, tables: set[str]) -> str | None:
     return None if version is None else f"version {version}"
 
 
-#: built once, so its cache key is too
+#: built once, so their cache keys are too
 _VERSION = select(ChangeCounter.version).where(ChangeCounter.id == 1)
+_SNAPSHOT = text("SELECT pg_current_snapshot()::text, pg_current_xact_id_if_assigned()")
 
 
 def exact_count(session: Session, stmt: Select) -> int:
