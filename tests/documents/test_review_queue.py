@@ -1,4 +1,4 @@
-"""The review queue's kept count and filter options follow every write that changes them, and
+"""The review queue's kept rows, count and filter options follow every write that changes them, and
 its rows (made in Python) show each kind of owner, escaped."""
 import re
 
@@ -121,7 +121,7 @@ def test_the_kept_count_and_options_follow_every_write(client, programme, queue,
     assert after != before
 
 
-def test_the_count_and_options_are_kept_while_nothing_changes(client, programme, queue,
+def test_the_page_count_and_options_are_kept_while_nothing_changes(client, programme, queue,
                                                                count_queries):
     client.get("/documents/review")
     with count_queries() as counter:
@@ -131,6 +131,7 @@ def test_the_count_and_options_are_kept_while_nothing_changes(client, programme,
     assert not [s for s in read if "count(*)" in s]
     assert not [s for s in read if s.startswith("select enterprises.id, enterprises.name")]
     assert not [s for s in read if "from document_requirements" in s]
+    assert not [s for s in read if s.startswith("select documents.id, documents.uploaded_at")]
 
 
 def test_each_kind_of_owner_is_shown_escaped(client, programme, queue):

@@ -6,7 +6,7 @@ from flask_sqlalchemy.pagination import Pagination, SelectPagination
 from sqlalchemy import Select
 
 from trainhub.core.bounds import a_page
-from trainhub.core.counts import exact_count
+from trainhub.core.counts import exact_count, kept_value
 from trainhub.extensions import db
 
 
@@ -18,12 +18,15 @@ class KeptCountPagination(SelectPagination):
 
 
 class RowsPagination(SelectPagination):
-    """A page of plain rows (a select of the columns a page shows, not of ORM objects); its
-    total kept as KeptCountPagination's when it has a `count_select`."""
+    """A page of plain rows (a select of the columns a page shows, not of ORM objects); with a
+    `count_select`, its total and its rows are kept while the rows they read are unchanged."""
 
     def _query_items(self) -> list:
+        session = self._query_args["session"]
         stmt = _page_of(self._query_args["select"], self.per_page, self._query_offset)
-        return self._query_args["session"].execute(stmt).all()
+        if self._query_args["count_select"] is None:
+            return session.execute(stmt).all()
+        return kept_value(session, stmt, lambda: session.execute(stmt).all())
 
     def _query_count(self) -> int:
         if self._query_args["count_select"] is None:
@@ -43,7 +46,8 @@ def paginate(stmt: Select, per_page: int | None = None, *,
     """The page of `stmt` named by the `page` query argument (a bad number gives page 1).
     `kept_count`: the same rows written for counting them all, for a list whose count costs
     more than its page; the count is kept while they are unchanged. `rows`: `stmt` selects
-    columns, and the page holds its rows as they are."""
+    columns, and the page holds its rows as they are (with `kept_count`, kept as the count is:
+    plain rows hold no object a later request could change)."""
     page = request.args.get("page", 1, type=a_page)
     per_page = per_page or current_app.config["PAGE_SIZE"]
     if rows:
