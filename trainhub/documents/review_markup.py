@@ -5,10 +5,9 @@ from markupsafe import Markup, escape
 from trainhub.core.urls import url_for_any_id
 
 
-def review_rows_markup(rows, titles: dict[int, str], csrf: str, next_url: str) -> dict[int, Markup]:
-    """Each pending upload's table row (what goes between `<tr>` and `</tr>`), by document id:
-    its select box, upload time, line and version, owner, file links and the accept and reject
-    forms. `rows` are those of `services.review_rows`; `titles` each line's title in the
+def review_rows_markup(rows, titles: dict[int, str], csrf: str, next_url: str) -> Markup:
+    """The page's table rows (`<tr>…</tr>` each, in order), one per pending upload: its select
+    box, upload time, line and version, owner, file links and the accept and reject forms. `rows` are those of `services.review_rows`; `titles` each line's title in the
     reader's language; `csrf` and `next_url` the page's token and path, the same in every row.
     Every value is escaped once, the labels and links are made once per page."""
     select_label, preview_label, accept_label, reason_label, reject_label = (
@@ -24,7 +23,7 @@ def review_rows_markup(rows, titles: dict[int, str], csrf: str, next_url: str) -
     titles = {requirement_id: escape(title) for requirement_id, title in titles.items()}
     forms = (f'        <input type="hidden" name="csrf_token" value="{csrf}">\n'
              f'        <input type="hidden" name="next" value="{next_url}">\n')
-    made = {}
+    made = []
     for row in rows:
         name = escape(row.original_name)
         if row.enterprise_id:
@@ -33,8 +32,8 @@ def review_rows_markup(rows, titles: dict[int, str], csrf: str, next_url: str) -
             owner = f"{escape(row.last_name)} {escape(row.first_name)}"
             if row.employer_name is not None:
                 owner += f'<div class="text-muted">{escape(row.employer_name)}</div>'
-        made[row.id] = Markup(
-            f'\n  <td><input class="form-check-input" type="checkbox" form="bulk" '
+        made.append(
+            f'<tr>\n  <td><input class="form-check-input" type="checkbox" form="bulk" '
             f'name="document_ids" value="{row.id}" aria-label="{select_label}"></td>\n'
             f'  <td class="small text-nowrap">{row.uploaded_at:%Y-%m-%d %H:%M}</td>\n'
             f'  <td>{titles.get(row.requirement_id, "")} '
@@ -54,5 +53,5 @@ def review_rows_markup(rows, titles: dict[int, str], csrf: str, next_url: str) -
             f'               placeholder="{reason_label}" '
             f'aria-label="{reason_for}{name}{reason_for_tail}">\n'
             f'        <button class="btn btn-sm btn-danger flex-shrink-0" type="submit">'
-            f'{reject_label}</button>\n      </form>\n    </div>\n  </td>\n')
-    return made
+            f'{reject_label}</button>\n      </form>\n    </div>\n  </td>\n</tr>')
+    return Markup("".join(made))
