@@ -1,6 +1,9 @@
-"""Exact row counts of list pages, kept while the rows they count are unchanged (docs/performance.md)."""
+"""Exact row counts of list pages, and values made from rows, kept while those rows are unchanged (docs/performance.md)."""
 from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from functools import lru_cache
 from threading import Lock
+from typing import TypeVar
 
 from sqlalchemy import BigInteger, Connection, Select, event, func, select, text
 from sqlalchemy.orm import Mapped, Session, lazyload, mapped_column
@@ -9,9 +12,13 @@ from sqlalchemy.sql.util import find_tables
 from trainhub.extensions import db
 
 #: the tables whose every write changes the SQLite version (a count reading another is not kept)
-VERSIONED_TABLES = ("participants", "memberships", "project_members", "enterprises")
+VERSIONED_TABLES = ("participants", "memberships", "project_members", "enterprises",
+                    "documents", "document_requirements", "calls")
 _KEPT = 1024  # counts kept per process, least recently used dropped first
+_KEPT_VALUES = 64  # other values kept per process (kept_value), likewise
 _counts: OrderedDict = OrderedDict()
+_values: OrderedDict = OrderedDict()
+T = TypeVar("T")
 _lock = Lock()
 
 
@@ -28,13 +35,14 @@ class ChangeCounter(db.Model):
     version: Mapped[int] = mapped_column(BigInteger)
 
 
-def _triggers() -> list[tuple[str, str, str]]:
+def _triggers(tables: tuple[str, ...]) -> list[tuple[str, str, str]]:
     return [(f"change_counter_{table}_{event_name.lower()}", table, event_name)
-            for table in VERSIONED_TABLES for event_name in ("INSERT", "UPDATE", "DELETE")]
+            for table in tables for event_name in ("INSERT", "UPDATE", "DELETE")]
 
 
-def install(connection: Connection) -> None:
-    """The counter's row and, on SQLite, the triggers that change it. PostgreSQL needs
+def install(connection: Connection, tables: tuple[str, ...] = VERSIONED_TABLES) -> None:
+    """The counter's row and, on SQLite, the triggers that change it (on `tables`: every
+    versioned table unless a migration names those it adds). PostgreSQL needs
     neither: its version is the reader's snapshot (`data_version`), and a counter row that
     every writer updated would make all writers of those tables wait for each other."""
     if connection.dialect.name != "sqlite":
@@ -42,17 +50,17 @@ def install(connection: Connection) -> None:
     connection.exec_driver_sql(
         "INSERT INTO change_counters (id, version) SELECT 1, random() "
         "WHERE NOT EXISTS (SELECT 1 FROM change_counters WHERE id = 1)")
-    for name, table, event_name in _triggers():
+    for name, table, event_name in _triggers(tables):
         connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
         connection.exec_driver_sql(
             f"CREATE TRIGGER {name} AFTER {event_name} ON {table} "
             "BEGIN UPDATE change_counters SET version = random() WHERE id = 1; END")
 
 
-def uninstall(connection: Connection) -> None:
-    """Drop the triggers."""
+def uninstall(connection: Connection, tables: tuple[str, ...] = VERSIONED_TABLES) -> None:
+    """Drop the triggers (of `tables`)."""
     if connection.dialect.name == "sqlite":
-        for name, _table, _event in _triggers():
+        for name, _table, _event in _triggers(tables):
             connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
 
 
@@ -72,13 +80,17 @@ def data_version(session: Session, tables: set[str]) -> str | None:
     """
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        snapshot, writing = connection.execute(text(
-            "SELECT pg_current_snapshot()::text, pg_current_xact_id_if_assigned()")).one()
+        snapshot, writing = connection.execute(_SNAPSHOT).one()
         return None if writing is not None else f"snapshot {snapshot}"
     if connection.dialect.name != "sqlite" or not tables <= set(VERSIONED_TABLES):
         return None
-    version = connection.scalar(select(ChangeCounter.version).where(ChangeCounter.id == 1))
+    version = connection.scalar(_VERSION)
     return None if version is None else f"version {version}"
+
+
+#: built once, so their cache keys are too
+_VERSION = select(ChangeCounter.version).where(ChangeCounter.id == 1)
+_SNAPSHOT = text("SELECT pg_current_snapshot()::text, pg_current_xact_id_if_assigned()")
 
 
 def exact_count(session: Session, stmt: Select) -> int:
@@ -86,22 +98,45 @@ def exact_count(session: Session, stmt: Select) -> int:
     view (same query, same values, same version); a count whose version cannot be known is
     counted every time. The version is read before counting, so a count kept is never older
     than its version."""
-    count = select(func.count()).select_from(
-        stmt.options(lazyload("*")).order_by(None).subquery())
-    cache_key = count._generate_cache_key()
-    tables = {table.name for table in find_tables(count)}
-    version = data_version(session, tables) if cache_key is not None else None
+    count = _count_of(stmt)
+    return _kept(_counts, _KEPT, session, count, lambda: session.execute(count).scalar())
+
+
+@lru_cache(maxsize=256)
+def _count_of(stmt: Select) -> Select:
+    """The count of `stmt`, one per statement object: a caller that keeps its statements (one
+    per reader and filters) gets the same count statement, whose cache key is worked out once."""
+    return select(func.count()).select_from(stmt.options(lazyload("*")).order_by(None).subquery())
+
+
+@lru_cache(maxsize=256)
+def _tables_of(stmt: Select) -> frozenset[str]:
+    return frozenset(table.name for table in find_tables(stmt))
+
+
+def kept_value(session: Session, stmt: Select, make: Callable[[], T], *extra: Hashable) -> T:
+    """`make()`, a value a page makes from the rows of `stmt` alone (a filter's options, say),
+    made once per data version and kept like a count (same query, same values, same version,
+    same `extra`: the reader's language, say); made every time when the version cannot be
+    known. At most `_KEPT_VALUES` are kept per process, as they are larger than a count."""
+    return _kept(_values, _KEPT_VALUES, session, stmt, make, extra)
+
+
+def _kept(kept: OrderedDict, limit: int, session: Session, stmt: Select,
+          make: Callable[[], T], extra: tuple = ()) -> T:
+    cache_key = stmt._generate_cache_key()  # kept on the statement object once made
+    version = data_version(session, _tables_of(stmt)) if cache_key is not None else None
     if version is None:
-        return session.execute(count).scalar()
+        return make()
     key = (str(session.get_bind().url), version, cache_key.key,
-           tuple(repr(bind.effective_value) for bind in cache_key.bindparams))
+           tuple(repr(bind.effective_value) for bind in cache_key.bindparams), extra)
     with _lock:
-        if key in _counts:
-            _counts.move_to_end(key)
-            return _counts[key]
-    total = session.execute(count).scalar()
+        if key in kept:
+            kept.move_to_end(key)
+            return kept[key]
+    value = make()
     with _lock:
-        _counts[key] = total
-        while len(_counts) > _KEPT:
-            _counts.popitem(last=False)
-    return total
+        kept[key] = value
+        while len(kept) > limit:
+            kept.popitem(last=False)
+    return value

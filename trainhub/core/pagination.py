@@ -1,10 +1,12 @@
 """Pagination of list pages: one COUNT and one page query, whatever the row count."""
+from functools import lru_cache
+
 from flask import current_app, request
 from flask_sqlalchemy.pagination import Pagination, SelectPagination
 from sqlalchemy import Select
 
 from trainhub.core.bounds import a_page
-from trainhub.core.counts import exact_count
+from trainhub.core.counts import exact_count, kept_value
 from trainhub.extensions import db
 
 
@@ -16,11 +18,27 @@ class KeptCountPagination(SelectPagination):
 
 
 class RowsPagination(SelectPagination):
-    """A page of plain rows (a select of the columns a page shows, not of ORM objects)."""
+    """A page of plain rows (a select of the columns a page shows, not of ORM objects); with a
+    `count_select`, its total and its rows are kept while the rows they read are unchanged."""
 
     def _query_items(self) -> list:
-        stmt = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
-        return self._query_args["session"].execute(stmt).all()
+        session = self._query_args["session"]
+        stmt = _page_of(self._query_args["select"], self.per_page, self._query_offset)
+        if self._query_args["count_select"] is None:
+            return session.execute(stmt).all()
+        return kept_value(session, stmt, lambda: session.execute(stmt).all())
+
+    def _query_count(self) -> int:
+        if self._query_args["count_select"] is None:
+            return super()._query_count()
+        return exact_count(self._query_args["session"], self._query_args["count_select"])
+
+
+@lru_cache(maxsize=256)
+def _page_of(stmt: Select, limit: int, offset: int) -> Select:
+    """One page of `stmt`, one statement per page of a statement object: a caller that keeps
+    its statements gets the same page statement, whose cache key is worked out once."""
+    return stmt.limit(limit).offset(offset)
 
 
 def paginate(stmt: Select, per_page: int | None = None, *,
@@ -28,12 +46,13 @@ def paginate(stmt: Select, per_page: int | None = None, *,
     """The page of `stmt` named by the `page` query argument (a bad number gives page 1).
     `kept_count`: the same rows written for counting them all, for a list whose count costs
     more than its page; the count is kept while they are unchanged. `rows`: `stmt` selects
-    columns, and the page holds its rows as they are."""
+    columns, and the page holds its rows as they are (with `kept_count`, kept as the count is:
+    plain rows hold no object a later request could change)."""
     page = request.args.get("page", 1, type=a_page)
     per_page = per_page or current_app.config["PAGE_SIZE"]
     if rows:
-        return RowsPagination(select=stmt, session=db.session(), page=page, per_page=per_page,
-                              max_per_page=200, error_out=False)
+        return RowsPagination(select=stmt, count_select=kept_count, session=db.session(),
+                              page=page, per_page=per_page, max_per_page=200, error_out=False)
     if kept_count is not None:
         return KeptCountPagination(select=stmt, count_select=kept_count, session=db.session(),
                                    page=page, per_page=per_page, max_per_page=200,

@@ -5,19 +5,22 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
+from types import SimpleNamespace
+from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import get_locale, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from trainhub.audit.services import record
 from trainhub.auth.scoping import scoped
+from trainhub.core.counts import kept_value
 from trainhub.core.errors import Problems
 from trainhub.core.formats import number
 from trainhub.core.labels import DOCUMENT_STATUS_LABELS
@@ -32,7 +35,7 @@ from trainhub.documents.models import (
 )
 from trainhub.enterprises.models import Enterprise
 from trainhub.participants.models import Membership, Participant
-from trainhub.programme.models import Project
+from trainhub.programme.models import Call, Project
 
 #: an accepted document whose validity ends within this many days is "expiring soon"
 EXPIRING_WITHIN_DAYS = 14
@@ -582,6 +585,63 @@ def review_rows(queue):
         .outerjoin(owner, owner.id == Document.enterprise_id)
         .outerjoin(person, person.id == Document.participant_id)
         .outerjoin(employer, employer.id == person.enterprise_id))
+
+
+class ReviewStatements(NamedTuple):
+    """The review queue's statements for one reader and filters."""
+
+    #: the pending uploads, scoped (what the page counts)
+    queue: Select
+    #: the same as the page's plain rows (review_rows)
+    rows: Select
+    #: the enterprise filter's options (review_enterprises)
+    enterprises: Select
+
+
+def review_statements(user, enterprise_id: int | None,
+                      requirement_id: int | None) -> ReviewStatements:
+    """The review queue's statements for `user` and the filters, built once per reader and
+    filters and reused: building them and their cache keys costs more than running them. They
+    hold only the reader's id, role and enterprise (as scoping's conditions do), no data."""
+    return _review_statements(user.role, user.id, user.enterprise_id, enterprise_id,
+                              requirement_id)
+
+
+@lru_cache(maxsize=1024)
+def _review_statements(role: str, user_id: int, user_enterprise_id: int | None,
+                       enterprise_id: int | None, requirement_id: int | None) -> ReviewStatements:
+    user = SimpleNamespace(id=user_id, role=role, enterprise_id=user_enterprise_id)
+    queue = scoped(review_queue(enterprise_id, requirement_id), Document, user)
+    return ReviewStatements(queue, review_rows(queue), review_enterprises(user))
+
+
+def review_enterprises(user) -> Select:
+    """(id, name) of each enterprise `user` sees that has a pending upload of its own or of an
+    employee, by name: the review queue's enterprise filter."""
+    pending_owner = (select(func.coalesce(Document.enterprise_id, Participant.enterprise_id))
+                     .outerjoin(Participant, Participant.id == Document.participant_id)
+                     .where(Document.status == DocumentStatus.PENDING))
+    return scoped(select(Enterprise.id, Enterprise.name).where(Enterprise.id.in_(pending_owner))
+                  .order_by(Enterprise.name), Enterprise, user)
+
+
+def requirement_titles(session: Session) -> list[tuple[int, str, str]]:
+    """(id, its call's code, its title in the reader's language) of every checklist line, in
+    checklist order (call, level, position): the review queue's line filter and its rows'
+    titles. Read as plain rows, and kept while no line or call changes (core/counts.py)."""
+    locale = _current_locale()
+    # a row has the line's two titles: the model's own rule picks the reader's
+    return kept_value(session, _REQUIREMENT_TITLES, lambda: [
+        (row.id, row.code, DocumentRequirement.title(row, locale))
+        for row in session.execute(_REQUIREMENT_TITLES)], locale)
+
+
+#: built once, so its cache key is too
+_REQUIREMENT_TITLES = (select(DocumentRequirement.id, DocumentRequirement.title_en,
+                              DocumentRequirement.title_ro, Call.code)
+                       .join(Call, Call.id == DocumentRequirement.call_id)
+                       .order_by(DocumentRequirement.call_id, DocumentRequirement.level,
+                                 DocumentRequirement.position))
 
 
 # --- the coordinator board -------------------------------------------------------------------

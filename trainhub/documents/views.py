@@ -14,13 +14,15 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import func, select
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from trainhub.auth.models import Role
 from trainhub.auth.permissions import permission_required
 from trainhub.auth.scoping import get_visible_or_404, scoped
 from trainhub.core.bounds import an_id, ids_in
+from trainhub.core.counts import kept_value
 from trainhub.core.downloads import download_response
 from trainhub.core.formats import options_markup
 from trainhub.core.pagination import paginate, paginate_list
@@ -31,7 +33,8 @@ from trainhub.documents.forms import (
     TYPE_LABELS,
     RequirementForm,
 )
-from trainhub.documents.models import Document, DocumentRequirement, DocumentStatus
+from trainhub.documents.models import Document, DocumentRequirement
+from trainhub.documents.review_markup import review_rows_markup
 from trainhub.enterprises.models import Enterprise
 from trainhub.extensions import db
 from trainhub.jobs.services import runs_as_job
@@ -183,28 +186,21 @@ def review():
     """Pending documents, oldest first, filtered by enterprise and line."""
     enterprise_id = request.args.get("enterprise", type=an_id)
     requirement_id = request.args.get("requirement", type=an_id)
-    stmt = services.review_rows(scoped(services.review_queue(enterprise_id, requirement_id),
-                                       Document, current_user))
-    pending_owner = select(func.coalesce(Document.enterprise_id, Participant.enterprise_id)) \
-        .outerjoin(Participant, Participant.id == Document.participant_id) \
-        .where(Document.status == DocumentStatus.PENDING)
-    enterprises = db.session.execute(scoped(  # the filter's options: ids and names only
-        select(Enterprise.id, Enterprise.name).where(Enterprise.id.in_(pending_owner))
-        .order_by(Enterprise.name), Enterprise, current_user)).all()
-    requirements = db.session.scalars(
-        select(DocumentRequirement).options(joinedload(DocumentRequirement.call))
-        .order_by(DocumentRequirement.call_id, DocumentRequirement.level,
-                  DocumentRequirement.position)).all()
-    # each line's title translated once per page, not once per row
-    titles = {requirement.id: str(services.requirement_title(requirement))
-              for requirement in requirements}
-    return render_template("documents/review.html", page=paginate(stmt, per_page=50, rows=True),
-                           enterprise_options=options_markup(enterprises, enterprise_id),
-                           requirement_options=options_markup(
-                               [(requirement.id, f"{requirement.call.code} · {titles[requirement.id]}")
-                                for requirement in requirements], requirement_id),
-                           titles=titles,
-                           templates=services.REJECTION_TEMPLATES)
+    statements = services.review_statements(current_user, enterprise_id, requirement_id)
+    page = paginate(statements.rows, per_page=50, rows=True, kept_count=statements.queue)
+    requirements = services.requirement_titles(db.session)
+    titles = {line_id: title for line_id, _code, title in requirements}
+    enterprises = statements.enterprises
+    return render_template(
+        "documents/review.html", page=page,
+        rows=review_rows_markup(page.items, titles, generate_csrf(), request.full_path),
+        # hundreds of options: kept while no upload, enterprise, person or team changes
+        enterprise_options=kept_value(db.session, enterprises, lambda: options_markup(
+            db.session.execute(enterprises).all(), enterprise_id), enterprise_id),
+        requirement_options=options_markup([(line_id, f"{code} · {title}")
+                                            for line_id, code, title in requirements],
+                                           requirement_id),
+        templates=services.REJECTION_TEMPLATES)
 
 
 @bp.route("/<int:document_id>/accept", methods=["POST"])
