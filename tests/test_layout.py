@@ -109,3 +109,16 @@ def test_the_layout_runs_the_same_queries_whatever_the_badge(app, auth, client, 
     auth.login("coord@example.org")
     assert page_queries("/jobs/") == before
     assert _badge(client.get("/jobs/").get_data(as_text=True)) == "1"
+
+
+def test_the_badge_counts_the_sessions_own_unsaved_changes(app, client, world):  # noqa: F811
+    from trainhub.applications.services import pending_count
+
+    _apply(client)
+    application = db.session.scalar(select(Application))
+    assert pending_count(db.session, world.coordinator) == 1
+    application.status = "declined"  # not flushed yet: the count flushes first, as the ORM would
+    assert pending_count(db.session, world.coordinator) == 0
+    assert pending_count(db.session, world.other) == 0
+    db.session.rollback()
+    assert pending_count(db.session, world.coordinator) == 1
