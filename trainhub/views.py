@@ -146,6 +146,7 @@ def register(app: Flask) -> None:
     from trainhub.attendance.views import verification_bp
     from trainhub.audit.views import bp as audit_bp
     from trainhub.auth.views import bp as auth_bp
+    from trainhub.core import i18n
     from trainhub.core.formats import register_filters
     from trainhub.core.labels import ELIGIBILITY_LABELS, FLAG_LABELS, SEX_LABELS, SIZE_LABELS
     from trainhub.core.urls import url_for_any_id
@@ -196,6 +197,7 @@ def register(app: Flask) -> None:
     ]
 
     register_filters(app)
+    i18n.install(app)
     app.add_template_global(url_for_any_id)
 
     @app.context_processor
