@@ -1,9 +1,17 @@
 """Wires the blueprints, the home dashboard, error pages and per-request context."""
-from flask import Blueprint, Flask, current_app, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    get_flashed_messages,
+    jsonify,
+    render_template,
+    request,
+)
 from flask_babel import get_locale
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError
-from markupsafe import Markup
+from flask_wtf.csrf import CSRFError, generate_csrf
+from markupsafe import Markup, escape
 
 from trainhub.api.errors import error_response, is_api_request
 from trainhub.auth.models import Role
@@ -49,7 +57,8 @@ def healthz():
 #: the entries that carry a badge (`_nav_badge`), counted on each request, never kept
 _BADGE_ENDPOINTS = frozenset({"applications.queue"})
 _SLOT = "\x00"
-_KEPT_MENUS = 64  # menus kept per app: roles x locales x script roots, far fewer in practice
+_KEPT_LAYOUTS = 64  # layouts kept per app: roles x locales x script roots, far fewer in practice
+_FLASH = '\n      <div class="alert alert-{}" role="alert">{}</div>\n    '
 
 
 def _nav_groups(user) -> list[tuple[str, list[tuple[str, str, str]]]]:
@@ -62,36 +71,62 @@ def _nav_groups(user) -> list[tuple[str, list[tuple[str, str, str]]]]:
     return groups
 
 
-def _nav_badge(endpoint: str) -> int | None:
+def _nav_badge(user, endpoint: str) -> int | None:
     """The number shown beside a menu entry: the applications waiting for a decision."""
-    if endpoint == "applications.queue" and can(current_user, "applications.review"):
+    if endpoint == "applications.queue" and can(user, "applications.review"):
         from trainhub.applications.services import pending_count
 
-        return pending_count(db.session, current_user)
+        return pending_count(db.session, user)
     return None
 
 
-def nav_menu() -> Markup:
-    """The signed-in user's menu entries: the HTML of their role and locale, made once per app
-    and kept (it holds nothing else of the user: permissions are the role's), with the badges
-    of this request in its slots."""
-    menus = current_app.extensions.setdefault("trainhub.nav_menus", {})
-    key = (current_user.role, str(get_locale()), request.script_root)
-    parts = menus.get(key)
+def _kept_layout(user, signed_in: bool) -> tuple[str, ...]:
+    """The layout's HTML for the user's role (none when signed out), locale and script root,
+    split at its slots (the odd parts are the slots' names): made once per app and kept, as it
+    holds nothing else of the user (permissions are the role's) nor of the request."""
+    layouts = current_app.extensions.setdefault("trainhub.layouts", {})
+    key = (user.role if signed_in else None, str(get_locale()), request.script_root)
+    parts = layouts.get(key)
     if parts is None:
         html = render_template(
-            "_partials/nav_menu.html", groups=_nav_groups(current_user),
+            "_partials/layout.html", groups=_nav_groups(user) if signed_in else [],
+            slot=lambda name: Markup(f"{_SLOT}{name}{_SLOT}"),
             badge_slot=lambda endpoint: Markup(f"{_SLOT}{endpoint}{_SLOT}")
             if endpoint in _BADGE_ENDPOINTS else "")
         parts = tuple(html.split(_SLOT))
-        if len(menus) < _KEPT_MENUS:
-            menus[key] = parts
-    out = list(parts)
-    for index in range(1, len(out), 2):  # the odd parts are the badges' endpoints
-        badge = _nav_badge(out[index])
-        out[index] = (f' <span class="badge text-bg-warning" data-testid="nav-badge">{badge}</span>'
-                      if badge else "")
-    return Markup("".join(out))
+        if len(layouts) < _KEPT_LAYOUTS:
+            layouts[key] = parts
+    return parts
+
+
+def page_layout() -> tuple[Markup, Markup, Markup]:
+    """base.html: the kept layout of this role, locale and script root around the page's title
+    and content (the HTML before the title, between title and content, after the content),
+    with this request's CSRF token, path, e-mail, flashed messages and badges in its slots."""
+    user = current_user._get_current_object()
+    signed_in = user.is_authenticated
+    parts = _kept_layout(user, signed_in)
+    values = {"csrf": escape(generate_csrf()), "next": escape(request.full_path.rstrip("?")),
+              "email": escape(user.email) if signed_in else "",
+              "flashes": "".join(
+                  _FLASH.format(escape(category if category != "message" else "info"),
+                                escape(message))
+                  for category, message in get_flashed_messages(with_categories=True))}
+    pieces, out = [], [parts[0]]
+    for index in range(1, len(parts), 2):
+        name = parts[index]
+        if name in ("title", "content"):
+            pieces.append(Markup("".join(out)))
+            out = []
+        elif name in values:
+            out.append(values[name])
+        else:
+            badge = _nav_badge(user, name)
+            out.append(f' <span class="badge text-bg-warning" data-testid="nav-badge">{badge}</span>'
+                       if badge else "")
+        out.append(parts[index + 1])
+    pieces.append(Markup("".join(out)))
+    return tuple(pieces)
 
 
 def _error_page(code: int, title: str, message: str):
@@ -111,6 +146,7 @@ def register(app: Flask) -> None:
     from trainhub.attendance.views import verification_bp
     from trainhub.audit.views import bp as audit_bp
     from trainhub.auth.views import bp as auth_bp
+    from trainhub.core import i18n
     from trainhub.core.formats import register_filters
     from trainhub.core.labels import ELIGIBILITY_LABELS, FLAG_LABELS, SEX_LABELS, SIZE_LABELS
     from trainhub.core.urls import url_for_any_id
@@ -161,13 +197,13 @@ def register(app: Flask) -> None:
     ]
 
     register_filters(app)
+    i18n.install(app)
     app.add_template_global(url_for_any_id)
 
     @app.context_processor
     def _template_helpers() -> dict:
-        return {"can": lambda permission: can(current_user, permission), "nav_menu": nav_menu,
+        return {"can": lambda permission: can(current_user, permission), "page_layout": page_layout,
                 "get_locale": get_locale,
-                "request_path": request.full_path.rstrip("?"),
                 "size_labels": SIZE_LABELS, "eligibility_labels": ELIGIBILITY_LABELS,
                 "flag_labels": FLAG_LABELS, "sex_labels": SEX_LABELS}
 
