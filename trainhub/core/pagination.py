@@ -12,10 +12,12 @@ class KeptCountPagination(SelectPagination):
     """A page whose exact total is kept while the rows it counts are unchanged (core/counts.py)."""
 
     def _query_count(self) -> int:
+        if self._query_args.get("count_select") is None:
+            return super()._query_count()
         return exact_count(self._query_args["session"], self._query_args["count_select"])
 
 
-class RowsPagination(SelectPagination):
+class RowsPagination(KeptCountPagination):
     """A page of plain rows (a select of the columns a page shows, not of ORM objects)."""
 
     def _query_items(self) -> list:
@@ -32,8 +34,8 @@ def paginate(stmt: Select, per_page: int | None = None, *,
     page = request.args.get("page", 1, type=a_page)
     per_page = per_page or current_app.config["PAGE_SIZE"]
     if rows:
-        return RowsPagination(select=stmt, session=db.session(), page=page, per_page=per_page,
-                              max_per_page=200, error_out=False)
+        return RowsPagination(select=stmt, count_select=kept_count, session=db.session(),
+                              page=page, per_page=per_page, max_per_page=200, error_out=False)
     if kept_count is not None:
         return KeptCountPagination(select=stmt, count_select=kept_count, session=db.session(),
                                    page=page, per_page=per_page, max_per_page=200,

@@ -30,7 +30,7 @@ from trainhub.core.downloads import PDF, ZIP, download_response
 from trainhub.core.errors import Problems
 from trainhub.core.formats import once_per_value, options_markup
 from trainhub.core.geography import county_choices, county_name
-from trainhub.core.identifiers import mask_cnp
+from trainhub.core.identifiers import age_on, mask_cnp
 from trainhub.core.pagination import paginate
 from trainhub.core.urls import url_for_any_id
 from trainhub.courses.models import Cohort
@@ -74,6 +74,7 @@ from trainhub.participants.services import (
     disclosure_for,
     memberships_by_participant,
     participant_list,
+    participant_rows,
     reader_view,
     save_participant,
 )
@@ -107,16 +108,18 @@ def _helpers() -> dict:
 def index():
     args = request.args
     enterprise_id = args.get("enterprise", type=an_id)
-    stmt = participant_list(
-        search=args.get("q", ""), enterprise_id=enterprise_id, employer=args.get("employer", ""),
-        county=args.get("county") or None, sex=args.get("sex") or None,
-        age_band=args.get("age") or None, eligibility=args.get("eligibility") or None,
-        flags=tuple(flag for flag in FLAG_FILTERS if args.get(flag)))
+    today = date.today()
+    filters = {"search": args.get("q", ""), "enterprise_id": enterprise_id,
+               "employer": args.get("employer", ""), "county": args.get("county") or None,
+               "sex": args.get("sex") or None, "age_band": args.get("age") or None,
+               "eligibility": args.get("eligibility") or None,
+               "flags": tuple(flag for flag in FLAG_FILTERS if args.get(flag)), "today": today}
     # an early page reads people in name order row by row until it is full; a deep page and
     # the count go through them all, which the whole team's hash does faster (on PostgreSQL)
     early = args.get("page", 1, type=a_page) <= EARLY_PAGES
-    page = paginate(scoped(stmt, Participant, current_user, per_row=early),
-                    kept_count=scoped(stmt, Participant, current_user))
+    page = paginate(scoped(participant_rows(**filters), Participant, current_user, per_row=early),
+                    rows=True,
+                    kept_count=scoped(participant_list(**filters), Participant, current_user))
     # a link from an enterprise's page names it by id; the filter form searches by name or CUI
     chosen_employer = enterprise_id and db.session.scalar(scoped(
         select(Enterprise).where(Enterprise.id == enterprise_id), Enterprise, current_user))
@@ -128,12 +131,13 @@ def index():
                                                sex == "F"))
     flag_badges = once_per_value(get_template_attribute("_macros/registry.html", "flag_badges"),
                                  key=lambda flags: tuple(name for name, on in flags.items() if on))
-    today, cnp_shown = date.today(), _cnp_shown()
+    cnp_shown = _cnp_shown()
     visible_flags = disclosure_for(current_user).flags
     person_url = url_for_any_id("participants.detail", "participant_id")
     rows = {person.id: _PERSON_ROW % (
-        person_url(person.id), person.full_name, cnp_shown(person.cnp), person.age_on(today),
-        person.enterprise.name if person.enterprise else "—", county_name(person.county),
+        person_url(person.id), f"{person.last_name} {person.first_name}", cnp_shown(person.cnp),
+        age_on(person.birth_date, today), "—" if person.employer is None else person.employer,
+        county_name(person.county),
         Markup("").join([badge(m, person.sex) + " " for m in memberships[person.id]]),
         flag_badges(visible_flags(person, today))) for person in page.items}
     return render_template(
