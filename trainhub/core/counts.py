@@ -1,5 +1,6 @@
 """Exact row counts of list pages, kept while the rows they count are unchanged (docs/performance.md)."""
 from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from threading import Lock
 
 from sqlalchemy import BigInteger, Connection, Select, event, func, select, text
@@ -12,6 +13,8 @@ from trainhub.extensions import db
 VERSIONED_TABLES = ("participants", "memberships", "project_members", "enterprises")
 _KEPT = 1024  # counts kept per process, least recently used dropped first
 _counts: OrderedDict = OrderedDict()
+#: the tables each named count reads (see exact_count's `key`)
+_tables: OrderedDict = OrderedDict()
 _lock = Lock()
 
 
@@ -81,27 +84,53 @@ def data_version(session: Session, tables: set[str]) -> str | None:
     return None if version is None else f"version {version}"
 
 
-def exact_count(session: Session, stmt: Select) -> int:
+def exact_count(session: Session, stmt: Select | Callable[[], Select],
+                key: Hashable | None = None) -> int:
     """How many rows `stmt` gives: counted once per data version and kept for the next page
     view (same query, same values, same version); a count whose version cannot be known is
     counted every time. The version is read before counting, so a count kept is never older
-    than its version."""
-    count = select(func.count()).select_from(
-        stmt.options(lazyload("*")).order_by(None).subquery())
-    cache_key = count._generate_cache_key()
-    tables = {table.name for table in find_tables(count)}
-    version = data_version(session, tables) if cache_key is not None else None
-    if version is None:
-        return session.execute(count).scalar()
-    key = (str(session.get_bind().url), version, cache_key.key,
-           tuple(repr(bind.effective_value) for bind in cache_key.bindparams))
-    with _lock:
-        if key in _counts:
-            _counts.move_to_end(key)
-            return _counts[key]
+    than its version.
+
+    `key` (a list page that can name its query more cheaply than SQLAlchemy's cache key of the
+    statement, whose scoped subqueries cost more to walk than to run): a value that is the same
+    only for the same statement, its SQL and its values (the reader's scope and every filter);
+    `stmt` may then be a function that builds it, called only when the count is not kept."""
+    if key is None:
+        count = _count_of(stmt)
+        cache_key = count._generate_cache_key()
+        if cache_key is None:
+            return session.execute(count).scalar()
+        key = ("statement", cache_key.key,
+               tuple(repr(bind.effective_value) for bind in cache_key.bindparams))
+        tables = {table.name for table in find_tables(count)}
+    else:
+        count, key = None, ("named", key)
+        with _lock:
+            tables = _tables.get(key)
+        if tables is None:
+            count = _count_of(stmt() if callable(stmt) else stmt)
+            tables = frozenset(table.name for table in find_tables(count))
+            with _lock:
+                _tables[key] = tables
+                while len(_tables) > _KEPT:
+                    _tables.popitem(last=False)
+    version = data_version(session, set(tables))
+    if version is not None:
+        key = (str(session.get_bind().url), version, key)
+        with _lock:
+            if key in _counts:
+                _counts.move_to_end(key)
+                return _counts[key]
+    if count is None:
+        count = _count_of(stmt() if callable(stmt) else stmt)
     total = session.execute(count).scalar()
-    with _lock:
-        _counts[key] = total
-        while len(_counts) > _KEPT:
-            _counts.popitem(last=False)
+    if version is not None:
+        with _lock:
+            _counts[key] = total
+            while len(_counts) > _KEPT:
+                _counts.popitem(last=False)
     return total
+
+
+def _count_of(stmt: Select) -> Select:
+    return select(func.count()).select_from(stmt.options(lazyload("*")).order_by(None).subquery())

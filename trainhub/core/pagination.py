@@ -1,4 +1,6 @@
 """Pagination of list pages: one COUNT and one page query, whatever the row count."""
+from collections.abc import Callable, Hashable
+
 from flask import current_app, request
 from flask_sqlalchemy.pagination import Pagination, SelectPagination
 from sqlalchemy import Select
@@ -14,7 +16,8 @@ class KeptCountPagination(SelectPagination):
     def _query_count(self) -> int:
         if self._query_args.get("count_select") is None:
             return super()._query_count()
-        return exact_count(self._query_args["session"], self._query_args["count_select"])
+        return exact_count(self._query_args["session"], self._query_args["count_select"],
+                           self._query_args.get("count_key"))
 
 
 class RowsPagination(KeptCountPagination):
@@ -26,20 +29,22 @@ class RowsPagination(KeptCountPagination):
 
 
 def paginate(stmt: Select, per_page: int | None = None, *,
-             kept_count: Select | None = None, rows: bool = False) -> Pagination:
+             kept_count: Select | Callable[[], Select] | None = None,
+             count_key: Hashable | None = None, rows: bool = False) -> Pagination:
     """The page of `stmt` named by the `page` query argument (a bad number gives page 1).
     `kept_count`: the same rows written for counting them all, for a list whose count costs
-    more than its page; the count is kept while they are unchanged. `rows`: `stmt` selects
-    columns, and the page holds its rows as they are."""
+    more than its page; the count is kept while they are unchanged (`count_key`: see
+    core.counts.exact_count's `key`). `rows`: `stmt` selects columns, and the page holds its
+    rows as they are."""
     page = request.args.get("page", 1, type=a_page)
     per_page = per_page or current_app.config["PAGE_SIZE"]
     if rows:
-        return RowsPagination(select=stmt, count_select=kept_count, session=db.session(),
-                              page=page, per_page=per_page, max_per_page=200, error_out=False)
+        return RowsPagination(select=stmt, count_select=kept_count, count_key=count_key,
+                              session=db.session(), page=page, per_page=per_page, max_per_page=200, error_out=False)
     if kept_count is not None:
-        return KeptCountPagination(select=stmt, count_select=kept_count, session=db.session(),
-                                   page=page, per_page=per_page, max_per_page=200,
-                                   error_out=False)
+        return KeptCountPagination(select=stmt, count_select=kept_count, count_key=count_key,
+                                   session=db.session(), page=page, per_page=per_page,
+                                   max_per_page=200, error_out=False)
     return db.paginate(stmt, page=page, per_page=per_page, max_per_page=200, error_out=False)
 
 

@@ -103,6 +103,14 @@ def _helpers() -> dict:
             "requirement_title": requirement_title, "detail_text": detail_text}
 
 
+def _count_key(user, filters: dict) -> tuple:
+    """What the list's count query is made of: the reader's scope (auth.scoping builds it from
+    the role, the id and the enterprise alone) and every filter with the day the ages are
+    taken on (core.counts.exact_count's `key`)."""
+    return ("participants.index", user.role, user.id, user.enterprise_id,
+            tuple(sorted(filters.items())))
+
+
 @bp.route("/")
 @permission_required("participants.read")
 def index():
@@ -118,8 +126,9 @@ def index():
     # the count go through them all, which the whole team's hash does faster (on PostgreSQL)
     early = args.get("page", 1, type=a_page) <= EARLY_PAGES
     page = paginate(scoped(participant_rows(**filters), Participant, current_user, per_row=early),
-                    rows=True,
-                    kept_count=scoped(participant_list(**filters), Participant, current_user))
+                    rows=True, count_key=_count_key(current_user, filters),
+                    kept_count=lambda: scoped(participant_list(**filters), Participant,
+                                              current_user))
     # a link from an enterprise's page names it by id; the filter form searches by name or CUI
     chosen_employer = enterprise_id and db.session.scalar(scoped(
         select(Enterprise).where(Enterprise.id == enterprise_id), Enterprise, current_user))
