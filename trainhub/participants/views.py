@@ -1,6 +1,7 @@
 """Participant pages: list, detail, forms, decision, register, consent, GDPR export and dossier."""
 import json
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
 
 from flask import (
     Blueprint,
@@ -29,8 +30,10 @@ from trainhub.core.bounds import a_page, an_id
 from trainhub.core.downloads import PDF, ZIP, download_response
 from trainhub.core.errors import Problems
 from trainhub.core.formats import once_per_value, options_markup
+from trainhub.core.fragments import kept_fragment, slot
 from trainhub.core.geography import county_choices, county_name
 from trainhub.core.identifiers import age_on, mask_cnp
+from trainhub.core.labels import ELIGIBILITY_LABELS, SEX_LABELS
 from trainhub.core.pagination import paginate
 from trainhub.core.urls import url_for_any_id
 from trainhub.courses.models import Cohort
@@ -149,13 +152,59 @@ def index():
         county_name(person.county),
         Markup("").join([badge(m, person.sex) + " " for m in memberships[person.id]]),
         flag_badges(visible_flags(person, today))) for person in page.items}
-    return render_template(
-        "participants/list.html", page=page, today=today, rows=rows,
-        county_options=options_markup(county_choices(), args.get("county")),
-        chosen_employer=chosen_employer, employer_filter=current_user.role != Role.SME,
-        every_employer_url=url_for(".index", **{key: value for key, value in args.items()
-                                                if key not in ("enterprise", "page")}),
-        age_bands=AGE_BANDS, flag_filters=FLAG_FILTERS)
+    return render_template("participants/list.html", page=page, rows=rows,
+                           head=_list_head(args, chosen_employer))
+
+
+#: the chosen employer's mark in the filter form (a link from the enterprise's page)
+_CHOSEN_EMPLOYER = Markup(
+    '\n  <div class="col-auto d-flex align-items-center gap-2"><input type="hidden" name="enterprise"'
+    ' value="%s">\n    <span class="badge text-bg-secondary">%s: %s</span>\n'
+    '    <a class="small" href="%s">%s</a></div>\n  ')
+
+
+def _filter_choices() -> dict[str, list[tuple[str, str]]]:
+    """The options of the filter form's selects, (value, label in the reader's language)."""
+    return {"county": county_choices(),
+            "sex": [(value, str(name)) for value, name in SEX_LABELS.items()],
+            "age": [(band, band.replace("_plus", "+").replace("under_", "< ").replace("_", "–"))
+                    for band in AGE_BANDS],
+            "eligibility": [(value, str(name)) for value, name in ELIGIBILITY_LABELS.items()]}
+
+
+@lru_cache(maxsize=512)
+def _select_options(name: str, locale: str, chosen: str | None) -> Markup:
+    """A filter select's options, `chosen` selected, once per language and chosen value (the
+    view passes only a value of the list or None, so this holds a few hundred at most)."""
+    return options_markup(_filter_choices()[name], chosen)
+
+
+@lru_cache(maxsize=1)
+def _choice_values() -> dict[str, frozenset]:
+    """The values of each filter select (the same in every language)."""
+    return {name: frozenset(value for value, _name in choices)
+            for name, choices in _filter_choices().items()}
+
+
+def _list_head(args, chosen_employer) -> Markup:
+    """The list's heading and filter form (kept per role, language and script root), with this
+    request's search, chosen options and chosen employer."""
+    locale = str(get_locale())
+    values = _choice_values()
+    slots = {name: _select_options(name, locale, args.get(name) if args.get(name) in values[name]
+                                   else None) for name in values}
+    slots.update({f"flag_{flag}": "checked" if args.get(flag) else "" for flag in FLAG_FILTERS})
+    slots["chosen_employer"] = _CHOSEN_EMPLOYER % (
+        chosen_employer.id, _("Employer"), chosen_employer.name,
+        url_for(".index", **{key: value for key, value in args.items()
+                             if key not in ("enterprise", "page")}),
+        _("All employers")) if chosen_employer else ""
+    return kept_fragment(
+        ("participants.list", current_user.role, locale, request.script_root),
+        lambda: render_template("participants/_list_head.html", slot=slot,
+                                employer_filter=current_user.role != Role.SME,
+                                flag_filters=FLAG_FILTERS),
+        q=args.get("q", ""), employer=args.get("employer", ""), **slots)
 
 
 @bp.route("/<int:participant_id>")
