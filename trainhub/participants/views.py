@@ -18,7 +18,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from trainhub.attendance.services import enrollments_of
@@ -84,10 +84,13 @@ from trainhub.participants.services import (
 from trainhub.programme.models import Project
 
 bp = Blueprint("participants", __name__, url_prefix="/participants")
-#: a row of the list, its values escaped by the `%` (one format per row, no template per row)
-_PERSON_ROW = Markup(
+#: a row of the list (one format per row, no template per row; the view escapes each value)
+_PERSON_ROW = (
     '\n  <td><a href="%s">%s</a></td>\n  <td class="text-nowrap font-monospace small">%s</td>'
     "\n  <td>%s</td>\n  <td>%s</td>\n  <td>%s</td>\n  <td>%s</td>\n  <td>%s</td>\n")
+#: the list's eligibility and flag badges by language and value (a few dozen at most: the
+#: statuses with the stale mark and the sex, the sets of flags), kept from page to page
+_KEPT_BADGES: dict[str, dict] = {"eligibility": {}, "flags": {}}
 EARLY_PAGES = 20  # pages of the list read row by row (see auth.scoping._person_of_the_team)
 
 
@@ -137,21 +140,26 @@ def index():
         select(Enterprise).where(Enterprise.id == enterprise_id), Enterprise, current_user))
     memberships = memberships_by_participant(db.session, [p.id for p in page.items],
                                              badges_only=True, user=current_user)
-    # each distinct badge of the page made once (the macros stay the one place of its markup)
-    badge = once_per_value(get_template_attribute("_macros/registry.html", "eligibility_badge"),
-                           key=lambda m, sex: (m.eligibility_status, bool(m.decision_stale),
-                                               sex == "F"))
-    flag_badges = once_per_value(get_template_attribute("_macros/registry.html", "flag_badges"),
-                                 key=lambda flags: tuple(name for name, on in flags.items() if on))
+    # each distinct badge made once per language and kept (the macros stay its one place)
+    locale = str(get_locale())
+    badge = once_per_value(
+        lambda m, sex: get_template_attribute("_macros/registry.html", "eligibility_badge")(m, sex),
+        key=lambda m, sex: (locale, m.eligibility_status, bool(m.decision_stale), sex == "F"),
+        made=_KEPT_BADGES["eligibility"])
+    flag_badges = once_per_value(
+        lambda flags: get_template_attribute("_macros/registry.html", "flag_badges")(flags),
+        key=lambda flags: (locale, *(name for name, on in flags.items() if on)),
+        made=_KEPT_BADGES["flags"])
     cnp_shown = _cnp_shown()
     visible_flags = disclosure_for(current_user).flags
     person_url = url_for_any_id("participants.detail", "participant_id")
-    rows = {person.id: _PERSON_ROW % (
-        person_url(person.id), f"{person.last_name} {person.first_name}", cnp_shown(person.cnp),
-        age_on(person.birth_date, today), "—" if person.employer is None else person.employer,
-        county_name(person.county),
-        Markup("").join([badge(m, person.sex) + " " for m in memberships[person.id]]),
-        flag_badges(visible_flags(person, today))) for person in page.items}
+    rows = {person.id: Markup(_PERSON_ROW % (
+        escape(person_url(person.id)), escape(f"{person.last_name} {person.first_name}"),
+        escape(cnp_shown(person.cnp)), age_on(person.birth_date, today),
+        "—" if person.employer is None else escape(person.employer),
+        escape(county_name(person.county)),
+        "".join([badge(m, person.sex) + " " for m in memberships[person.id]]),
+        flag_badges(visible_flags(person, today)))) for person in page.items}
     return render_template("participants/list.html", page=page, rows=rows,
                            head=_list_head(args, chosen_employer))
 
