@@ -113,7 +113,7 @@ def register(app: Flask) -> None:
     from trainhub.auth.views import bp as auth_bp
     from trainhub.core.formats import register_filters
     from trainhub.core.labels import ELIGIBILITY_LABELS, FLAG_LABELS, SEX_LABELS, SIZE_LABELS
-    from trainhub.core.urls import url_for_any_id
+    from trainhub.core.urls import url_for_any_id, url_for_any_value
     from trainhub.courses.views import bp as courses_bp
     from trainhub.documents.views import bp as documents_bp
     from trainhub.enterprises.views import bp as enterprises_bp
@@ -162,6 +162,7 @@ def register(app: Flask) -> None:
 
     register_filters(app)
     app.add_template_global(url_for_any_id)
+    app.add_template_global(url_for_any_value)
 
     @app.context_processor
     def _template_helpers() -> dict:

@@ -288,3 +288,16 @@ def test_the_kept_filter_form_follows_each_reader_and_request(auth, project, cli
     assert 'name="employer"' not in page and ">Participanți</h1>" in page
     assert f'name="enterprise" value="{firm.id}"' in page and "Alfa SRL" in page
     assert 'name="enterprise"' not in client.get("/participants/").get_data(as_text=True)
+
+
+def test_pagination_links_keep_every_argument_in_its_place(coordinator, project, client, app):
+    """The page links are one URL with the number put in (core.urls.url_for_any_value): the
+    other arguments keep their order, even when one holds the number that marks the place."""
+    app.config["PAGE_SIZE"] = 2
+    _members(project, 5)
+    page = client.get("/participants/?q=Nume&page=2").get_data(as_text=True)
+    for number in (1, 2, 3):
+        assert f'href="/participants/?q=Nume&amp;page={number}"' in page
+    page = client.get("/participants/?page=2&q=Nume&x=987654321012345").get_data(as_text=True)
+    for number in (1, 2, 3):
+        assert f'href="/participants/?page={number}&amp;q=Nume&amp;x=987654321012345"' in page
