@@ -228,3 +228,39 @@ def test_early_and_deep_pages_list_every_visible_person_once_in_order(world, app
         shown += re.findall(r'<a href="/participants/\d+">([^<]+)</a>', page)
         assert f"{len(expected)} records" in page
     assert number > EARLY_PAGES and shown == expected and "Ascuns" not in " ".join(shown)
+
+
+def test_the_list_keeps_a_count_for_each_reader_and_each_filter(world, auth, client):
+    """The list page names its kept count by the reader's scope and its filters (not by the
+    statement): each filter and each reader gets a count of its own, every one exact."""
+    project, firm = world["project"], world["firm"]
+    MembershipFactory(project=project, eligibility_status="ineligible", participant=ParticipantFactory(
+        sex="F", birth=date(1995, 3, 1), county="RO-B", environment="rural", last_name="Ionescu",
+        enterprise=EnterpriseFactory(name="Gama Consult SRL")))
+    other_coordinator = UserFactory(role="coordinator", email="other@example.org")
+    join_team(other_coordinator, world["other"])
+    UserFactory(role="sme", enterprise=firm, email="sme@example.org")
+    UserFactory(role="authority", email="authority@example.org")
+    db.session.commit()
+    searches = {"": {}, "?county=RO-B": {"county": "RO-B"}, "?sex=F": {"sex": "F"},
+                "?sex=M": {"sex": "M"}, "?age=55_64": {"age_band": "55_64"},
+                "?age=25_54": {"age_band": "25_54"}, "?eligibility=ineligible":
+                {"eligibility": "ineligible"}, "?woman=1": {"flags": ("woman",)},
+                "?rural=1": {"flags": ("rural",)}, "?age_55_64=1": {"flags": ("age_55_64",)},
+                "?q=Ionescu": {"search": "Ionescu"}, "?employer=Gama": {"employer": "Gama"},
+                f"?enterprise={firm.id}": {"enterprise_id": firm.id}}
+    counts = set()
+    for email in ("coord@example.org", "other@example.org", "sme@example.org",
+                  "authority@example.org"):
+        auth.login(email)
+        user = db.session.scalar(select(type(world["coordinator"])).where(
+            type(world["coordinator"]).email == email))
+        for _round in range(2):  # the second round reads the kept counts
+            for query, filters in searches.items():
+                page = client.get(f"/participants/{query}").get_data(as_text=True)
+                fresh = _count(user, **filters)[1]
+                found = re.search(r"(\d+) (record|înregistr)", page)
+                assert (int(found.group(1)) if found else 0) == fresh, (email, query)
+                counts.add(fresh)
+        auth.logout()
+    assert len(counts) >= 4  # the filters and readers do tell the lists apart

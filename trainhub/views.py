@@ -149,7 +149,7 @@ def register(app: Flask) -> None:
     from trainhub.core import i18n
     from trainhub.core.formats import register_filters
     from trainhub.core.labels import ELIGIBILITY_LABELS, FLAG_LABELS, SEX_LABELS, SIZE_LABELS
-    from trainhub.core.urls import url_for_any_id
+    from trainhub.core.urls import url_for_any_id, url_for_any_value
     from trainhub.courses.views import bp as courses_bp
     from trainhub.documents.views import bp as documents_bp
     from trainhub.enterprises.views import bp as enterprises_bp
@@ -199,6 +199,7 @@ def register(app: Flask) -> None:
     register_filters(app)
     i18n.install(app)
     app.add_template_global(url_for_any_id)
+    app.add_template_global(url_for_any_value)
 
     @app.context_processor
     def _template_helpers() -> dict:

@@ -264,3 +264,40 @@ def test_admin_edits_rule_parameters_with_validation(client, auth, project):
     db.session.expire_all()
     rules = {rule["code"]: rule for rule in project.call.rules}
     assert rules["age"]["params"] == {"min": 18, "max": 60}
+
+
+def test_the_kept_filter_form_follows_each_reader_and_request(auth, project, client):
+    """The heading and filter form are kept per role and language: each request still shows
+    its own search and choices (escaped), and each reader their own fields and language."""
+    firm = EnterpriseFactory(name="Alfa SRL")
+    coordinator = UserFactory(role="coordinator", locale="en")
+    sme = UserFactory(role="sme", enterprise=firm, locale="ro")
+    db.session.commit()
+    auth.login(coordinator.email)
+    page = client.get("/participants/?q=%3Cb%3E&county=RO-CJ&sex=F&age=bad&woman=1"
+                      ).get_data(as_text=True)
+    assert 'name="q" value="&lt;b&gt;"' in page and '<option value="RO-CJ" selected>' in page
+    assert '<option value="F" selected>' in page and 'name="woman" value="1" checked>' in page
+    assert "selected>" not in page[page.index('name="age"'):page.index('name="eligibility"')]
+    page = client.get("/participants/").get_data(as_text=True)
+    assert 'name="q" value=""' in page and "selected>" not in page and "checked>" not in page
+    assert 'name="employer"' in page and ">Participants</h1>" in page
+    auth.logout()
+    auth.login(sme.email)
+    page = client.get(f"/participants/?enterprise={firm.id}").get_data(as_text=True)
+    assert 'name="employer"' not in page and ">Participanți</h1>" in page
+    assert f'name="enterprise" value="{firm.id}"' in page and "Alfa SRL" in page
+    assert 'name="enterprise"' not in client.get("/participants/").get_data(as_text=True)
+
+
+def test_pagination_links_keep_every_argument_in_its_place(coordinator, project, client, app):
+    """The page links are one URL with the number put in (core.urls.url_for_any_value): the
+    other arguments keep their order, even when one holds the number that marks the place."""
+    app.config["PAGE_SIZE"] = 2
+    _members(project, 5)
+    page = client.get("/participants/?q=Nume&page=2").get_data(as_text=True)
+    for number in (1, 2, 3):
+        assert f'href="/participants/?q=Nume&amp;page={number}"' in page
+    page = client.get("/participants/?page=2&q=Nume&x=987654321012345").get_data(as_text=True)
+    for number in (1, 2, 3):
+        assert f'href="/participants/?page={number}&amp;q=Nume&amp;x=987654321012345"' in page

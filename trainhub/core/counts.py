@@ -18,6 +18,8 @@ _KEPT = 1024  # counts kept per process, least recently used dropped first
 _KEPT_VALUES = 64  # other values kept per process (kept_value), likewise
 _counts: OrderedDict = OrderedDict()
 _values: OrderedDict = OrderedDict()
+#: the tables each named count reads (see exact_count's `key`)
+_tables: OrderedDict = OrderedDict()
 T = TypeVar("T")
 _lock = Lock()
 
@@ -93,20 +95,57 @@ _VERSION = select(ChangeCounter.version).where(ChangeCounter.id == 1)
 _SNAPSHOT = text("SELECT pg_current_snapshot()::text, pg_current_xact_id_if_assigned()")
 
 
-def exact_count(session: Session, stmt: Select) -> int:
+def exact_count(session: Session, stmt: Select | Callable[[], Select],
+                key: Hashable | None = None) -> int:
     """How many rows `stmt` gives: counted once per data version and kept for the next page
     view (same query, same values, same version); a count whose version cannot be known is
     counted every time. The version is read before counting, so a count kept is never older
-    than its version."""
-    count = _count_of(stmt)
-    return _kept(_counts, _KEPT, session, count, lambda: session.execute(count).scalar())
+    than its version.
+
+    `key` (a list page that can name its query more cheaply than SQLAlchemy's cache key of the
+    statement, whose scoped subqueries cost more to walk than to run): a value that is the same
+    only for the same statement, its SQL and its values (the reader's scope and every filter);
+    `stmt` may then be a function that builds it, called only when the count is not kept."""
+    if key is None:
+        count = _count_of(stmt)
+        return _kept(_counts, _KEPT, session, count, lambda: session.execute(count).scalar())
+    count, key = None, ("named", key)
+    with _lock:
+        tables = _tables.get(key)
+    if tables is None:
+        count = _count_select(stmt() if callable(stmt) else stmt)
+        tables = frozenset(table.name for table in find_tables(count))
+        with _lock:
+            _tables[key] = tables
+            while len(_tables) > _KEPT:
+                _tables.popitem(last=False)
+    version = data_version(session, tables)
+    if version is not None:
+        key = (str(session.get_bind().url), version, key)
+        with _lock:
+            if key in _counts:
+                _counts.move_to_end(key)
+                return _counts[key]
+    if count is None:
+        count = _count_select(stmt() if callable(stmt) else stmt)
+    total = session.execute(count).scalar()
+    if version is not None:
+        with _lock:
+            _counts[key] = total
+            while len(_counts) > _KEPT:
+                _counts.popitem(last=False)
+    return total
+
+
+def _count_select(stmt: Select) -> Select:
+    return select(func.count()).select_from(stmt.options(lazyload("*")).order_by(None).subquery())
 
 
 @lru_cache(maxsize=256)
 def _count_of(stmt: Select) -> Select:
     """The count of `stmt`, one per statement object: a caller that keeps its statements (one
     per reader and filters) gets the same count statement, whose cache key is worked out once."""
-    return select(func.count()).select_from(stmt.options(lazyload("*")).order_by(None).subquery())
+    return _count_select(stmt)
 
 
 @lru_cache(maxsize=256)

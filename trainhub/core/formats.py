@@ -36,10 +36,13 @@ def eur(value, places: int = 2) -> str:
     return f"{number(value, places)} EUR"
 
 
-def once_per_value(render: Callable, key: Callable[..., Hashable] = lambda *args: args) -> Callable:
+def once_per_value(render: Callable, key: Callable[..., Hashable] = lambda *args: args,
+                   made: dict | None = None) -> Callable:
     """`render` (a macro, a label) called once per distinct `key(*args)` and its result reused:
-    the rows of a page that show the same badge share its markup instead of each calling it."""
-    made: dict = {}
+    the rows of a page that show the same badge share its markup instead of each calling it.
+    `made`: a dict that keeps the results beyond the page (then `key` must name everything the
+    result depends on, the reader's language included, and take few values)."""
+    made = {} if made is None else made
 
     def once(*args):
         found = key(*args)

@@ -1,4 +1,5 @@
 """Pagination of list pages: one COUNT and one page query, whatever the row count."""
+from collections.abc import Callable, Hashable
 from functools import lru_cache
 
 from flask import current_app, request
@@ -14,24 +15,22 @@ class KeptCountPagination(SelectPagination):
     """A page whose exact total is kept while the rows it counts are unchanged (core/counts.py)."""
 
     def _query_count(self) -> int:
-        return exact_count(self._query_args["session"], self._query_args["count_select"])
+        if self._query_args.get("count_select") is None:
+            return super()._query_count()
+        return exact_count(self._query_args["session"], self._query_args["count_select"],
+                           self._query_args.get("count_key"))
 
 
-class RowsPagination(SelectPagination):
-    """A page of plain rows (a select of the columns a page shows, not of ORM objects); with a
-    `count_select`, its total and its rows are kept while the rows they read are unchanged."""
+class RowsPagination(KeptCountPagination):
+    """A page of plain rows (a select of the columns a page shows, not of ORM objects); with
+    `kept_rows`, its total and its rows are kept while the rows they read are unchanged."""
 
     def _query_items(self) -> list:
-        session = self._query_args["session"]
-        stmt = _page_of(self._query_args["select"], self.per_page, self._query_offset)
-        if self._query_args["count_select"] is None:
-            return session.execute(stmt).all()
+        session, stmt = self._query_args["session"], self._query_args["select"]
+        if not self._query_args.get("kept_rows"):
+            return session.execute(stmt.limit(self.per_page).offset(self._query_offset)).all()
+        stmt = _page_of(stmt, self.per_page, self._query_offset)
         return kept_value(session, stmt, lambda: session.execute(stmt).all())
-
-    def _query_count(self) -> int:
-        if self._query_args["count_select"] is None:
-            return super()._query_count()
-        return exact_count(self._query_args["session"], self._query_args["count_select"])
 
 
 @lru_cache(maxsize=256)
@@ -42,21 +41,27 @@ def _page_of(stmt: Select, limit: int, offset: int) -> Select:
 
 
 def paginate(stmt: Select, per_page: int | None = None, *,
-             kept_count: Select | None = None, rows: bool = False) -> Pagination:
+             kept_count: Select | Callable[[], Select] | None = None,
+             count_key: Hashable | None = None, rows: bool = False,
+             kept_rows: bool = False) -> Pagination:
     """The page of `stmt` named by the `page` query argument (a bad number gives page 1).
     `kept_count`: the same rows written for counting them all, for a list whose count costs
-    more than its page; the count is kept while they are unchanged. `rows`: `stmt` selects
-    columns, and the page holds its rows as they are (with `kept_count`, kept as the count is:
-    plain rows hold no object a later request could change)."""
+    more than its page; the count is kept while they are unchanged (`count_key`: see
+    core.counts.exact_count's `key`). `rows`: `stmt` selects columns, and the page holds its
+    rows as they are; `kept_rows` (a page whose statements are built once per reader and
+    filters): those rows are kept with the count (plain rows hold no object a later request
+    could change)."""
     page = request.args.get("page", 1, type=a_page)
     per_page = per_page or current_app.config["PAGE_SIZE"]
     if rows:
-        return RowsPagination(select=stmt, count_select=kept_count, session=db.session(),
-                              page=page, per_page=per_page, max_per_page=200, error_out=False)
+        return RowsPagination(select=stmt, count_select=kept_count, count_key=count_key,
+                              kept_rows=kept_rows and kept_count is not None,
+                              session=db.session(), page=page, per_page=per_page,
+                              max_per_page=200, error_out=False)
     if kept_count is not None:
-        return KeptCountPagination(select=stmt, count_select=kept_count, session=db.session(),
-                                   page=page, per_page=per_page, max_per_page=200,
-                                   error_out=False)
+        return KeptCountPagination(select=stmt, count_select=kept_count, count_key=count_key,
+                                   session=db.session(), page=page, per_page=per_page,
+                                   max_per_page=200, error_out=False)
     return db.paginate(stmt, page=page, per_page=per_page, max_per_page=200, error_out=False)
 
 

@@ -11,3 +11,14 @@ def url_for_any_id(endpoint: str, id_name: str, **values) -> Callable[[int], str
     per row and link; the id may stand anywhere in the URL."""
     head, tail = url_for(endpoint, **{id_name: _ANY_ID}, **values).split(str(_ANY_ID), 1)
     return lambda row_id: f"{head}{row_id}{tail}"
+
+
+def url_for_any_value(endpoint: str, name: str, values: dict) -> Callable[[object], str]:
+    """`url_for(endpoint, **values)` with any value of `values[name]` (a page number): one
+    routing build for all the links of a pagination, the values in their order. When the
+    request's own values hold the marker, each link is built in full."""
+    parts = url_for(endpoint, **dict(values, **{name: _ANY_ID})).split(str(_ANY_ID))
+    if len(parts) != 2:
+        return lambda value: url_for(endpoint, **dict(values, **{name: value}))
+    head, tail = parts
+    return lambda value: f"{head}{value}{tail}"

@@ -187,7 +187,8 @@ def review():
     enterprise_id = request.args.get("enterprise", type=an_id)
     requirement_id = request.args.get("requirement", type=an_id)
     statements = services.review_statements(current_user, enterprise_id, requirement_id)
-    page = paginate(statements.rows, per_page=50, rows=True, kept_count=statements.queue)
+    page = paginate(statements.rows, per_page=50, rows=True, kept_count=statements.queue,
+                    kept_rows=True)
     requirements = services.requirement_titles(db.session)
     titles = {line_id: title for line_id, _code, title in requirements}
     enterprises = statements.enterprises

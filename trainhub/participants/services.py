@@ -14,7 +14,14 @@ from trainhub.auth.permissions import can
 from trainhub.auth.scoping import scoped, visible_condition
 from trainhub.core import cleaning
 from trainhub.core.cleaning import Cleaned, bounded_text, email_address
-from trainhub.core.identifiers import cnp_birth_date, cnp_sex, cnps_in, mask_cnp, mask_cnps_in
+from trainhub.core.identifiers import (
+    age_on,
+    cnp_birth_date,
+    cnp_sex,
+    cnps_in,
+    mask_cnp,
+    mask_cnps_in,
+)
 from trainhub.core.models import apply_values, taken_by_another
 from trainhub.enterprises.models import Enterprise
 from trainhub.enterprises.services import FieldProblems, enterprise_matches
@@ -37,6 +44,7 @@ from trainhub.participants.models import (
     Participant,
     Sex,
     derived_from_cnp,
+    target_group_flags,
 )
 from trainhub.programme.models import Project
 
@@ -254,35 +262,65 @@ def participant_list(*, search: str = "", enterprise_id: int | None = None, empl
                      age_band: str | None = None, eligibility: str | None = None,
                      flags: tuple[str, ...] = (), today: date | None = None) -> Select:
     """People matching the list page's search and filters, by name, employer loaded."""
-    today = today or date.today()
-    stmt = (select(Participant).options(joinedload(Participant.enterprise))
-            .order_by(Participant.last_name, Participant.first_name, Participant.id))
+    return (select(Participant).options(joinedload(Participant.enterprise))
+            .where(*_list_filters(search, enterprise_id, employer, county, sex, age_band,
+                                  eligibility, flags, today or date.today()))
+            .order_by(*LIST_ORDER))
+
+
+#: the list page's order (the index ix_participants_name_order)
+LIST_ORDER = (Participant.last_name, Participant.first_name, Participant.id)
+#: what a row of the list page shows of a person, and their employer's name (None: no employer)
+_LIST_COLUMNS = (Participant.id, Participant.cnp, Participant.last_name, Participant.first_name,
+                 Participant.birth_date, Participant.sex, Participant.environment,
+                 Participant.isced, Participant.disability, Participant.minority_or_migrant,
+                 Participant.county, Enterprise.name.label("employer"))
+
+
+def participant_rows(*, search: str = "", enterprise_id: int | None = None, employer: str = "",
+                     county: str | None = None, sex: str | None = None,
+                     age_band: str | None = None, eligibility: str | None = None,
+                     flags: tuple[str, ...] = (), today: date | None = None) -> Select:
+    """The people of participant_list (same filters, same order) as plain rows of the columns
+    the list page shows, with the employer's name."""
+    return (select(*_LIST_COLUMNS)
+            .outerjoin(Enterprise, Enterprise.id == Participant.enterprise_id)
+            .where(*_list_filters(search, enterprise_id, employer, county, sex, age_band,
+                                  eligibility, flags, today or date.today()))
+            .order_by(*LIST_ORDER))
+
+
+def _list_filters(search: str, enterprise_id: int | None, employer: str, county: str | None,
+                  sex: str | None, age_band: str | None, eligibility: str | None,
+                  flags: tuple[str, ...], today: date) -> list:
+    """The WHERE conditions of the list page's search and filters (a bad value filters nothing)."""
+    conditions = []
     search = search.strip()
     if search:
-        stmt = stmt.where(or_(
+        conditions.append(or_(
             Participant.last_name.ilike(f"%{search}%"), Participant.first_name.ilike(f"%{search}%"),
             Participant.cnp.startswith(search) if search.isdigit() else False))
     if enterprise_id:
-        stmt = stmt.where(Participant.enterprise_id == enterprise_id)
+        conditions.append(Participant.enterprise_id == enterprise_id)
     if employer.strip():
-        stmt = stmt.where(Participant.enterprise_id.in_(
+        conditions.append(Participant.enterprise_id.in_(
             select(Enterprise.id).where(enterprise_matches(employer))))
     if county:
-        stmt = stmt.where(Participant.county == county)
+        conditions.append(Participant.county == county)
     if sex in set(Sex):
-        stmt = stmt.where(Participant.sex == sex)
+        conditions.append(Participant.sex == sex)
     if age_band in AGE_BANDS:
-        stmt = stmt.where(*_age_between(*AGE_BANDS[age_band], today))
+        conditions.extend(_age_between(*AGE_BANDS[age_band], today))
     if eligibility in set(Eligibility):
-        stmt = stmt.where(Participant.id.in_(select(Membership.participant_id).where(
+        conditions.append(Participant.id.in_(select(Membership.participant_id).where(
             Membership.eligibility_status == eligibility)))
     if "age_55_64" in flags:
-        stmt = stmt.where(*_age_between(55, 64, today))
+        conditions.extend(_age_between(55, 64, today))
     if "woman" in flags:
-        stmt = stmt.where(Participant.sex == Sex.FEMALE)
+        conditions.append(Participant.sex == Sex.FEMALE)
     if "rural" in flags:
-        stmt = stmt.where(Participant.environment == Environment.RURAL)
-    return stmt
+        conditions.append(Participant.environment == Environment.RURAL)
+    return conditions
 
 
 def _age_between(low: int, high: int, today: date) -> list:
@@ -338,9 +376,13 @@ class Disclosure:
     def cnp(self, cnp: str) -> str:
         return cnp if self.full_cnp else mask_cnp(cnp)
 
-    def flags(self, participant: Participant, when: date | None = None) -> dict[str, bool]:
-        """The person's target-group flags, without the special categories unless allowed."""
-        flags = participant.flags(when)
+    def flags(self, participant, when: date | None = None) -> dict[str, bool]:
+        """The person's target-group flags, without the special categories unless allowed
+        (`participant`: a Participant or a row of its columns)."""
+        flags = target_group_flags(
+            age_on(participant.birth_date, when or date.today()), participant.sex,
+            participant.environment, participant.isced, participant.disability,
+            participant.minority_or_migrant)
         if not self.special_categories:
             for name in SPECIAL_CATEGORIES:
                 flags.pop(name, None)

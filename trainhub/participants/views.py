@@ -1,6 +1,7 @@
 """Participant pages: list, detail, forms, decision, register, consent, GDPR export and dossier."""
 import json
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
 
 from flask import (
     Blueprint,
@@ -17,7 +18,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from trainhub.attendance.services import enrollments_of
@@ -29,8 +30,10 @@ from trainhub.core.bounds import a_page, an_id
 from trainhub.core.downloads import PDF, ZIP, download_response
 from trainhub.core.errors import Problems
 from trainhub.core.formats import once_per_value, options_markup
+from trainhub.core.fragments import kept_fragment, slot
 from trainhub.core.geography import county_choices, county_name
-from trainhub.core.identifiers import mask_cnp
+from trainhub.core.identifiers import age_on, mask_cnp
+from trainhub.core.labels import ELIGIBILITY_LABELS, SEX_LABELS
 from trainhub.core.pagination import paginate
 from trainhub.core.urls import url_for_any_id
 from trainhub.courses.models import Cohort
@@ -74,16 +77,20 @@ from trainhub.participants.services import (
     disclosure_for,
     memberships_by_participant,
     participant_list,
+    participant_rows,
     reader_view,
     save_participant,
 )
 from trainhub.programme.models import Project
 
 bp = Blueprint("participants", __name__, url_prefix="/participants")
-#: a row of the list, its values escaped by the `%` (one format per row, no template per row)
-_PERSON_ROW = Markup(
+#: a row of the list (one format per row, no template per row; the view escapes each value)
+_PERSON_ROW = (
     '\n  <td><a href="%s">%s</a></td>\n  <td class="text-nowrap font-monospace small">%s</td>'
     "\n  <td>%s</td>\n  <td>%s</td>\n  <td>%s</td>\n  <td>%s</td>\n  <td>%s</td>\n")
+#: the list's eligibility and flag badges by language and value (a few dozen at most: the
+#: statuses with the stale mark and the sex, the sets of flags), kept from page to page
+_KEPT_BADGES: dict[str, dict] = {"eligibility": {}, "flags": {}}
 EARLY_PAGES = 20  # pages of the list read row by row (see auth.scoping._person_of_the_team)
 
 
@@ -102,47 +109,110 @@ def _helpers() -> dict:
             "requirement_title": requirement_title, "detail_text": detail_text}
 
 
+def _count_key(user, filters: dict) -> tuple:
+    """What the list's count query is made of: the reader's scope (auth.scoping builds it from
+    the role, the id and the enterprise alone) and every filter with the day the ages are
+    taken on (core.counts.exact_count's `key`)."""
+    return ("participants.index", user.role, user.id, user.enterprise_id,
+            tuple(sorted(filters.items())))
+
+
 @bp.route("/")
 @permission_required("participants.read")
 def index():
     args = request.args
     enterprise_id = args.get("enterprise", type=an_id)
-    stmt = participant_list(
-        search=args.get("q", ""), enterprise_id=enterprise_id, employer=args.get("employer", ""),
-        county=args.get("county") or None, sex=args.get("sex") or None,
-        age_band=args.get("age") or None, eligibility=args.get("eligibility") or None,
-        flags=tuple(flag for flag in FLAG_FILTERS if args.get(flag)))
+    today = date.today()
+    filters = {"search": args.get("q", ""), "enterprise_id": enterprise_id,
+               "employer": args.get("employer", ""), "county": args.get("county") or None,
+               "sex": args.get("sex") or None, "age_band": args.get("age") or None,
+               "eligibility": args.get("eligibility") or None,
+               "flags": tuple(flag for flag in FLAG_FILTERS if args.get(flag)), "today": today}
     # an early page reads people in name order row by row until it is full; a deep page and
     # the count go through them all, which the whole team's hash does faster (on PostgreSQL)
     early = args.get("page", 1, type=a_page) <= EARLY_PAGES
-    page = paginate(scoped(stmt, Participant, current_user, per_row=early),
-                    kept_count=scoped(stmt, Participant, current_user))
+    page = paginate(scoped(participant_rows(**filters), Participant, current_user, per_row=early),
+                    rows=True, count_key=_count_key(current_user, filters),
+                    kept_count=lambda: scoped(participant_list(**filters), Participant,
+                                              current_user))
     # a link from an enterprise's page names it by id; the filter form searches by name or CUI
     chosen_employer = enterprise_id and db.session.scalar(scoped(
         select(Enterprise).where(Enterprise.id == enterprise_id), Enterprise, current_user))
     memberships = memberships_by_participant(db.session, [p.id for p in page.items],
                                              badges_only=True, user=current_user)
-    # each distinct badge of the page made once (the macros stay the one place of its markup)
-    badge = once_per_value(get_template_attribute("_macros/registry.html", "eligibility_badge"),
-                           key=lambda m, sex: (m.eligibility_status, bool(m.decision_stale),
-                                               sex == "F"))
-    flag_badges = once_per_value(get_template_attribute("_macros/registry.html", "flag_badges"),
-                                 key=lambda flags: tuple(name for name, on in flags.items() if on))
-    today, cnp_shown = date.today(), _cnp_shown()
+    # each distinct badge made once per language and kept (the macros stay its one place)
+    locale = str(get_locale())
+    badge = once_per_value(
+        lambda m, sex: get_template_attribute("_macros/registry.html", "eligibility_badge")(m, sex),
+        key=lambda m, sex: (locale, m.eligibility_status, bool(m.decision_stale), sex == "F"),
+        made=_KEPT_BADGES["eligibility"])
+    flag_badges = once_per_value(
+        lambda flags: get_template_attribute("_macros/registry.html", "flag_badges")(flags),
+        key=lambda flags: (locale, *(name for name, on in flags.items() if on)),
+        made=_KEPT_BADGES["flags"])
+    cnp_shown = _cnp_shown()
     visible_flags = disclosure_for(current_user).flags
     person_url = url_for_any_id("participants.detail", "participant_id")
-    rows = {person.id: _PERSON_ROW % (
-        person_url(person.id), person.full_name, cnp_shown(person.cnp), person.age_on(today),
-        person.enterprise.name if person.enterprise else "—", county_name(person.county),
-        Markup("").join([badge(m, person.sex) + " " for m in memberships[person.id]]),
-        flag_badges(visible_flags(person, today))) for person in page.items}
-    return render_template(
-        "participants/list.html", page=page, today=today, rows=rows,
-        county_options=options_markup(county_choices(), args.get("county")),
-        chosen_employer=chosen_employer, employer_filter=current_user.role != Role.SME,
-        every_employer_url=url_for(".index", **{key: value for key, value in args.items()
-                                                if key not in ("enterprise", "page")}),
-        age_bands=AGE_BANDS, flag_filters=FLAG_FILTERS)
+    rows = {person.id: Markup(_PERSON_ROW % (
+        escape(person_url(person.id)), escape(f"{person.last_name} {person.first_name}"),
+        escape(cnp_shown(person.cnp)), age_on(person.birth_date, today),
+        "—" if person.employer is None else escape(person.employer),
+        escape(county_name(person.county)),
+        "".join([badge(m, person.sex) + " " for m in memberships[person.id]]),
+        flag_badges(visible_flags(person, today)))) for person in page.items}
+    return render_template("participants/list.html", page=page, rows=rows,
+                           head=_list_head(args, chosen_employer))
+
+
+#: the chosen employer's mark in the filter form (a link from the enterprise's page)
+_CHOSEN_EMPLOYER = Markup(
+    '\n  <div class="col-auto d-flex align-items-center gap-2"><input type="hidden" name="enterprise"'
+    ' value="%s">\n    <span class="badge text-bg-secondary">%s: %s</span>\n'
+    '    <a class="small" href="%s">%s</a></div>\n  ')
+
+
+def _filter_choices() -> dict[str, list[tuple[str, str]]]:
+    """The options of the filter form's selects, (value, label in the reader's language)."""
+    return {"county": county_choices(),
+            "sex": [(value, str(name)) for value, name in SEX_LABELS.items()],
+            "age": [(band, band.replace("_plus", "+").replace("under_", "< ").replace("_", "–"))
+                    for band in AGE_BANDS],
+            "eligibility": [(value, str(name)) for value, name in ELIGIBILITY_LABELS.items()]}
+
+
+@lru_cache(maxsize=512)
+def _select_options(name: str, locale: str, chosen: str | None) -> Markup:
+    """A filter select's options, `chosen` selected, once per language and chosen value (the
+    view passes only a value of the list or None, so this holds a few hundred at most)."""
+    return options_markup(_filter_choices()[name], chosen)
+
+
+@lru_cache(maxsize=1)
+def _choice_values() -> dict[str, frozenset]:
+    """The values of each filter select (the same in every language)."""
+    return {name: frozenset(value for value, _name in choices)
+            for name, choices in _filter_choices().items()}
+
+
+def _list_head(args, chosen_employer) -> Markup:
+    """The list's heading and filter form (kept per role, language and script root), with this
+    request's search, chosen options and chosen employer."""
+    locale = str(get_locale())
+    values = _choice_values()
+    slots = {name: _select_options(name, locale, args.get(name) if args.get(name) in values[name]
+                                   else None) for name in values}
+    slots.update({f"flag_{flag}": "checked" if args.get(flag) else "" for flag in FLAG_FILTERS})
+    slots["chosen_employer"] = _CHOSEN_EMPLOYER % (
+        chosen_employer.id, _("Employer"), chosen_employer.name,
+        url_for(".index", **{key: value for key, value in args.items()
+                             if key not in ("enterprise", "page")}),
+        _("All employers")) if chosen_employer else ""
+    return kept_fragment(
+        ("participants.list", current_user.role, locale, request.script_root),
+        lambda: render_template("participants/_list_head.html", slot=slot,
+                                employer_filter=current_user.role != Role.SME,
+                                flag_filters=FLAG_FILTERS),
+        q=args.get("q", ""), employer=args.get("employer", ""), **slots)
 
 
 @bp.route("/<int:participant_id>")
