@@ -263,13 +263,15 @@ def bulk_accept():
 def board():
     """Enterprises (or participants) ordered by missing documents; an SME sees its own."""
     show = "participants" if request.args.get("show") == "participants" else "enterprises"
-    enterprise_rows, participant_rows = services.visible_board(db.session, current_user)
+    enterprise_rows, participant_rows = services.visible_board_counts(db.session, current_user)
     rows = participant_rows if show == "participants" else enterprise_rows
+    page = paginate_list(rows)
+    if show == "participants":
+        services.with_to_do(db.session, page.items)
     enterprise_names = {row.owner.id: row.owner.name for row in enterprise_rows}
-    return render_template("documents/board.html", page=paginate_list(rows), show=show,
+    return render_template("documents/board.html", page=page, show=show,
                            enterprise_names=enterprise_names,
-                           overall=services.overall_completeness(
-                               checklist for row in enterprise_rows for checklist in row.checklists))
+                           overall=services.overall_completeness(enterprise_rows))
 
 
 @bp.route("/board/export")
