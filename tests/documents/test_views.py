@@ -350,3 +350,20 @@ def test_the_board_pages_show_the_export_rows_in_its_order(app, client, auth, pr
                        for row in expected[2 * (page - 1):2 * page])
         assert shown == [(row[6], row[8] if kind == "participant" else row[5])
                          for row in expected]
+
+
+def test_each_portal_line_shows_its_types_size_and_labelled_input_in_romanian(
+        app, client, auth, programme):
+    """The line's title and upload hint are made once per page and shown on every owner's line."""
+    requirement = programme.requirement("id_card")
+    requirement.accepted_types, requirement.max_size = ["application/pdf", "image/png"], 1572864
+    programme.sme.locale = "ro"
+    db.session.commit()
+    auth.login(programme.sme.email)
+    page = client.get(f"/documents/enterprises/{programme.firm.id}").get_data(as_text=True)
+    title = requirement.title("ro")
+    for person in programme.employees:
+        assert (f'type="file" name="file-{requirement.id}"\n                 '
+                f'accept="application/pdf,image/png"\n                 aria-label="Fișier pentru '
+                f'{title} – {person.full_name}">\n          <div class="form-text">PDF, PNG · '
+                f'cel mult 1,5 MB</div>') in page

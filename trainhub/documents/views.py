@@ -1,4 +1,6 @@
 """Document pages: the SME "what is missing" portal, uploads, downloads, review, board, editor."""
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from flask import (
@@ -14,6 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from markupsafe import Markup, escape
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -81,7 +84,35 @@ def portal(enterprise_id: int):
     return render_template(
         "documents/portal.html", enterprise=enterprise, employees=employees,
         checklists=checklists, own=checklists[services.owner_key(enterprise)],
+        cells=line_cells(line.requirement for checklist in checklists.values()
+                         for line in checklist.lines),
         overall=services.overall_completeness(checklists.values()))
+
+
+@dataclass(frozen=True)
+class LineCells:
+    """What a checklist line shows of its requirement, whoever's line it is."""
+
+    title: Markup
+    accept: str
+    hint: Markup
+
+
+def line_cells(requirements: Iterable[DocumentRequirement]) -> dict[int, LineCells]:
+    """Each requirement's title, accepted types and upload hint, made once per page, not once
+    per owner. The title is shown as requirement_title always was (its text as it stands)."""
+    cells = {}
+    for requirement in requirements:
+        if requirement.id in cells:
+            continue
+        types = requirement.accepted_types
+        cells[requirement.id] = LineCells(
+            title=Markup(str(services.requirement_title(requirement))),
+            accept=",".join(types),
+            hint=Markup(", ").join(TYPE_LABELS.get(kind, kind) for kind in types)
+            + Markup(" · ") + Markup(escape(_("at most %(size)s",
+                                              size=services.human_size(requirement.max_size)))))
+    return cells
 
 
 def _upload(owner, back: str):
