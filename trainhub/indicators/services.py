@@ -389,9 +389,30 @@ def not_counted(db_session: Session, project: Project, start: date, end: date) -
 AGE_BANDS = (("< 25", 0, 24), ("25–54", 25, 54), ("55–64", 55, 64), ("65+", 65, 200))
 
 
-def breakdowns(db_session: Session, project: Project, start: date, end: date) -> dict[str, list]:
-    """TOTAL split by county, course category, SME size class, age band and sex (GROUP BY)."""
-    c = counted_subquery(project.id)
+def counted_facts(project_id: int):
+    """`counted_subquery`'s columns the breakdowns and the trend read, from the facts table:
+    sex and age out of the profile, the county through left joins on primary keys (which the
+    database leaves out of the queries that do not read it)."""
+    unpacked = unpack(IndicatorFact.profile)
+    return (
+        select(IndicatorFact.membership_id.label("membership_id"),
+               unpacked["sex"].label("sex"), unpacked["age"].label("age"),
+               Participant.county.label("county"),
+               IndicatorFact.enterprise_id.label("enterprise_id"),
+               IndicatorFact.entry_date.label("entry_date"),
+               IndicatorFact.exit_date.label("exit_date"))
+        .outerjoin(Membership, Membership.id == IndicatorFact.membership_id)
+        .outerjoin(Participant, Participant.id == Membership.participant_id)
+        .where(IndicatorFact.project_id == project_id)
+        .subquery("c")
+    )
+
+
+def breakdowns(db_session: Session, project: Project, start: date, end: date, *,
+               counted=None) -> dict[str, list]:
+    """TOTAL split by county, course category, SME size class, age band and sex (GROUP BY),
+    of `counted` (default: the facts table's counted_facts; counted_subquery computes it live)."""
+    c = counted if counted is not None else counted_facts(project.id)
     in_period = c.c.entry_date.between(start, end)
 
     def grouped(key, *joins):
@@ -414,9 +435,11 @@ def breakdowns(db_session: Session, project: Project, start: date, end: date) ->
     }
 
 
-def monthly_entries(db_session: Session, project: Project, start: date, end: date) -> list[tuple]:
-    """(YYYY-MM, counted participants entering that month) for the trend chart."""
-    c = counted_subquery(project.id)
+def monthly_entries(db_session: Session, project: Project, start: date, end: date, *,
+                    counted=None) -> list[tuple]:
+    """(YYYY-MM, counted participants entering that month) for the trend chart (`counted`: as
+    for breakdowns)."""
+    c = counted if counted is not None else counted_facts(project.id)
     month = func.substr(cast(c.c.entry_date, String), 1, 7)
     return [tuple(row) for row in db_session.execute(
         select(month, func.count()).where(c.c.entry_date.between(start, end))
