@@ -13,7 +13,7 @@ from flask import current_app
 from flask_babel import get_locale, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -188,28 +188,38 @@ def requirement_applies(requirement: DocumentRequirement, flags: dict[str, bool]
 CHUNK = 1000
 
 
-def _chunks(ids: list[int]) -> Iterable[list[int]]:
+#: owner ids: a list, or a SELECT of them (the database then finds them itself)
+Ids = list[int] | Select
+
+
+def _chunks(ids: Ids) -> Iterable[Ids]:
+    if isinstance(ids, Select):
+        yield ids
+        return
     for start in range(0, len(ids), CHUNK):
         yield ids[start:start + CHUNK]
 
 
-def _among(column, ids: list[int]):
+def _among(column, ids: Ids):
     """`column IN (ids)` with the ids written into the SQL: one bound parameter per id made the
-    driver parse a statement of a thousand placeholders per chunk (psycopg does it in Python)."""
+    driver parse a statement of a thousand placeholders per chunk (psycopg does it in Python);
+    a SELECT of ids is used as it stands."""
+    if isinstance(ids, Select):
+        return column.in_(ids)
     return column.in_(bindparam(None, [int(value) for value in ids], expanding=True,
                                 literal_execute=True))
 
 
-def _calls_of(session: Session, enterprises: list[Enterprise],
-              participants: list[Participant]) -> dict[tuple[str, int], set[int]]:
+def _calls_of(session: Session, enterprise_ids: Ids,
+              participant_ids: Ids) -> dict[tuple[str, int], set[int]]:
     """The calls each owner takes part in, through the projects of its (employees') memberships."""
     calls: dict[tuple[str, int], set[int]] = defaultdict(set)
-    for ids in _chunks([p.id for p in participants]):
+    for ids in _chunks(participant_ids):
         for participant_id, call_id in session.execute(
                 select(Membership.participant_id, Project.call_id).join(Project)
                 .where(_among(Membership.participant_id, ids))):
             calls[(RequirementLevel.PARTICIPANT.value, participant_id)].add(call_id)
-    for ids in _chunks([e.id for e in enterprises]):
+    for ids in _chunks(enterprise_ids):
         for enterprise_id, call_id in session.execute(
                 select(Participant.enterprise_id, Project.call_id).distinct()
                 .join(Membership, Membership.participant_id == Participant.id)
@@ -219,7 +229,11 @@ def _calls_of(session: Session, enterprises: list[Enterprise],
     return calls
 
 
-def _latest_ranked(column, ids: list[int]):
+def _listed(ids: Iterable[int] | Select) -> Ids:
+    return ids if isinstance(ids, Select) else list(ids)
+
+
+def _latest_ranked(column, ids: Ids):
     """The ids of the latest version of every line of the owners `ids` in `column`."""
     ranked = (
         select(Document.id, func.row_number().over(
@@ -230,13 +244,13 @@ def _latest_ranked(column, ids: list[int]):
     return select(ranked.c.id).where(ranked.c.rank == 1)
 
 
-def latest_documents(session: Session, enterprise_ids: Iterable[int],
-                     participant_ids: Iterable[int], *, columns: tuple = ()) -> list:
-    """The latest version of every line of the given owners (one query per CHUNK owners); with
-    `columns`, rows of those Document columns instead of documents."""
+def latest_documents(session: Session, enterprise_ids: Iterable[int] | Select,
+                     participant_ids: Iterable[int] | Select, *, columns: tuple = ()) -> list:
+    """The latest version of every line of the given owners (one query per CHUNK owners, or
+    per SELECT of ids); with `columns`, rows of those Document columns instead of documents."""
     documents = []
-    for column, ids in ((Document.enterprise_id, list(enterprise_ids)),
-                        (Document.participant_id, list(participant_ids))):
+    for column, ids in ((Document.enterprise_id, _listed(enterprise_ids)),
+                        (Document.participant_id, _listed(participant_ids))):
         for chunk in _chunks(ids):
             latest = _latest_ranked(column, chunk).subquery()
             stmt = select(*columns) if columns else select(Document)
@@ -285,10 +299,12 @@ def checklists_for(session: Session, enterprises: Iterable[Enterprise] = (),
 
 
 def _applicable_lines(session: Session, enterprises: list, participants: list, today: date,
-                      call_ids: Iterable[int] | None = None
+                      call_ids: Iterable[int] | None = None, *,
+                      owner_ids: tuple[Select, Select] | None = None
                       ) -> dict[tuple[str, int], list[DocumentRequirement]]:
     """The lines that apply to each owner, in checklist order, keyed by `owner_key` (see
-    checklists_for). Owners with the same calls (and flags) share one list, worked out once."""
+    checklists_for). Owners with the same calls (and flags) share one list, worked out once.
+    `owner_ids`: SELECTs of the enterprises' and participants' ids, to read their calls by."""
     owners = ([((RequirementLevel.ENTERPRISE.value, e.id), e) for e in enterprises]
               + [((RequirementLevel.PARTICIPANT.value, p.id), p) for p in participants])
     if call_ids is not None:
@@ -296,7 +312,8 @@ def _applicable_lines(session: Session, enterprises: list, participants: list, t
         calls_of = dict.fromkeys((key for key, _owner in owners), fixed)
         requirement_filter = DocumentRequirement.call_id.in_(fixed)
     else:
-        calls_of = _calls_of(session, enterprises, participants)
+        calls_of = _calls_of(session, *(owner_ids or ([e.id for e in enterprises],
+                                                      [p.id for p in participants])))
         requirement_filter = None
     stmt = select(DocumentRequirement).order_by(DocumentRequirement.level,
                                                 DocumentRequirement.position,
@@ -716,6 +733,8 @@ def visible_board_counts(session: Session, user, *, today: date | None = None
     from plain rows: the board page works out the lines of the rows it shows
     (`with_to_do`)."""
     today = today or date.today()
+    owner_ids = (scoped(select(Enterprise.id), Enterprise, user),
+                 scoped(select(Participant.id), Participant, user))
     enterprises = [BoardEnterprise(*row) for row in session.execute(scoped(
         select(Enterprise.id, Enterprise.name, Enterprise.cui), Enterprise, user))]
     participants = [BoardParticipant(*row) for row in session.execute(scoped(
@@ -725,19 +744,20 @@ def visible_board_counts(session: Session, user, *, today: date | None = None
                Participant.minority_or_migrant), Participant, user))]
     if not enterprises and not participants:
         return [], []
-    applicable = _applicable_lines(session, enterprises, participants, today)
+    applicable = _applicable_lines(session, enterprises, participants, today,
+                                   owner_ids=owner_ids)
     done = {(requirement_id, enterprise_id or participant_id)
             for requirement_id, enterprise_id, participant_id, status, valid_until in
-            latest_documents(session, [e.id for e in enterprises], [p.id for p in participants],
-                             columns=(Document.requirement_id, Document.enterprise_id,
+            latest_documents(session, *owner_ids, columns=(Document.requirement_id, Document.enterprise_id,
                                       Document.participant_id, Document.status,
                                       Document.valid_until))
             if _done(status, valid_until, today)}
-    required_ids = {id(lines): [line.id for line in lines if line.required]
-                    for lines in applicable.values()}
+    required_ids: dict[int, list[int]] = {}  # owners of one shape share their list of lines
     counts = {}
     for key, lines in applicable.items():
-        wanted = required_ids[id(lines)]
+        wanted = required_ids.get(id(lines))
+        if wanted is None:
+            wanted = required_ids[id(lines)] = [line.id for line in lines if line.required]
         owner_id = key[1]
         counts[key] = (len(wanted), sum(1 for requirement_id in wanted
                                         if (requirement_id, owner_id) in done))
