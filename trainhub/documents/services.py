@@ -419,10 +419,19 @@ def missing_documents_for(db_session: Session, memberships: Iterable[Membership]
 def applicable_requirement(session: Session, owner: Owner, requirement_id: int,
                            *, today: date | None = None) -> DocumentRequirement | None:
     """The requirement with that id if it is a line of the owner's checklist, else None."""
-    for line in checklist_for(session, owner, today=today).lines:
-        if line.requirement.id == requirement_id:
-            return line.requirement
+    for requirement in checklist_lines(session, owner, today=today):
+        if requirement.id == requirement_id:
+            return requirement
     return None
+
+
+def checklist_lines(session: Session, owner: Owner, *, today: date | None = None
+                    ) -> list[DocumentRequirement]:
+    """The requirements of one owner's checklist (conditions applied), its documents unread."""
+    enterprises = [owner] if isinstance(owner, Enterprise) else []
+    participants = [owner] if isinstance(owner, Participant) else []
+    return _applicable_lines(session, enterprises, participants,
+                             today or date.today())[owner_key(owner)]
 
 
 def check_file(requirement: DocumentRequirement, data: bytes, max_bytes: int | None = None) -> str:

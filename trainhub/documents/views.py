@@ -119,8 +119,8 @@ def _upload(owner, back: str):
     """Store each chosen file (`file-<requirement id>`) as the next version of its line."""
     files = {key: storage_file for key, storage_file in request.files.items(multi=True)
              if key.startswith("file-") and storage_file and storage_file.filename}
-    lines = {line.requirement.id: line.requirement
-             for line in services.checklist_for(db.session, owner).lines}
+    lines = {requirement.id: requirement
+             for requirement in services.checklist_lines(db.session, owner)}
     wanted = []
     for key, upload in files.items():
         requirement_id = key.removeprefix("file-")
