@@ -303,3 +303,14 @@ def test_owners_beyond_one_chunk_get_the_same_checklists(app, programme, monkeyp
         key: [(line.requirement.code, line.status) for line in checklist.lines]
         for key, checklist in whole.items()}
     assert chunked[("participant", people[2].id)].lines[0].status == LineStatus.ACCEPTED
+
+
+def test_checklist_lines_are_the_checklists_lines_without_its_documents(app, programme):
+    """The upload's check reads the lines that apply without the documents: the same lines,
+    conditions applied (Popa has a disability, Ionescu not), in the same order."""
+    for owner in (programme.firm, *programme.employees, programme.other_employee):
+        assert services.checklist_lines(db.session, owner) == [
+            line.requirement for line in services.checklist_for(db.session, owner).lines]
+    popa, ionescu = programme.employees[1], programme.employees[0]
+    assert len(services.checklist_lines(db.session, popa)) > len(
+        services.checklist_lines(db.session, ionescu))

@@ -1,6 +1,8 @@
 """The documents pages as users meet them: portal, uploads, downloads, review, board, editor."""
 import csv
+import html
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -322,3 +324,46 @@ def test_a_review_row_links_its_document_and_names_it_escaped(app, client, auth,
         assert f'"{url}"' in html
     name = escape('act <b>&</b> "co".pdf')
     assert f'aria-label="{label} {name}"' in html
+
+
+def test_the_board_pages_show_the_export_rows_in_its_order(app, client, auth, programme):
+    """The page counts every visible row but works out the lines of its own rows only: page by
+    page, the names, counts and lines to do are the export's, in the export's order."""
+    popa = programme.employees[1]
+    accepted = _upload_as_sme(programme, "id_card", popa)
+    services.accept(db.session, accepted, programme.coordinator.id)
+    _upload_as_sme(programme, "diploma", programme.other_employee)  # pending
+    app.config["PAGE_SIZE"] = 2
+    auth.login(programme.coordinator.email)
+    rows = list(csv.reader(io.StringIO(
+        client.get("/documents/board/export").get_data(as_text=True).lstrip("\ufeff"))))
+    for kind, show in (("enterprise", ""), ("participant", "show=participants&")):
+        expected = [row for row in rows[1:] if row[0] == kind]
+        shown = []
+        for page in (1, 2):
+            text = html.unescape(client.get(f"/documents/board?{show}page={page}")
+                                 .get_data(as_text=True))
+            shown += re.findall(r'<td data-testid="missing">(\d+)</td>\s*'
+                                + (r'<td class="small">(.*?)</td>' if kind == "participant"
+                                   else r'<td>(\d+) / \d+</td>'), text)
+            assert all((row[2] if kind == "enterprise" else row[3]) in text
+                       for row in expected[2 * (page - 1):2 * page])
+        assert shown == [(row[6], row[8] if kind == "participant" else row[5])
+                         for row in expected]
+
+
+def test_each_portal_line_shows_its_types_size_and_labelled_input_in_romanian(
+        app, client, auth, programme):
+    """The line's title and upload hint are made once per page and shown on every owner's line."""
+    requirement = programme.requirement("id_card")
+    requirement.accepted_types, requirement.max_size = ["application/pdf", "image/png"], 1572864
+    programme.sme.locale = "ro"
+    db.session.commit()
+    auth.login(programme.sme.email)
+    page = client.get(f"/documents/enterprises/{programme.firm.id}").get_data(as_text=True)
+    title = requirement.title("ro")
+    for person in programme.employees:
+        assert (f'type="file" name="file-{requirement.id}"\n                 '
+                f'accept="application/pdf,image/png"\n                 aria-label="Fișier pentru '
+                f'{title} – {person.full_name}">\n          <div class="form-text">PDF, PNG · '
+                f'cel mult 1,5 MB</div>') in page

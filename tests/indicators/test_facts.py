@@ -15,7 +15,13 @@ from trainhub.courses.models import Enrollment
 from trainhub.extensions import db
 from trainhub.indicators import facts
 from trainhub.indicators.models import IndicatorFact
-from trainhub.indicators.services import compute, compute_live
+from trainhub.indicators.services import (
+    breakdowns,
+    compute,
+    compute_live,
+    counted_subquery,
+    monthly_entries,
+)
 from trainhub.participants.models import Membership, Participant
 
 PERIODS = (PERIOD, (date(2026, 7, 1), date(2026, 12, 31)))
@@ -35,6 +41,11 @@ def assert_in_step(project):
     for period in PERIODS:
         assert compute(db.session, project, *period) == compute_live(db.session, project, *period)
         assert compute(db.session, project, *period) == reference(project, *period)
+        live = counted_subquery(project.id)  # the dashboard's breakdowns and trend too
+        assert breakdowns(db.session, project, *period) == breakdowns(
+            db.session, project, *period, counted=live)
+        assert monthly_entries(db.session, project, *period) == monthly_entries(
+            db.session, project, *period, counted=live)
 
 
 changes = st.lists(st.tuples(

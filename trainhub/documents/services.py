@@ -23,6 +23,7 @@ from trainhub.auth.scoping import scoped
 from trainhub.core.counts import kept_value
 from trainhub.core.errors import Problems
 from trainhub.core.formats import number
+from trainhub.core.identifiers import age_on
 from trainhub.core.labels import DOCUMENT_STATUS_LABELS
 from trainhub.core.models import utcnow
 from trainhub.core.spreadsheets import csv_text, xlsx_bytes
@@ -34,7 +35,7 @@ from trainhub.documents.models import (
     RequirementLevel,
 )
 from trainhub.enterprises.models import Enterprise
-from trainhub.participants.models import Membership, Participant
+from trainhub.participants.models import Membership, Participant, target_group_flags
 from trainhub.programme.models import Call, Project
 
 #: an accepted document whose validity ends within this many days is "expiring soon"
@@ -189,28 +190,38 @@ def requirement_applies(requirement: DocumentRequirement, flags: dict[str, bool]
 CHUNK = 1000
 
 
-def _chunks(ids: list[int]) -> Iterable[list[int]]:
+#: owner ids: a list, or a SELECT of them (the database then finds them itself)
+Ids = list[int] | Select
+
+
+def _chunks(ids: Ids) -> Iterable[Ids]:
+    if isinstance(ids, Select):
+        yield ids
+        return
     for start in range(0, len(ids), CHUNK):
         yield ids[start:start + CHUNK]
 
 
-def _among(column, ids: list[int]):
+def _among(column, ids: Ids):
     """`column IN (ids)` with the ids written into the SQL: one bound parameter per id made the
-    driver parse a statement of a thousand placeholders per chunk (psycopg does it in Python)."""
+    driver parse a statement of a thousand placeholders per chunk (psycopg does it in Python);
+    a SELECT of ids is used as it stands."""
+    if isinstance(ids, Select):
+        return column.in_(ids)
     return column.in_(bindparam(None, [int(value) for value in ids], expanding=True,
                                 literal_execute=True))
 
 
-def _calls_of(session: Session, enterprises: list[Enterprise],
-              participants: list[Participant]) -> dict[tuple[str, int], set[int]]:
+def _calls_of(session: Session, enterprise_ids: Ids,
+              participant_ids: Ids) -> dict[tuple[str, int], set[int]]:
     """The calls each owner takes part in, through the projects of its (employees') memberships."""
     calls: dict[tuple[str, int], set[int]] = defaultdict(set)
-    for ids in _chunks([p.id for p in participants]):
+    for ids in _chunks(participant_ids):
         for participant_id, call_id in session.execute(
                 select(Membership.participant_id, Project.call_id).join(Project)
                 .where(_among(Membership.participant_id, ids))):
             calls[(RequirementLevel.PARTICIPANT.value, participant_id)].add(call_id)
-    for ids in _chunks([e.id for e in enterprises]):
+    for ids in _chunks(enterprise_ids):
         for enterprise_id, call_id in session.execute(
                 select(Participant.enterprise_id, Project.call_id).distinct()
                 .join(Membership, Membership.participant_id == Participant.id)
@@ -220,22 +231,34 @@ def _calls_of(session: Session, enterprises: list[Enterprise],
     return calls
 
 
-def latest_documents(session: Session, enterprise_ids: Iterable[int],
-                     participant_ids: Iterable[int]) -> list[Document]:
-    """The latest version of every line of the given owners (one query per CHUNK owners)."""
+def _listed(ids: Iterable[int] | Select) -> Ids:
+    return ids if isinstance(ids, Select) else list(ids)
+
+
+def _latest_ranked(column, ids: Ids):
+    """The ids of the latest version of every line of the owners `ids` in `column`."""
+    ranked = (
+        select(Document.id, func.row_number().over(
+            partition_by=(Document.requirement_id, column),
+            order_by=Document.version.desc()).label("rank"))
+        .where(_among(column, ids)).subquery()
+    )
+    return select(ranked.c.id).where(ranked.c.rank == 1)
+
+
+def latest_documents(session: Session, enterprise_ids: Iterable[int] | Select,
+                     participant_ids: Iterable[int] | Select, *, columns: tuple = ()) -> list:
+    """The latest version of every line of the given owners (one query per CHUNK owners, or
+    per SELECT of ids); with `columns`, rows of those Document columns instead of documents."""
     documents = []
-    for column, ids in ((Document.enterprise_id, list(enterprise_ids)),
-                        (Document.participant_id, list(participant_ids))):
+    for column, ids in ((Document.enterprise_id, _listed(enterprise_ids)),
+                        (Document.participant_id, _listed(participant_ids))):
         for chunk in _chunks(ids):
-            ranked = (
-                select(Document.id, func.row_number().over(
-                    partition_by=(Document.requirement_id, column),
-                    order_by=Document.version.desc()).label("rank"))
-                .where(_among(column, chunk)).subquery()
-            )
-            documents.extend(session.scalars(
-                select(Document).join(ranked, ranked.c.id == Document.id)
-                .where(ranked.c.rank == 1)))
+            latest = _latest_ranked(column, chunk).subquery()
+            stmt = select(*columns) if columns else select(Document)
+            documents.extend(session.execute(
+                stmt.select_from(Document).join(latest, latest.c.id == Document.id))
+                if columns else session.scalars(stmt.join(latest, latest.c.id == Document.id)))
     return documents
 
 
@@ -256,25 +279,7 @@ def checklists_for(session: Session, enterprises: Iterable[Enterprise] = (),
     enterprises, participants = list(enterprises), list(participants)
     if not enterprises and not participants:
         return {}
-    owners: list[tuple[tuple[str, int], Owner]] = (
-        [(owner_key(e), e) for e in enterprises] + [(owner_key(p), p) for p in participants])
-    if call_ids is not None:
-        fixed = set(call_ids)
-        calls_of = dict.fromkeys((key for key, _owner in owners), fixed)
-        requirement_filter = DocumentRequirement.call_id.in_(fixed)
-    else:
-        calls_of = _calls_of(session, enterprises, participants)
-        requirement_filter = None
-    stmt = select(DocumentRequirement).order_by(DocumentRequirement.level,
-                                                DocumentRequirement.position,
-                                                DocumentRequirement.id)
-    if requirement_filter is not None:
-        stmt = stmt.where(requirement_filter)
-    requirements = list(session.scalars(stmt))
-    all_calls = {requirement.call_id for requirement in requirements}
-    by_level_call: dict[tuple[str, int], list[DocumentRequirement]] = defaultdict(list)
-    for requirement in requirements:
-        by_level_call[(requirement.level, requirement.call_id)].append(requirement)
+    applicable = _applicable_lines(session, enterprises, participants, today, call_ids)
     latest = {
         (document.requirement_id,
          RequirementLevel.ENTERPRISE.value if document.enterprise_id else
@@ -283,22 +288,61 @@ def checklists_for(session: Session, enterprises: Iterable[Enterprise] = (),
         for document in latest_documents(session, [e.id for e in enterprises],
                                          [p.id for p in participants])
     }
+    result = {}
+    for key, requirements in applicable.items():
+        kind, owner_id = key
+        checklist = Checklist(kind=kind, owner_id=owner_id)
+        for requirement in requirements:
+            document = latest.get((requirement.id, kind, owner_id))
+            checklist.lines.append(ChecklistLine(requirement, line_status(document, today),
+                                                 document))
+        result[key] = checklist
+    return result
+
+
+def _applicable_lines(session: Session, enterprises: list, participants: list, today: date,
+                      call_ids: Iterable[int] | None = None, *,
+                      owner_ids: tuple[Select, Select] | None = None
+                      ) -> dict[tuple[str, int], list[DocumentRequirement]]:
+    """The lines that apply to each owner, in checklist order, keyed by `owner_key` (see
+    checklists_for). Owners with the same calls (and flags) share one list, worked out once.
+    `owner_ids`: SELECTs of the enterprises' and participants' ids, to read their calls by."""
+    owners = ([((RequirementLevel.ENTERPRISE.value, e.id), e) for e in enterprises]
+              + [((RequirementLevel.PARTICIPANT.value, p.id), p) for p in participants])
+    if call_ids is not None:
+        fixed = set(call_ids)
+        calls_of = dict.fromkeys((key for key, _owner in owners), fixed)
+        requirement_filter = DocumentRequirement.call_id.in_(fixed)
+    else:
+        calls_of = _calls_of(session, *(owner_ids or ([e.id for e in enterprises],
+                                                      [p.id for p in participants])))
+        requirement_filter = None
+    stmt = select(DocumentRequirement).order_by(DocumentRequirement.level,
+                                                DocumentRequirement.position,
+                                                DocumentRequirement.id)
+    if requirement_filter is not None:
+        stmt = stmt.where(requirement_filter)
+    requirements = list(session.scalars(stmt))
+    all_calls = frozenset(requirement.call_id for requirement in requirements)
+    by_level_call: dict[tuple[str, int], list[DocumentRequirement]] = defaultdict(list)
+    for requirement in requirements:
+        by_level_call[(requirement.level, requirement.call_id)].append(requirement)
     needs_flags = any(requirement.condition for requirement in requirements)
+    shared: dict[tuple, list[DocumentRequirement]] = {}
     result = {}
     for key, owner in owners:
-        kind, owner_id = key
-        flags = owner.flags(today) if needs_flags and isinstance(owner, Participant) else None
-        checklist = Checklist(kind=kind, owner_id=owner_id)
-        for call_id in sorted(calls_of.get(key) or all_calls):
-            for requirement in by_level_call.get((kind, call_id), []):
-                if kind == RequirementLevel.ENTERPRISE and requirement.condition:
-                    continue
-                if not requirement_applies(requirement, flags):
-                    continue
-                document = latest.get((requirement.id, kind, owner_id))
-                checklist.lines.append(ChecklistLine(requirement, line_status(document, today),
-                                                     document))
-        result[key] = checklist
+        kind = key[0]
+        flags = owner.flags(today) if needs_flags and kind == RequirementLevel.PARTICIPANT \
+            else None
+        calls = frozenset(calls_of.get(key) or all_calls)
+        same = (kind, calls, tuple(sorted(flags.items())) if flags else None)
+        if same not in shared:
+            shared[same] = [
+                requirement for call_id in sorted(calls)
+                for requirement in by_level_call.get((kind, call_id), [])
+                if not (kind == RequirementLevel.ENTERPRISE and requirement.condition)
+                and requirement_applies(requirement, flags)]
+        result[key] = shared[same]
     return result
 
 
@@ -314,8 +358,9 @@ def completeness_of(session: Session, owner: Owner, *, today: date | None = None
     return checklist_for(session, owner, today=today).completeness
 
 
-def overall_completeness(checklists: Iterable[Checklist]) -> float:
-    """Completeness of several checklists taken together (every required line weighs the same)."""
+def overall_completeness(checklists: Iterable) -> float:
+    """Completeness of several checklists (or board rows) taken together (every required line
+    weighs the same)."""
     checklists = list(checklists)
     required = sum(checklist.required_count for checklist in checklists)
     done = sum(checklist.done_count for checklist in checklists)
@@ -376,10 +421,19 @@ def missing_documents_for(db_session: Session, memberships: Iterable[Membership]
 def applicable_requirement(session: Session, owner: Owner, requirement_id: int,
                            *, today: date | None = None) -> DocumentRequirement | None:
     """The requirement with that id if it is a line of the owner's checklist, else None."""
-    for line in checklist_for(session, owner, today=today).lines:
-        if line.requirement.id == requirement_id:
-            return line.requirement
+    for requirement in checklist_lines(session, owner, today=today):
+        if requirement.id == requirement_id:
+            return requirement
     return None
+
+
+def checklist_lines(session: Session, owner: Owner, *, today: date | None = None
+                    ) -> list[DocumentRequirement]:
+    """The requirements of one owner's checklist (conditions applied), its documents unread."""
+    enterprises = [owner] if isinstance(owner, Enterprise) else []
+    participants = [owner] if isinstance(owner, Participant) else []
+    return _applicable_lines(session, enterprises, participants,
+                             today or date.today())[owner_key(owner)]
 
 
 def check_file(requirement: DocumentRequirement, data: bytes, max_bytes: int | None = None) -> str:
@@ -648,18 +702,13 @@ _REQUIREMENT_TITLES = (select(DocumentRequirement.id, DocumentRequirement.title_
 
 @dataclass
 class BoardRow:
-    """An enterprise (its own lines and its employees') or a participant, with what is missing."""
+    """An enterprise (its own lines and its employees') or a participant, with what is missing:
+    its required and accepted line counts and, once worked out, the required lines not done."""
 
     owner: Owner
-    checklists: list[Checklist]
-
-    @cached_property
-    def required(self) -> int:
-        return sum(checklist.required_count for checklist in self.checklists)
-
-    @cached_property
-    def done(self) -> int:
-        return sum(checklist.done_count for checklist in self.checklists)
+    required: int
+    done: int
+    to_do: list[ChecklistLine] | None = None
 
     @property
     def missing(self) -> int:
@@ -667,35 +716,153 @@ class BoardRow:
 
     @property
     def completeness(self) -> float:
-        return overall_completeness(self.checklists)
+        return overall_completeness([self])
 
     @property
-    def to_do(self) -> list[ChecklistLine]:
-        return [line for checklist in self.checklists for line in checklist.to_do]
+    def required_count(self) -> int:  # what overall_completeness sums
+        return self.required
+
+    @property
+    def done_count(self) -> int:
+        return self.done
+
+
+class BoardEnterprise(NamedTuple):
+    """The columns of an enterprise the board shows (a plain row, not an ORM object)."""
+
+    id: int
+    name: str
+    cui: str
+
+
+class BoardParticipant(NamedTuple):
+    """The columns of a participant the board shows and its checklist's conditions read."""
+
+    id: int
+    enterprise_id: int | None
+    last_name: str
+    first_name: str
+    birth_date: date
+    sex: str
+    environment: str | None
+    isced: int | None
+    disability: bool | None
+    minority_or_migrant: bool | None
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.last_name} {self.first_name}"
+
+    def flags(self, when: date) -> dict[str, bool]:
+        return target_group_flags(age_on(self.birth_date, when), self.sex, self.environment,
+                                  self.isced, self.disability, self.minority_or_migrant)
+
+
+def _sorted_board(enterprise_rows: list[BoardRow], participant_rows: list[BoardRow]
+                  ) -> tuple[list[BoardRow], list[BoardRow]]:
+    """Most missing documents first, then by name."""
+    enterprise_rows.sort(key=lambda row: (-row.missing, row.owner.name.lower()))
+    participant_rows.sort(key=lambda row: (-row.missing, row.owner.full_name.lower()))
+    return enterprise_rows, participant_rows
 
 
 def board_rows(session: Session, enterprises: Iterable[Enterprise],
                participants: Iterable[Participant], *, today: date | None = None
                ) -> tuple[list[BoardRow], list[BoardRow]]:
-    """Enterprises and participants, most missing documents first (then by name)."""
+    """Enterprises and participants, most missing documents first (then by name), each with
+    the lines it has to do."""
     enterprises, participants = list(enterprises), list(participants)
     checklists = checklists_for(session, enterprises, participants, today=today)
     staff: dict[int, list[Checklist]] = defaultdict(list)
     for participant in participants:
         if participant.enterprise_id is not None:
             staff[participant.enterprise_id].append(checklists[owner_key(participant)])
-    enterprise_rows = [BoardRow(e, [checklists[owner_key(e)], *staff[e.id]]) for e in enterprises]
-    participant_rows = [BoardRow(p, [checklists[owner_key(p)]]) for p in participants]
-    enterprise_rows.sort(key=lambda row: (-row.missing, row.owner.name.lower()))
-    participant_rows.sort(key=lambda row: (-row.missing, row.owner.full_name.lower()))
-    return enterprise_rows, participant_rows
+
+    def row(owner: Owner, owned: list[Checklist]) -> BoardRow:
+        return BoardRow(owner, sum(checklist.required_count for checklist in owned),
+                        sum(checklist.done_count for checklist in owned),
+                        [line for checklist in owned for line in checklist.to_do])
+
+    return _sorted_board(
+        [row(e, [checklists[owner_key(e)], *staff[e.id]]) for e in enterprises],
+        [row(p, [checklists[owner_key(p)]]) for p in participants])
 
 
 def visible_board(session: Session, user) -> tuple[list[BoardRow], list[BoardRow]]:
-    """The board of the enterprises and participants `user` may see."""
+    """The board of the enterprises and participants `user` may see, each row with its lines."""
     enterprises = session.scalars(scoped(select(Enterprise), Enterprise, user)).all()
     participants = session.scalars(scoped(select(Participant), Participant, user)).all()
     return board_rows(session, enterprises, participants)
+
+
+def visible_board_counts(session: Session, user, *, today: date | None = None
+                         ) -> tuple[list[BoardRow], list[BoardRow]]:
+    """`visible_board`'s rows in the same order with their counts only (`to_do` None), read
+    from plain rows: the board page works out the lines of the rows it shows
+    (`with_to_do`)."""
+    today = today or date.today()
+    owner_ids = (scoped(select(Enterprise.id), Enterprise, user),
+                 scoped(select(Participant.id), Participant, user))
+    enterprises = [BoardEnterprise(*row) for row in session.execute(scoped(
+        select(Enterprise.id, Enterprise.name, Enterprise.cui), Enterprise, user))]
+    participants = [BoardParticipant(*row) for row in session.execute(scoped(
+        select(Participant.id, Participant.enterprise_id, Participant.last_name,
+               Participant.first_name, Participant.birth_date, Participant.sex,
+               Participant.environment, Participant.isced, Participant.disability,
+               Participant.minority_or_migrant), Participant, user))]
+    if not enterprises and not participants:
+        return [], []
+    applicable = _applicable_lines(session, enterprises, participants, today,
+                                   owner_ids=owner_ids)
+    done = {(requirement_id, enterprise_id or participant_id)
+            for requirement_id, enterprise_id, participant_id, status, valid_until in
+            latest_documents(session, *owner_ids, columns=(Document.requirement_id, Document.enterprise_id,
+                                      Document.participant_id, Document.status,
+                                      Document.valid_until))
+            if _done(status, valid_until, today)}
+    required_ids: dict[int, list[int]] = {}  # owners of one shape share their list of lines
+    counts = {}
+    for key, lines in applicable.items():
+        wanted = required_ids.get(id(lines))
+        if wanted is None:
+            wanted = required_ids[id(lines)] = [line.id for line in lines if line.required]
+        owner_id = key[1]
+        counts[key] = (len(wanted), sum(1 for requirement_id in wanted
+                                        if (requirement_id, owner_id) in done))
+    staff: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for participant in participants:
+        if participant.enterprise_id is not None:
+            staff[participant.enterprise_id].append(
+                counts[(RequirementLevel.PARTICIPANT.value, participant.id)])
+
+    def row(owner, owned: list[tuple[int, int]]) -> BoardRow:
+        return BoardRow(owner, sum(required for required, _done in owned),
+                        sum(done for _required, done in owned))
+
+    return _sorted_board(
+        [row(e, [counts[(RequirementLevel.ENTERPRISE.value, e.id)], *staff[e.id]])
+         for e in enterprises],
+        [row(p, [counts[(RequirementLevel.PARTICIPANT.value, p.id)]]) for p in participants])
+
+
+def _done(status: str, valid_until: date | None, today: date) -> bool:
+    """Whether a latest version with this status and validity counts as done (line_status)."""
+    return line_status(_Version(status, valid_until), today) in DONE_STATUSES
+
+
+class _Version(NamedTuple):
+    status: str
+    valid_until: date | None
+
+
+def with_to_do(session: Session, rows: list[BoardRow], *, today: date | None = None) -> None:
+    """Fill in the required lines not done of the given participant rows (a page of them)."""
+    ids = [row.owner.id for row in rows]
+    participants = session.scalars(select(Participant).where(_among(Participant.id, ids))).all() \
+        if ids else []
+    checklists = checklists_for(session, (), participants, today=today)
+    for row in rows:
+        row.to_do = checklists[(RequirementLevel.PARTICIPANT.value, row.owner.id)].to_do
 
 
 def board_size(session: Session, user) -> int:

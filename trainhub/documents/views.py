@@ -1,4 +1,6 @@
 """Document pages: the SME "what is missing" portal, uploads, downloads, review, board, editor."""
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from flask import (
@@ -15,6 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -84,15 +87,43 @@ def portal(enterprise_id: int):
     return render_template(
         "documents/portal.html", enterprise=enterprise, employees=employees,
         checklists=checklists, own=checklists[services.owner_key(enterprise)],
+        cells=line_cells(line.requirement for checklist in checklists.values()
+                         for line in checklist.lines),
         overall=services.overall_completeness(checklists.values()))
+
+
+@dataclass(frozen=True)
+class LineCells:
+    """What a checklist line shows of its requirement, whoever's line it is."""
+
+    title: Markup
+    accept: str
+    hint: Markup
+
+
+def line_cells(requirements: Iterable[DocumentRequirement]) -> dict[int, LineCells]:
+    """Each requirement's title, accepted types and upload hint, made once per page, not once
+    per owner. The title is shown as requirement_title always was (its text as it stands)."""
+    cells = {}
+    for requirement in requirements:
+        if requirement.id in cells:
+            continue
+        types = requirement.accepted_types
+        cells[requirement.id] = LineCells(
+            title=Markup(str(services.requirement_title(requirement))),
+            accept=",".join(types),
+            hint=Markup(", ").join(TYPE_LABELS.get(kind, kind) for kind in types)
+            + Markup(" · ") + Markup(escape(_("at most %(size)s",
+                                              size=services.human_size(requirement.max_size)))))
+    return cells
 
 
 def _upload(owner, back: str):
     """Store each chosen file (`file-<requirement id>`) as the next version of its line."""
     files = {key: storage_file for key, storage_file in request.files.items(multi=True)
              if key.startswith("file-") and storage_file and storage_file.filename}
-    lines = {line.requirement.id: line.requirement
-             for line in services.checklist_for(db.session, owner).lines}
+    lines = {requirement.id: requirement
+             for requirement in services.checklist_lines(db.session, owner)}
     wanted = []
     for key, upload in files.items():
         requirement_id = key.removeprefix("file-")
@@ -260,13 +291,15 @@ def bulk_accept():
 def board():
     """Enterprises (or participants) ordered by missing documents; an SME sees its own."""
     show = "participants" if request.args.get("show") == "participants" else "enterprises"
-    enterprise_rows, participant_rows = services.visible_board(db.session, current_user)
+    enterprise_rows, participant_rows = services.visible_board_counts(db.session, current_user)
     rows = participant_rows if show == "participants" else enterprise_rows
+    page = paginate_list(rows)
+    if show == "participants":
+        services.with_to_do(db.session, page.items)
     enterprise_names = {row.owner.id: row.owner.name for row in enterprise_rows}
-    return render_template("documents/board.html", page=paginate_list(rows), show=show,
+    return render_template("documents/board.html", page=page, show=show,
                            enterprise_names=enterprise_names,
-                           overall=services.overall_completeness(
-                               checklist for row in enterprise_rows for checklist in row.checklists))
+                           overall=services.overall_completeness(enterprise_rows))
 
 
 @bp.route("/board/export")

@@ -9,9 +9,10 @@ from the trigger-kept facts table (`facts.py`), for locked snapshots from the so
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, and_, case, cast, func, literal, or_, select
+from sqlalchemy import String, and_, bindparam, case, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from trainhub.audit.services import record
@@ -135,17 +136,28 @@ def compute(db_session: Session, project: Project, start: date, end: date) -> di
     an index), the few thousand profiles unpacked into facts, and each cell adds up the groups
     its condition selects.
     """
+    cells, employers = _fact_statements()
+    params = {"project_id": project.id, "start": start, "end": end}
+    row = db_session.execute(cells, params).one()._mapping
+    return _values(row, db_session.scalar(employers, params))
+
+
+@cache
+def _fact_statements():
+    """compute's two statements, built once with the project and the period as bound parameters
+    (the table's fifty filtered sums cost more to build each time than to run)."""
+    project_id, start, end = bindparam("project_id"), bindparam("start"), bindparam("end")
     in_entry = IndicatorFact.entry_date.between(start, end)
     in_exit = IndicatorFact.exit_date.between(start, end)
     by_profile = (select(IndicatorFact.profile, func.count().filter(in_entry).label("n_entry"),
                          func.count().filter(in_exit).label("n_exit"))
-                  .where(IndicatorFact.project_id == project.id, or_(in_entry, in_exit))
+                  .where(IndicatorFact.project_id == project_id, or_(in_entry, in_exit))
                   .group_by(IndicatorFact.profile).subquery("by_profile"))
     grouped = select(*(value.label(name) for name, value in unpack(by_profile.c.profile).items()),
                      by_profile.c.n_entry, by_profile.c.n_exit).subquery("grouped")
-    project_facts = select(IndicatorFact).where(IndicatorFact.project_id == project.id).subquery()
-    return _table(db_session, grouped, select(func.count()).select_from(
-        _new_employers(project_facts, start, end)))
+    project_facts = select(IndicatorFact).where(IndicatorFact.project_id == project_id).subquery()
+    return (select(*_cells(grouped)).select_from(grouped),
+            select(func.count()).select_from(_new_employers(project_facts, start, end)))
 
 
 def compute_live(db_session: Session, project: Project, start: date, end: date) -> dict[str, dict]:
@@ -389,9 +401,30 @@ def not_counted(db_session: Session, project: Project, start: date, end: date) -
 AGE_BANDS = (("< 25", 0, 24), ("25–54", 25, 54), ("55–64", 55, 64), ("65+", 65, 200))
 
 
-def breakdowns(db_session: Session, project: Project, start: date, end: date) -> dict[str, list]:
-    """TOTAL split by county, course category, SME size class, age band and sex (GROUP BY)."""
-    c = counted_subquery(project.id)
+def counted_facts(project_id: int):
+    """`counted_subquery`'s columns the breakdowns and the trend read, from the facts table:
+    sex and age out of the profile, the county through left joins on primary keys (which the
+    database leaves out of the queries that do not read it)."""
+    unpacked = unpack(IndicatorFact.profile)
+    return (
+        select(IndicatorFact.membership_id.label("membership_id"),
+               unpacked["sex"].label("sex"), unpacked["age"].label("age"),
+               Participant.county.label("county"),
+               IndicatorFact.enterprise_id.label("enterprise_id"),
+               IndicatorFact.entry_date.label("entry_date"),
+               IndicatorFact.exit_date.label("exit_date"))
+        .outerjoin(Membership, Membership.id == IndicatorFact.membership_id)
+        .outerjoin(Participant, Participant.id == Membership.participant_id)
+        .where(IndicatorFact.project_id == project_id)
+        .subquery("c")
+    )
+
+
+def breakdowns(db_session: Session, project: Project, start: date, end: date, *,
+               counted=None) -> dict[str, list]:
+    """TOTAL split by county, course category, SME size class, age band and sex (GROUP BY),
+    of `counted` (default: the facts table's counted_facts; counted_subquery computes it live)."""
+    c = counted if counted is not None else counted_facts(project.id)
     in_period = c.c.entry_date.between(start, end)
 
     def grouped(key, *joins):
@@ -414,9 +447,11 @@ def breakdowns(db_session: Session, project: Project, start: date, end: date) ->
     }
 
 
-def monthly_entries(db_session: Session, project: Project, start: date, end: date) -> list[tuple]:
-    """(YYYY-MM, counted participants entering that month) for the trend chart."""
-    c = counted_subquery(project.id)
+def monthly_entries(db_session: Session, project: Project, start: date, end: date, *,
+                    counted=None) -> list[tuple]:
+    """(YYYY-MM, counted participants entering that month) for the trend chart (`counted`: as
+    for breakdowns)."""
+    c = counted if counted is not None else counted_facts(project.id)
     month = func.substr(cast(c.c.entry_date, String), 1, 7)
     return [tuple(row) for row in db_session.execute(
         select(month, func.count()).where(c.c.entry_date.between(start, end))
