@@ -367,3 +367,22 @@ def test_each_portal_line_shows_its_types_size_and_labelled_input_in_romanian(
                 f'accept="application/pdf,image/png"\n                 aria-label="Fișier pentru '
                 f'{title} – {person.full_name}">\n          <div class="form-text">PDF, PNG · '
                 f'cel mult 1,5 MB</div>') in page
+
+
+def test_a_line_title_typed_in_is_text_on_every_page_that_shows_it(app, client, auth, programme):
+    """A checklist line's title is written by a person: the portal, the board's to-do column
+    and the review queue show it as text, never as markup."""
+    line = programme.requirement("id_card")
+    line.title_en = line.title_ro = '<img src=x onerror="alert(1)">ID & <b>card</b>'
+    db.session.commit()
+    _upload_as_sme(programme, "id_card", programme.employees[1])
+    escaped = "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;ID &amp; &lt;b&gt;card&lt;/b&gt;"
+    auth.login(programme.sme.email)
+    portal = client.get("/documents/", follow_redirects=True).get_data(as_text=True)
+    assert escaped in portal and "<img src=x" not in portal
+    auth.logout()
+    auth.login(programme.coordinator.email)
+    for url in ("/documents/board?show=participants", "/documents/review"):
+        page = client.get(url).get_data(as_text=True)
+        assert "<img src=x" not in page and "<b>card</b>" not in page, url
+        assert "ID &amp; &lt;b&gt;card" in page, url

@@ -14,6 +14,7 @@ from flask import current_app
 from flask_babel import get_locale, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
+from markupsafe import escape
 from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
@@ -86,9 +87,17 @@ def _current_locale() -> str:
         return "ro"
 
 
+class _TitleText(LazyString):
+    """A lazy title typed in by a user: Flask-Babel's LazyString tells Jinja it is safe HTML
+    (its `__html__` is the text as it is), which holds for a translator's string, not for this."""
+
+    def __html__(self) -> str:
+        return str(escape(str(self)))
+
+
 def requirement_title(requirement: DocumentRequirement) -> LazyString:
-    """The line's title in the language of whoever reads it."""
-    return LazyString(lambda: requirement.title(_current_locale()))
+    """The line's title in the language of whoever reads it (escaped wherever HTML shows it)."""
+    return _TitleText(lambda: requirement.title(_current_locale()))
 
 
 def owner_key(owner: Owner) -> tuple[str, int]:

@@ -103,14 +103,14 @@ class LineCells:
 
 def line_cells(requirements: Iterable[DocumentRequirement]) -> dict[int, LineCells]:
     """Each requirement's title, accepted types and upload hint, made once per page, not once
-    per owner. The title is shown as requirement_title always was (its text as it stands)."""
+    per owner. The title is text typed in by a person: escaped."""
     cells = {}
     for requirement in requirements:
         if requirement.id in cells:
             continue
         types = requirement.accepted_types
         cells[requirement.id] = LineCells(
-            title=Markup(str(services.requirement_title(requirement))),
+            title=escape(str(services.requirement_title(requirement))),
             accept=",".join(types),
             hint=Markup(", ").join(TYPE_LABELS.get(kind, kind) for kind in types)
             + Markup(" · ") + Markup(escape(_("at most %(size)s",
