@@ -18,7 +18,7 @@ from tests.factories import (
 )
 from trainhub.attendance.models import AttendanceMark
 from trainhub.attendance.services import load_grid, save_grid
-from trainhub.courses.models import Cohort
+from trainhub.courses.models import Cohort, Enrollment
 from trainhub.extensions import db
 
 pytestmark = pytest.mark.usefixtures("one_team")  # one team runs every project here
@@ -174,6 +174,25 @@ def test_other_trainer_gets_404_and_sme_sees_only_own_employees(cohort_world, au
     auth.login("sme@example.org")
     html = client.get(f"/attendance/cohorts/{cohort.id}").get_data(as_text=True)
     assert "Ionescu" in html and "Popa" not in html and "<select" not in html
+
+
+def test_a_narrowed_grid_holds_only_its_peoples_marks(cohort_world, auth, client):
+    """The marks are read per cohort and kept per visible enrollment: another firm's marks
+    never reach the SME's grid, its totals or its "no scan" warnings."""
+    cohort, (s1, s2, _s3), early, late, firm = cohort_world
+    save_grid(db.session, load_grid(db.session, cohort), {
+        (s1.id, early.id): ("present", ""), (s2.id, late.id): ("late", "2")}, user_id=None)
+    own = Enrollment.id == early.id
+    for read_only in (True, False):
+        grid = load_grid(db.session, cohort, own, read_only=read_only)
+        assert list(grid.marks) == [(s1.id, early.id)]
+        assert grid.totals(date(2026, 3, 31)) == {early.id: (Decimal(4), 1 / 3)}
+    UserFactory(email="sme@example.org", role="sme", enterprise=firm)
+    db.session.commit()
+    auth.login("sme@example.org")
+    html = client.get(f"/attendance/cohorts/{cohort.id}").get_data(as_text=True)
+    assert f'data-testid="unbacked-{s1.id}"' in html
+    assert f'data-testid="unbacked-{s2.id}"' not in html and "late · 2" not in html
 
 
 def test_grid_runs_a_constant_number_of_queries(app, auth, client, page_queries):

@@ -113,17 +113,32 @@ def grid_body(grid, today: date, editable: bool, submitted=None) -> Markup:
     hours_label, remark_label = escape(_("Hours")), escape(_("Remark"))
     not_expected = f'<td class="text-center text-muted small" title="{escape(_("not expected"))}">—</td>'
     not_yet = f'<td class="text-center text-muted small" title="{escape(_("not held yet"))}">·</td>'
-    # one %-format per editable cell: key, name, day, options, key, hours value, key, remark value
+    # one %-format per editable cell: key, name, day, then the mark's options, key, hours
+    # value, key, remark value (the last five made once per distinct mark of the page)
     field = ('<td><select class="form-select form-select-sm" name="status-%s" aria-label="%s %s">%s'
              '</select><input class="form-control form-control-sm mt-1" name="hours-%s"'
              f' inputmode="decimal" placeholder="h" aria-label="{_percent(hours_label)}"%s>'
              '<input class="form-control form-control-sm mt-1" name="remark-%s" maxlength="300"'
              f' placeholder="{_percent(remark_label)}" aria-label="{_percent(remark_label)}"%s></td>')
     value_of = _Values()
-    hours_text = {}  # stored hours -> their text ("4", "2.5"), once per distinct value
+
+    def shown(status, hours, remark):
+        """What a cell shows of a mark's texts: the select's options and the fields' values
+        (editable), else the cell."""
+        if editable:
+            return options.get(status) or options[""], value_of(hours), value_of(remark)
+        text = labels.get(status) or escape(label(status, "mark", ""))
+        if hours not in ("", "0"):
+            text = f"{text} · {escape(hours)}"
+        if remark:
+            text = f'{text}<br><span class="text-muted">{escape(remark)}</span>'
+        return f'<td class="text-center small">{text}</td>'
+
+    # per distinct stored mark (None: no mark), what its cell shows
+    shown_of = {None: shown("", "", "")}
     totals = grid.totals(today)
     numbers = _Numbers()
-    days = [(session.id, session.date.isoformat()) for session in grid.sessions]
+    columns = [(session.id, session.date.isoformat(), f"{session.id}-") for session in grid.sessions]
     held = today.isoformat()
     marks = grid.marks
     rows = []
@@ -131,38 +146,30 @@ def grid_body(grid, today: date, editable: bool, submitted=None) -> Markup:
         enrollment_id = enrollment.id
         name = str(escape(enrollment.membership.participant.full_name))
         expected = grid.expected[enrollment_id]
+        suffix = str(enrollment_id)
         cells = [f'<tr><th scope="row" class="text-nowrap">{name}</th>']
-        for session_id, day in days:
+        for session_id, day, prefix in columns:
             if session_id not in expected:
                 cells.append(not_expected)
                 continue
             if editable and day > held:
                 cells.append(not_yet)
                 continue
-            key = f"{session_id}-{enrollment_id}"
+            key = prefix + suffix
             if submitted:
-                status = submitted.get(f"status-{key}", "")
-                hours = submitted.get(f"hours-{key}", "")
-                remark = submitted.get(f"remark-{key}", "")
+                parts = shown(submitted.get(f"status-{key}", ""), submitted.get(f"hours-{key}", ""),
+                              submitted.get(f"remark-{key}", ""))
             else:
                 mark = marks.get((session_id, enrollment_id))
-                if mark is None:
-                    status = hours = remark = ""
-                else:
-                    status, remark = mark.status, mark.remark
-                    hours = hours_text.get(mark.hours)
-                    if hours is None:
-                        hours = hours_text[mark.hours] = f"{float(mark.hours):g}"
+                parts = shown_of.get(mark)
+                if parts is None:
+                    parts = shown_of[mark] = shown(mark.status, f"{float(mark.hours):g}",
+                                                   mark.remark)
             if editable:
-                cells.append(field % (key, name, day, options.get(status) or options[""], key,
-                                      value_of(hours), key, value_of(remark)))
+                options_, hours, remark = parts
+                cells.append(field % (key, name, day, options_, key, hours, key, remark))
             else:
-                text = labels.get(status) or escape(label(status, "mark", ""))
-                if hours not in ("", "0"):
-                    text = f"{text} · {escape(hours)}"
-                if remark:
-                    text = f'{text}<br><span class="text-muted">{escape(remark)}</span>'
-                cells.append(f'<td class="text-center small">{text}</td>')
+                cells.append(parts)
         attended, rate = totals[enrollment_id]
         cells.append(f'<td class="text-nowrap">{escape(numbers(attended))}</td><td class="text-nowrap">'
                      f'{"—" if rate is None else f"{int(rate * 100)}%"}</td></tr>')
