@@ -173,23 +173,21 @@ def load_grid(db_session: Session, cohort: Cohort, enrollment_filter=None, *,
     if read_only:
         # Core rows on the session's connection: the ORM's per-row work on three joined
         # entities was most of this query's time, and the grid reads four columns
-        stmt = (select(Enrollment.id, Enrollment.enrolled_on, Participant.last_name,
-                       Participant.first_name, Participant.cnp)
-                .join(Membership, Membership.id == Enrollment.membership_id)
-                .join(Participant, Participant.id == Membership.participant_id))
+        stmt = _ENROLLMENT_ROWS_OF_COHORT
     else:
         stmt = (select(Enrollment)
                 .options(joinedload(Enrollment.membership).load_only(Membership.participant_id)
                          .joinedload(Membership.participant)
                          .load_only(Participant.last_name, Participant.first_name,
-                                    Participant.cnp)))
-    stmt = stmt.where(Enrollment.cohort_id == cohort.id,
-                      Enrollment.status != EnrollmentStatus.WAITING)
+                                    Participant.cnp))
+                .where(Enrollment.cohort_id == cohort.id,
+                       Enrollment.status != EnrollmentStatus.WAITING))
     if enrollment_filter is not None:
         stmt = stmt.where(enrollment_filter)
     if read_only:
         enrollments = [GridEnrollment(id_, enrolled_on, GridMembership(GridPerson(*person)))
-                       for id_, enrolled_on, *person in db_session.connection().execute(stmt)]
+                       for id_, enrolled_on, *person in db_session.connection().execute(
+                           stmt, {"cohort_id": cohort.id}).all()]
     else:
         enrollments = list(db_session.scalars(stmt).unique())
     enrollments.sort(key=lambda e: (e.membership.participant.full_name, e.id))
@@ -202,6 +200,13 @@ def load_grid(db_session: Session, cohort: Cohort, enrollment_filter=None, *,
 _SESSIONS_OF_COHORT = (select(TrainingSession)
                        .where(TrainingSession.cohort_id == bindparam("cohort_id"))
                        .order_by(TrainingSession.date, TrainingSession.start_time))
+_ENROLLMENT_ROWS_OF_COHORT = (
+    select(Enrollment.id, Enrollment.enrolled_on, Participant.last_name, Participant.first_name,
+           Participant.cnp)
+    .join(Membership, Membership.id == Enrollment.membership_id)
+    .join(Participant, Participant.id == Membership.participant_id)
+    .where(Enrollment.cohort_id == bindparam("cohort_id"),
+           Enrollment.status != EnrollmentStatus.WAITING))
 _MARK_ROWS_OF_COHORT = (select(AttendanceMark.session_id, AttendanceMark.enrollment_id,
                                AttendanceMark.status, AttendanceMark.hours, AttendanceMark.remark)
                         .join(TrainingSession, TrainingSession.id == AttendanceMark.session_id)
