@@ -265,3 +265,18 @@ def test_saving_a_read_only_grid_writes_only_the_marks_it_names(cohort_world):
         (s2.id, early.id): ("late", "3"), (s3.id, early.id): ("excused", "")},
         user_id=marker.id, today=date(2026, 3, 31)) == 1
     assert db.session.scalar(db.select(db.func.count(AttendanceMark.id))) == 4
+
+
+def test_readers_of_one_cohort_never_share_a_narrowed_statement(cohort_world, auth, client):
+    """The read-only grid's scoped enrollment statement is kept per reader's scope: readers of
+    two firms, taking turns on the same cohort, each keep seeing only their own people."""
+    cohort, _sessions, _early, late, firm = cohort_world
+    UserFactory(email="one@example.org", role="sme", enterprise=firm)
+    UserFactory(email="two@example.org", role="sme", enterprise=late.membership.participant.enterprise)
+    db.session.commit()
+    for email, shown, hidden in [("one@example.org", "Ionescu", "Popa"),
+                                 ("two@example.org", "Popa", "Ionescu")] * 2:
+        auth.login(email)
+        html = client.get(f"/attendance/cohorts/{cohort.id}").get_data(as_text=True)
+        auth.logout()
+        assert shown in html and hidden not in html, email
