@@ -24,6 +24,7 @@ from trainhub.attendance.models import (
     SignInSheet,
 )
 from trainhub.audit.services import record
+from trainhub.auth.scoping import narrowed
 from trainhub.core.errors import Problems
 from trainhub.core.formats import number as format_number
 from trainhub.core.identifiers import InvalidIdentifier, normalise_cnp
@@ -183,7 +184,9 @@ def load_grid(db_session: Session, cohort: Cohort, enrollment_filter=None, *,
                 .where(Enrollment.cohort_id == cohort.id,
                        Enrollment.status != EnrollmentStatus.WAITING))
     if enrollment_filter is not None:
-        stmt = _with_scope(stmt, enrollment_filter) if read_only else stmt.where(enrollment_filter)
+        # the read-only statement is built once, so narrowed keeps it per reader's condition
+        stmt = (narrowed(stmt, enrollment_filter) if read_only
+                else stmt.where(enrollment_filter))
     if read_only:
         enrollments = [GridEnrollment(id_, enrolled_on, GridMembership(GridPerson(*person)))
                        for id_, enrolled_on, *person in db_session.connection().execute(
@@ -211,28 +214,6 @@ _MARK_ROWS_OF_COHORT = (select(AttendanceMark.session_id, AttendanceMark.enrollm
                                AttendanceMark.status, AttendanceMark.hours, AttendanceMark.remark)
                         .join(TrainingSession, TrainingSession.id == AttendanceMark.session_id)
                         .where(TrainingSession.cohort_id == bindparam("cohort_id")))
-
-
-#: the read-only grid's enrollment statements with a reader's scope, kept by the scope's
-#: identity (see _with_scope); a few hundred readers at most between two clears
-_SCOPED_ENROLLMENT_ROWS: dict[int, tuple] = {}
-_KEPT_SCOPED = 512
-
-
-def _with_scope(stmt, condition):
-    """`stmt` (a statement built once) narrowed by `condition`, built once per condition
-    object: the scoping conditions are themselves kept per reader (auth.scoping._condition),
-    so a reader's statement and its cache key are made once, not on every page. Kept by the
-    condition's identity and checked with `is` (the condition is held here, so its id is never
-    another's): a statement never serves a reader whose condition is not exactly its own."""
-    kept = _SCOPED_ENROLLMENT_ROWS.get(id(condition))
-    if kept is not None and kept[0] is condition and kept[1] is stmt:
-        return kept[2]
-    narrowed = stmt.where(condition)
-    if len(_SCOPED_ENROLLMENT_ROWS) >= _KEPT_SCOPED:
-        _SCOPED_ENROLLMENT_ROWS.clear()
-    _SCOPED_ENROLLMENT_ROWS[id(condition)] = (condition, stmt, narrowed)
-    return narrowed
 
 
 def _marks_of(db_session: Session, cohort: Cohort, enrollments,
