@@ -173,6 +173,21 @@ def test_a_trainer_sees_only_their_cohorts_in_their_projects(two_projects, model
         get_visible_or_404(model, side_b.rows[model].id, side_a.trainer)
 
 
+@pytest.mark.parametrize("model", SCOPED_MODELS, ids=lambda model: model.__name__)
+def test_readers_taking_turns_never_get_each_others_statement(two_projects, model):
+    """get_visible_or_404 keeps its statement per reader's condition: readers of the two
+    projects asking in turn, twice round, each find their own row and never the other's."""
+    side_a, side_b = two_projects
+    roles = ("coordinator",) if model in (Document, IndicatorSnapshot) else ("coordinator", "trainer")
+    for _round in range(2):
+        for own, other in ((side_a, side_b), (side_b, side_a)):
+            for role in roles:
+                reader = getattr(own, role)
+                assert get_visible_or_404(model, own.rows[model].id, reader) == own.rows[model]
+                with pytest.raises(NotFound):
+                    get_visible_or_404(model, other.rows[model].id, reader)
+
+
 def test_a_trainer_sees_no_documents_and_no_snapshots(two_projects):
     side_a, _side_b = two_projects
     assert _visible(Document, side_a.trainer) == set()

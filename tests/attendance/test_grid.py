@@ -18,7 +18,7 @@ from tests.factories import (
 )
 from trainhub.attendance.models import AttendanceMark
 from trainhub.attendance.services import load_grid, save_grid
-from trainhub.courses.models import Cohort
+from trainhub.courses.models import Cohort, Enrollment
 from trainhub.extensions import db
 
 pytestmark = pytest.mark.usefixtures("one_team")  # one team runs every project here
@@ -176,6 +176,25 @@ def test_other_trainer_gets_404_and_sme_sees_only_own_employees(cohort_world, au
     assert "Ionescu" in html and "Popa" not in html and "<select" not in html
 
 
+def test_a_narrowed_grid_holds_only_its_peoples_marks(cohort_world, auth, client):
+    """The marks are read per cohort and kept per visible enrollment: another firm's marks
+    never reach the SME's grid, its totals or its "no scan" warnings."""
+    cohort, (s1, s2, _s3), early, late, firm = cohort_world
+    save_grid(db.session, load_grid(db.session, cohort), {
+        (s1.id, early.id): ("present", ""), (s2.id, late.id): ("late", "2")}, user_id=None)
+    own = Enrollment.id == early.id
+    for read_only in (True, False):
+        grid = load_grid(db.session, cohort, own, read_only=read_only)
+        assert list(grid.marks) == [(s1.id, early.id)]
+        assert grid.totals(date(2026, 3, 31)) == {early.id: (Decimal(4), 1 / 3)}
+    UserFactory(email="sme@example.org", role="sme", enterprise=firm)
+    db.session.commit()
+    auth.login("sme@example.org")
+    html = client.get(f"/attendance/cohorts/{cohort.id}").get_data(as_text=True)
+    assert f'data-testid="unbacked-{s1.id}"' in html
+    assert f'data-testid="unbacked-{s2.id}"' not in html and "late · 2" not in html
+
+
 def test_grid_runs_a_constant_number_of_queries(app, auth, client, page_queries):
     UserFactory(email="coord@example.org", role="coordinator")
     cohort = CohortFactory()
@@ -246,3 +265,18 @@ def test_saving_a_read_only_grid_writes_only_the_marks_it_names(cohort_world):
         (s2.id, early.id): ("late", "3"), (s3.id, early.id): ("excused", "")},
         user_id=marker.id, today=date(2026, 3, 31)) == 1
     assert db.session.scalar(db.select(db.func.count(AttendanceMark.id))) == 4
+
+
+def test_readers_of_one_cohort_never_share_a_narrowed_statement(cohort_world, auth, client):
+    """The read-only grid's scoped enrollment statement is kept per reader's scope: readers of
+    two firms, taking turns on the same cohort, each keep seeing only their own people."""
+    cohort, _sessions, _early, late, firm = cohort_world
+    UserFactory(email="one@example.org", role="sme", enterprise=firm)
+    UserFactory(email="two@example.org", role="sme", enterprise=late.membership.participant.enterprise)
+    db.session.commit()
+    for email, shown, hidden in [("one@example.org", "Ionescu", "Popa"),
+                                 ("two@example.org", "Popa", "Ionescu")] * 2:
+        auth.login(email)
+        html = client.get(f"/attendance/cohorts/{cohort.id}").get_data(as_text=True)
+        auth.logout()
+        assert shown in html and hidden not in html, email

@@ -165,3 +165,27 @@ def test_column_headers_offer_qr_and_all_present_to_markers_only(grid_world, aut
     html = client.get(f"/attendance/cohorts/{cohort.id}").get_data(as_text=True)
     assert "/qr" not in html and "all_present" not in html
     assert f'href="/attendance/sessions/{s1.id}/sign-in-sheet.pdf?week=1"' in html
+
+
+def test_each_reader_gets_the_grid_in_their_language(grid_world, auth, client):
+    """The grid's labels, titles and formats are kept per language: a page in one never
+    hands its texts to a reader of another."""
+    cohort, (s1, _s2, _s3), (tricky, _popa) = grid_world
+    UserFactory(email="ro@example.org", role="coordinator", locale="ro")
+    UserFactory(email="en@example.org", role="coordinator", locale="en")
+    db.session.commit()
+    pages = {}
+    for email in ("ro@example.org", "en@example.org", "ro@example.org"):
+        auth.login(email)
+        pages.setdefault(email, []).append(
+            client.get(f"/attendance/cohorts/{cohort.id}").get_data(as_text=True))
+        auth.logout()
+    for html in pages["ro@example.org"]:
+        assert '<option value="late" selected>întârziat</option>' in html
+        assert 'aria-label="Ore"' in html and ">Încarcă</button>" in html
+        assert '<td class="text-nowrap">2,5</td>' in html  # the attended hours, Romanian comma
+    english = pages["en@example.org"][0]
+    assert '<option value="late" selected>late</option>' in english
+    assert 'aria-label="Hours"' in english and ">Upload</button>" in english
+    assert '<td class="text-nowrap">2.5</td>' in english
+    assert f'name="status-{s1.id}-{tricky.id}"' in english

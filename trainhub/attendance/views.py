@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from trainhub.attendance import pdf
 from trainhub.attendance import register as attendance_register
-from trainhub.attendance.grid_markup import grid_body, grid_head, session_heads
+from trainhub.attendance.grid_markup import grid_body, grid_head, session_heads, upload_forms
 from trainhub.attendance.models import Certificate, CertificateRevision
 from trainhub.attendance.services import (
     AttendanceError,
@@ -83,7 +83,7 @@ def _render_grid(cohort_id: int, errors: list | None = None, submitted=None):
                            head=grid_head(heads, scans, unbacked_sessions(grid, scans), editable,
                                           today),
                            body=grid_body(grid, today, editable, submitted),
-                           errors=errors or [], editable=editable,
+                           upload_forms=upload_forms, errors=errors or [], editable=editable,
                            state=cohort_state(grid.cohort, today))
 
 

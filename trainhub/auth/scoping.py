@@ -5,7 +5,7 @@ from functools import lru_cache
 from types import SimpleNamespace
 
 from flask import abort
-from sqlalchemy import Select, false, or_, select, true
+from sqlalchemy import Select, bindparam, false, or_, select, true
 from sqlalchemy.orm import aliased
 
 from trainhub.applications.models import Application
@@ -210,11 +210,41 @@ def scoped(stmt: Select, model, user, *, per_row: bool = False) -> Select:
     return stmt.where(visible_condition(model, user, per_row=per_row))
 
 
+#: narrowed's statements, by the ids of the statement and the condition they join
+_NARROWED: dict[tuple[int, int], tuple] = {}
+#: how many narrowed keeps before it starts again (a few per reader and page)
+_KEPT_NARROWED = 2048
+
+
+def narrowed(stmt: Select, condition) -> Select:
+    """`stmt` WHERE `condition`, made once per pair and kept, for a `stmt` built once and a
+    condition kept per reader (visible_condition's): a page then neither builds the statement
+    nor its cache key again. Found by both objects' identity and checked with `is` (both are
+    held here, so their ids are never another's): a reader never gets a statement narrowed by
+    another reader's condition."""
+    kept = _NARROWED.get((id(stmt), id(condition)))
+    if kept is not None and kept[0] is stmt and kept[1] is condition:
+        return kept[2]
+    result = stmt.where(condition)
+    if len(_NARROWED) >= _KEPT_NARROWED:
+        _NARROWED.clear()
+    _NARROWED[(id(stmt), id(condition))] = (stmt, condition, result)
+    return result
+
+
+#: get_visible_or_404's statement of each model, built once
+_BY_ID: dict = {}
+
+
 def get_visible_or_404(model, object_id: int, user):
     """The object with that id if `user` may see it; 404 otherwise (never reveals existence)."""
     if not 0 < object_id <= MAX_ID:
         abort(404)  # no row has it, and the database cannot even compare a number that large
-    obj = db.session.scalar(scoped(select(model).where(model.id == object_id), model, user))
+    by_id = _BY_ID.get(model)
+    if by_id is None:
+        by_id = _BY_ID[model] = select(model).where(model.id == bindparam("object_id"))
+    obj = db.session.scalar(narrowed(by_id, visible_condition(model, user)),
+                            {"object_id": object_id})
     if obj is None:
         abort(404)
     return obj
