@@ -21,7 +21,9 @@ def _next(page: str) -> str:
 
 
 def _layouts(app) -> dict:
-    return app.extensions.get("trainhub.layouts", {})
+    """The kept layouts, by (role, locale, script root)."""
+    return {key[1:]: parts for key, parts in app.extensions.get("trainhub.fragments", {}).items()
+            if key[0] == "layout"}
 
 
 def test_two_users_of_one_role_share_the_kept_layout_but_see_only_their_own_pieces(app, auth,

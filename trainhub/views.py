@@ -2,7 +2,6 @@
 from flask import (
     Blueprint,
     Flask,
-    current_app,
     get_flashed_messages,
     jsonify,
     render_template,
@@ -16,6 +15,7 @@ from markupsafe import Markup, escape
 from trainhub.api.errors import error_response, is_api_request
 from trainhub.auth.models import Role
 from trainhub.auth.permissions import can, permission_required, public
+from trainhub.core.fragments import kept_parts, slot
 from trainhub.documents.services import enterprise_completeness
 from trainhub.extensions import db
 from trainhub.programme.services import overview_for
@@ -56,8 +56,6 @@ def healthz():
 
 #: the entries that carry a badge (`_nav_badge`), counted on each request, never kept
 _BADGE_ENDPOINTS = frozenset({"applications.queue"})
-_SLOT = "\x00"
-_KEPT_LAYOUTS = 64  # layouts kept per app: roles x locales x script roots, far fewer in practice
 _FLASH = '\n      <div class="alert alert-{}" role="alert">{}</div>\n    '
 
 
@@ -84,19 +82,11 @@ def _kept_layout(user, signed_in: bool) -> tuple[str, ...]:
     """The layout's HTML for the user's role (none when signed out), locale and script root,
     split at its slots (the odd parts are the slots' names): made once per app and kept, as it
     holds nothing else of the user (permissions are the role's) nor of the request."""
-    layouts = current_app.extensions.setdefault("trainhub.layouts", {})
-    key = (user.role if signed_in else None, str(get_locale()), request.script_root)
-    parts = layouts.get(key)
-    if parts is None:
-        html = render_template(
-            "_partials/layout.html", groups=_nav_groups(user) if signed_in else [],
-            slot=lambda name: Markup(f"{_SLOT}{name}{_SLOT}"),
-            badge_slot=lambda endpoint: Markup(f"{_SLOT}{endpoint}{_SLOT}")
-            if endpoint in _BADGE_ENDPOINTS else "")
-        parts = tuple(html.split(_SLOT))
-        if len(layouts) < _KEPT_LAYOUTS:
-            layouts[key] = parts
-    return parts
+    return kept_parts(
+        ("layout", user.role if signed_in else None, str(get_locale()), request.script_root),
+        lambda: render_template(
+            "_partials/layout.html", groups=_nav_groups(user) if signed_in else [], slot=slot,
+            badge_slot=lambda endpoint: slot(endpoint) if endpoint in _BADGE_ENDPOINTS else ""))
 
 
 def page_layout() -> tuple[Markup, Markup, Markup]:
