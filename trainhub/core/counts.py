@@ -1,7 +1,7 @@
 """Exact row counts of list pages, and values made from rows, kept while those rows are unchanged (docs/performance.md)."""
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from functools import lru_cache
+from functools import cache, lru_cache
 from threading import Lock
 from typing import TypeVar
 
@@ -109,32 +109,16 @@ def exact_count(session: Session, stmt: Select | Callable[[], Select],
     if key is None:
         count = _count_of(stmt)
         return _kept(_counts, _KEPT, session, count, lambda: session.execute(count).scalar())
-    count, key = None, ("named", key)
-    with _lock:
-        tables = _tables.get(key)
-    if tables is None:
-        count = _count_select(stmt() if callable(stmt) else stmt)
-        tables = frozenset(table.name for table in find_tables(count))
-        with _lock:
-            _tables[key] = tables
-            while len(_tables) > _KEPT:
-                _tables.popitem(last=False)
+    key = ("named", key)
+    # the count statement, built at most once and only when needed (tables or count not kept)
+    count = cache(lambda: _count_select(stmt() if callable(stmt) else stmt))
+    tables = _recall(_tables, _KEPT, key,
+                     lambda: frozenset(table.name for table in find_tables(count())))
     version = data_version(session, tables)
-    if version is not None:
-        key = (str(session.get_bind().url), version, key)
-        with _lock:
-            if key in _counts:
-                _counts.move_to_end(key)
-                return _counts[key]
-    if count is None:
-        count = _count_select(stmt() if callable(stmt) else stmt)
-    total = session.execute(count).scalar()
-    if version is not None:
-        with _lock:
-            _counts[key] = total
-            while len(_counts) > _KEPT:
-                _counts.popitem(last=False)
-    return total
+    if version is None:
+        return session.execute(count()).scalar()
+    return _recall(_counts, _KEPT, (str(session.get_bind().url), version, key),
+                   lambda: session.execute(count()).scalar())
 
 
 def _count_select(stmt: Select) -> Select:
@@ -169,6 +153,12 @@ def _kept(kept: OrderedDict, limit: int, session: Session, stmt: Select,
         return make()
     key = (str(session.get_bind().url), version, cache_key.key,
            tuple(repr(bind.effective_value) for bind in cache_key.bindparams), extra)
+    return _recall(kept, limit, key, make)
+
+
+def _recall(kept: OrderedDict, limit: int, key: Hashable, make: Callable[[], T]) -> T:
+    """`kept[key]`, made by `make()` and kept if missing; at most `limit` kept, the least
+    recently used dropped first."""
     with _lock:
         if key in kept:
             kept.move_to_end(key)
