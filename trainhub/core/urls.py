@@ -9,8 +9,7 @@ _ANY_ID = 987654321012345  # no real id is this large; it marks where the id goe
 def url_for_any_id(endpoint: str, id_name: str, **values) -> Callable[[int], str]:
     """`url_for(endpoint, <id_name>=…)` for any id: one routing build per page instead of one
     per row and link; the id may stand anywhere in the URL."""
-    head, tail = url_for(endpoint, **{id_name: _ANY_ID}, **values).split(str(_ANY_ID), 1)
-    return lambda row_id: f"{head}{row_id}{tail}"
+    return url_for_any_value(endpoint, id_name, values)
 
 
 def url_for_any_value(endpoint: str, name: str, values: dict) -> Callable[[object], str]:
