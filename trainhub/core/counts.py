@@ -13,7 +13,8 @@ from trainhub.extensions import db
 
 #: the tables whose every write changes the SQLite version (a count reading another is not kept)
 VERSIONED_TABLES = ("participants", "memberships", "project_members", "enterprises",
-                    "documents", "document_requirements", "calls")
+                    "documents", "document_requirements", "calls", "cohorts",
+                    "training_sessions", "enrollments", "attendance_marks", "sign_in_sheets")
 _KEPT = 1024  # counts kept per process, least recently used dropped first
 _KEPT_VALUES = 64  # other values kept per process (kept_value), likewise
 _counts: OrderedDict = OrderedDict()
@@ -143,6 +144,19 @@ def kept_value(session: Session, stmt: Select, make: Callable[[], T], *extra: Ha
     same `extra`: the reader's language, say); made every time when the version cannot be
     known. At most `_KEPT_VALUES` are kept per process, as they are larger than a count."""
     return _kept(_values, _KEPT_VALUES, session, stmt, make, extra)
+
+
+def kept_named_value(session: Session, key: Hashable, tables: frozenset[str],
+                     make: Callable[[], T]) -> T:
+    """`make()`, a value a page makes from the rows of `tables` alone, made once per data
+    version and kept under `key` (like exact_count's: the same only for the same reader's view
+    of those rows, their filters and the page's language and day); made every time when the
+    version cannot be known. Kept with kept_value's, at most `_KEPT_VALUES`."""
+    version = data_version(session, tables)
+    if version is None:
+        return make()
+    return _recall(_values, _KEPT_VALUES, (str(session.get_bind().url), version, "named", key),
+                   make)
 
 
 def _kept(kept: OrderedDict, limit: int, session: Session, stmt: Select,
