@@ -124,19 +124,37 @@ def grid_head(heads: list[SessionHead], scans, unbacked, editable: bool, today: 
     return Markup("\n".join(cells))
 
 
-def upload_forms(heads: list[SessionHead], csrf_field: Markup) -> Markup:
-    """A marker's upload form of the signed sign-in sheet of each session (`csrf_field`: the
-    token's hidden input), spaced as the page's template wrote them."""
+class GridMarkup(NamedTuple):
+    """A grid page's parts made from the data, as the reader sees them: strings and plain
+    values only, so a later request may show them again (attendance.views keeps them)."""
+
+    head: Markup
+    body: Markup
+    #: per session, what its signed sheet's upload form needs (upload_of)
+    uploads: tuple
+    #: the grid has sessions and enrolled people (else the page says it has none)
+    has_rows: bool
+
+
+def upload_of(head: SessionHead) -> tuple[str, int, date]:
+    """What a session's upload form shows: its address, the session's id and its day."""
+    return head.upload_url, head.session.id, head.session.date
+
+
+def upload_forms(uploads, csrf_field: Markup) -> Markup:
+    """A marker's upload form of the signed sign-in sheet of each session (`uploads`: per
+    session, upload_of its head; `csrf_field`: the token's hidden input), spaced as the page's
+    template wrote them."""
     label_ = _pieces().upload_label
     return Markup("".join(
         f'\n  \n  <form class="d-flex gap-2 align-items-center my-1" method="post"'
-        f' enctype="multipart/form-data" action="{head.upload_url}">\n    {csrf_field}\n'
-        f'    <label class="small text-nowrap" for="scan-{head.session.id}">'
-        f'{head.session.date.isoformat()}</label>\n'
-        f'    <input class="form-control form-control-sm" type="file" id="scan-{head.session.id}"'
+        f' enctype="multipart/form-data" action="{upload_url}">\n    {csrf_field}\n'
+        f'    <label class="small text-nowrap" for="scan-{session_id}">'
+        f'{day.isoformat()}</label>\n'
+        f'    <input class="form-control form-control-sm" type="file" id="scan-{session_id}"'
         f' name="scan" accept="application/pdf,image/jpeg,image/png">\n'
         f'    <button class="btn btn-sm btn-outline-primary" type="submit">{label_}</button>\n'
-        f'  </form>' for head in heads) + "\n  ")
+        f'  </form>' for upload_url, session_id, day in uploads) + "\n  ")
 
 
 class _Numbers(dict):

@@ -159,6 +159,12 @@ class GridEnrollment(NamedTuple):
     membership: GridMembership
 
 
+#: every table the grid page's rows read, for every reader's scope (auth.scoping): its rendered
+#: rows are kept while none of them changes (attendance.views, core.counts.kept_named_value)
+GRID_TABLES = frozenset({"cohorts", "training_sessions", "enrollments", "memberships",
+                         "participants", "attendance_marks", "sign_in_sheets", "project_members"})
+
+
 def load_grid(db_session: Session, cohort: Cohort, enrollment_filter=None, *,
               read_only: bool = False, with_marks: bool = True) -> Grid:
     """The grid of `cohort`; `enrollment_filter` (a WHERE condition) narrows the rows.

@@ -15,16 +15,24 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
 from trainhub.attendance import pdf
 from trainhub.attendance import register as attendance_register
-from trainhub.attendance.grid_markup import grid_body, grid_head, session_heads, upload_forms
+from trainhub.attendance.grid_markup import (
+    GridMarkup,
+    grid_body,
+    grid_head,
+    session_heads,
+    upload_forms,
+    upload_of,
+)
 from trainhub.attendance.models import Certificate, CertificateRevision
 from trainhub.attendance.services import (
+    GRID_TABLES,
     AttendanceError,
     certificate_document,
     certificate_figures,
@@ -47,6 +55,7 @@ from trainhub.attendance.services import (
 )
 from trainhub.auth.permissions import can, permission_required, public
 from trainhub.auth.scoping import get_visible_or_404, visible_condition
+from trainhub.core.counts import kept_named_value
 from trainhub.core.downloads import PDF, ZIP, download_response
 from trainhub.core.errors import Problems
 from trainhub.courses.models import Cohort, Enrollment, TrainingSession
@@ -74,17 +83,36 @@ def grid(cohort_id: int):
 
 
 def _render_grid(cohort_id: int, errors: list | None = None, submitted=None):
-    grid = _grid_for(cohort_id, read_only=True)
-    scans = scanned_sessions(db.session, [session.id for session in grid.sessions])
-    editable = can(current_user, "attendance.write") and grid.cohort.closed_at is None
+    cohort = get_visible_or_404(Cohort, cohort_id, current_user)
+    editable = can(current_user, "attendance.write") and cohort.closed_at is None
     today = date.today()
-    heads = session_heads(grid.sessions)
-    return render_template("attendance/grid.html", grid=grid, heads=heads,
-                           head=grid_head(heads, scans, unbacked_sessions(grid, scans), editable,
-                                          today),
-                           body=grid_body(grid, today, editable, submitted),
+    return render_template("attendance/grid.html", cohort=cohort,
+                           grid=_grid_markup(cohort, today, editable, submitted),
                            upload_forms=upload_forms, errors=errors or [], editable=editable,
-                           state=cohort_state(grid.cohort, today))
+                           state=cohort_state(cohort, today))
+
+
+def _grid_markup(cohort: Cohort, today: date, editable: bool, submitted=None) -> GridMarkup:
+    """The grid's rows and headers as the reader sees them; kept while the rows they read
+    are unchanged (core/counts.py), unless they show a refused form's values (`submitted`)."""
+    def make() -> GridMarkup:
+        grid = load_grid(db.session, cohort, visible_condition(Enrollment, current_user),
+                         read_only=True)
+        scans = scanned_sessions(db.session, [session.id for session in grid.sessions])
+        heads = session_heads(grid.sessions)
+        return GridMarkup(
+            head=grid_head(heads, scans, unbacked_sessions(grid, scans), editable, today),
+            body=grid_body(grid, today, editable, submitted),
+            uploads=tuple(upload_of(head) for head in heads),
+            has_rows=bool(grid.sessions and grid.enrollments))
+
+    if submitted:
+        return make()
+    # the reader's scope (role, enterprise, id: what visible_condition reads of them), what
+    # they may do, the day (expected and held sessions) and what the pieces are made for
+    key = ("attendance grid", cohort.id, current_user.id, current_user.role,
+           current_user.enterprise_id, editable, today, str(get_locale()), request.script_root)
+    return kept_named_value(db.session, key, GRID_TABLES, make)
 
 
 REGISTER_MIME = {"csv": "text/csv", "pdf": "application/pdf",
