@@ -106,6 +106,27 @@ def test_same_last_name_and_birth_date_is_a_possible_duplicate_warning(project):
     assert twin.cnp not in repr(outcome.as_dict())  # each reader is shown whom they may see
 
 
+def test_namesakes_are_found_once_each_whichever_chunks_their_names_and_days_fall_in(
+        project, monkeypatch):
+    """A chunk's names and birth dates are looked up as two lists, so it also finds people
+    whose pair is another chunk's: they are namesakes there only, and only once."""
+    from trainhub.participants import eligibility
+
+    monkeypatch.setattr(eligibility._chunks, "__defaults__", (2,))
+    early, late = date(1970, 1, 1), date(1980, 2, 2)
+    # the pairs in order: (avram, late), (barbu, early) | (barbu, late): the first chunk's
+    # names and days also match the second's pair
+    members = [MembershipFactory(project=project, eligibility_status="pending",
+                                 participant=ParticipantFactory(last_name=name, birth=day))
+               for name, day in (("Avram", late), ("Barbu", early), ("Barbu", late))]
+    twin = ParticipantFactory(last_name="BARBU", birth=late)
+    db.session.flush()
+    outcomes = evaluate_memberships(db.session, members, TODAY)
+    duplicates = [{o.code: o for o in outcomes[m.id]}.get("possible_duplicate") for m in members]
+    assert duplicates[0] is None and duplicates[1] is None
+    assert duplicates[2].people == [twin.id]
+
+
 def test_outcomes_for_many_members_take_a_fixed_number_of_queries(project, count_queries):
     def queries(n):
         own = ProjectFactory(call=project.call, code=f"SMIS-N{n}")

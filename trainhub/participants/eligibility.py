@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from trainhub.audit.services import record, update_audited
@@ -284,13 +284,18 @@ def gather_facts(db_session: Session, memberships: list[Membership], when: date,
                 if call_id == own_call_id and project_id != own_project_id:
                     others[(participant_id, own_project_id)].append(code)
     namesakes: dict[tuple[str, date], list[int]] = defaultdict(list)
-    keys = list({(p.last_name.strip().lower(), p.birth_date) for p in participants.values()})
+    keys = sorted({(p.last_name.strip().lower(), p.birth_date) for p in participants.values()})
     for chunk in _chunks(keys):
+        chunk_keys = set(chunk)
+        # two lists rather than one of pairs, which PostgreSQL compares pair by pair with every
+        # row: the index on both columns finds the rows; the pairs are matched below
         for person_id, last_name, birth_date in db_session.execute(
                 select(Participant.id, Participant.last_name, Participant.birth_date)
-                .where(tuple_(func.lower(Participant.last_name), Participant.birth_date)
-                       .in_(chunk))):
-            namesakes[(last_name.strip().lower(), birth_date)].append(person_id)
+                .where(func.lower(Participant.last_name).in_({name for name, _day in chunk}),
+                       Participant.birth_date.in_({day for _name, day in chunk}))):
+            key = (last_name.strip().lower(), birth_date)
+            if key in chunk_keys:
+                namesakes[key].append(person_id)
     facts = []
     for membership in memberships:
         person = participants[membership.participant_id]
