@@ -34,7 +34,7 @@ from trainhub.core.fragments import kept_fragment, slot
 from trainhub.core.geography import county_choices, county_name
 from trainhub.core.identifiers import age_on, mask_cnp
 from trainhub.core.labels import ELIGIBILITY_LABELS, SEX_LABELS
-from trainhub.core.pagination import kept_page, paginate
+from trainhub.core.pagination import kept_page
 from trainhub.core.urls import url_for_any_id
 from trainhub.courses.models import Cohort
 from trainhub.documents.services import checklist_for, requirement_title
