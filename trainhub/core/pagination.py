@@ -1,14 +1,17 @@
 """Pagination of list pages: one COUNT and one page query, whatever the row count."""
 from collections.abc import Callable, Hashable
 from functools import lru_cache
+from typing import TypeVar
 
 from flask import current_app, request
 from flask_sqlalchemy.pagination import Pagination, SelectPagination
 from sqlalchemy import Select
 
 from trainhub.core.bounds import a_page
-from trainhub.core.counts import exact_count, kept_value
+from trainhub.core.counts import exact_count, kept_named_value, kept_value
 from trainhub.extensions import db
+
+T = TypeVar("T")
 
 
 class KeptCountPagination(SelectPagination):
@@ -23,9 +26,17 @@ class KeptCountPagination(SelectPagination):
 
 class RowsPagination(KeptCountPagination):
     """A page of plain rows (a select of the columns a page shows, not of ORM objects); with
-    `kept_rows`, its total and its rows are kept while the rows they read are unchanged."""
+    `kept_rows`, its total and its rows are kept while the rows they read are unchanged; with
+    `kept` (kept_page), they are that page's kept (total, rows) and nothing is read."""
+
+    def _query_count(self) -> int:
+        if "kept" in self._query_args:
+            return self._query_args["kept"][0]
+        return super()._query_count()
 
     def _query_items(self) -> list:
+        if "kept" in self._query_args:
+            return self._query_args["kept"][1]
         session, stmt = self._query_args["session"], self._query_args["select"]
         if not self._query_args.get("kept_rows"):
             return session.execute(stmt.limit(self.per_page).offset(self._query_offset)).all()
@@ -63,6 +74,29 @@ def paginate(stmt: Select, per_page: int | None = None, *,
                                    session=db.session(), page=page, per_page=per_page,
                                    max_per_page=200, error_out=False)
     return db.paginate(stmt, page=page, per_page=per_page, max_per_page=200, error_out=False)
+
+
+def kept_page(stmt: Callable[[], Select], make: Callable[[Pagination], T], *,
+              kept_count: Callable[[], Select], count_key: Hashable, view: Hashable,
+              tables: frozenset[str], per_page: int | None = None) -> tuple[Pagination, T]:
+    """`paginate(stmt(), rows=True, kept_count=…, count_key=…)` and `make(page)`, a value made
+    from its rows alone (their markup, say), kept together per data version
+    (core.counts.kept_named_value) under the count's key, `view` (whatever else `make` depends
+    on: the reader's language, rights, script root…) and the page: a kept page reads nothing
+    but the version. `tables`: every table the rows, the count and `make` read (all of them
+    versioned, else nothing is kept on SQLite). The statements are built only when not kept."""
+    number = request.args.get("page", 1, type=a_page)
+    per_page = per_page or current_app.config["PAGE_SIZE"]
+    session = db.session()
+
+    def made() -> tuple[int, list, T]:
+        page = paginate(stmt(), per_page, kept_count=kept_count, count_key=count_key, rows=True)
+        return page.total, page.items, make(page)
+
+    total, items, value = kept_named_value(
+        session, ("page", count_key, view, number, per_page), tables, made)
+    return RowsPagination(kept=(total, items), session=session, page=number, per_page=per_page,
+                          max_per_page=200, error_out=False), value
 
 
 class ListPagination(Pagination):

@@ -34,7 +34,7 @@ from trainhub.core.fragments import kept_fragment, slot
 from trainhub.core.geography import county_choices, county_name
 from trainhub.core.identifiers import age_on, mask_cnp
 from trainhub.core.labels import ELIGIBILITY_LABELS, SEX_LABELS
-from trainhub.core.pagination import paginate
+from trainhub.core.pagination import kept_page
 from trainhub.core.urls import url_for_any_id
 from trainhub.courses.models import Cohort
 from trainhub.documents.services import checklist_for, requirement_title
@@ -92,6 +92,10 @@ _PERSON_ROW = (
 #: statuses with the stale mark and the sex, the sets of flags), kept from page to page
 _KEPT_BADGES: dict[str, dict] = {"eligibility": {}, "flags": {}}
 EARLY_PAGES = 20  # pages of the list read row by row (see auth.scoping._person_of_the_team)
+#: every table the list's rows, count and badges read, for every reader and filter (the
+#: trainer's scope reads cohorts and enrollments): its kept page follows their writes
+LIST_TABLES = frozenset({"participants", "memberships", "project_members", "enterprises",
+                         "cohorts", "enrollments"})
 
 
 def _cnp_shown():
@@ -131,17 +135,29 @@ def index():
     # an early page reads people in name order row by row until it is full; a deep page and
     # the count go through them all, which the whole team's hash does faster (on PostgreSQL)
     early = args.get("page", 1, type=a_page) <= EARLY_PAGES
-    page = paginate(scoped(participant_rows(**filters), Participant, current_user, per_row=early),
-                    rows=True, count_key=_count_key(current_user, filters),
-                    kept_count=lambda: scoped(participant_list(**filters), Participant,
-                                              current_user))
+    locale = str(get_locale())
+    # the page's rows and their markup are kept with the count, per data version: `view` is
+    # what the markup depends on beyond the count's key (the reader's scope, which fixes the
+    # rights cnp_shown and disclosure_for read, the filters and the day)
+    page, rows = kept_page(
+        lambda: scoped(participant_rows(**filters), Participant, current_user, per_row=early),
+        lambda page: _row_markup(page.items, today, locale),
+        kept_count=lambda: scoped(participant_list(**filters), Participant, current_user),
+        count_key=_count_key(current_user, filters), tables=LIST_TABLES,
+        view=(early, locale, request.script_root))
     # a link from an enterprise's page names it by id; the filter form searches by name or CUI
     chosen_employer = enterprise_id and db.session.scalar(scoped(
         select(Enterprise).where(Enterprise.id == enterprise_id), Enterprise, current_user))
-    memberships = memberships_by_participant(db.session, [p.id for p in page.items],
+    return render_template("participants/list.html", page=page, rows=rows,
+                           head=_list_head(args, chosen_employer))
+
+
+def _row_markup(people: list, today: date, locale: str) -> dict[int, Markup]:
+    """Each person's row of the list (_PERSON_ROW), by id, for the signed-in reader: their
+    badges read in one query, each distinct badge made once per language and kept (the macros
+    stay its one place)."""
+    memberships = memberships_by_participant(db.session, [p.id for p in people],
                                              badges_only=True, user=current_user)
-    # each distinct badge made once per language and kept (the macros stay its one place)
-    locale = str(get_locale())
     badge = once_per_value(
         lambda m, sex: get_template_attribute("_macros/registry.html", "eligibility_badge")(m, sex),
         key=lambda m, sex: (locale, m.eligibility_status, bool(m.decision_stale), sex == "F"),
@@ -153,15 +169,13 @@ def index():
     cnp_shown = _cnp_shown()
     visible_flags = disclosure_for(current_user).flags
     person_url = url_for_any_id("participants.detail", "participant_id")
-    rows = {person.id: Markup(_PERSON_ROW % (
+    return {person.id: Markup(_PERSON_ROW % (
         escape(person_url(person.id)), escape(f"{person.last_name} {person.first_name}"),
         escape(cnp_shown(person.cnp)), age_on(person.birth_date, today),
         "—" if person.employer is None else escape(person.employer),
         escape(county_name(person.county)),
         "".join([badge(m, person.sex) + " " for m in memberships[person.id]]),
-        flag_badges(visible_flags(person, today)))) for person in page.items}
-    return render_template("participants/list.html", page=page, rows=rows,
-                           head=_list_head(args, chosen_employer))
+        flag_badges(visible_flags(person, today)))) for person in people}
 
 
 #: the chosen employer's mark in the filter form (a link from the enterprise's page)
