@@ -1,10 +1,10 @@
 """The import's bulk write path: the same rows, audit records, eligibility and facts as the ORM."""
 import copy
 import gc
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import String, cast, select
 
 from tests.factories import (
     CallFactory,
@@ -18,6 +18,7 @@ from tests.factories import (
 )
 from trainhub.audit.models import AuditEvent
 from trainhub.audit.services import _audited, _plain, acting_as, insert_audited, update_audited
+from trainhub.core import bulk
 from trainhub.demo import DEFAULT_RULES
 from trainhub.extensions import db
 from trainhub.imports.importers import run_import
@@ -26,6 +27,7 @@ from trainhub.indicators import facts
 from trainhub.indicators.models import IndicatorFact
 from trainhub.participants.eligibility import refresh
 from trainhub.participants.models import Membership, Participant
+from trainhub.participants.services import add_people
 
 HEADER = "cnp,last_name,first_name,enterprise_cui,county,environment,isced,employment_status\n"
 
@@ -171,3 +173,63 @@ def test_an_import_keeps_what_the_server_froze_at_start(world):
         assert gc.get_freeze_count() > frozen * 0.9
     finally:
         gc.unfreeze()
+
+
+def _stored(table, ids: list[int], leave_out: set[str]) -> list[dict]:
+    """Rows of `table` as the database holds them, every value as its text (a JSON `null` and
+    a NULL differ), in the order of `ids`."""
+    rows = {row["id"]: row for row in db.session.execute(
+        select(table.c.id, *(cast(column, String).label(column.key) for column in table.c
+                             if column.key not in leave_out | {"id"}))
+        .where(table.c.id.in_(ids))).mappings()}
+    return [{key: value for key, value in rows[id_].items() if key != "id"} for id_ in ids]
+
+
+def test_the_copy_on_postgresql_stores_what_an_insert_stores(world, monkeypatch):
+    """insert_rows COPYs on PostgreSQL (elsewhere, and here for comparison, it INSERTs): the
+    people, memberships, audit records and indicator facts are the same either way."""
+    other = ProjectFactory(call=world["project"].call, code="SMIS-4", regions=["RO11"])
+    employer = world["known"].enterprise
+    db.session.commit()
+    births = [date(1981, 2, 3), date(1999, 12, 31), date(1960, 6, 6)]
+
+    def write(plain: bool) -> dict:
+        if plain:
+            monkeypatch.setattr(bulk, "_copy", bulk._insert)
+        project = other if plain else world["project"]
+        before = db.session.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(1))
+        with acting_as(world["user"].id):
+            people = add_people(db.session, [
+                {"cnp": valid_cnp(sex, born), "last_name": "Ștefănescu", "first_name": 'Ana "Zâna"',
+                 "enterprise_id": employer.id if index else None, "county": "RO-CJ",
+                 "environment": "rural", "isced": index + 2, "employment_status": "employed",
+                 "disability": [None, True, False][index], "minority_or_migrant": None}
+                for index, (sex, born) in enumerate(zip("FMF", births, strict=True))],
+                {employer.id: employer})
+            members = insert_audited(db.session, Membership, [
+                {"project_id": project.id, "participant_id": person.id,
+                 "eligibility_status": "eligible", "entry_date": date(2026, 1, 12 + index),
+                 "reasons": [{"code": "x", "text": "„ă” \\ \t"}], "evidence": {"n": [1, 2.5, None]},
+                 "decided_at": datetime(2026, 1, 12, 9, 30, tzinfo=UTC)}
+                for index, person in enumerate(people)])
+        person_ids, member_ids = [p.id for p in people], [m["id"] for m in members]
+        assert [p.cnp for p in db.session.scalars(select(Participant).where(
+            Participant.id.in_(person_ids)).order_by(Participant.id))] == [p.cnp for p in people]
+        assert person_ids == sorted(person_ids) and member_ids == sorted(member_ids)
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.id > before)
+                                    .order_by(AuditEvent.id)).all()
+        keep = {"id", "cnp", "participant_id", "project_id"}
+        facts = db.session.execute(select(IndicatorFact.profile, IndicatorFact.enterprise_id,
+                                          IndicatorFact.entry_date).where(
+            IndicatorFact.membership_id.in_(member_ids)).order_by(IndicatorFact.membership_id))
+        return {
+            "people": _stored(Participant.__table__, person_ids, {"cnp", "created_at", "updated_at"}),
+            "members": _stored(Membership.__table__, member_ids,
+                               {"project_id", "participant_id", "created_at", "updated_at"}),
+            "events": [(e.user_id, e.action, e.entity_type,
+                        {k: v for k, v in e.changes.items() if k not in keep}) for e in events],
+            "facts": facts.all()}
+
+    copied, inserted = write(plain=False), write(plain=True)
+    assert len(copied["facts"]) == 3
+    assert copied == inserted

@@ -10,6 +10,7 @@ from sqlalchemy import event, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
 from trainhub.audit.models import AuditEvent
+from trainhub.core.bulk import insert_rows
 from trainhub.core.models import utcnow
 
 #: columns never written to the trail (secrets and bookkeeping)
@@ -151,9 +152,9 @@ def insert_audited(session: Session, model, rows: list[dict]) -> list[dict]:
         complete.append(full)
     table = mapper.local_table
     columns = {attr.key: attr.columns[0].key for attr in mapper.column_attrs}
-    ids = list(session.connection().execute(
-        table.insert().returning(mapper.primary_key[0], sort_by_parameter_order=True),
-        [{columns[key]: value for key, value in full.items()} for full in complete]).scalars())
+    ids = insert_rows(session.connection(), table, [
+        {columns[key]: value for key, value in full.items()} for full in complete],
+        returning_ids=True)
     keys = _audited(mapper)
     user_id, now = acting_user_id(), utcnow()
     events = []
@@ -162,7 +163,7 @@ def insert_audited(session: Session, model, rows: list[dict]) -> list[dict]:
         events.append({"at": now, "user_id": user_id, "action": "create",
                        "entity_type": model.__tablename__, "entity_id": id_,
                        "changes": {key: [None, _plain(full[key])] for key in keys}})
-    session.connection().execute(insert(AuditEvent.__table__), events)
+    insert_rows(session.connection(), AuditEvent.__table__, events)
     return complete
 
 
@@ -189,7 +190,7 @@ def update_audited(session: Session, model, changes: list[tuple[int, dict, dict]
     if not rows:
         return
     session.execute(update(model), rows)
-    session.connection().execute(insert(AuditEvent.__table__), events)
+    insert_rows(session.connection(), AuditEvent.__table__, events)
 
 
 _pending_key = "trainhub_audit_pending"
