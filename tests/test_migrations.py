@@ -65,3 +65,37 @@ def test_cohorts_closed_before_0013_get_their_closing_day(empty_database_url):
         assert [db.session.get(Cohort, i).closed_on for i in ids] == [date(2026, 6, 30), None]
         db.session.remove()
         db.engine.dispose()
+
+
+def _facts_triggers() -> dict[str, str]:
+    """The indicator facts' triggers as the database holds them (on PostgreSQL with their
+    functions' bodies)."""
+    if ON_POSTGRES:
+        query = ("SELECT t.tgname, pg_get_triggerdef(t.oid) || ' ' || p.prosrc FROM pg_trigger t"
+                 " JOIN pg_proc p ON p.oid = t.tgfoid WHERE t.tgname LIKE 'indicator_facts_%'")
+    else:
+        query = ("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
+                 " AND name LIKE 'indicator_facts_%'")
+    with db.engine.connect() as connection:
+        return dict(connection.execute(text(query)).all())
+
+
+def test_the_migrations_install_the_facts_triggers_create_all_installs(empty_database_url):
+    app = make_app(SQLALCHEMY_DATABASE_URI=empty_database_url)
+    with app.app_context():
+        upgrade()
+        migrated = _facts_triggers()
+        downgrade(revision="0030")
+        before_0031 = _facts_triggers()
+        downgrade(revision="base")
+        db.create_all()
+        created = _facts_triggers()
+        db.drop_all()
+        db.engine.dispose()
+    assert len(migrated) == 6 and migrated == created
+    inserted = "indicator_facts_membership_insert"
+    if ON_POSTGRES:  # 0031: once per statement there, once per row before
+        assert "FOR EACH STATEMENT" in migrated[inserted]
+        assert "FOR EACH ROW" in before_0031[inserted]
+    else:
+        assert before_0031 == migrated

@@ -36,7 +36,7 @@ def upgrade():
                     ['project_id', 'profile', 'entry_date', 'exit_date'], unique=False)
     # the triggers and the first fill come from the code that defines the facts, so the
     # migration and `create_all` install the same thing
-    facts.install(op.get_bind())
+    facts.install(op.get_bind(), per_statement=False)  # per statement from 0031 on
     facts.rebuild(op.get_bind())
 
 

@@ -29,6 +29,7 @@ from sqlalchemy import (
     literal_column,
     null,
     select,
+    table,
     true,
 )
 from sqlalchemy.engine import Connection
@@ -184,6 +185,13 @@ class Trigger:
     table: str
     event: str
     which: object  # a condition on memberships, naming NEW/OLD
+    #: on PostgreSQL, the condition naming the statement's inserted rows (NEW_ROWS) instead:
+    #: the trigger then runs once per statement, not once per row (a bulk insert's many rows)
+    which_inserted: object = None
+
+
+#: the rows a statement inserted, as a PostgreSQL statement trigger sees them
+NEW_ROWS = "new_rows"
 
 
 def _new(column: str):
@@ -196,7 +204,9 @@ def _old(column: str):
 
 TRIGGERS = (
     Trigger("indicator_facts_membership_insert", "memberships", "INSERT",
-            Membership.id == _new("id")),
+            Membership.id == _new("id"),
+            which_inserted=Membership.id.in_(
+                select(literal_column("id")).select_from(table(NEW_ROWS)))),
     Trigger("indicator_facts_membership_update", "memberships",
             "UPDATE OF project_id, participant_id, eligibility_status, entry_date, exit_date",
             Membership.id == _new("id")),
@@ -231,24 +241,31 @@ def _sql(statement, connection: Connection) -> str:
                                  compile_kwargs={"literal_binds": True}))
 
 
-def install(connection: Connection) -> None:
-    """(Re)create the triggers; each rewrites the facts of the memberships a write touched."""
+def install(connection: Connection, *, per_statement: bool = True) -> None:
+    """(Re)create the triggers; each rewrites the facts of the memberships a write touched.
+
+    On PostgreSQL the triggers with `which_inserted` run once per statement over its inserted
+    rows, unless `per_statement` is false (as before migration 0031: once per row)."""
     postgres = connection.dialect.name == "postgresql"
     for trigger in TRIGGERS:
-        body = ";\n".join(_sql(s, connection) for s in rewrite_statements(trigger.which))
+        once = postgres and per_statement and trigger.which_inserted is not None
+        which = trigger.which_inserted if once else trigger.which
+        body = ";\n".join(_sql(s, connection) for s in rewrite_statements(which))
         _drop_trigger(connection, trigger)
         if postgres:
             # Lock the memberships first: two transactions rewriting the same row then run one
             # after the other, and the second reads what the first committed (each statement of
             # the function takes a fresh snapshot under READ COMMITTED).
-            lock = _sql(select(Membership.id).where(trigger.which).order_by(Membership.id)
+            lock = _sql(select(Membership.id).where(which).order_by(Membership.id)
                         .with_for_update(), connection).replace("SELECT", "PERFORM", 1)
+            level = f"REFERENCING NEW TABLE AS {NEW_ROWS} FOR EACH STATEMENT" if once else (
+                "FOR EACH ROW")
             connection.exec_driver_sql(
                 f"CREATE OR REPLACE FUNCTION {trigger.name}() RETURNS trigger LANGUAGE plpgsql AS "
                 f"$$ BEGIN {lock}; {body}; RETURN NULL; END $$")
             connection.exec_driver_sql(
                 f"CREATE TRIGGER {trigger.name} AFTER {trigger.event} ON {trigger.table} "
-                f"FOR EACH ROW EXECUTE FUNCTION {trigger.name}()")
+                f"{level} EXECUTE FUNCTION {trigger.name}()")
         else:
             connection.exec_driver_sql(
                 f"CREATE TRIGGER {trigger.name} AFTER {trigger.event} ON {trigger.table} "
