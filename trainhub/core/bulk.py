@@ -42,8 +42,8 @@ def _copy(connection: Connection, table: Table, rows: list[dict],
                   for key in keys]
     quote = connection.dialect.identifier_preparer.quote
     names = ", ".join(quote(table.c[key].name) for key in keys)
-    cursor = connection.connection.driver_connection.cursor()
-    with cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:
+    statement = f"COPY {quote(table.name)} ({names}) FROM STDIN"
+    with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
             copy.write_row([row[key] if process is None else process(row[key])
                             for key, process in processors])
