@@ -109,7 +109,7 @@ bench: SYSTEM_PACKAGES += wrk
 bench: install-test system-packages
 	$(BIN)/python -m tests.bench
 	bash tests/throwaway_postgres.sh sh -c '$(BIN)/python -m tests.bench --scale-only --label postgresql --database-url "$$TEST_DATABASE_URL" \
-	  && $(BIN)/python -m tests.bench --only register-import --label postgresql --database-url "$$TEST_DATABASE_URL"'
+	  && $(BIN)/python -m tests.bench --only register-import --database-url "$$TEST_DATABASE_URL"'
 
 # The call-scale bench (DESIGN §14): one call of 72 projects and CALL_PEOPLE people, the call
 # table timed against hand-written SQL on both databases; CALL_PEOPLE=5000 for a quick run

@@ -654,13 +654,16 @@ def main() -> None:
             for result in bench_register_import(args.rows or 10_000):
                 print(json.dumps(result))
             return
-        # a database of its own (`make bench`: the throw-away PostgreSQL), kept under its label
-        results = [{"database": args.label, **result} for result in
+        # a database of its own (`make bench`: the throw-away PostgreSQL), kept under its kind
+        from sqlalchemy.engine import make_url
+
+        label = make_url(args.database_url).get_backend_name()
+        results = [{"database": label, **result} for result in
                    bench_register_import(args.rows or 10_000, args.database_url)]
         for result in results:
             print(json.dumps(result))
         figures = {result["figure"] for result in results}
-        keep_results(results, replaces=lambda entry: entry.get("database") == args.label
+        keep_results(results, replaces=lambda entry: entry.get("database") == label
                      and entry.get("figure") in figures)
         return
     if args.only == "writers":
