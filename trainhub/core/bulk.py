@@ -38,7 +38,8 @@ def _copy(connection: Connection, table: Table, rows: list[dict],
         rows = [{key.key: id_, **row} for id_, row in zip(ids, rows, strict=True)]
         keys = [key.key, *keys]
     # a type's bind processing handles None itself (a JSON column stores `null`, as INSERT does)
-    processors = [(key, table.c[key].type._cached_bind_processor(connection.dialect))
+    processors = [(key, table.c[key].type.dialect_impl(connection.dialect).bind_processor(
+                      connection.dialect))
                   for key in keys]
     quote = connection.dialect.identifier_preparer.quote
     names = ", ".join(quote(table.c[key].name) for key in keys)
