@@ -108,7 +108,8 @@ def test_dashboard_drill_down_and_period_pages(project, auth, client):
     sheet = load_workbook(io.BytesIO(export.data))["participants"]
     assert all("*" in row[2] for row in list(sheet.values)[1:])  # no full data for authority
     viewed = db.session.scalars(select(AuditEvent.changes).where(
-        AuditEvent.action == "authority.view", AuditEvent.user_id == user.id)).all()
+        AuditEvent.action == "authority.view", AuditEvent.user_id == user.id)
+        .order_by(AuditEvent.id)).all()
     assert [change["path"].split("?")[0] for change in viewed] == [
         "/indicators/", "/indicators/cell", "/indicators/export"]
 
