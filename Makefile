@@ -12,7 +12,7 @@ BIND ?= 127.0.0.1:8000
 WORKERS ?= 3
 THREADS ?= 4
 
-.PHONY: run serve worker test test-sqlite test-postgres test-e2e install install-test install-load \
+.PHONY: run serve worker test test-databases test-sqlite test-postgres test-e2e install install-test install-load \
         system-packages translations lint bench bench-call loadtest demo guide clean
 
 # The job worker (long exports, big imports) runs beside the app and stops with it.
@@ -41,16 +41,27 @@ demo: install
 	$(FLASK) db upgrade
 	$(FLASK) demo
 
+# The SQLite and PostgreSQL suites run side by side, one per core: the PostgreSQL one prints as
+# it goes, the SQLite one's report follows it, and the target fails if either failed.
 test: install-test system-packages
-	$(MAKE) test-sqlite
-	$(MAKE) test-postgres
+	$(MAKE) test-databases
 	$(MAKE) test-e2e
 
+test-databases:
+	@log=$$(mktemp /tmp/trainhub-sqlite-tests.XXXXXX); \
+	echo "SQLite suite running beside the PostgreSQL one; its report follows"; \
+	$(MAKE) --no-print-directory test-sqlite PYTEST_ARGS="$(PYTEST_ARGS)" > $$log 2>&1 & sqlite=$$!; \
+	$(MAKE) --no-print-directory test-postgres PYTEST_ARGS="$(PYTEST_ARGS)"; postgres=$$?; \
+	wait $$sqlite; sqlite=$$?; \
+	echo "== SQLite suite"; cat $$log; rm -f $$log; \
+	echo "SQLite: exit $$sqlite, PostgreSQL: exit $$postgres"; \
+	[ $$sqlite = 0 ] && [ $$postgres = 0 ]
+
 test-sqlite:
-	$(PYTEST) -m "not e2e" -q
+	$(PYTEST) -m "not e2e" -q $(PYTEST_ARGS)
 
 test-postgres:
-	bash tests/throwaway_postgres.sh $(PYTEST) -m "not e2e" -q
+	bash tests/throwaway_postgres.sh $(PYTEST) -m "not e2e" -q $(PYTEST_ARGS)
 
 test-e2e:
 	$(PYTEST) -m e2e -q
