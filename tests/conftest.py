@@ -49,18 +49,13 @@ def run_in_threads(app: Flask, *jobs: Callable[[Session], None]) -> list[Excepti
 
 
 def _empty_database() -> None:
-    tables = [table.name for table in reversed(db.metadata.sorted_tables)]
     connection = db.session.connection()
     if ON_POSTGRES:
-        # DELETE with triggers and foreign keys off is what TRUNCATE ... RESTART IDENTITY does
-        # here, some 20 times faster on tables of a test's few rows (TRUNCATE swaps files).
-        connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
-        connection.exec_driver_sql("; ".join(f"DELETE FROM {table}" for table in tables))
+        _delete_every_row(connection)
         connection.exec_driver_sql(_RESTART_OWNED_SEQUENCES)
-        connection.exec_driver_sql("SET LOCAL session_replication_role = DEFAULT")
     else:
-        for table in tables:
-            connection.exec_driver_sql(f"DELETE FROM {table}")
+        for table in reversed(db.metadata.sorted_tables):
+            connection.exec_driver_sql(f"DELETE FROM {table.name}")
     seed_rates(db.session.connection())  # reference data every test starts with
     seed_questionnaire(db.session.connection())
     db.session.commit()
@@ -134,27 +129,36 @@ def _keep_compiled_url_builders() -> None:
 _keep_compiled_url_builders()
 
 
-def _keep_engines() -> None:
-    """One engine per test database for the whole run, instead of one per test's app: SQLAlchemy
-    keeps each statement's compiled SQL per engine, and compiling the same statements again in
-    every test cost about a fifth of the suite. Each test still disposes of its connections (an
-    in-memory SQLite database goes with its connection, so the next test starts empty)."""
-    make_engine = db._make_engine
-    shared_urls = {"sqlite://", os.environ.get("TEST_DATABASE_URL") or "sqlite://"}
-    kept: dict[str, Engine] = {}
+class _KeptEngines:
+    """Engines kept for the whole run, instead of one per test's app: SQLAlchemy keeps each
+    statement's compiled SQL per engine, and compiling the same statements again in every test
+    cost about a fifth of the suite. An app takes a free engine of its database and options (or
+    a new one) and `app_with_schema` gives it back after disposing of its connections (an
+    in-memory SQLite database goes with its connection, so the next test starts empty). Two apps
+    alive at once never share one: each has a database of its own, as before."""
 
-    def kept_engine(bind_key, options, app) -> Engine:
-        if bind_key is not None or str(options.get("url")) not in shared_urls:
-            return make_engine(bind_key, options, app)
+    def __init__(self) -> None:
+        self.make_engine = db._make_engine
+        self.shared_urls = {"sqlite://", os.environ.get("TEST_DATABASE_URL") or "sqlite://"}
+        self.free: dict[str, list[Engine]] = {}
+        self.keys: dict[Engine, str] = {}
+        db._make_engine = self.take
+
+    def take(self, bind_key, options, app) -> Engine:
+        if bind_key is not None or str(options.get("url")) not in self.shared_urls:
+            return self.make_engine(bind_key, options, app)
         key = repr(sorted(options.items(), key=lambda item: item[0]))
-        if key not in kept:
-            kept[key] = make_engine(bind_key, options, app)
-        return kept[key]
+        free = self.free.setdefault(key, [])
+        engine = free.pop() if free else self.make_engine(bind_key, options, app)
+        self.keys[engine] = key
+        return engine
 
-    db._make_engine = kept_engine
+    def give_back(self, engine: Engine) -> None:
+        if engine in self.keys:
+            self.free[self.keys[engine]].append(engine)
 
 
-_keep_engines()
+_kept_engines = _KeptEngines()
 
 
 class DatabaseSnapshot:
@@ -187,16 +191,15 @@ class DatabaseSnapshot:
             (upload_dir / path).write_bytes(content)
         if ON_POSTGRES:
             connection = db.session.connection()
+            _delete_every_row(connection)
             connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
-            connection.exec_driver_sql("; ".join(
-                f"DELETE FROM {table.name}" for table in reversed(db.metadata.sorted_tables)))
             for table, rows in self.rows.items():
                 if rows:
                     connection.execute(insert(table), rows)
+            connection.exec_driver_sql("SET LOCAL session_replication_role = DEFAULT")
             for name, last_value, is_called in self.sequences:
                 connection.execute(text("SELECT setval(:name, :value, :called)"),
                                    {"name": name, "value": last_value, "called": is_called})
-            connection.exec_driver_sql("SET LOCAL session_replication_role = DEFAULT")
             db.session.commit()
         else:
             with _raw_sqlite_connection() as connection:
@@ -228,6 +231,15 @@ _SEQUENCE_VALUES = """
            last_value IS NOT NULL
     FROM pg_sequences WHERE schemaname = current_schema()
 """
+
+
+def _delete_every_row(connection) -> None:
+    """PostgreSQL: every table emptied with triggers and foreign keys off, as TRUNCATE does, but
+    some 20 times faster on tables of a test's few rows (TRUNCATE swaps files)."""
+    tables = [table.name for table in reversed(db.metadata.sorted_tables)]
+    connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
+    connection.exec_driver_sql("; ".join(f"DELETE FROM {table}" for table in tables))
+    connection.exec_driver_sql("SET LOCAL session_replication_role = DEFAULT")
 
 
 def make_app(**overrides) -> Flask:
@@ -263,9 +275,11 @@ def app_with_schema(**config) -> Iterator[Flask]:
             yield app
         finally:
             db.session.rollback()
-            _empty_database()
+            if app.config["SQLALCHEMY_DATABASE_URI"] != "sqlite://":  # gone with its connection
+                _empty_database()
             db.session.remove()
             db.engine.dispose()
+            _kept_engines.give_back(db.engine)
 
 
 @pytest.fixture
