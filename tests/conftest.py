@@ -21,6 +21,7 @@ from trainhub.auth.models import User
 from trainhub.core.models import utcnow
 from trainhub.enterprises.models import seed_rates
 from trainhub.extensions import db
+from trainhub.indicators.facts import TRIGGERS
 from trainhub.journey.seed import seed_questionnaire
 from trainhub.programme.models import Project, ProjectMember
 
@@ -51,13 +52,13 @@ def run_in_threads(app: Flask, *jobs: Callable[[Session], None]) -> list[Excepti
 def _empty_database() -> None:
     connection = db.session.connection()
     if ON_POSTGRES:
-        _delete_every_row(connection)
+        with _triggers_off(connection):
+            _delete_every_row(connection)
         connection.exec_driver_sql(_RESTART_OWNED_SEQUENCES)
     else:
-        for table in reversed(db.metadata.sorted_tables):
-            connection.exec_driver_sql(f"DELETE FROM {table.name}")
-    seed_rates(db.session.connection())  # reference data every test starts with
-    seed_questionnaire(db.session.connection())
+        _delete_every_row(connection)
+    seed_rates(connection)  # reference data every test starts with
+    seed_questionnaire(connection)
     db.session.commit()
 
 
@@ -79,25 +80,17 @@ def _create_schema(app: Flask) -> None:
     """Give the app's database the tables `create_all` makes, as quickly as it can be done."""
     global _sqlite_template
     if app.config["SQLALCHEMY_DATABASE_URI"] == "sqlite://":
-        connection = db.engine.raw_connection()
-        try:
-            if _sqlite_template is None:
-                db.create_all()
-                _sqlite_template = sqlite3.connect(":memory:", check_same_thread=False)
-                connection.driver_connection.backup(_sqlite_template)
-            else:
-                _sqlite_template.backup(connection.driver_connection)
-                _new_data_version(connection.driver_connection)
-        finally:
-            connection.close()
+        if _sqlite_template is None:
+            db.create_all()
+            _sqlite_template = _sqlite_copy()
+        else:
+            _sqlite_restore(_sqlite_template)
     elif not (ON_POSTGRES and _postgres_schema_in_place()):
         db.create_all()
 
 
 def _postgres_schema_in_place() -> bool:
     """Whether every table and trigger `create_all` makes is there (a test may drop them all)."""
-    from trainhub.indicators.facts import TRIGGERS  # noqa: PLC0415  (needs the models loaded)
-
     tables, triggers = db.session.execute(text(
         "SELECT (SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()),"
         " (SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal)")).one()
@@ -168,9 +161,9 @@ class DatabaseSnapshot:
 
     def __init__(self, app: Flask):
         db.session.commit()
-        self.upload_dir = Path(app.config["UPLOAD_DIR"])
-        self.files = {path.relative_to(self.upload_dir): path.read_bytes()
-                      for path in self.upload_dir.rglob("*") if path.is_file()}
+        upload_dir = Path(app.config["UPLOAD_DIR"])
+        self.files = {path.relative_to(upload_dir): path.read_bytes()
+                      for path in upload_dir.rglob("*") if path.is_file()}
         if ON_POSTGRES:
             connection = db.session.connection()
             self.rows = {table: [row._asdict() for row in connection.execute(select(table))]
@@ -178,9 +171,7 @@ class DatabaseSnapshot:
             self.sequences = connection.execute(text(_SEQUENCE_VALUES)).all()
             db.session.rollback()
         else:
-            self.sqlite = sqlite3.connect(":memory:", check_same_thread=False)
-            with _raw_sqlite_connection() as connection:
-                connection.backup(self.sqlite)
+            self.sqlite = _sqlite_copy()
 
     def restore(self, app: Flask) -> None:
         """Put the rows and files back into this (empty) test database."""
@@ -191,28 +182,36 @@ class DatabaseSnapshot:
             (upload_dir / path).write_bytes(content)
         if ON_POSTGRES:
             connection = db.session.connection()
-            _delete_every_row(connection)
-            connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
-            for table, rows in self.rows.items():
-                if rows:
-                    connection.execute(insert(table), rows)
-            connection.exec_driver_sql("SET LOCAL session_replication_role = DEFAULT")
+            with _triggers_off(connection):
+                _delete_every_row(connection)
+                for table, rows in self.rows.items():
+                    if rows:
+                        connection.execute(insert(table), rows)
             for name, last_value, is_called in self.sequences:
                 connection.execute(text("SELECT setval(:name, :value, :called)"),
                                    {"name": name, "value": last_value, "called": is_called})
             db.session.commit()
         else:
-            with _raw_sqlite_connection() as connection:
-                self.sqlite.backup(connection)
-                _new_data_version(connection)
+            _sqlite_restore(self.sqlite)
         db.session.expire_all()
 
 
-def _new_data_version(connection: sqlite3.Connection) -> None:
-    """A copied SQLite database gets a data version of its own (core.counts), as one made
-    afresh has: a page kept under the copy's version in one test is never another test's."""
-    connection.execute("UPDATE change_counters SET version = random()")
-    connection.commit()
+def _sqlite_copy() -> sqlite3.Connection:
+    """A copy of the app's in-memory SQLite database, in memory."""
+    copy = sqlite3.connect(":memory:", check_same_thread=False)
+    with _raw_sqlite_connection() as connection:
+        connection.backup(copy)
+    return copy
+
+
+def _sqlite_restore(copy: sqlite3.Connection) -> None:
+    """The app's in-memory SQLite database made what `copy` holds, with a data version of its
+    own (core.counts), as a database made afresh has: a page kept under the copy's version in
+    one test is never another test's."""
+    with _raw_sqlite_connection() as connection:
+        copy.backup(connection)
+        connection.execute("UPDATE change_counters SET version = random()")
+        connection.commit()
 
 
 @contextmanager
@@ -234,11 +233,22 @@ _SEQUENCE_VALUES = """
 
 
 def _delete_every_row(connection) -> None:
-    """PostgreSQL: every table emptied with triggers and foreign keys off, as TRUNCATE does, but
-    some 20 times faster on tables of a test's few rows (TRUNCATE swaps files)."""
-    tables = [table.name for table in reversed(db.metadata.sorted_tables)]
+    """Every table emptied, those that refer to others first. On PostgreSQL, inside
+    `_triggers_off`, this is what TRUNCATE does, some 20 times faster on tables of a test's few
+    rows (TRUNCATE swaps files)."""
+    statements = [f"DELETE FROM {table.name}" for table in reversed(db.metadata.sorted_tables)]
+    if ON_POSTGRES:
+        connection.exec_driver_sql("; ".join(statements))  # one round trip
+    else:
+        for statement in statements:  # sqlite3 runs one statement at a time
+            connection.exec_driver_sql(statement)
+
+
+@contextmanager
+def _triggers_off(connection) -> Iterator[None]:
+    """PostgreSQL: no trigger, foreign key check included, fires inside (this transaction)."""
     connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
-    connection.exec_driver_sql("; ".join(f"DELETE FROM {table}" for table in tables))
+    yield
     connection.exec_driver_sql("SET LOCAL session_replication_role = DEFAULT")
 
 
